@@ -1,0 +1,115 @@
+# ripvec — build, test, bench.
+#
+#   make            build build/ripvec (installs Debian packages on first use)
+#   make test       unit, parity and end-to-end tests, then the same under ASan+UBSan
+#   make bench      benchmarks (not tests; they print ratios against peers)
+#   make SAN=1 ...  any target, built with AddressSanitizer + UBSan into build-san/
+#
+# Sources are discovered: every src/**/*.c goes into libripvec.a except the CLI
+# (src/cli/) and backend files that need an optional toolkit (see mk/*.mk).
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1
+else
+BUILD ?= build
+SANFLAGS =
+OPT = -O2
+endif
+
+CC ?= cc
+CFLAGS_BASE = -std=c11 -Wall -Wextra -Wshadow -Werror -g $(OPT) -D_GNU_SOURCE \
+              -Iinclude -Isrc -pthread -fvisibility=hidden
+CFLAGS += $(CFLAGS_BASE) $(SANFLAGS)
+# Files named *_avx2.c hold AVX2/FMA/F16C code; the rest stays portable and
+# the choice is made at run time from cpuid.
+SIMD_FLAGS = -mavx2 -mfma -mf16c
+LDFLAGS += $(SANFLAGS) -pthread
+LDLIBS += -lutf8proc -lopenblas -lsqlite3 -lxxhash -lcjson -lzip -lm
+
+LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/driver/cuda/*' | sort)
+CLI_SRCS := $(wildcard src/cli/*.c)
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+
+EXTRA_OBJS :=
+EXTRA_LDLIBS :=
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+# Optional pieces (tree-sitter runtime + grammars, CUDA) add to EXTRA_OBJS.
+-include $(sort $(wildcard mk/*.mk))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libripvec.a
+BIN := $(BUILD)/ripvec
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+
+.PHONY: all deps test test-fast unit bench fuzz format clean model
+all: $(BIN) $(EXAMPLE_BINS)
+
+# Debian packages, grammar sources from PyPI: installed once per machine.
+$(DEPS_STAMP): scripts/setup.sh
+	@mkdir -p $(BUILD)
+	bash scripts/setup.sh
+	@touch $@
+deps: $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(findstring _avx2,$<),$(SIMD_FLAGS)) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS) $(EXTRA_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(EXTRA_LDLIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/rvtest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -march=native -o $@ $< $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
+
+$(BUILD)/examples/%: examples/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
+
+# The real model the parity and end-to-end tests use (fetched into the cache).
+model: $(BIN)
+	$(BIN) model fetch all-minilm-l6-v2
+
+# One pass over the unit/parity/e2e tests in this build flavour.
+unit: $(BIN) $(TEST_BINS) model
+	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
+
+# The README's test command: the normal build, then ASan+UBSan (with leak
+# checking) over the same suite. Ends with one "N passed, N failed" line.
+test:
+	@set -o pipefail; $(MAKE) --no-print-directory unit 2>&1 | tee $(BUILD)-test.log
+	@set -o pipefail; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory SAN=1 unit 2>&1 | tee build-san-test.log
+	@bash tests/total.sh $(BUILD)-test.log build-san-test.log
+
+# Only the normal build (quick local loop).
+test-fast: unit
+
+bench: $(BIN) $(BENCH_BINS)
+	bash bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(find include src tests bench examples -name '*.[ch]')
+
+clean:
+	rm -rf build build-san build-*.log
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,37 @@
+/*
+ * util/fs.h — whole-file reads and read-only mappings.
+ *
+ *   rv_mapped m;
+ *   if (rv_map_file(&m, path) == RV_OK) { use(m.data, m.size); rv_unmap_file(&m); }
+ *
+ *   char *text; size_t n;
+ *   rv_read_file(&text, &n, path, 16u << 20);   // NUL-terminated; free(text)
+ */
+#ifndef RV_UTIL_FS_H
+#define RV_UTIL_FS_H
+
+#include "ripvec/common.h"
+
+typedef struct rv_mapped {
+    const unsigned char *data; /* NULL for an empty file */
+    size_t size;
+} rv_mapped;
+
+/* Maps `path` read-only. Empty files give data == NULL, size == 0. */
+rv_status rv_map_file(rv_mapped *out, const char *path);
+void rv_unmap_file(rv_mapped *m);
+
+/* Reads the whole file into a malloc'd, NUL-terminated buffer (caller frees).
+ * Files larger than `max_bytes` are refused with RV_ERR_FORMAT. */
+rv_status rv_read_file(char **out, size_t *out_len, const char *path, size_t max_bytes);
+
+/* Joins a and b with one '/', into a malloc'd string (caller frees). */
+char *rv_path_join(const char *a, const char *b);
+
+/* mkdir -p; ok when it already exists. */
+rv_status rv_mkdir_p(const char *path, unsigned mode);
+
+/* 1 when path exists (any type), else 0. */
+int rv_path_exists(const char *path);
+
+#endif
