@@ -1,0 +1,29 @@
+/*
+ * ripvec/corpus.h — the searchable state of one root: chunks and their vectors.
+ *
+ * Built fresh (rv_search with no index) or loaded from the persistent index;
+ * ranked by ripvec/rank.h. vectors holds chunks.count rows of dim floats,
+ * L2-normalized, row i belonging to chunks.items[i].
+ */
+#ifndef RIPVEC_CORPUS_H
+#define RIPVEC_CORPUS_H
+
+#include "ripvec/chunk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rv_corpus {
+    rv_chunk_list chunks;
+    float *vectors; /* chunks.count * dim, malloc'd */
+    size_t dim;
+} rv_corpus;
+
+/* Frees chunks and vectors; leaves *c zeroed. NULL is a no-op. */
+void rv_corpus_free(rv_corpus *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
