@@ -20,6 +20,17 @@ typedef struct rv_corpus {
     size_t dim;
 } rv_corpus;
 
+/* Progress of a long step (walking, chunking, embedding, writing), reported
+ * from the thread doing the work; the CLI draws it on a terminal. */
+typedef struct rv_progress {
+    const char *phase; /* "walk", "chunk", "embed", "write", "done" */
+    size_t files_done, files_total;
+    size_t chunks_done, chunks_total;
+    double elapsed_s;
+} rv_progress;
+
+typedef void (*rv_progress_fn)(void *user, const rv_progress *p);
+
 /* Frees chunks and vectors; leaves *c zeroed. NULL is a no-op. */
 void rv_corpus_free(rv_corpus *c);
 
