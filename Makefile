@@ -13,6 +13,12 @@ ifeq ($(SAN),1)
 BUILD ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
+else ifeq ($(SAN),fuzz)
+# libFuzzer flavour (clang): the library is instrumented, fuzz/*.c get main().
+BUILD ?= build-fuzz
+CC = clang
+SANFLAGS = -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer
+OPT = -O1
 else
 BUILD ?= build
 SANFLAGS =
@@ -34,6 +40,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 EXTRA_OBJS :=
@@ -50,8 +57,9 @@ BIN := $(BUILD)/ripvec
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps test test-fast unit bench fuzz format clean model
+.PHONY: all deps test test-fast unit bench fuzz fuzz-bins format clean model
 all: $(BIN) $(EXAMPLE_BINS)
 
 # Debian packages, grammar sources from PyPI: installed once per machine.
@@ -84,6 +92,12 @@ $(BUILD)/examples/%: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
 
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 # The real model the parity and end-to-end tests use (fetched into the cache).
 model: $(BIN)
 	$(BIN) model fetch all-minilm-l6-v2
@@ -106,10 +120,16 @@ test-fast: unit
 bench: $(BIN) $(BENCH_BINS)
 	bash bench/run.sh $(BUILD)
 
+# Each libFuzzer target for FUZZ_SECONDS (default 30) from its seed corpus.
+FUZZ_SECONDS ?= 30
+fuzz:
+	$(MAKE) --no-print-directory SAN=fuzz fuzz-bins
+	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 format:
 	clang-format -i $$(find include src tests bench examples -name '*.[ch]')
 
 clean:
-	rm -rf build build-san build-*.log
+	rm -rf build build-san build-fuzz build-*.log
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
