@@ -1,0 +1,188 @@
+/*
+ * engine/driver.h — the compute driver interface the BERT forward pass is
+ * written against (one methods table per backend: cpu, cuda, …).
+ *
+ *   const rv_driver *drv = rv_driver_find("cpu");
+ *   void *dev;  drv->device_open(&dev, 0);                  // once per model
+ *   rv_dbuf *w; drv->upload(dev, &w, host_f32, n * 4);      // weights, persistent
+ *   void *ctx;  drv->ctx_create(&ctx, dev, threads);        // one per thread
+ *   drv->reserve(ctx, bytes);                               // scratch, outside hot loop
+ *   size_t mark = drv->pool_mark(ctx);
+ *   rv_dbuf *x;  drv->alloc(ctx, &x, bytes);                // scratch from the pool
+ *   drv->gemm(ctx, a, w, x, m, n, k, 1);
+ *   drv->pool_reset(ctx, mark);
+ *   drv->ctx_destroy(ctx); drv->free_buf(dev, w); drv->device_close(dev);
+ *
+ * Pattern: a versioned struct of function pointers (ggml backend, SQLite
+ * VFS). Slots marked OPTIONAL may be NULL; the forward pass then composes the
+ * required primitives instead. A backend fills every REQUIRED slot.
+ *
+ * Tensors are opaque device buffers (rv_dbuf *). What one points at is the
+ * driver's business: host memory for cpu, device memory for cuda. All shapes
+ * are row-major and counted in elements; f32 unless stated (ids are int32).
+ * Buffers passed as `out` must not alias inputs unless the slot says so.
+ *
+ * Threading: a device (weights) is shared read-only by all contexts; a
+ * context (scratch pool, thread pool, stream) is used by one thread at a time.
+ *
+ * Versioning: `version` is RV_DRIVER_VERSION the backend was built against.
+ * New slots are only ever appended; the engine refuses a table whose version
+ * is older than the slots it needs.
+ */
+#ifndef RV_ENGINE_DRIVER_H
+#define RV_ENGINE_DRIVER_H
+
+#include "ripvec/common.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RV_DRIVER_VERSION 1
+
+/* Opaque device buffer. Never dereferenced by the engine. */
+typedef struct rv_dbuf rv_dbuf;
+
+/* Flattened, unpadded batch as the driver holds it (made by prepare_batch).
+ * Sequence b occupies token rows [seq_offsets[b], seq_offsets[b] + seq_lengths[b]).
+ * Host arrays are owned by the context's pool (valid until pool_reset). */
+typedef struct rv_batch_inputs {
+    size_t batch;        /* number of sequences */
+    size_t total_tokens; /* sum of seq_lengths (no padding) */
+    size_t max_seq;      /* longest sequence in the batch */
+    /* host copies */
+    const int32_t *seq_lengths; /* [batch] */
+    const int32_t *seq_offsets; /* [batch + 1], exclusive prefix sum */
+    /* device copies */
+    rv_dbuf *input_ids;       /* int32 [total_tokens] */
+    rv_dbuf *position_ids;    /* int32 [total_tokens], 0..len-1 per sequence */
+    rv_dbuf *token_type_ids;  /* int32 [total_tokens], all 0 */
+    rv_dbuf *dev_seq_lengths; /* int32 [batch] */
+    rv_dbuf *dev_seq_offsets; /* int32 [batch + 1] */
+    rv_dbuf *float_mask;      /* f32 [batch, max_seq]: 0 real token, -1e30 padding (additive) */
+} rv_batch_inputs;
+
+/* Activation for the optional fused linear slot. */
+typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv_act;
+
+typedef struct rv_driver {
+    uint32_t version; /* RV_DRIVER_VERSION */
+    const char *name; /* "cpu", "cuda", … */
+
+    /* ---- device: created once per loaded model, holds the weights ---- */
+
+    /* REQUIRED. threads: 0 = all cores (a hint; cpu uses it as the default
+     * context thread count). Caller closes with device_close. */
+    rv_status (*device_open)(void **out_dev, int threads);
+    void (*device_close)(void *dev); /* NULL ok */
+    /* REQUIRED. Persistent buffer holding a copy of `bytes` of host data
+     * (weights). Freed with free_buf. */
+    rv_status (*upload)(void *dev, rv_dbuf **out, const void *host, size_t bytes);
+    void (*free_buf)(void *dev, rv_dbuf *buf); /* NULL ok */
+
+    /* ---- context: per-thread scratch pool and execution state ---- */
+
+    /* REQUIRED. threads: 0 = the device's default. */
+    rv_status (*ctx_create)(void **out_ctx, void *dev, int threads);
+    void (*ctx_destroy)(void *ctx); /* NULL ok */
+    /* REQUIRED. Ensures the scratch pool holds at least `bytes` (plus 64-byte
+     * alignment slack per allocation the caller accounted for). Only called
+     * with the pool empty (mark 0), outside the hot loop; may reallocate. */
+    rv_status (*reserve)(void *ctx, size_t bytes);
+    /* REQUIRED. Scratch from the pool, 64-byte aligned, contents undefined.
+     * RV_ERR_NOMEM when the reserve is exceeded (a bug in the caller's sizing). */
+    rv_status (*alloc)(void *ctx, rv_dbuf **out, size_t bytes);
+    size_t (*pool_mark)(void *ctx);             /* REQUIRED: save cursor */
+    void (*pool_reset)(void *ctx, size_t mark); /* REQUIRED: restore cursor */
+    rv_status (*begin_batch)(void *ctx);        /* OPTIONAL: start recording */
+    rv_status (*end_batch)(void *ctx);          /* OPTIONAL: submit and wait */
+    /* REQUIRED. Copies `bytes` from a device buffer to host memory; waits. */
+    rv_status (*to_host)(void *ctx, void *host, const rv_dbuf *src, size_t bytes);
+
+    /* REQUIRED. Builds the device inputs from host token ids: `ids` holds the
+     * sequences back to back, lens[b] tokens each (every len >= 1). All device
+     * and host arrays come from the pool. */
+    rv_status (*prepare_batch)(void *ctx, rv_batch_inputs *out, const int32_t *ids,
+                               const int32_t *lens, size_t batch);
+
+    /* ---- primitives (all REQUIRED unless marked OPTIONAL) ---- */
+
+    /* out[r, :] = table[ids[r], :]; out [rows, cols], table [*, cols]. */
+    rv_status (*embedding_lookup)(void *ctx, rv_dbuf *out, const rv_dbuf *table, const rv_dbuf *ids,
+                                  size_t rows, size_t cols);
+    /* x[r, :] += table[ids[r], :]; x [rows, cols]. */
+    rv_status (*add_embeddings)(void *ctx, rv_dbuf *x, const rv_dbuf *table, const rv_dbuf *ids,
+                                size_t rows, size_t cols);
+    /* out = LN(in) * w + b per row; in, out [rows, cols]; w, b [cols].
+     * out may equal in. Variance is the biased (1/cols) one, as torch. */
+    rv_status (*layer_norm)(void *ctx, rv_dbuf *out, const rv_dbuf *in, const rv_dbuf *w,
+                            const rv_dbuf *b, size_t rows, size_t cols, float eps);
+    /* out[m, n] = a[m, k] @ (transpose_b ? b[n, k]^T : b[k, n]). */
+    rv_status (*gemm)(void *ctx, const rv_dbuf *a, const rv_dbuf *b, rv_dbuf *out, size_t m,
+                      size_t n, size_t k, int transpose_b);
+    /* For i in [0, count): the gemm above on a + i*stride_a, b + i*stride_b,
+     * out + i*stride_out (strides in elements). */
+    rv_status (*gemm_batched)(void *ctx, const rv_dbuf *a, const rv_dbuf *b, rv_dbuf *out, size_t m,
+                              size_t n, size_t k, int transpose_b, size_t stride_a, size_t stride_b,
+                              size_t stride_out, size_t count);
+    /* x[r, c] += bias[c]; x [rows, cols]. */
+    rv_status (*add_bias)(void *ctx, rv_dbuf *x, const rv_dbuf *bias, size_t rows, size_t cols);
+    /* x[r, c] = gelu(x[r, c] + bias[c]), gelu(v) = 0.5 v (1 + erf(v / sqrt 2)). */
+    rv_status (*fused_bias_gelu)(void *ctx, rv_dbuf *x, const rv_dbuf *bias, size_t rows,
+                                 size_t cols);
+    /* out = LN(x + residual) * w + b; all [rows, cols]; out may equal x. */
+    rv_status (*fused_residual_layernorm)(void *ctx, rv_dbuf *out, const rv_dbuf *x,
+                                          const rv_dbuf *residual, const rv_dbuf *w,
+                                          const rv_dbuf *b, size_t rows, size_t cols, float eps);
+    /* Unpadded [total_tokens, cols] -> padded [batch, max_seq, cols]; padding
+     * rows are zero-filled. in->seq_* describe the layout. */
+    rv_status (*pad_to_batch)(void *ctx, const rv_dbuf *src, rv_dbuf *dst,
+                              const rv_batch_inputs *in, size_t cols);
+    /* Padded [batch, max_seq, cols] -> unpadded [total_tokens, cols]. */
+    rv_status (*unpad_from_batch)(void *ctx, const rv_dbuf *src, rv_dbuf *dst,
+                                  const rv_batch_inputs *in, size_t cols);
+    /* Padded qkv [batch, seq, 3*H] (Q | K | V blocks, each heads*head_dim)
+     * -> q, k, v each [batch * heads, seq, head_dim]. */
+    rv_status (*qkv_split)(void *ctx, rv_dbuf *q, rv_dbuf *k, rv_dbuf *v, const rv_dbuf *qkv,
+                           size_t batch, size_t seq, size_t heads, size_t head_dim);
+    /* scores [batch, heads, seq, seq]: s = softmax_row(s * scale + mask[b, :]),
+     * mask = in->float_mask [batch, seq]. */
+    rv_status (*fused_scale_mask_softmax)(void *ctx, rv_dbuf *scores, const rv_dbuf *mask,
+                                          size_t batch, size_t heads, size_t seq, float scale);
+    /* [batch * heads, seq, head_dim] -> [batch, seq, heads * head_dim]. */
+    rv_status (*attn_reshape)(void *ctx, rv_dbuf *out, const rv_dbuf *in, size_t batch, size_t seq,
+                              size_t heads, size_t head_dim);
+    /* out[b, :] = hidden[seq_offsets[b], :]; hidden unpadded [total_tokens, cols]. */
+    rv_status (*cls_pool)(void *ctx, rv_dbuf *out, const rv_dbuf *hidden, const rv_batch_inputs *in,
+                          size_t cols);
+    /* out[b, :] = mean of hidden rows of sequence b (real tokens only). */
+    rv_status (*mean_pool)(void *ctx, rv_dbuf *out, const rv_dbuf *hidden,
+                           const rv_batch_inputs *in, size_t cols);
+    /* x[r, :] /= max(||x[r, :]||_2, 1e-12); x [rows, cols]. */
+    rv_status (*l2_normalize)(void *ctx, rv_dbuf *x, size_t rows, size_t cols);
+
+    /* ---- OPTIONAL fused slots (NULL: the engine composes the above) ---- */
+
+    /* out[m, n] = act(x[m, k] @ w[n, k]^T + bias[n]). */
+    rv_status (*linear)(void *ctx, const rv_dbuf *x, const rv_dbuf *w, const rv_dbuf *bias,
+                        rv_dbuf *out, size_t m, size_t n, size_t k, rv_act act);
+    /* Whole self-attention on the unpadded layout, no padding anywhere:
+     * qkv [total_tokens, 3*H] (Q | K | V) -> ctx_out [total_tokens, H],
+     * H = heads * head_dim, per sequence softmax(Q K^T * scale) V. */
+    rv_status (*attention)(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
+                           const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
+} rv_driver;
+
+/* Registered drivers (src/engine/drivers.c). NULL when `name` is unknown or
+ * not built in. "auto" picks the best available (cuda if built, else cpu). */
+const rv_driver *rv_driver_find(const char *name);
+
+/* The portable/AVX2 CPU driver (always built). */
+extern const rv_driver rv_driver_cpu;
+
+#ifdef RV_HAVE_CUDA
+/* Provided by src/driver/cuda/ when built with nvcc (mk/cuda.mk defines
+ * RV_HAVE_CUDA). Its device_open returns RV_ERR_NO_DEVICE when no GPU. */
+extern const rv_driver rv_driver_cuda;
+#endif
+
+#endif
