@@ -1,0 +1,147 @@
+/*
+ * ripvec/search.h — one root, searched: walk, chunk, embed (or load the
+ * index), then rank queries against it. The CLI, MCP and LSP front ends all
+ * drive this.
+ *
+ *   rv_search_config cfg = rv_search_default_config();
+ *   cfg.root = "."; cfg.model_dir = dir;           // dir from rv_model_resolve
+ *   rv_searcher *s;
+ *   if (rv_searcher_open(&s, &cfg) != RV_OK) fail(rv_error_last());
+ *   if (rv_searcher_refresh(s, NULL) != RV_OK) fail(rv_error_last());
+ *   rv_query q = rv_query_default();
+ *   q.text = "retry with exponential backoff";
+ *   rv_result_list res = {0};
+ *   if (rv_searcher_query(s, &q, &res) == RV_OK)
+ *       for (size_t i = 0; i < res.count; i++)
+ *           printf("%s:%d %.3f\n", res.items[i].chunk->path,
+ *                  res.items[i].chunk->start_line, res.items[i].score);
+ *   rv_result_list_free(&res);
+ *   rv_searcher_close(s);
+ *
+ * Threading rule: a searcher is used by one thread at a time (it owns an
+ * embedding context); open one per thread, or serialize calls. Results point
+ * into the searcher's corpus and stay valid until the next
+ * rv_searcher_refresh or rv_searcher_close.
+ */
+#ifndef RIPVEC_SEARCH_H
+#define RIPVEC_SEARCH_H
+
+#include "ripvec/common.h"
+#include "ripvec/corpus.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rv_searcher rv_searcher;
+
+/* Called for each file the walk leaves out (ignored files are not reported,
+ * only odd ones: binary, too large, unreadable, bad symlink...). `why` is a
+ * short word ("binary", "too-large", "io", "loop", ...), `detail` may be "". */
+typedef void (*rv_search_skip_fn)(void *user, const char *path, const char *why,
+                                  const char *detail);
+
+typedef struct rv_search_config {
+    const char *root;      /* directory (or single file) to search; required */
+    const char *model_dir; /* model directory; NULL = keyword-only searcher */
+    const char *device;    /* "cpu" (NULL), "cuda", "auto" */
+    int threads;           /* engine threads; 0 = all cores */
+    int use_index;         /* 1: persistent index (update it); 0: build in memory */
+    const char *cache_dir; /* index location; NULL = default cache dir */
+    int repo_level;        /* 1: one index at the enclosing repository root */
+    /* Walk options (see ripvec/walk.h). */
+    int hidden;               /* include dot files */
+    int no_ignore;            /* ignore .gitignore/.ignore files */
+    int follow;               /* follow symlinks */
+    uint64_t max_filesize;    /* bytes; 0 = walker's default */
+    const char *const *types; /* language/type names to keep (-t); NULL-terminated or NULL */
+    const char *const *globs; /* -g globs ("!x" excludes); NULL-terminated or NULL */
+    rv_progress_fn progress;  /* optional; called from the working thread */
+    void *progress_user;
+    rv_search_skip_fn on_skip; /* optional */
+    void *skip_user;
+} rv_search_config;
+
+rv_search_config rv_search_default_config(void);
+
+typedef struct rv_refresh_stats {
+    size_t files;           /* files in the corpus */
+    size_t chunks;          /* chunks in the corpus */
+    size_t files_changed;   /* files (re)chunked this time */
+    size_t chunks_embedded; /* chunks embedded this time */
+    size_t files_skipped;   /* files the walk left out (binary, too large...) */
+    double seconds;         /* wall time of the refresh */
+} rv_refresh_stats;
+
+typedef enum rv_search_mode {
+    RV_MODE_HYBRID = 0,   /* reciprocal-rank fusion of semantic and keyword */
+    RV_MODE_SEMANTIC = 1, /* cosine similarity of embeddings */
+    RV_MODE_KEYWORD = 2   /* BM25F over code-aware tokens */
+} rv_search_mode;
+
+/* "hybrid" | "semantic" | "keyword" -> mode; -1 when unknown. */
+int rv_search_mode_parse(const char *name);
+const char *rv_search_mode_name(rv_search_mode m);
+
+typedef struct rv_query {
+    const char *text;      /* required, non-empty */
+    rv_search_mode mode;   /* default hybrid */
+    size_t top_k;          /* results wanted (default 10); 0 = all */
+    size_t offset;         /* skip this many (pagination) */
+    double threshold;      /* drop results scoring below (default 0 = keep all) */
+    const char *path_glob; /* keep only chunks whose path matches (fnmatch); NULL = all */
+} rv_query;
+
+rv_query rv_query_default(void);
+
+/* score: semantic = cosine similarity in [-1, 1]; keyword = BM25F score;
+ * hybrid = RRF score scaled so that 1.0 means ranked first by both. */
+typedef struct rv_result {
+    const rv_chunk *chunk; /* points into the searcher's corpus */
+    double score;
+    size_t rank; /* 1-based, after offset */
+} rv_result;
+
+typedef struct rv_result_list {
+    rv_result *items;
+    size_t count;
+} rv_result_list;
+
+void rv_result_list_free(rv_result_list *l); /* frees items only; zeroes *l */
+
+/* Loads the model (when cfg->model_dir is set) and opens the index (when
+ * cfg->use_index). Copies what it keeps from cfg. Caller frees with
+ * rv_searcher_close. Nothing is walked until rv_searcher_refresh. */
+rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
+
+/* Brings the corpus up to date: with an index, re-chunks and embeds only
+ * changed files; without one, walks, chunks and embeds everything. stats may
+ * be NULL. Invalidates results of earlier queries. */
+rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
+
+/* Ranks the corpus for q. Semantic and hybrid modes need a model
+ * (RV_ERR_INVALID_ARG otherwise). Overlapping results in one file are merged
+ * (the better-ranked one is kept). out is overwritten; free it with
+ * rv_result_list_free. An empty list is RV_OK. */
+rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *out);
+
+/* Chunks most similar (cosine) to the chunk covering rel_path:line (the
+ * innermost one), that chunk itself excluded. RV_ERR_NOT_FOUND when no chunk
+ * covers it; needs a model. */
+rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, size_t top_k,
+                              rv_result_list *out);
+
+/* The current corpus (chunks and vectors); owned by the searcher. */
+const rv_corpus *rv_searcher_corpus(const rv_searcher *s);
+
+/* 1 when a model is loaded (semantic/hybrid possible). */
+int rv_searcher_has_model(const rv_searcher *s);
+
+void rv_searcher_close(rv_searcher *s); /* NULL ok */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
