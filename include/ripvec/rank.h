@@ -1,0 +1,103 @@
+/*
+ * ripvec/rank.h — scoring primitives: code-aware tokens, BM25F, cosine,
+ * reciprocal-rank fusion and overlap merging.
+ *
+ *   rv_bm25 *bm;
+ *   rv_bm25_params bp = rv_bm25_default_params();
+ *   rv_bm25_build(&bm, chunks.items, chunks.count, &bp);
+ *   float *kw = malloc(chunks.count * sizeof(float));
+ *   rv_bm25_score(bm, "parse config file", kw);        // 0 = no query term
+ *   rv_scored *top; size_t n;
+ *   rv_rank_top(&top, &n, kw, chunks.count, 100, 1e-9f);  // best first
+ *   free(top); free(kw); rv_bm25_free(bm);
+ *
+ * All functions are pure or work on caller-owned state; a built rv_bm25 is
+ * immutable and may be scored from several threads at once.
+ */
+#ifndef RIPVEC_RANK_H
+#define RIPVEC_RANK_H
+
+#include "ripvec/chunk.h"
+#include "ripvec/common.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- code-aware tokenizer ------------------------------------------------ */
+
+/* Receives one normalized token (lowercase, not NUL-terminated). */
+typedef void (*rv_token_sink)(void *user, const char *tok, size_t len);
+
+enum {
+    RV_TOK_STEM = 1u << 0,     /* light English suffix stripping (plurals, -ing, -ed) */
+    RV_TOK_STOPWORDS = 1u << 1 /* drop common English words (for queries) */
+};
+
+/* Splits text into identifier-like words ([A-Za-z0-9_] runs, letters joined
+ * by '-', non-ASCII bytes kept inside words), then each word at camelCase,
+ * PascalCase/acronym, snake_case, kebab-case and letter/digit boundaries.
+ * Emits the lowercased parts, and the whole word too when it split. Tokens
+ * shorter than 2 bytes are dropped; words longer than 64 bytes are emitted
+ * whole, unsplit. */
+void rv_code_tokenize(const char *text, size_t len, unsigned flags, rv_token_sink sink, void *user);
+
+/* ---- BM25F ---------------------------------------------------------------- */
+
+typedef struct rv_bm25 rv_bm25; /* immutable after build */
+
+typedef struct rv_bm25_params {
+    float k1;                     /* term-frequency saturation (1.2) */
+    float w_name, w_path, w_body; /* field weights */
+    float b_name, b_path, b_body; /* per-field length normalization */
+    unsigned flags;               /* RV_TOK_* for documents (queries add STOPWORDS) */
+} rv_bm25_params;
+
+rv_bm25_params rv_bm25_default_params(void);
+
+/* Indexes chunk fields name (+scope), path and content. Caller frees with
+ * rv_bm25_free. chunks may be freed afterwards (nothing points into them). */
+rv_status rv_bm25_build(rv_bm25 **out, const rv_chunk *chunks, size_t n, const rv_bm25_params *p);
+void rv_bm25_free(rv_bm25 *bm); /* NULL ok */
+
+size_t rv_bm25_doc_count(const rv_bm25 *bm);
+size_t rv_bm25_vocab_size(const rv_bm25 *bm);
+
+/* scores[doc_count] = BM25F score of each chunk for query (0 when no query
+ * term occurs). */
+rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores);
+
+/* ---- ranking -------------------------------------------------------------- */
+
+typedef struct rv_scored {
+    uint32_t id; /* chunk index */
+    float score;
+} rv_scored;
+
+/* scores[i] = dot(vectors[i], q) for n rows of dim floats (cosine when both
+ * are L2-normalized). */
+void rv_rank_cosine(float *scores, const float *vectors, size_t n, size_t dim, const float *q);
+
+/* The k best entries with score >= min (all of them when k == 0), sorted by
+ * score descending, ties by id ascending. *out is malloc'd (caller frees;
+ * NULL when *n_out == 0). keep, when non-NULL, filters ids (keep[i] != 0). */
+rv_status rv_rank_top(rv_scored **out, size_t *n_out, const float *scores, size_t n, size_t k,
+                      float min, const unsigned char *keep);
+
+/* Reciprocal-rank fusion: score(d) = sum over lists of w / (k + rank), rank
+ * 1-based, for every id in either list. Result sorted like rv_rank_top
+ * (caller frees *out). */
+rv_status rv_rank_rrf(rv_scored **out, size_t *n_out, const rv_scored *a, size_t na, double wa,
+                      const rv_scored *b, size_t nb, double wb, double k);
+
+/* Walks a best-first list and keeps an entry only when its line range does
+ * not overlap one already kept in the same file; stops after `want` kept
+ * (0 = no limit). Compacts list in place; returns the number kept. */
+size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks, size_t want);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

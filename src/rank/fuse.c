@@ -1,0 +1,134 @@
+/* Cosine scores, top-k selection, reciprocal-rank fusion, overlap merging. */
+#include "ripvec/rank.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rv_rank_cosine(float *scores, const float *vectors, size_t n, size_t dim, const float *q) {
+    if (!n) return;
+    if (n <= (size_t)INT32_MAX && dim <= (size_t)INT32_MAX) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)dim, 1.0f, vectors, (int)dim, q, 1,
+                    0.0f, scores, 1);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *v = vectors + i * dim;
+        float s = 0;
+        for (size_t j = 0; j < dim; j++)
+            s += v[j] * q[j];
+        scores[i] = s;
+    }
+}
+
+static int cmp_scored(const void *a, const void *b) {
+    const rv_scored *x = a, *y = b;
+    if (x->score > y->score) return -1;
+    if (x->score < y->score) return 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Min-heap on (score, -id): the root is the worst entry kept so far. */
+static int worse(const rv_scored *a, const rv_scored *b) {
+    return cmp_scored(a, b) > 0;
+}
+
+static void sift_down(rv_scored *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(&h[l], &h[m])) m = l;
+        if (r < n && worse(&h[r], &h[m])) m = r;
+        if (m == i) return;
+        rv_scored t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+rv_status rv_rank_top(rv_scored **out, size_t *n_out, const float *scores, size_t n, size_t k,
+                      float min, const unsigned char *keep) {
+    if (!out || !n_out || (!scores && n))
+        return rv_error_set(RV_ERR_INVALID_ARG, "rank: bad arguments");
+    *out = NULL;
+    *n_out = 0;
+    if (n > UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "rank: too many entries");
+    if (k == 0 || k > n) k = n;
+    if (k == 0) return RV_OK;
+    rv_scored *h = malloc(k * sizeof *h);
+    if (!h) return rv_error_set(RV_ERR_NOMEM, "rank: out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(scores[i] >= min) || (keep && !keep[i])) continue; /* also drops NaN */
+        rv_scored e = {(uint32_t)i, scores[i]};
+        if (m < k) {
+            h[m++] = e;
+            if (m == k) /* heapify once full */
+                for (size_t j = k / 2; j-- > 0;)
+                    sift_down(h, k, j);
+        } else if (worse(&h[0], &e)) {
+            h[0] = e;
+            sift_down(h, k, 0);
+        }
+    }
+    if (m == 0) {
+        free(h);
+        return RV_OK;
+    }
+    qsort(h, m, sizeof *h, cmp_scored);
+    *out = h;
+    *n_out = m;
+    return RV_OK;
+}
+
+static int cmp_id(const void *a, const void *b) {
+    const rv_scored *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+rv_status rv_rank_rrf(rv_scored **out, size_t *n_out, const rv_scored *a, size_t na, double wa,
+                      const rv_scored *b, size_t nb, double wb, double k) {
+    if (!out || !n_out || (!a && na) || (!b && nb))
+        return rv_error_set(RV_ERR_INVALID_ARG, "rrf: bad arguments");
+    *out = NULL;
+    *n_out = 0;
+    if (na > SIZE_MAX / 2 / sizeof(rv_scored) || nb > SIZE_MAX / 2 / sizeof(rv_scored))
+        return rv_error_set(RV_ERR_NOMEM, "rrf: lists too long");
+    size_t m = na + nb;
+    if (m == 0) return RV_OK;
+    rv_scored *r = malloc(m * sizeof *r);
+    if (!r) return rv_error_set(RV_ERR_NOMEM, "rrf: out of memory");
+    for (size_t i = 0; i < na; i++)
+        r[i] = (rv_scored){a[i].id, (float)(wa / (k + (double)i + 1))};
+    for (size_t i = 0; i < nb; i++)
+        r[na + i] = (rv_scored){b[i].id, (float)(wb / (k + (double)i + 1))};
+    /* Group by id and sum, then order by fused score. */
+    qsort(r, m, sizeof *r, cmp_id);
+    size_t w = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (w > 0 && r[w - 1].id == r[i].id)
+            r[w - 1].score += r[i].score;
+        else
+            r[w++] = r[i];
+    }
+    qsort(r, w, sizeof *r, cmp_scored);
+    *out = r;
+    *n_out = w;
+    return RV_OK;
+}
+
+size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks, size_t want) {
+    size_t kept = 0;
+    for (size_t i = 0; i < n && (want == 0 || kept < want); i++) {
+        const rv_chunk *c = &chunks[list[i].id];
+        int clash = 0;
+        for (size_t j = 0; j < kept && !clash; j++) {
+            const rv_chunk *o = &chunks[list[j].id];
+            if (c->start_line <= o->end_line && o->start_line <= c->end_line &&
+                strcmp(c->path, o->path) == 0)
+                clash = 1;
+        }
+        if (!clash) list[kept++] = list[i];
+    }
+    return kept;
+}

@@ -1,0 +1,12 @@
+/* rv_corpus ownership helpers. */
+#include "ripvec/corpus.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rv_corpus_free(rv_corpus *c) {
+    if (!c) return;
+    rv_chunk_list_free(&c->chunks);
+    free(c->vectors);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,304 @@
+/* Ranking primitives: tokenizer, BM25F (against a naive recomputation),
+ * top-k, RRF, overlap merging. */
+#include "ripvec/rank.h"
+#include "rvtest.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct toks {
+    char buf[4096];
+    size_t len;
+    int n;
+} toks;
+
+static void collect(void *user, const char *t, size_t n) {
+    toks *k = user;
+    if (k->len + n + 2 >= sizeof k->buf) return;
+    if (k->len) k->buf[k->len++] = ' ';
+    memcpy(k->buf + k->len, t, n);
+    k->len += n;
+    k->buf[k->len] = '\0';
+    k->n++;
+}
+
+static const char *tok(const char *text, unsigned flags, toks *k) {
+    memset(k, 0, sizeof *k);
+    rv_code_tokenize(text, strlen(text), flags, collect, k);
+    return k->buf;
+}
+
+RV_TEST(tokenize_splits_identifiers) {
+    toks k;
+    RV_CHECK_STR(tok("parseHTTPServerConfig", 0, &k),
+                 "parsehttpserverconfig parse http server config");
+    RV_CHECK_STR(tok("snake_case_name", 0, &k), "snake_case_name snake case name");
+    RV_CHECK_STR(tok("kebab-case-name", 0, &k), "kebab-case-name kebab case name");
+    RV_CHECK_STR(tok("utf8Decode", 0, &k), "utf8decode utf decode");
+    RV_CHECK_STR(tok("sha256", 0, &k), "sha256 sha 256");
+    RV_CHECK_STR(tok("__init__", 0, &k), "init");
+    RV_CHECK_STR(tok("XMLHttpRequest", 0, &k), "xmlhttprequest xml http request");
+    RV_CHECK_STR(tok("a = b-1; x", 0, &k), ""); /* single letters dropped, "b-1" not kebab */
+    RV_CHECK_STR(tok("Foo.bar(baz)", 0, &k), "foo bar baz");
+}
+
+RV_TEST(tokenize_stems_and_stopwords) {
+    toks k;
+    /* the stemmer makes inflections meet */
+    char a[64], b[64];
+    snprintf(a, sizeof a, "%s", tok("parses", RV_TOK_STEM, &k));
+    snprintf(b, sizeof b, "%s", tok("parsing", RV_TOK_STEM, &k));
+    RV_CHECK_STR(a, b);
+    snprintf(b, sizeof b, "%s", tok("parsed", RV_TOK_STEM, &k));
+    RV_CHECK_STR(a, b);
+    snprintf(b, sizeof b, "%s", tok("parse", RV_TOK_STEM, &k));
+    RV_CHECK_STR(a, b);
+    snprintf(a, sizeof a, "%s", tok("entries", RV_TOK_STEM, &k));
+    snprintf(b, sizeof b, "%s", tok("entry", RV_TOK_STEM, &k));
+    RV_CHECK_STR(a, b);
+    snprintf(a, sizeof a, "%s", tok("headers", RV_TOK_STEM, &k));
+    snprintf(b, sizeof b, "%s", tok("header", RV_TOK_STEM, &k));
+    RV_CHECK_STR(a, b);
+    /* not plurals, not stemmed to something short */
+    RV_CHECK_STR(tok("status class string", RV_TOK_STEM, &k), "status class string");
+    RV_CHECK_STR(tok("Return the value if it is in the list", RV_TOK_STOPWORDS, &k),
+                 "return value list");
+}
+
+RV_TEST(tokenize_odd_input) {
+    toks k;
+    char longw[200];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = '\0';
+    tok(longw, 0, &k);
+    RV_CHECK_EQ_INT(k.n, 1);
+    RV_CHECK_EQ_INT(k.len, 64);
+    tok("caf\xc3\xa9Name \xff\xfe", 0, &k); /* non-ASCII bytes stay inside words */
+    RV_CHECK_EQ_INT(k.n, 4);
+    tok("", 0, &k);
+    RV_CHECK_EQ_INT(k.n, 0);
+    rv_code_tokenize(NULL, 5, 0, collect, &k); /* no crash */
+}
+
+static rv_chunk mk(const char *path, int s, int e, const char *name, const char *content) {
+    rv_chunk c;
+    memset(&c, 0, sizeof c);
+    c.path = (char *)path;
+    c.start_line = s;
+    c.end_line = e;
+    c.name = (char *)name;
+    c.scope = (char *)"";
+    c.kind = (char *)"function";
+    c.language = "text";
+    c.content = (char *)content;
+    return c;
+}
+
+/* Naive BM25F straight from the definition, for comparison. */
+typedef struct bag {
+    char t[64][32];
+    int n;
+} bag;
+static void bag_add(void *user, const char *t, size_t n) {
+    bag *b = user;
+    if (b->n < 64 && n < 32) {
+        memcpy(b->t[b->n], t, n);
+        b->t[b->n][n] = '\0';
+        b->n++;
+    }
+}
+static int bag_count(const bag *b, const char *t) {
+    int c = 0;
+    for (int i = 0; i < b->n; i++)
+        c += strcmp(b->t[i], t) == 0;
+    return c;
+}
+
+RV_TEST(bm25_matches_naive_formula) {
+    rv_chunk cs[4];
+    cs[0] = mk("src/net/retry.py", 1, 5, "retry_request", "def retry_request(req):\n  backoff()");
+    cs[1] =
+        mk("src/net/http.py", 1, 9, "send", "def send(req):\n  return socket.send(req) # request");
+    cs[2] = mk("docs/README.md", 1, 3, "", "How to retry a request with backoff and backoff");
+    cs[3] = mk("src/util.py", 10, 20, "parse_config", "def parse_config(path): read config file");
+    rv_bm25_params p = rv_bm25_default_params();
+    rv_bm25 *bm = NULL;
+    RV_CHECK_EQ_INT(rv_bm25_build(&bm, cs, 4, &p), RV_OK);
+    RV_CHECK_EQ_INT(rv_bm25_doc_count(bm), 4);
+    float sc[4];
+    const char *query = "retry the request with backoff";
+    RV_CHECK_EQ_INT(rv_bm25_score(bm, query, sc), RV_OK);
+
+    bag fields[4][3];
+    memset(fields, 0, sizeof fields);
+    for (int d = 0; d < 4; d++) {
+        rv_code_tokenize(cs[d].name, strlen(cs[d].name), p.flags, bag_add, &fields[d][0]);
+        rv_code_tokenize(cs[d].path, strlen(cs[d].path), p.flags, bag_add, &fields[d][1]);
+        rv_code_tokenize(cs[d].content, strlen(cs[d].content), p.flags, bag_add, &fields[d][2]);
+    }
+    bag q;
+    memset(&q, 0, sizeof q);
+    rv_code_tokenize(query, strlen(query), p.flags | RV_TOK_STOPWORDS, bag_add, &q);
+    double avg[3] = {0, 0, 0};
+    for (int d = 0; d < 4; d++)
+        for (int f = 0; f < 3; f++)
+            avg[f] += fields[d][f].n / 4.0;
+    double w[3] = {p.w_name, p.w_path, p.w_body}, bb[3] = {p.b_name, p.b_path, p.b_body};
+    for (int d = 0; d < 4; d++) {
+        double want = 0;
+        for (int i = 0; i < q.n; i++) {
+            int dup = 0;
+            for (int j = 0; j < i; j++)
+                dup |= strcmp(q.t[i], q.t[j]) == 0;
+            if (dup) continue;
+            int df = 0;
+            for (int e = 0; e < 4; e++)
+                df += bag_count(&fields[e][0], q.t[i]) + bag_count(&fields[e][1], q.t[i]) +
+                          bag_count(&fields[e][2], q.t[i]) >
+                      0;
+            if (!df) continue;
+            double idf = log(1 + (4 - df + 0.5) / (df + 0.5));
+            double tf = 0;
+            for (int f = 0; f < 3; f++)
+                tf += w[f] * bag_count(&fields[d][f], q.t[i]) /
+                      (1 - bb[f] + bb[f] * fields[d][f].n / avg[f]);
+            want += idf * tf * (p.k1 + 1) / (p.k1 + tf);
+        }
+        RV_CHECK_NEAR(sc[d], want, 1e-4);
+    }
+    /* the retry function beats the README (name weight), and the config parser scores 0 */
+    RV_CHECK(sc[0] > sc[2]);
+    RV_CHECK(sc[3] == 0.0f);
+    /* a query with no known term scores nothing */
+    RV_CHECK_EQ_INT(rv_bm25_score(bm, "zzz qqq", sc), RV_OK);
+    for (int d = 0; d < 4; d++)
+        RV_CHECK(sc[d] == 0.0f);
+    rv_bm25_free(bm);
+    rv_bm25_free(NULL);
+}
+
+RV_TEST(bm25_many_terms_grow) {
+    /* enough distinct terms to force table and scratch growth several times */
+    size_t n = 300;
+    rv_chunk *cs = calloc(n, sizeof *cs);
+    char(*bodies)[256] = calloc(n, 256);
+    for (size_t i = 0; i < n; i++) {
+        int off = 0;
+        for (int j = 0; j < 20; j++)
+            off += snprintf(bodies[i] + off, 256 - (size_t)off, "w%zux%d ", i, j);
+        cs[i] = mk("f.txt", (int)i * 10 + 1, (int)i * 10 + 5, "", bodies[i]);
+    }
+    rv_bm25 *bm = NULL;
+    RV_CHECK_EQ_INT(rv_bm25_build(&bm, cs, n, NULL), RV_OK);
+    RV_CHECK(rv_bm25_vocab_size(bm) > 6000);
+    float *sc = calloc(n, sizeof *sc);
+    RV_CHECK_EQ_INT(rv_bm25_score(bm, "w123x7", sc), RV_OK);
+    for (size_t i = 0; i < n; i++)
+        RV_CHECK((sc[i] > 0) == (i == 123));
+    free(sc);
+    rv_bm25_free(bm);
+    free(bodies);
+    free(cs);
+}
+
+RV_TEST(bm25_empty_corpus) {
+    rv_bm25 *bm = NULL;
+    RV_CHECK_EQ_INT(rv_bm25_build(&bm, NULL, 0, NULL), RV_OK);
+    float dummy;
+    RV_CHECK_EQ_INT(rv_bm25_score(bm, "anything", &dummy), RV_OK);
+    rv_bm25_free(bm);
+    RV_CHECK(rv_bm25_build(NULL, NULL, 0, NULL) != RV_OK);
+}
+
+RV_TEST(top_k_matches_full_sort) {
+    enum { N = 1000 };
+    float sc[N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        sc[i] = (float)((seed >> 8) % 500) / 10.0f; /* many ties */
+    }
+    rv_scored *all, *top;
+    size_t na, nt;
+    RV_CHECK_EQ_INT(rv_rank_top(&all, &na, sc, N, 0, -1e30f, NULL), RV_OK);
+    RV_CHECK_EQ_INT(na, N);
+    for (size_t i = 1; i < na; i++)
+        RV_CHECK(all[i - 1].score > all[i].score ||
+                 (all[i - 1].score == all[i].score && all[i - 1].id < all[i].id));
+    RV_CHECK_EQ_INT(rv_rank_top(&top, &nt, sc, N, 25, -1e30f, NULL), RV_OK);
+    RV_CHECK_EQ_INT(nt, 25);
+    for (size_t i = 0; i < nt; i++)
+        RV_CHECK(top[i].id == all[i].id);
+    free(top);
+    /* min and keep filter */
+    unsigned char keep[N];
+    for (int i = 0; i < N; i++)
+        keep[i] = (unsigned char)(i % 2);
+    RV_CHECK_EQ_INT(rv_rank_top(&top, &nt, sc, N, 10, 40.0f, keep), RV_OK);
+    for (size_t i = 0; i < nt; i++)
+        RV_CHECK(top[i].score >= 40.0f && top[i].id % 2 == 1);
+    free(top);
+    free(all);
+    RV_CHECK_EQ_INT(rv_rank_top(&top, &nt, sc, N, 10, 1000.0f, NULL), RV_OK);
+    RV_CHECK(nt == 0 && top == NULL);
+}
+
+RV_TEST(rrf_fuses_by_rank) {
+    rv_scored a[3] = {{5, 0.9f}, {7, 0.8f}, {9, 0.1f}};
+    rv_scored b[2] = {{9, 12.0f}, {5, 3.0f}};
+    rv_scored *r;
+    size_t n;
+    RV_CHECK_EQ_INT(rv_rank_rrf(&r, &n, a, 3, 1.0, b, 2, 1.0, 60.0), RV_OK);
+    RV_CHECK_EQ_INT(n, 3);
+    /* 5: 1/61 + 1/62; 9: 1/63 + 1/61; 7: 1/62 */
+    RV_CHECK_EQ_INT(r[0].id, 5);
+    RV_CHECK_NEAR(r[0].score, 1.0 / 61 + 1.0 / 62, 1e-6);
+    RV_CHECK_EQ_INT(r[1].id, 9);
+    RV_CHECK_NEAR(r[1].score, 1.0 / 63 + 1.0 / 61, 1e-6);
+    RV_CHECK_EQ_INT(r[2].id, 7);
+    free(r);
+    RV_CHECK_EQ_INT(rv_rank_rrf(&r, &n, NULL, 0, 1.0, NULL, 0, 1.0, 60.0), RV_OK);
+    RV_CHECK(n == 0);
+}
+
+RV_TEST(merge_overlaps_keeps_better) {
+    rv_chunk cs[5];
+    cs[0] = mk("a.c", 10, 20, "f", "");
+    cs[1] = mk("a.c", 15, 30, "g", ""); /* overlaps 0 */
+    cs[2] = mk("b.c", 10, 20, "h", ""); /* same lines, other file */
+    cs[3] = mk("a.c", 21, 25, "i", ""); /* touches neither 0's end... overlaps 1 only */
+    cs[4] = mk("a.c", 1, 9, "j", "");
+    rv_scored l[5] = {{0, 5}, {1, 4}, {2, 3}, {3, 2}, {4, 1}};
+    size_t n = rv_rank_merge_overlaps(l, 5, cs, 0);
+    RV_CHECK_EQ_INT(n, 4);
+    RV_CHECK_EQ_INT(l[0].id, 0);
+    RV_CHECK_EQ_INT(l[1].id, 2);
+    RV_CHECK_EQ_INT(l[2].id, 3);
+    RV_CHECK_EQ_INT(l[3].id, 4);
+    rv_scored l2[5] = {{0, 5}, {1, 4}, {2, 3}, {3, 2}, {4, 1}};
+    RV_CHECK_EQ_INT(rv_rank_merge_overlaps(l2, 5, cs, 2), 2);
+}
+
+RV_TEST(cosine_is_dot) {
+    float v[6] = {1, 0, 0, 0.6f, 0.8f, 0};
+    float q[3] = {0.6f, 0.8f, 0};
+    float s[2];
+    rv_rank_cosine(s, v, 2, 3, q);
+    RV_CHECK_NEAR(s[0], 0.6, 1e-6);
+    RV_CHECK_NEAR(s[1], 1.0, 1e-6);
+}
+
+int main(void) {
+    RV_RUN(tokenize_splits_identifiers);
+    RV_RUN(tokenize_stems_and_stopwords);
+    RV_RUN(tokenize_odd_input);
+    RV_RUN(bm25_matches_naive_formula);
+    RV_RUN(bm25_many_terms_grow);
+    RV_RUN(bm25_empty_corpus);
+    RV_RUN(top_k_matches_full_sort);
+    RV_RUN(rrf_fuses_by_rank);
+    RV_RUN(merge_overlaps_keeps_better);
+    RV_RUN(cosine_is_dot);
+    return rv_test_summary();
+}
