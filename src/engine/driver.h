@@ -100,7 +100,8 @@ typedef struct rv_driver {
 
     /* REQUIRED. Builds the device inputs from host token ids: `ids` holds the
      * sequences back to back, lens[b] tokens each (every len >= 1). All device
-     * and host arrays come from the pool. */
+     * and host arrays come from the pool, at most rv_prepare_batch_bytes() in
+     * all (the engine reserves that much for it). */
     rv_status (*prepare_batch)(void *ctx, rv_batch_inputs *out, const int32_t *ids,
                                const int32_t *lens, size_t batch);
 
@@ -171,6 +172,13 @@ typedef struct rv_driver {
     rv_status (*attention)(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
 } rv_driver;
+
+/* Pool bytes prepare_batch may take: six arrays (ids, positions, types,
+ * lengths, offsets as int32; the mask as f32), each rounded up to 64 bytes. */
+static inline size_t rv_prepare_batch_bytes(size_t batch, size_t total, size_t max_seq) {
+    size_t n = (3 * total + 2 * batch + 1 + batch * max_seq) * 4;
+    return n + 6 * 64;
+}
 
 /* Registered drivers (src/engine/drivers.c). NULL when `name` is unknown or
  * not built in. "auto" picks the best available (cuda if built, else cpu). */
