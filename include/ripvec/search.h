@@ -62,6 +62,9 @@ typedef struct rv_search_config {
     void *progress_user;
     rv_search_skip_fn on_skip; /* optional */
     void *skip_user;
+    /* One-line notices (index rebuilt after corruption, ...); optional. */
+    void (*note)(void *user, const char *msg);
+    void *note_user;
 } rv_search_config;
 
 rv_search_config rv_search_default_config(void);
