@@ -1,0 +1,46 @@
+/*
+ * driver/cpu/cpu_kernels.h — row kernels of the CPU driver, in a portable C
+ * flavour (cpu_kernels.c) and an AVX2+FMA one (cpu_kernels_avx2.c), picked
+ * once at run time from cpuid.
+ *
+ *   const rv_cpu_kernels *k = rv_cpu_kernels_best();
+ *   k->bias_gelu(row, bias, n);
+ *
+ * Every kernel works on one contiguous row of n floats; callers split rows
+ * across threads. Accuracy: the AVX2 exp/erf are within a few ulp of libm's
+ * expf/erff (tests/test_driver_cpu.c checks both flavours against doubles).
+ */
+#ifndef RV_DRIVER_CPU_KERNELS_H
+#define RV_DRIVER_CPU_KERNELS_H
+
+#include <stddef.h>
+
+typedef struct rv_cpu_kernels {
+    const char *name; /* "portable", "avx2" */
+    /* x[i] += bias[i] */
+    void (*add_bias)(float *x, const float *bias, size_t n);
+    /* x[i] = gelu(x[i] + bias[i]) (exact erf form); bias may be NULL */
+    void (*bias_gelu)(float *x, const float *bias, size_t n);
+    /* out = LN(x + res) * w + b; res may be NULL; out may equal x */
+    void (*layer_norm)(float *out, const float *x, const float *res, const float *w, const float *b,
+                       size_t n, float eps);
+    /* x[i] = softmax(x * scale + mask)[i]; mask may be NULL */
+    void (*softmax)(float *x, const float *mask, size_t n, float scale);
+    /* x[i] *= s */
+    void (*scale)(float *x, size_t n, float s);
+    /* sum of x[i]^2, accumulated in double */
+    double (*sumsq)(const float *x, size_t n);
+    /* acc[i] += x[i] */
+    void (*accumulate)(float *acc, const float *x, size_t n);
+} rv_cpu_kernels;
+
+extern const rv_cpu_kernels rv_cpu_kernels_portable;
+/* Only call when the CPU has AVX2 and FMA (rv_cpu_has_avx2()). */
+extern const rv_cpu_kernels rv_cpu_kernels_avx2;
+
+int rv_cpu_has_avx2(void);
+/* The AVX2 table when the CPU supports it (and RIPVEC_NO_AVX2 is unset), else
+ * the portable one. */
+const rv_cpu_kernels *rv_cpu_kernels_best(void);
+
+#endif

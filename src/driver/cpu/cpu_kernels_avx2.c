@@ -1,0 +1,226 @@
+/* AVX2+FMA row kernels of the CPU driver (see cpu_kernels.h). Compiled with
+ * -mavx2 -mfma -mf16c; only reached after a cpuid check. */
+#include "driver/cpu/cpu_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <math.h>
+
+static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* exp(x): x = n ln2 + r with a two-constant ln2 split, |r| <= ln2/2, e^r by
+ * its Taylor series to degree 7 (truncation < 1e-8 relative), 2^n through the
+ * exponent bits. Inputs below -87.3 give exactly 0 (masked attention). */
+static inline __m256 exp8(__m256 x) {
+    const __m256 lo = _mm256_set1_ps(-87.3f), hi = _mm256_set1_ps(88.0f);
+    __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 res = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_andnot_ps(under, res);
+}
+
+/* erf(x) = x P(x^2) / Q(x^2) on |x| < 3.925, +-1 beyond (where erff rounds to
+ * +-1 anyway). P and Q (degree 5 each) were fitted for this file by an
+ * iteratively reweighted least-squares fit against math.erf; max abs error in
+ * float arithmetic ~4e-7. */
+static inline __m256 erf8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_min_ps(_mm256_andnot_ps(sign, x), _mm256_set1_ps(3.925f));
+    __m256 x2 = _mm256_mul_ps(ax, ax);
+    __m256 p = _mm256_set1_ps(2.030852784e-06f);
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.874922648e-04f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(3.876361065e-03f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(5.308445171e-02f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(1.929734349e-01f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(1.128378987e+00f));
+    __m256 q = _mm256_set1_ps(3.803128493e-05f);
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.189757138e-03f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.518842299e-02f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.151678115e-01f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(5.043498874e-01f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.0f));
+    __m256 y = _mm256_min_ps(_mm256_div_ps(_mm256_mul_ps(ax, p), q), _mm256_set1_ps(1.0f));
+    return _mm256_or_ps(y, _mm256_and_ps(x, sign));
+}
+
+static void a_add_bias(float *x, const float *bias, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(bias + i)));
+    for (; i < n; i++)
+        x[i] += bias[i];
+}
+
+static void a_bias_gelu(float *x, const float *bias, size_t n) {
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 is2 = _mm256_set1_ps(0.70710678118654752f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + i));
+        __m256 e = erf8(_mm256_mul_ps(v, is2));
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, e)));
+    }
+    if (i < n) {
+        float tmp[8] = {0};
+        size_t r = n - i;
+        for (size_t j = 0; j < r; j++)
+            tmp[j] = x[i + j] + (bias ? bias[i + j] : 0.0f);
+        __m256 v = _mm256_loadu_ps(tmp);
+        __m256 e = erf8(_mm256_mul_ps(v, is2));
+        _mm256_storeu_ps(tmp, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, e)));
+        for (size_t j = 0; j < r; j++)
+            x[i + j] = tmp[j];
+    }
+}
+
+static void a_layer_norm(float *out, const float *x, const float *res, const float *w,
+                         const float *b, size_t n, float eps) {
+    __m256 acc = _mm256_setzero_ps();
+    float tail = 0.0f;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        if (res) v = _mm256_add_ps(v, _mm256_loadu_ps(res + i));
+        _mm256_storeu_ps(out + i, v);
+        acc = _mm256_add_ps(acc, v);
+    }
+    for (; i < n; i++) {
+        out[i] = x[i] + (res ? res[i] : 0.0f);
+        tail += out[i];
+    }
+    float mean = (hsum8(acc) + tail) / (float)n;
+    __m256 vm = _mm256_set1_ps(mean);
+    acc = _mm256_setzero_ps();
+    tail = 0.0f;
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(out + i), vm);
+        acc = _mm256_fmadd_ps(d, d, acc);
+    }
+    for (; i < n; i++)
+        tail += (out[i] - mean) * (out[i] - mean);
+    float var = (hsum8(acc) + tail) / (float)n;
+    float rstd = 1.0f / sqrtf(var + eps);
+    __m256 vr = _mm256_set1_ps(rstd);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(out + i), vm), vr);
+        _mm256_storeu_ps(out + i,
+                         _mm256_fmadd_ps(d, _mm256_loadu_ps(w + i), _mm256_loadu_ps(b + i)));
+    }
+    for (; i < n; i++)
+        out[i] = (out[i] - mean) * rstd * w[i] + b[i];
+}
+
+static void a_softmax(float *x, const float *mask, size_t n, float scale) {
+    __m256 vs = _mm256_set1_ps(scale);
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    float mx = -INFINITY;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
+        if (mask) v = _mm256_add_ps(v, _mm256_loadu_ps(mask + i));
+        _mm256_storeu_ps(x + i, v);
+        vmax = _mm256_max_ps(vmax, v);
+    }
+    for (; i < n; i++) {
+        x[i] = x[i] * scale + (mask ? mask[i] : 0.0f);
+        if (x[i] > mx) mx = x[i];
+    }
+    float m8 = hmax8(vmax);
+    if (m8 > mx) mx = m8;
+    __m256 vm = _mm256_set1_ps(mx);
+    __m256 acc = _mm256_setzero_ps();
+    float tail = 0.0f;
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+        _mm256_storeu_ps(x + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (i < n) {
+        float tmp[8];
+        size_t r = n - i;
+        for (size_t j = 0; j < 8; j++)
+            tmp[j] = j < r ? x[i + j] - mx : -INFINITY;
+        _mm256_storeu_ps(tmp, exp8(_mm256_loadu_ps(tmp)));
+        for (size_t j = 0; j < r; j++) {
+            x[i + j] = tmp[j];
+            tail += tmp[j];
+        }
+    }
+    float inv = 1.0f / (hsum8(acc) + tail);
+    __m256 vi = _mm256_set1_ps(inv);
+    for (i = 0; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vi));
+    for (; i < n; i++)
+        x[i] *= inv;
+}
+
+static void a_scale(float *x, size_t n, float s) {
+    __m256 vs = _mm256_set1_ps(s);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
+    for (; i < n; i++)
+        x[i] *= s;
+}
+
+static double a_sumsq(const float *x, size_t n) {
+    __m256d acc = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
+        acc = _mm256_fmadd_pd(v, v, acc);
+    }
+    double t[4];
+    _mm256_storeu_pd(t, acc);
+    double s = t[0] + t[1] + t[2] + t[3];
+    for (; i < n; i++)
+        s += (double)x[i] * x[i];
+    return s;
+}
+
+static void a_accumulate(float *acc, const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(acc + i, _mm256_add_ps(_mm256_loadu_ps(acc + i), _mm256_loadu_ps(x + i)));
+    for (; i < n; i++)
+        acc[i] += x[i];
+}
+
+const rv_cpu_kernels rv_cpu_kernels_avx2 = {
+    .name = "avx2",
+    .add_bias = a_add_bias,
+    .bias_gelu = a_bias_gelu,
+    .layer_norm = a_layer_norm,
+    .softmax = a_softmax,
+    .scale = a_scale,
+    .sumsq = a_sumsq,
+    .accumulate = a_accumulate,
+};
+#endif

@@ -1,0 +1,74 @@
+/*
+ * engine/arch_bert.h — the ClassicBert forward pass (BERT encoder with
+ * learned positions, erf GELU, fused QKV), written once over rv_driver.
+ *
+ *   rv_bert *b;
+ *   rv_bert_load(&b, drv, dev, &cfg, st);          // weights -> device
+ *   void *dctx; drv->ctx_create(&dctx, dev, 0);
+ *   rv_bert_forward(b, dctx, ids, lens, n, out, 0); // out [n, hidden], L2-normalized
+ *   drv->ctx_destroy(dctx); rv_bert_free(b);
+ *
+ * A loaded rv_bert is immutable; forward only touches the driver context.
+ */
+#ifndef RV_ENGINE_ARCH_BERT_H
+#define RV_ENGINE_ARCH_BERT_H
+
+#include "engine/driver.h"
+#include "ripvec/modelfile.h"
+
+/* One encoder layer; checkpoint names under encoder.layer.N. */
+typedef struct rv_bert_layer {
+    rv_dbuf *qkv_w;     /* [3H, H] attention.self.{query,key,value}.weight, stacked */
+    rv_dbuf *qkv_b;     /* [3H]    attention.self.{query,key,value}.bias */
+    rv_dbuf *out_w;     /* [H, H]  attention.output.dense.weight */
+    rv_dbuf *out_b;     /* [H]     attention.output.dense.bias */
+    rv_dbuf *ln1_w;     /* [H]     attention.output.LayerNorm.weight */
+    rv_dbuf *ln1_b;     /* [H]     attention.output.LayerNorm.bias */
+    rv_dbuf *ffn_in_w;  /* [I, H]  intermediate.dense.weight */
+    rv_dbuf *ffn_in_b;  /* [I]     intermediate.dense.bias */
+    rv_dbuf *ffn_out_w; /* [H, I]  output.dense.weight */
+    rv_dbuf *ffn_out_b; /* [H]     output.dense.bias */
+    rv_dbuf *ln2_w;     /* [H]     output.LayerNorm.weight */
+    rv_dbuf *ln2_b;     /* [H]     output.LayerNorm.bias */
+} rv_bert_layer;
+
+typedef struct rv_bert {
+    const rv_driver *drv;
+    void *dev; /* not owned */
+    rv_bert_config cfg;
+    size_t hidden, heads, head_dim, inter, vocab, max_pos, type_vocab;
+    rv_dbuf *word_emb;     /* [V, H] embeddings.word_embeddings.weight */
+    rv_dbuf *pos_emb;      /* [P, H] embeddings.position_embeddings.weight */
+    rv_dbuf *type_emb;     /* [T, H] embeddings.token_type_embeddings.weight */
+    rv_dbuf *emb_ln_w;     /* [H]    embeddings.LayerNorm.weight */
+    rv_dbuf *emb_ln_b;     /* [H]    embeddings.LayerNorm.bias */
+    rv_bert_layer *layers; /* [num_layers] */
+} rv_bert;
+
+/* Forward flags: make the pass ignore a driver's optional fused slots (tests
+ * use them to check the fused and composed paths agree). */
+enum {
+    RV_BERT_NO_FUSED_LINEAR = 1u << 0,
+    RV_BERT_NO_FUSED_ATTENTION = 1u << 1,
+};
+
+/* Validates every tensor's presence, dtype and shape against cfg (names with
+ * or without a "bert." prefix), converts F16/BF16 to F32, fuses Q/K/V and
+ * uploads. Errors name the tensor (RV_ERR_FORMAT / RV_ERR_NOT_FOUND /
+ * RV_ERR_UNSUPPORTED). Caller frees with rv_bert_free (before closing dev). */
+rv_status rv_bert_load(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
+                       const rv_safetensors *st);
+void rv_bert_free(rv_bert *b); /* NULL ok */
+
+/* Scratch bytes one forward pass over this geometry needs from the pool. */
+size_t rv_bert_scratch_bytes(const rv_bert *b, size_t batch, size_t total_tokens, size_t max_seq,
+                             unsigned flags);
+
+/* Runs the encoder over `batch` sequences (ids back to back, lens[i] each,
+ * 1 <= lens[i] <= max_position_embeddings, ids < vocab) and writes the pooled,
+ * L2-normalized vectors to out[batch * hidden] (host memory). Reserves the
+ * scratch it needs first; leaves the pool empty. */
+rv_status rv_bert_forward(const rv_bert *b, void *dctx, const int32_t *ids, const int32_t *lens,
+                          size_t batch, float *out, unsigned flags);
+
+#endif
