@@ -1,0 +1,119 @@
+/*
+ * tokenizer/tok_internal.h — the pieces of the WordPiece tokenizer, shared by
+ * its .c files and by tests/test_tokenizer*.c (which test each stage).
+ *
+ * Pipeline (as Hugging Face tokenizers runs it for BERT):
+ *   bytes -> UTF-8 decode with replacement -> added-token split (raw text)
+ *   -> BertNormalizer per piece (clean_text, CJK spacing, NFD + drop Mn,
+ *      lowercase) -> BertPreTokenizer (whitespace split, isolate punctuation)
+ *   -> WordPiece per word -> [CLS] … [SEP], truncation.
+ */
+#ifndef RV_TOKENIZER_TOK_INTERNAL_H
+#define RV_TOKENIZER_TOK_INTERNAL_H
+
+#include "ripvec/tokenizer.h"
+
+#include <stdint.h>
+
+/* ---- vocabulary: string -> id, open addressing ------------------------ */
+
+typedef struct rv_tok_vocab {
+    char *blob; /* all keys back to back (not NUL-separated) */
+    size_t blob_len, blob_cap;
+    struct rv_tok_entry {
+        uint32_t off, len;
+        int32_t id;
+        uint32_t tag; /* high hash bits, for a cheap reject */
+    } * ent;
+    size_t n, ent_cap;
+    uint32_t *slots; /* 0 = empty, else entry index + 1 */
+    size_t nslots;   /* power of two */
+    size_t max_key;  /* longest key in bytes */
+    int32_t max_id;
+} rv_tok_vocab;
+
+/* Adds or replaces (later wins, as a Rust HashMap insert does). */
+rv_status rv_tok_vocab_put(rv_tok_vocab *v, const char *key, size_t len, int32_t id);
+/* Looks up the concatenation pre[0..plen) + s[0..slen); -1 if absent. */
+int32_t rv_tok_vocab_get2(const rv_tok_vocab *v, const char *pre, size_t plen, const char *s,
+                          size_t slen);
+/* Longest key that starts with `pre`, minus plen (0 if none). */
+size_t rv_tok_vocab_max_suffix(const rv_tok_vocab *v, const char *pre, size_t plen);
+void rv_tok_vocab_release(rv_tok_vocab *v);
+
+/* ---- Unicode: decoding and the character classes HF uses -------------- */
+
+/* Decodes one code point from s[0..len) (len >= 1). Ill-formed input gives
+ * U+FFFD for each maximal ill-formed subpart, as CPython's "replace" does.
+ * Returns the bytes consumed (>= 1). */
+size_t rv_tok_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* Appends cp as UTF-8 to out (room for 4 bytes); returns bytes written. */
+size_t rv_tok_utf8_encode(uint32_t cp, char *out);
+
+/* Rust char::is_whitespace (Unicode White_Space). */
+int rv_tok_is_whitespace(uint32_t cp);
+/* BertNormalizer's control test: Cc, Cf or Co (HF's unicode_categories
+ * tables), except \t \n \r. */
+int rv_tok_is_control(uint32_t cp);
+/* BertPreTokenizer's punctuation: ASCII punctuation or a P* category. */
+int rv_tok_is_punct(uint32_t cp);
+/* Mn as HF's strip_accents sees it. */
+int rv_tok_is_mark_nonspacing(uint32_t cp);
+/* The CJK ideograph ranges of the original BERT. */
+int rv_tok_is_chinese(uint32_t cp);
+/* Canonical decomposition (NFD of one code point); returns the count (<= 8). */
+size_t rv_tok_nfd(uint32_t cp, uint32_t out[8]);
+/* Canonical combining class. */
+int rv_tok_ccc(uint32_t cp);
+/* Rust char::to_lowercase; returns the count (1..3). */
+size_t rv_tok_lower(uint32_t cp, uint32_t out[3]);
+
+/* ---- the tokenizer ---------------------------------------------------- */
+
+typedef struct rv_tok_added {
+    char *content;
+    size_t len;
+    int32_t id;
+    unsigned char lstrip, rstrip, single_word, normalized;
+} rv_tok_added;
+
+enum { RV_TOK_ASC_DROP = 0, RV_TOK_ASC_WORD, RV_TOK_ASC_SPACE, RV_TOK_ASC_PUNCT };
+
+struct rv_tokenizer {
+    rv_tok_vocab vocab;
+    int clean_text, handle_chinese, strip_accents, lowercase;
+    char *unk_token;
+    char *prefix; /* continuing_subword_prefix, "##" */
+    size_t prefix_len;
+    size_t max_chars; /* max_input_chars_per_word */
+    size_t max_first, max_cont;
+    int32_t unk_id, cls_id, sep_id, pad_id;
+    rv_tok_added *added; /* matched on the raw text (normalized == 0 only) */
+    size_t n_added;
+    unsigned char added_first[256]; /* 1 when some matched added token starts with this byte */
+    /* ASCII fast path, built from the flags at load. */
+    unsigned char asc_class[128];
+    char asc_map[128];
+};
+
+/* Builds the derived fields (ASCII tables, max key lengths, added-token
+ * index) once the loader has filled the rest. */
+rv_status rv_tok_finish(rv_tokenizer *tk);
+
+/* Normalizes `text` with the tokenizer's BertNormalizer flags (no added
+ * tokens, no splitting) into a malloc'd UTF-8 string; for tests. */
+rv_status rv_tok_normalize_str(const rv_tokenizer *tk, const char *text, size_t len, char **out,
+                               size_t *out_len);
+
+/* Pre-tokenizes `text` (added tokens, normalizer, pre-tokenizer) into a
+ * malloc'd string of words, each followed by '\n'; for tests. */
+rv_status rv_tok_pretokenize_str(const rv_tokenizer *tk, const char *text, size_t len, char **out,
+                                 size_t *out_len);
+
+/* Runs everything but [CLS]/[SEP]: writes the first `cap` ids to ids (may be
+ * NULL when cap == 0), returns the full count in *total unless stop_at_cap
+ * is set, in which case it stops once cap ids are out. */
+rv_status rv_tok_run(const rv_tokenizer *tk, const char *text, size_t len, int32_t *ids, size_t cap,
+                     int stop_at_cap, size_t *total);
+
+#endif
