@@ -1,0 +1,163 @@
+/*
+ * ripvec/index.h — the persistent, incremental, crash-safe index of one root.
+ *
+ *   rv_index_params ip = rv_index_default_params();
+ *   ip.root = "."; ip.walk = &walk_params;             // NULL walk = defaults
+ *   ip.note = print_note; ip.note_user = NULL;         // one-line notices
+ *   rv_index *idx;
+ *   if (rv_index_open(&idx, model, &ip) != RV_OK) fail(rv_error_last());
+ *   rv_index_stats stats;
+ *   if (rv_index_update(idx, ctx, &chunk_params, NULL, NULL, &stats) != RV_OK) fail(...);
+ *   rv_corpus corpus = {0};
+ *   rv_index_corpus(idx, &corpus);                     // all chunks + vectors
+ *   ... rank ...
+ *   rv_corpus_free(&corpus);
+ *   rv_index_close(idx);
+ *
+ * Where it lives: one SQLite file per canonical root (realpath) and model id,
+ *   <cache>/indexes/<root-basename>-<hash of root>/<model-slug>.sqlite
+ * with <cache> = params.cache_dir, else $RIPVEC_CACHE, else
+ * $XDG_CACHE_HOME/ripvec, else ~/.cache/ripvec. With repo_level the file is
+ * <root>/.ripvec/<model-slug>.sqlite instead (portable, can be committed).
+ *
+ * What update does: walks the root, and for each file compares size, mtime
+ * (ns) and inode with the stored row; only files whose stat changed are read
+ * and hashed (xxh3-128); a touched-but-identical file just gets its stat
+ * healed. Changed and new files are chunked; a chunk whose embed_text is
+ * already stored anywhere in the index reuses that vector, the rest are
+ * embedded in batches, and each batch of whole files is committed in one
+ * transaction: a kill -9 at any moment leaves a consistent index, and the
+ * next run redoes only the files that were not committed. Files gone from
+ * the walk leave the index.
+ *
+ * Concurrency: writers to one index serialize on an flock of
+ * "<index>.lock" (a second `ripvec` waits, then finds the work done);
+ * readers see committed snapshots (SQLite WAL). A model/dim change or an
+ * older format rebuilds; a newer format is refused (RV_ERR_UNSUPPORTED,
+ * "index format N is newer than this ripvec (M); run `ripvec index rebuild`
+ * or upgrade"). A corrupt or truncated file is reported through `note` in one
+ * line and rebuilt from scratch. The library never prints.
+ *
+ * Threading rule: an rv_index is used by one thread at a time; several
+ * processes and handles may share one index file.
+ */
+#ifndef RIPVEC_INDEX_H
+#define RIPVEC_INDEX_H
+
+#include "ripvec/chunk.h"
+#include "ripvec/common.h"
+#include "ripvec/corpus.h"
+#include "ripvec/embed.h"
+#include "ripvec/walk.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rv_index rv_index;
+
+/* Embeds n texts into out[n * dim] (L2-normalized rows, input order). The
+ * default is rv_embed_texts on the ctx given to rv_index_update; tests plug
+ * in a fast fake here. */
+typedef rv_status (*rv_index_embed_fn)(void *user, const char *const *texts, const size_t *lens,
+                                       size_t n, float *out);
+
+typedef enum rv_index_mode {
+    RV_INDEX_OPEN = 0,    /* create when missing; rebuild when corrupt or stale */
+    RV_INDEX_REBUILD = 1, /* discard what is there (even a newer format) first */
+    RV_INDEX_INSPECT = 2  /* read-only, no create, no repair: for status */
+} rv_index_mode;
+
+typedef struct rv_index_params {
+    const char *root;           /* directory to index; required */
+    const char *cache_dir;      /* NULL: $RIPVEC_CACHE, else the XDG default (see above) */
+    int repo_level;             /* 1: <root>/.ripvec/ instead of the user cache */
+    const rv_walk_params *walk; /* NULL: walker defaults; copied, but the arrays
+                                   it points to (types, globs) must outlive the index */
+    /* Files the walk leaves out (binary, too large, unreadable...); may be NULL. */
+    rv_walk_skip_fn on_skip;
+    void *skip_user;
+    void (*note)(void *user, const char *msg); /* one-line notices (rebuilds); may be NULL */
+    void *note_user;
+    rv_index_mode mode;
+    /* Identity when no model is passed to rv_index_open (tests, tools). */
+    const char *model_id;
+    size_t dim;
+    rv_index_embed_fn embed; /* NULL: rv_embed_texts(ctx, ...) */
+    void *embed_user;
+    size_t batch_chunks; /* chunks embedded per batch/commit; 0 = 256 */
+    /* Tests only: called at named points ("file-read", "batch-embedded",
+     * "file-written", "batch-committed") so a test can kill the process. */
+    void (*test_hook)(void *user, const char *point);
+    void *test_hook_user;
+} rv_index_params;
+
+rv_index_params rv_index_default_params(void);
+
+/* Opens (creating, repairing or rebuilding as params.mode says) the index of
+ * params.root for `model` (or params.model_id/dim when model is NULL). Takes
+ * the writer lock only while it creates or repairs. Errors: RV_ERR_INVALID_ARG,
+ * RV_ERR_UNSUPPORTED (newer format), RV_ERR_NOT_FOUND (INSPECT and no index),
+ * RV_ERR_CORRUPT (INSPECT), RV_ERR_IO. Caller frees with rv_index_close.
+ * Copies what it keeps from params. */
+rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_params *p);
+
+typedef struct rv_index_stats {
+    size_t files_seen;      /* files the walk produced */
+    size_t files_changed;   /* stored files whose content changed (re-chunked) */
+    size_t files_added;     /* new files */
+    size_t files_removed;   /* files gone from the walk */
+    size_t files_touched;   /* stat changed, content identical: stat healed only */
+    size_t chunks_total;    /* chunks in the index afterwards */
+    size_t chunks_embedded; /* chunks sent to the embedder this time */
+    size_t chunks_reused;   /* chunks of changed/new files whose vector was reused */
+    double seconds;
+} rv_index_stats;
+
+/* Brings the index up to date with the files under root (see above), holding
+ * the writer lock. `ctx` may be NULL when params.embed is set; cp NULL =
+ * rv_chunk_default_params(); progress and stats may be NULL. On
+ * corruption found while reading, the index is rebuilt within this call.
+ * The chunks loaded while checking are kept for rv_index_corpus. */
+rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_params *cp,
+                          rv_progress_fn progress, void *progress_user, rv_index_stats *stats);
+
+/* Fills *out (which must be zeroed) with every chunk and vector, in (path,
+ * position) order: one SELECT streamed into a preallocated matrix, each row's
+ * checksum verified. Caller frees with rv_corpus_free. RV_ERR_CORRUPT on a
+ * damaged row (the next rv_index_update rebuilds). */
+rv_status rv_index_corpus(rv_index *idx, rv_corpus *out);
+
+typedef struct rv_index_info {
+    char path[4096]; /* the SQLite file */
+    char model_id[256];
+    char root[1024];
+    int format_version;
+    int64_t files, chunks;
+    int64_t created, updated; /* unix seconds */
+    int consistent;           /* quick_check, row checksums and counts all pass */
+    char problem[256];        /* first problem when not consistent */
+} rv_index_info;
+
+/* Inspects the index (full verification: reads every row). */
+rv_status rv_index_status(rv_index *idx, rv_index_info *out);
+
+/* Deletes the index file (and its WAL side files) under the lock; idx is
+ * then closed: only rv_index_path and rv_index_close remain usable. */
+rv_status rv_index_clear(rv_index *idx);
+
+/* The SQLite file's path (owned by idx). */
+const char *rv_index_path(const rv_index *idx);
+
+/* The path the index of params.root would have, without opening it
+ * (malloc'd; caller frees). */
+rv_status rv_index_locate(char **out, const char *model_id, const rv_index_params *p);
+
+void rv_index_close(rv_index *idx); /* NULL ok */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

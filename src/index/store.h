@@ -1,0 +1,146 @@
+/*
+ * index/store.h — the SQLite file under the persistent index (internal).
+ *
+ *   rv_store *s;
+ *   rv_store_meta m = {.model_id = "all-minilm-l6-v2", .dim = 384};
+ *   if (rv_store_open(&s, "/x/index.sqlite", &m, RV_STORE_OPEN, note, user) == RV_OK) {
+ *       rv_store_begin(s); ... rv_store_put_file(s, ...); rv_store_commit(s);
+ *       rv_store_close(s);
+ *   }
+ *
+ * One connection per handle, used by one thread. The caller serializes writers
+ * (index.c holds an flock on "<path>.lock"); SQLite's WAL gives readers a
+ * consistent snapshot. Layout, all integers native SQLite (portable), vectors
+ * float32 little-endian blobs:
+ *
+ *   meta(key TEXT PRIMARY KEY, value TEXT)      format_version, model_id, dim,
+ *                                               chunker, created, updated, root
+ *   files(id, rel UNIQUE, size, mtime_ns, ino, hash BLOB(16) xxh3-128, nchunks)
+ *   chunks(id, file_id, seq, start_line, end_line, kind, name, scope, language,
+ *          content, embed_text, text_hash BLOB(16), vector BLOB, sum)
+ *
+ * `sum` is an xxh3-64 over the row's payload (texts, lines, vector): SQLite
+ * checks page structure, not the bytes inside a row, so garbage written into a
+ * vector would otherwise load silently.
+ */
+#ifndef RV_INDEX_STORE_H
+#define RV_INDEX_STORE_H
+
+#include "ripvec/chunk.h"
+#include "ripvec/common.h"
+
+#include <stdint.h>
+
+/* Bumped when the schema or the meaning of a column changes. Older files are
+ * rebuilt; newer ones are refused (see rv_store_open). */
+#define RV_STORE_FORMAT 1
+
+typedef struct rv_store rv_store;
+
+typedef void (*rv_store_note_fn)(void *user, const char *msg);
+
+typedef struct rv_store_meta {
+    const char *model_id;
+    size_t dim;
+    const char *chunker; /* signature of the chunker and its params; "" if unknown */
+    const char *root;    /* canonical root, informative */
+} rv_store_meta;
+
+typedef enum rv_store_mode {
+    RV_STORE_OPEN = 0,    /* create if missing; rebuild if corrupt, stale or for another model */
+    RV_STORE_REBUILD = 1, /* discard whatever is there (even a newer format) */
+    RV_STORE_INSPECT = 2  /* read-only: no create, no repair (status) */
+} rv_store_mode;
+
+/* Opens (creating or rebuilding as `mode` says) the index at `path`. The
+ * caller must hold the writer lock unless mode is RV_STORE_INSPECT. Problems
+ * that lead to a rebuild are reported once through `note`. Errors:
+ * RV_ERR_UNSUPPORTED for a newer format, RV_ERR_NOT_FOUND (inspect, missing),
+ * RV_ERR_CORRUPT (inspect, unreadable), RV_ERR_IO. Caller closes. */
+rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *want,
+                        rv_store_mode mode, rv_store_note_fn note, void *note_user);
+void rv_store_close(rv_store *s);
+
+/* Deletes the database and its -wal/-shm files (the caller holds the lock). */
+rv_status rv_store_remove_files(const char *path);
+
+/* 1 when the stored chunker signature differs from the one asked for at open
+ * or by rv_store_want_chunker (every file must be re-chunked; vectors stay
+ * reusable by text hash). */
+int rv_store_chunker_changed(const rv_store *s);
+
+/* Sets the chunker signature wanted from now on (recorded by
+ * rv_store_touch_meta) and compares it with the stored one. */
+rv_status rv_store_want_chunker(rv_store *s, const char *sig);
+
+/* 1 when the file was created (or rebuilt) by this open. */
+int rv_store_fresh(const rv_store *s);
+
+/* ---- reading ---- */
+
+typedef struct rv_store_file {
+    int64_t id;
+    char *rel; /* malloc'd */
+    int64_t size, mtime_ns, ino, nchunks;
+    uint8_t hash[16];
+} rv_store_file;
+
+/* All file rows, sorted by rel (strcmp order). Caller frees with
+ * rv_store_files_free. */
+rv_status rv_store_files(rv_store *s, rv_store_file **out, size_t *n);
+void rv_store_files_free(rv_store_file *f, size_t n);
+
+/* Copies into `vec` (dim floats) the vector of some stored chunk whose
+ * embed_text hash is `text_hash`. Returns 1 found, 0 not found, <0 error. */
+int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec);
+
+/* Loads every chunk in (rel, seq) order with its vector into `chunks` (appended)
+ * and a new malloc'd matrix `*vectors`. Verifies each row's checksum:
+ * RV_ERR_CORRUPT on a mismatch or any SQLite corruption error. */
+rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim);
+
+typedef struct rv_store_info {
+    int64_t files, chunks;
+    int format_version;
+    int64_t created, updated; /* unix seconds */
+    char model_id[256];
+    char root[1024];
+} rv_store_info;
+
+rv_status rv_store_info_get(rv_store *s, rv_store_info *out);
+
+/* PRAGMA quick_check plus every row checksum and a files/chunks cross-check.
+ * RV_OK when consistent, else RV_ERR_CORRUPT with the first problem found. */
+rv_status rv_store_verify(rv_store *s);
+
+/* ---- writing (inside begin/commit; BEGIN IMMEDIATE) ---- */
+
+rv_status rv_store_begin(rv_store *s);
+rv_status rv_store_commit(rv_store *s);
+void rv_store_rollback(rv_store *s);
+
+/* Replaces the file `rel`: deletes its old chunks, upserts its row, inserts
+ * `n` chunks with their vectors (n * dim floats) and text hashes. */
+rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t mtime_ns,
+                            int64_t ino, const uint8_t hash[16], const rv_chunk *chunks,
+                            const uint8_t (*text_hashes)[16], const float *vectors, size_t n);
+
+/* Updates only the stat fields of a file whose content is unchanged. */
+rv_status rv_store_heal_file(rv_store *s, int64_t id, int64_t size, int64_t mtime_ns, int64_t ino);
+
+/* Deletes a file row and its chunks. */
+rv_status rv_store_delete_file(rv_store *s, int64_t id);
+
+/* Records the current time as meta.updated (and chunker signature). */
+rv_status rv_store_touch_meta(rv_store *s);
+
+/* Empties files and chunks (keeps meta), in its own transaction. */
+rv_status rv_store_clear(rv_store *s);
+
+/* Test hook: sets meta.format_version (to simulate a newer ripvec's file). */
+rv_status rv_store_set_format_for_test(rv_store *s, int version);
+
+/* xxh3-128 of bytes, as 16 big-endian-ordered bytes (high64 then low64). */
+void rv_store_hash128(uint8_t out[16], const void *data, size_t len);
+
+#endif
