@@ -229,6 +229,18 @@ RV_TEST(unaligned_data_start) {
     rv_safetensors_close(st);
 }
 
+RV_TEST(f64_converts_and_saturates) {
+    double d[3] = {1e300, -0.5, -1e300};
+    const char *h = "{\"x\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[0,24]}}";
+    rv_safetensors *st = NULL;
+    RV_CHECK_EQ_INT(rv_safetensors_parse(&st, g_buf, build(h, 0, d, sizeof d)), RV_OK);
+    if (!st) return;
+    float out[3];
+    RV_CHECK_EQ_INT(rv_tensor_read_f32(rv_safetensors_find(st, "x"), out, 3), RV_OK);
+    RV_CHECK(isinf(out[0]) && out[0] > 0 && out[1] == -0.5f && isinf(out[2]) && out[2] < 0);
+    rv_safetensors_close(st);
+}
+
 RV_TEST(open_from_disk) {
     char dir[] = "/tmp/rv-st-XXXXXX";
     RV_CHECK(mkdtemp(dir) != NULL);
@@ -327,6 +339,7 @@ int main(void) {
     RV_RUN(bad_metadata);
     RV_RUN(valid_file_reads_back);
     RV_RUN(unaligned_data_start);
+    RV_RUN(f64_converts_and_saturates);
     RV_RUN(open_from_disk);
     RV_RUN(real_minilm_weights);
     return rv_test_summary();

@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* safetensors data is little-endian and is handed out in place. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ripvec reads safetensors in place and needs a little-endian host"
+#endif
+
 enum { RV_ST_MAX_DIMS = 8 };
 #define RV_ST_MAX_HEADER ((uint64_t)100 << 20)
 
