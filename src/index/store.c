@@ -293,6 +293,7 @@ static rv_status create_schema(rv_store *s, const rv_store_meta *want) {
         goto fail;
     if ((st = rv_store_exec(s, "COMMIT")) != RV_OK) goto fail;
     s->fresh = 1;
+    s->dim = want->dim;
     return RV_OK;
 fail:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -15,7 +15,7 @@ static const char *const g_sql[ST_COUNT] = {
                         "scope, language, content, embed_text, text_hash, vector, sum) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_FILE_DELETE] = "DELETE FROM files WHERE id = ?1",
-    [ST_FIND_VECTOR] = "SELECT vector FROM chunks WHERE text_hash = ?1 LIMIT 1",
+    [ST_FIND_VECTOR] = "SELECT vector, text_hash FROM chunks WHERE text_hash = ?1 LIMIT 1",
 };
 
 rv_status rv_store_prep(rv_store *s, int which, sqlite3_stmt **out) {
@@ -123,8 +123,12 @@ int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec) {
     int rc = sqlite3_step(q);
     int found = 0;
     if (rc == SQLITE_ROW) {
-        const void *b = sqlite3_column_blob(q, 0);
-        if (b && (size_t)sqlite3_column_bytes(q, 0) == s->dim * sizeof(float)) {
+        /* A damaged text_hash index could point at another row: check. */
+        const void *b = sqlite3_column_blob(q, 0), *h = sqlite3_column_blob(q, 1);
+        if (!b || (size_t)sqlite3_column_bytes(q, 0) != s->dim * sizeof(float) || !h ||
+            sqlite3_column_bytes(q, 1) != 16 || memcmp(h, text_hash, 16) != 0) {
+            found = rv_error_set(RV_ERR_CORRUPT, "index %s: text hash index is damaged", s->path);
+        } else {
             rv_store_vec_decode(vec, b, s->dim);
             found = 1;
         }

@@ -57,6 +57,7 @@ typedef struct run {
     struct timespec t0;
     size_t cand_total, cand_done;
     int force_rechunk;
+    int record_chunker; /* empty index: the first commit records the chunker */
     int wrote;
     uint64_t read_limit;
 } run;
@@ -310,11 +311,13 @@ static rv_status flush(run *r, batch *b) {
         }
         hook(r, "file-written");
     }
+    if (st == RV_OK && r->record_chunker) st = rv_store_touch_meta(idx->store);
     if (st == RV_OK) st = rv_store_commit(idx->store);
     if (st != RV_OK) {
         rv_store_rollback(idx->store);
         goto done;
     }
+    r->record_chunker = 0;
     r->wrote = 1;
     hook(r, "batch-committed");
 done:
@@ -403,6 +406,10 @@ static rv_status update_pass(run *r) {
     r->read_limit =
         idx->have_walk && idx->walk.max_filesize ? idx->walk.max_filesize : READ_LIMIT_DEFAULT;
     if ((st = rv_store_files(idx->store, &old, &nold)) != RV_OK) goto done;
+    if (nold == 0) { /* nothing to re-chunk; a crash must not make it look so */
+        r->record_chunker = r->force_rechunk;
+        r->force_rechunk = 0;
+    }
     if (!(gone = malloc((nold + w.n + 1) * sizeof *gone))) {
         st = rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;
@@ -446,7 +453,7 @@ static rv_status update_pass(run *r) {
     }
     if ((st = flush(r, &b)) != RV_OK) goto done;
     /* Gone files last, so a renamed file found its old vectors above. */
-    if (ngone || r->wrote || r->force_rechunk) {
+    if (ngone || r->wrote || r->force_rechunk || r->record_chunker) {
         if ((st = rv_store_begin(idx->store)) != RV_OK) goto done;
         for (size_t k = 0; k < ngone && st == RV_OK; k++)
             st = rv_store_delete_file(idx->store, gone[k]);
