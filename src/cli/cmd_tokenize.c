@@ -1,8 +1,247 @@
-/* ripvec tokenize — placeholder until the subcommand lands. */
+/*
+ * ripvec tokenize — JSON Lines in (strings, or objects with "text"), JSON
+ * Lines of token ids out, the ids the embedding model sees.
+ */
 #include "cli/cli.h"
+#include "ripvec/model_store.h"
+#include "ripvec/tokenizer.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char k_usage[] =
+    "usage: ripvec tokenize [--model NAME|DIR] [--max-len N]\n"
+    "\n"
+    "Reads JSON Lines from stdin, each a string or an object with a \"text\" string,\n"
+    "and prints one JSON array of token ids per line: [CLS] … [SEP], truncated to\n"
+    "N ids (default 512). The model is a name, a directory holding tokenizer.json\n"
+    "or vocab.txt, or $RIPVEC_MODEL, else the default model.\n";
+
+/* Appends the UTF-8 of cp to buf. */
+static size_t put_utf8(unsigned long cp, char *o) {
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hex4(const char *s, unsigned long *out) {
+    unsigned long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned long)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned long)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned long)(c - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Decodes the JSON string starting at s[0] == '"' in place into out (which
+ * may alias s: output never outruns input). Keeps NULs (\u0000), which
+ * cJSON's C strings would cut. Returns the end of the literal, or NULL. */
+static const char *json_string(const char *s, const char *end, char *out, size_t *out_len) {
+    size_t n = 0;
+    const char *p = s + 1;
+    while (p < end && *p != '"') {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20) return NULL;
+        if (c != '\\') {
+            out[n++] = (char)c;
+            p++;
+            continue;
+        }
+        if (p + 1 >= end) return NULL;
+        char e = p[1];
+        p += 2;
+        switch (e) {
+        case '"': out[n++] = '"'; break;
+        case '\\': out[n++] = '\\'; break;
+        case '/': out[n++] = '/'; break;
+        case 'b': out[n++] = '\b'; break;
+        case 'f': out[n++] = '\f'; break;
+        case 'n': out[n++] = '\n'; break;
+        case 'r': out[n++] = '\r'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'u': {
+            unsigned long cp, lo;
+            if (end - p < 4 || !hex4(p, &cp)) return NULL;
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                hex4(p + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+                cp = 0xFFFD; /* a lone surrogate has no UTF-8 form */
+            }
+            /* \uXXXX takes 6 input bytes, at most 4 output bytes. */
+            n += put_utf8(cp, out + n);
+            break;
+        }
+        default: return NULL;
+        }
+    }
+    if (p >= end) return NULL;
+    *out_len = n;
+    return p + 1;
+}
+
+static int is_blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
+    return 1;
+}
+
+/* The text of one input line: points into line (a string literal, decoded in
+ * place) or into *obj (an object's "text"). Returns 0 on malformed input. */
+static int line_text(char *line, size_t len, cJSON **obj, const char **text, size_t *tlen) {
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i < len && line[i] == '"') {
+        const char *after = json_string(line + i, line + len, line + i, tlen);
+        if (!after || !is_blank(after, (size_t)(line + len - after))) return 0;
+        *text = line + i;
+        return 1;
+    }
+    *obj = cJSON_ParseWithLength(line, len);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(*obj, "text");
+    if (!cJSON_IsObject(*obj) || !cJSON_IsString(t) || !t->valuestring) return 0;
+    *text = t->valuestring;
+    *tlen = strlen(t->valuestring);
+    return 1;
+}
+
+static int has_tokenizer_files(const char *dir) {
+    struct stat sb;
+    char p[4096];
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
+    snprintf(p, sizeof p, "%s/tokenizer.json", dir);
+    if (stat(p, &sb) == 0) return 1;
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    return stat(p, &sb) == 0;
+}
 
 int rv_cmd_tokenize(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return rv_cli_fail("'tokenize' is not built yet");
+    const char *model = NULL;
+    long max_len = 512;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(k_usage, stdout);
+            return RV_EXIT_OK;
+        }
+        int is_model = !strncmp(a, "--model", 7) && (a[7] == 0 || a[7] == '=');
+        int is_max = !strncmp(a, "--max-len", 9) && (a[9] == 0 || a[9] == '=');
+        if (!is_model && !is_max) return rv_cli_fail("tokenize: unknown argument '%s'", a);
+        const char *eq = strchr(a, '=');
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return rv_cli_fail("tokenize: %s needs a value", a);
+        if (is_model) {
+            model = val;
+        } else {
+            char *end;
+            max_len = strtol(val, &end, 10);
+            if (*end || end == val || max_len < 2 || max_len > (1L << 24))
+                return rv_cli_fail("tokenize: --max-len expects a number from 2 to %ld, got '%s'",
+                                   1L << 24, val);
+        }
+    }
+
+    int rc = RV_EXIT_ERROR;
+    char *dir = NULL, *line = NULL;
+    rv_tokenizer *tk = NULL;
+    int32_t *ids = NULL;
+    char *outbuf = NULL;
+    size_t cap = 0;
+    if (!model || !*model) model = getenv("RIPVEC_MODEL");
+    if (model && *model && has_tokenizer_files(model)) {
+        dir = strdup(model);
+    } else if (rv_model_resolve(&dir, model, 1, 0) != RV_OK) {
+        rc = rv_cli_fail("%s", rv_error_last());
+        goto done;
+    }
+    if (!dir || rv_tokenizer_load(&tk, dir) != RV_OK) {
+        rc = rv_cli_fail("%s", dir ? rv_error_last() : "out of memory");
+        goto done;
+    }
+    ids = malloc((size_t)max_len * sizeof *ids);
+    outbuf = malloc((size_t)max_len * 12 + 4);
+    if (!ids || !outbuf) {
+        rc = rv_cli_fail("out of memory");
+        goto done;
+    }
+    ssize_t n;
+    long lineno = 0;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        if (is_blank(line, (size_t)n)) continue;
+        cJSON *obj = NULL;
+        const char *text = NULL;
+        size_t tlen = 0, nid = 0;
+        if (!line_text(line, (size_t)n, &obj, &text, &tlen)) {
+            cJSON_Delete(obj);
+            rc = rv_cli_fail("tokenize: line %ld: expected a JSON string or an object with a "
+                             "\"text\" string",
+                             lineno);
+            goto done;
+        }
+        rv_status st = rv_tokenizer_encode(tk, text, tlen, ids, (size_t)max_len, &nid);
+        cJSON_Delete(obj);
+        if (st != RV_OK) {
+            rc = rv_cli_fail("tokenize: line %ld: %s", lineno, rv_error_last());
+            goto done;
+        }
+        size_t o = 0;
+        outbuf[o++] = '[';
+        for (size_t k = 0; k < nid; k++)
+            o += (size_t)sprintf(outbuf + o, k ? ",%d" : "%d", (int)ids[k]);
+        outbuf[o++] = ']';
+        outbuf[o++] = '\n';
+        if (fwrite(outbuf, 1, o, stdout) != o) {
+            rc = rv_cli_fail("tokenize: cannot write output");
+            goto done;
+        }
+    }
+    if (ferror(stdin)) {
+        rc = rv_cli_fail("tokenize: cannot read standard input");
+        goto done;
+    }
+    rc = fflush(stdout) == 0 ? RV_EXIT_OK : rv_cli_fail("tokenize: cannot write output");
+done:
+    free(line);
+    free(outbuf);
+    free(ids);
+    rv_tokenizer_free(tk);
+    free(dir);
+    return rc;
 }

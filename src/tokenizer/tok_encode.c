@@ -71,6 +71,26 @@ static void wordpiece(state *st) {
     }
     const char *w = st->w;
     size_t len = st->wlen, n0 = st->n, k = 0, start = 0;
+    while (start < len && tk->trie.built) {
+        size_t used = len - start;
+        /* The whole rest is the longest candidate: one hash probe settles
+         * the common case of a word that is in the vocabulary as is. */
+        int32_t id = used > (start ? tk->max_cont : tk->max_first)
+                         ? -1
+                         : rv_tok_vocab_get2(&tk->vocab, start ? tk->prefix : NULL,
+                                             start ? tk->prefix_len : 0, w + start, used);
+        if (id < 0)
+            id = rv_tok_trie_longest(&tk->trie, start ? tk->trie.cont : 0, w + start, len - start,
+                                     &used);
+        if (id < 0) {
+            st->n = n0;
+            push_id(st, tk->unk_id);
+            return;
+        }
+        if (n0 + k < st->cap) st->ids[n0 + k] = id;
+        k++;
+        start += used;
+    }
     while (start < len) {
         size_t maxb = start ? tk->max_cont : tk->max_first;
         size_t end = len - start > maxb ? start + maxb : len;

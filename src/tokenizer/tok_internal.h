@@ -41,6 +41,31 @@ int32_t rv_tok_vocab_get2(const rv_tok_vocab *v, const char *pre, size_t plen, c
 size_t rv_tok_vocab_max_suffix(const rv_tok_vocab *v, const char *pre, size_t plen);
 void rv_tok_vocab_release(rv_tok_vocab *v);
 
+/* ---- byte trie over the vocabulary, for longest-prefix matching -------- */
+
+/* Nodes are numbered from 0 (the root); edges live in one hash table keyed
+ * by (node, byte), so finding the longest vocabulary entry that prefixes a
+ * word costs one probe per byte instead of a hash of every candidate. */
+typedef struct rv_tok_trie {
+    int32_t *term; /* per node: the id of the key ending here, or -1 */
+    size_t n_nodes;
+    struct rv_tok_edge {
+        uint32_t key; /* (node << 8 | byte) + 1; 0 = empty slot */
+        uint32_t child;
+    } * edges;
+    size_t mask;   /* edge slots - 1 */
+    int built;     /* 0 when the vocabulary was too big for it (hash path used) */
+    uint32_t cont; /* node after the continuing prefix, or UINT32_MAX when no key has it */
+} rv_tok_trie;
+
+rv_status rv_tok_trie_build(rv_tok_trie *t, const rv_tok_vocab *v, const char *prefix, size_t plen);
+/* The longest key that prefixes w[0..len) from `node` (0 for a word start,
+ * t->cont for a continuation) and ends on a char boundary of w. Returns its
+ * id (and *used bytes), or -1. */
+int32_t rv_tok_trie_longest(const rv_tok_trie *t, uint32_t node, const char *w, size_t len,
+                            size_t *used);
+void rv_tok_trie_release(rv_tok_trie *t);
+
 /* ---- Unicode: decoding and the character classes HF uses -------------- */
 
 /* Decodes one code point from s[0..len) (len >= 1). Ill-formed input gives
@@ -81,6 +106,7 @@ enum { RV_TOK_ASC_DROP = 0, RV_TOK_ASC_WORD, RV_TOK_ASC_SPACE, RV_TOK_ASC_PUNCT 
 
 struct rv_tokenizer {
     rv_tok_vocab vocab;
+    rv_tok_trie trie;
     int clean_text, handle_chinese, strip_accents, lowercase;
     char *unk_token;
     char *prefix; /* continuing_subword_prefix, "##" */

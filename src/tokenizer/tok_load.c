@@ -88,6 +88,8 @@ static rv_status add_added(rv_tokenizer *tk, const char *content, int32_t id, in
 }
 
 rv_status rv_tok_finish(rv_tokenizer *tk) {
+    rv_status st = rv_tok_trie_build(&tk->trie, &tk->vocab, tk->prefix, tk->prefix_len);
+    if (st != RV_OK) return st;
     tk->max_first = tk->vocab.max_key;
     tk->max_cont = rv_tok_vocab_max_suffix(&tk->vocab, tk->prefix, tk->prefix_len);
     memset(tk->added_first, 0, sizeof tk->added_first);
@@ -468,6 +470,7 @@ int32_t rv_tokenizer_special_id(const rv_tokenizer *tk, const char *what) {
 void rv_tokenizer_free(rv_tokenizer *tk) {
     if (!tk) return;
     rv_tok_vocab_release(&tk->vocab);
+    rv_tok_trie_release(&tk->trie);
     for (size_t i = 0; i < tk->n_added; i++)
         free(tk->added[i].content);
     free(tk->added);
