@@ -1,0 +1,306 @@
+/* The MCP backend over ripvec/search.h (see engine.h). */
+#include "mcp/engine.h"
+
+#include "ripvec/search.h"
+#include "ripvec/walk.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+struct rv_mcp_engine {
+    pthread_mutex_t mu; /* guards everything below, and every searcher call */
+    pthread_t warm_thread;
+    int warm_started;
+    char *root, *model_dir, *model_name, *device, *cache_dir;
+    int threads, use_index;
+    void (*note)(void *user, const char *line);
+    void *note_user;
+    rv_searcher *s;
+    XXH64_hash_t fp; /* stat fingerprint at the last refresh */
+    int fp_valid;
+    rv_refresh_stats last;
+    int have_stats;
+    double last_update; /* unix time of the last refresh */
+    double last_note;   /* monotonic time of the last progress note */
+};
+
+rv_mcp_engine_params rv_mcp_engine_default_params(void) {
+    rv_mcp_engine_params p;
+    memset(&p, 0, sizeof p);
+    p.use_index = 1;
+    return p;
+}
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void notef(rv_mcp_engine *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void notef(rv_mcp_engine *e, const char *fmt, ...) {
+    if (!e->note) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    e->note(e->note_user, line);
+}
+
+static void on_note(void *user, const char *msg) {
+    notef(user, "%s", msg);
+}
+
+/* Indexing progress, at most every two seconds. */
+static void on_progress(void *user, const rv_progress *p) {
+    rv_mcp_engine *e = user;
+    double now = mono_s();
+    if (now - e->last_note < 2.0 && strcmp(p->phase, "done") != 0) return;
+    e->last_note = now;
+    notef(e, "indexing: %s %zu/%zu files, %zu/%zu chunks, %.1fs", p->phase, p->files_done,
+          p->files_total, p->chunks_done, p->chunks_total, p->elapsed_s);
+}
+
+static char *dup_opt(const char *s, int *oom) {
+    if (!s) return NULL;
+    char *d = strdup(s);
+    if (!d) *oom = 1;
+    return d;
+}
+
+rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
+    *out = NULL;
+    if (!p || !p->root || !p->model_dir)
+        return rv_error_set(RV_ERR_INVALID_ARG, "mcp engine needs a root and a model directory");
+    rv_mcp_engine *e = calloc(1, sizeof *e);
+    if (!e) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    int oom = 0;
+    e->root = dup_opt(p->root, &oom);
+    e->model_dir = dup_opt(p->model_dir, &oom);
+    const char *name = p->model_name;
+    if (!name) {
+        const char *slash = strrchr(p->model_dir, '/');
+        name = slash && slash[1] ? slash + 1 : p->model_dir;
+    }
+    e->model_name = dup_opt(name, &oom);
+    e->device = dup_opt(p->device, &oom);
+    e->cache_dir = dup_opt(p->cache_dir, &oom);
+    e->threads = p->threads;
+    e->use_index = p->use_index;
+    e->note = p->note;
+    e->note_user = p->note_user;
+    if (oom || pthread_mutex_init(&e->mu, NULL) != 0) {
+        free(e->root);
+        free(e->model_dir);
+        free(e->model_name);
+        free(e->device);
+        free(e->cache_dir);
+        free(e);
+        return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    }
+    *out = e;
+    return RV_OK;
+}
+
+void rv_mcp_engine_free(rv_mcp_engine *e) {
+    if (!e) return;
+    if (e->warm_started) pthread_join(e->warm_thread, NULL);
+    rv_searcher_close(e->s);
+    pthread_mutex_destroy(&e->mu);
+    free(e->root);
+    free(e->model_dir);
+    free(e->model_name);
+    free(e->device);
+    free(e->cache_dir);
+    free(e);
+}
+
+/* ---- freshness ------------------------------------------------------------ */
+
+static int fp_file(void *user, const rv_walk_entry *w) {
+    XXH64_state_t *h = user;
+    uint64_t meta[4] = {w->size, (uint64_t)w->mtime_sec, (uint64_t)(uint32_t)w->mtime_nsec, w->ino};
+    XXH64_update(h, w->rel, strlen(w->rel) + 1);
+    XXH64_update(h, meta, sizeof meta);
+    return 0;
+}
+
+/* Hash of what the walk sees: which files, their sizes, times and inodes.
+ * Uses the searcher's default walk rules, as the engine sets no others. */
+static rv_status fingerprint(const rv_mcp_engine *e, XXH64_hash_t *out) {
+    XXH64_state_t *h = XXH64_createState();
+    if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    XXH64_reset(h, 0);
+    rv_walk_params wp = rv_walk_default_params();
+    rv_status st = rv_walk(e->root, &wp, fp_file, NULL, h);
+    *out = XXH64_digest(h);
+    XXH64_freeState(h);
+    return st;
+}
+
+static rv_status ensure_open(rv_mcp_engine *e) {
+    if (e->s) return RV_OK;
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = e->root;
+    cfg.model_dir = e->model_dir;
+    cfg.device = e->device;
+    cfg.threads = e->threads;
+    cfg.use_index = e->use_index;
+    cfg.cache_dir = e->cache_dir;
+    cfg.progress = on_progress;
+    cfg.progress_user = e;
+    cfg.note = on_note;
+    cfg.note_user = e;
+    return rv_searcher_open(&e->s, &cfg);
+}
+
+/* Opens the searcher if needed and refreshes it when the files changed (or
+ * always, with force). Called with e->mu held. */
+static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
+    rv_status st = ensure_open(e);
+    if (st != RV_OK) return st;
+    XXH64_hash_t fp = 0;
+    int fp_ok = fingerprint(e, &fp) == RV_OK;
+    if (!force && fp_ok && e->fp_valid && fp == e->fp) return RV_OK;
+    rv_refresh_stats rs;
+    memset(&rs, 0, sizeof rs);
+    st = rv_searcher_refresh(e->s, &rs);
+    if (st != RV_OK) {
+        e->fp_valid = 0; /* try again next call */
+        return st;
+    }
+    e->fp = fp;
+    e->fp_valid = fp_ok;
+    e->last = rs;
+    e->have_stats = 1;
+    e->last_update = (double)time(NULL);
+    if (rs.files_changed)
+        notef(e, "index updated: %zu files changed, %zu chunks embedded, %.2fs", rs.files_changed,
+              rs.chunks_embedded, rs.seconds);
+    return RV_OK;
+}
+
+static void *warm_main(void *arg) {
+    rv_mcp_engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    double t0 = mono_s();
+    if (ensure_fresh(e, 0) == RV_OK)
+        notef(e, "ready: %zu files, %zu chunks (%.1fs)", e->last.files, e->last.chunks,
+              mono_s() - t0);
+    else
+        notef(e, "warm-up failed: %s", rv_error_last());
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+rv_status rv_mcp_engine_warm(rv_mcp_engine *e) {
+    if (e->warm_started) return RV_OK;
+    if (pthread_create(&e->warm_thread, NULL, warm_main, e) != 0)
+        return rv_error_set(RV_ERR_INTERNAL, "could not start the warm-up thread");
+    e->warm_started = 1;
+    return RV_OK;
+}
+
+/* ---- backend slots -------------------------------------------------------- */
+
+static rv_status push_results(rv_mcp_hits *out, const rv_result_list *res) {
+    for (size_t i = 0; i < res->count; i++) {
+        const rv_chunk *c = res->items[i].chunk;
+        rv_mcp_hit h = {c->path, c->start_line,       c->end_line,         c->name,
+                        c->kind, (char *)c->language, res->items[i].score, c->content};
+        rv_status st = rv_mcp_hits_push(out, &h);
+        if (st != RV_OK) return st;
+    }
+    return RV_OK;
+}
+
+static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out) {
+    rv_mcp_engine *e = ctx;
+    rv_result_list res = {0};
+    pthread_mutex_lock(&e->mu);
+    rv_status st = ensure_fresh(e, 0);
+    if (st == RV_OK) {
+        rv_query q = rv_query_default();
+        q.text = mq->text;
+        q.mode = mq->mode == RV_MCP_MODE_SEMANTIC  ? RV_MODE_SEMANTIC
+                 : mq->mode == RV_MCP_MODE_KEYWORD ? RV_MODE_KEYWORD
+                                                   : RV_MODE_HYBRID;
+        q.top_k = (size_t)mq->top_k;
+        q.offset = 0; /* the server pages after ranking */
+        q.path_glob = mq->path_glob;
+        st = rv_searcher_query(e->s, &q, &res);
+    }
+    if (st == RV_OK) st = push_results(out, &res);
+    rv_result_list_free(&res);
+    pthread_mutex_unlock(&e->mu);
+    return st;
+}
+
+static rv_status eng_similar(void *ctx, const char *rel, int line, int top_k, rv_mcp_hits *out) {
+    rv_mcp_engine *e = ctx;
+    rv_result_list res = {0};
+    pthread_mutex_lock(&e->mu);
+    rv_status st = ensure_fresh(e, 0);
+    if (st == RV_OK) st = rv_searcher_similar(e->s, rel, line, (size_t)top_k, &res);
+    if (st == RV_OK) st = push_results(out, &res);
+    rv_result_list_free(&res);
+    pthread_mutex_unlock(&e->mu);
+    return st;
+}
+
+/* The corpus stays valid after the unlock: besides the server's own thread
+ * only the warm-up touches the searcher, and it has finished once we got the
+ * lock after it. */
+static rv_status eng_chunks(void *ctx, const rv_chunk_list **out) {
+    rv_mcp_engine *e = ctx;
+    pthread_mutex_lock(&e->mu);
+    rv_status st = ensure_fresh(e, 0);
+    *out = st == RV_OK ? &rv_searcher_corpus(e->s)->chunks : NULL;
+    pthread_mutex_unlock(&e->mu);
+    return st;
+}
+
+static rv_status eng_reindex(void *ctx, rv_mcp_reindex_stats *out) {
+    rv_mcp_engine *e = ctx;
+    pthread_mutex_lock(&e->mu);
+    rv_status st = ensure_fresh(e, 1);
+    if (st == RV_OK) {
+        out->files = e->last.files;
+        out->chunks = e->last.chunks;
+        out->files_changed = e->last.files_changed;
+        out->seconds = e->last.seconds;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return st;
+}
+
+/* Never waits for a refresh in progress: reports "not ready" instead. */
+static rv_status eng_status(void *ctx, rv_mcp_status *out) {
+    rv_mcp_engine *e = ctx;
+    memset(out, 0, sizeof *out);
+    out->model = e->model_name;
+    out->index_path = ""; /* search.h does not expose it (yet) */
+    if (pthread_mutex_trylock(&e->mu) != 0) return RV_OK;
+    out->ready = e->s && e->have_stats;
+    out->files = e->last.files;
+    out->chunks = e->last.chunks;
+    out->last_update = e->last_update;
+    pthread_mutex_unlock(&e->mu);
+    return RV_OK;
+}
+
+rv_mcp_backend rv_mcp_engine_backend(rv_mcp_engine *e) {
+    rv_mcp_backend b = {e, eng_search, eng_similar, eng_chunks, eng_reindex, eng_status};
+    return b;
+}

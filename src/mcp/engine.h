@@ -1,0 +1,54 @@
+/*
+ * mcp/engine.h — the MCP backend over the real search engine (ripvec/search.h).
+ *
+ *   rv_mcp_engine_params p = rv_mcp_engine_default_params();
+ *   p.root = "."; p.model_dir = dir;
+ *   rv_mcp_engine *e;
+ *   if (rv_mcp_engine_create(&e, &p) != RV_OK) fail(rv_error_last());
+ *   rv_mcp_engine_warm(e);                 // optional: load + index in a thread now
+ *   rv_mcp_backend be = rv_mcp_engine_backend(e);
+ *   ... rv_mcp_server over &be ...
+ *   rv_mcp_engine_free(e);                 // joins the warm-up thread
+ *
+ * Warm: the searcher (model, index, corpus) is opened once and kept. Fresh:
+ * before each search, find_similar and get_repo_map a stat walk of the root
+ * (path, size, mtime, inode of every file the walker yields) is hashed; when
+ * the hash differs from the last refresh's, the index is refreshed first, so
+ * an edited file is seen by the next call. Every backend call and the
+ * warm-up hold one mutex: a search never sees a half-refreshed corpus.
+ */
+#ifndef RV_MCP_ENGINE_H
+#define RV_MCP_ENGINE_H
+
+#include "mcp/mcp.h"
+
+typedef struct rv_mcp_engine rv_mcp_engine;
+
+typedef struct rv_mcp_engine_params {
+    const char *root;       /* required */
+    const char *model_dir;  /* required: a resolved model directory */
+    const char *model_name; /* for index_status; NULL: the directory's basename */
+    const char *device;     /* NULL: cpu */
+    int threads;            /* 0: all cores */
+    int use_index;          /* default 1 */
+    const char *cache_dir;  /* NULL: the index's default */
+    /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
+    void (*note)(void *user, const char *line);
+    void *note_user;
+} rv_mcp_engine_params;
+
+rv_mcp_engine_params rv_mcp_engine_default_params(void);
+
+/* Copies the params; loads nothing yet. Caller frees with rv_mcp_engine_free. */
+rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p);
+
+/* Starts one thread that opens the searcher and brings the index up to date,
+ * so the first tool call need not wait for it from the start. */
+rv_status rv_mcp_engine_warm(rv_mcp_engine *e);
+
+/* The backend table; e must outlive its use. */
+rv_mcp_backend rv_mcp_engine_backend(rv_mcp_engine *e);
+
+void rv_mcp_engine_free(rv_mcp_engine *e); /* NULL ok */
+
+#endif

@@ -1,0 +1,313 @@
+/* `$RIPVEC_BIN mcp <fixture>` over pipes, fed raw and malformed JSON-RPC:
+ * every bad message gets the right error (or no reply, for notifications),
+ * the server keeps serving, stdout carries only JSON lines, EOF exits 0. */
+#include "rvtest.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char g_tmp[64];
+static pid_t g_pid = -1;
+static int g_to = -1, g_from = -1; /* server's stdin, stdout */
+static char g_buf[1 << 16];
+static size_t g_len;
+
+static void write_file(const char *rel, const char *text) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", g_tmp, rel);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void model_dir(char *out, size_t n) {
+    const char *m = getenv("RIPVEC_TEST_MODEL");
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (m && *m)
+        snprintf(out, n, "%s", m);
+    else if (xdg && xdg[0] == '/')
+        snprintf(out, n, "%s/ripvec/models/all-minilm-l6-v2", xdg);
+    else
+        snprintf(out, n, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
+}
+
+static int start_server(void) {
+    const char *bin = getenv("RIPVEC_BIN");
+    char model[4096], probe[4200];
+    model_dir(model, sizeof model);
+    snprintf(probe, sizeof probe, "%s/config.json", model);
+    RV_CHECK_MSG(bin && *bin, "RIPVEC_BIN is not set");
+    RV_CHECK_MSG(access(probe, R_OK) == 0, "model missing at %s (run `make model`)", model);
+    if (!bin || !*bin || access(probe, R_OK) != 0) return 0;
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) return 0;
+    char repo[128], cache[128], log[128];
+    snprintf(repo, sizeof repo, "%s/repo", g_tmp);
+    snprintf(cache, sizeof cache, "%s/cache", g_tmp);
+    snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
+    g_pid = fork();
+    if (g_pid < 0) return 0;
+    if (g_pid == 0) {
+        int lf = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        if (lf >= 0) dup2(lf, 2);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        char *argv[] = {(char *)bin, "mcp",       "--model", model, "--cache-dir",
+                        cache,       "--threads", "2",       repo,  NULL};
+        execv(bin, argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    g_to = in[1];
+    g_from = out[0];
+    return 1;
+}
+
+static int send_all(const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(g_to, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return 0;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 1;
+}
+
+static int send_line(const char *msg) {
+    return send_all(msg, strlen(msg)) && send_all("\n", 1);
+}
+
+/* The next reply line, parsed; NULL on timeout or EOF. Every line on stdout
+ * must be JSON: anything else fails the check here. */
+static cJSON *recv_reply(int timeout_s) {
+    time_t t0 = time(NULL);
+    for (;;) {
+        char *nl = memchr(g_buf, '\n', g_len);
+        if (nl) {
+            *nl = '\0';
+            cJSON *j = cJSON_Parse(g_buf);
+            RV_CHECK_MSG(j != NULL, "stdout line is not JSON: %.200s", g_buf);
+            size_t used = (size_t)(nl - g_buf) + 1;
+            memmove(g_buf, nl + 1, g_len - used);
+            g_len -= used;
+            return j;
+        }
+        if (g_len == sizeof g_buf) return NULL;
+        if (time(NULL) - t0 > timeout_s) return NULL;
+        struct pollfd pfd = {g_from, POLLIN, 0};
+        if (poll(&pfd, 1, 500) <= 0) continue;
+        ssize_t got = read(g_from, g_buf + g_len, sizeof g_buf - g_len);
+        if (got <= 0) return NULL;
+        g_len += (size_t)got;
+    }
+}
+
+static int code_of(const cJSON *r) {
+    const cJSON *c =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
+    return cJSON_IsNumber(c) ? c->valueint : 0;
+}
+
+/* id as an int; -1 for null, -2 when absent or another type. */
+static int id_of(const cJSON *r) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+    if (cJSON_IsNull(id)) return -1;
+    return cJSON_IsNumber(id) ? id->valueint : -2;
+}
+
+/* Sends msg and checks the reply's error code and id (-1: null). */
+static void expect_error(const char *msg, int code, int id) {
+    RV_CHECK(send_line(msg));
+    cJSON *r = recv_reply(60);
+    RV_CHECK_MSG(r && code_of(r) == code && id_of(r) == id, "%.120s -> code %d id %d", msg,
+                 r ? code_of(r) : 0, r ? id_of(r) : -9);
+    cJSON_Delete(r);
+}
+
+/* A ping with this id answers next: nothing was sent for what came before. */
+static void expect_ping_next(int id) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\"}", id);
+    RV_CHECK(send_line(msg));
+    cJSON *r = recv_reply(60);
+    RV_CHECK_MSG(r && id_of(r) == id && cJSON_GetObjectItemCaseSensitive(r, "result"),
+                 "ping %d not answered next (got id %d)", id, r ? id_of(r) : -9);
+    cJSON_Delete(r);
+}
+
+RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
+    if (!start_server()) return;
+    /* initialize */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                       "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
+                       "{\"name\":\"raw\",\"version\":\"0\"}}}"));
+    cJSON *r = recv_reply(120);
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
+    const cJSON *pv = cJSON_GetObjectItemCaseSensitive(res, "protocolVersion");
+    RV_CHECK(cJSON_IsString(pv) && strcmp(pv->valuestring, "2025-06-18") == 0);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(res, "serverInfo"), "name");
+    RV_CHECK(cJSON_IsString(name) && strcmp(name->valuestring, "ripvec") == 0);
+    cJSON_Delete(r);
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
+    expect_ping_next(2);
+
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":", -32700, -1);
+    expect_error("not json at all", -32700, -1);
+    expect_error("\"a string\"", -32600, -1);
+    expect_error("17", -32600, -1);
+    expect_error("null", -32600, -1);
+    expect_error("[{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"},"
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}]",
+                 -32600, -1);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":6}", -32600, 6);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":[\"ping\"]}", -32600, 7);
+    expect_error("{\"id\":8,\"method\":\"ping\"}", -32600, 8);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"resources/list\"}", -32601, 9);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"search_code\",\"arguments\":{\"query\":\"x\",\"top_k\":\"ten\"}}}",
+                 -32602, 10);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"search_code\",\"arguments\":{\"query\":42}}}",
+                 -32602, 11);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\",\"params\":\"x\"}",
+                 -32602, 12);
+    /* Path traversal in every path argument. */
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":13,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"find_similar\",\"arguments\":{\"file_path\":\"../../etc/passwd\",\"line\":1}}}",
+                 -32602, 13);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":14,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"find_similar\",\"arguments\":{\"file_path\":\"/etc/passwd\",\"line\":1}}}",
+                 -32602, 14);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":15,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"find_similar\",\"arguments\":{\"file_path\":\"escape/passwd\",\"line\":1}}}",
+                 -32602, 15);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":16,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"get_repo_map\",\"arguments\":{\"focus_file\":\"src/../../x\"}}}",
+                 -32602, 16);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":17,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"search_code\",\"arguments\":{\"query\":\"x\",\"path_glob\":\"../**\"}}}",
+                 -32602, 17);
+
+    /* Over 4 MiB: refused with id null, the rest of the line skipped. */
+    size_t big = (4u << 20) + 4096;
+    char *pad = malloc(big);
+    memset(pad, ' ', big);
+    const char *head = "{\"jsonrpc\":\"2.0\",\"id\":18,\"method\":\"ping\",\"params\":{\"p\":\"";
+    memcpy(pad, head, strlen(head));
+    memcpy(pad + big - 3, "\"}}", 3);
+    RV_CHECK(send_all(pad, big) && send_all("\n", 1));
+    free(pad);
+    r = recv_reply(60);
+    RV_CHECK_MSG(r && code_of(r) == -32600 && id_of(r) == -1, "oversized -> %d",
+                 r ? code_of(r) : 0);
+    cJSON_Delete(r);
+
+    /* Notifications get no reply, known or not, well-formed or not. */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+                       "{\"requestId\":3,\"reason\":\"x\"}}"));
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"method\":\"no/such/notification\"}"));
+    RV_CHECK(send_line(""));
+    expect_ping_next(19);
+
+    /* A valid call still works, with fresh results. */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"search_code\",\"arguments\":{\"query\":\"exponential backoff "
+                       "retry\",\"top_k\":3}}}"));
+    r = recv_reply(300);
+    res = cJSON_GetObjectItemCaseSensitive(r, "result");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(res, "structuredContent");
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sc, "results"), 0);
+    const cJSON *fp = cJSON_GetObjectItemCaseSensitive(first, "file_path");
+    RV_CHECK_MSG(id_of(r) == 20 && cJSON_IsString(fp) && strcmp(fp->valuestring, "retry.py") == 0,
+                 "search_code top hit: %s", cJSON_IsString(fp) ? fp->valuestring : "(none)");
+    RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "isError")));
+    cJSON_Delete(r);
+
+    /* An older client's revision is accepted. */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"initialize\",\"params\":{"
+                       "\"protocolVersion\":\"2024-11-05\",\"capabilities\":{},\"clientInfo\":"
+                       "{\"name\":\"old\",\"version\":\"0\"}}}"));
+    r = recv_reply(60);
+    pv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                          "protocolVersion");
+    RV_CHECK(cJSON_IsString(pv) && strcmp(pv->valuestring, "2024-11-05") == 0);
+    cJSON_Delete(r);
+
+    /* EOF on stdin: a clean exit 0, with nothing more on stdout. */
+    close(g_to);
+    g_to = -1;
+    r = recv_reply(60);
+    RV_CHECK_MSG(r == NULL, "unexpected output after EOF");
+    cJSON_Delete(r);
+    int status = 0;
+    time_t t0 = time(NULL);
+    pid_t w = 0;
+    while ((w = waitpid(g_pid, &status, WNOHANG)) == 0 && time(NULL) - t0 < 60)
+        usleep(50000);
+    if (w == 0) {
+        kill(g_pid, SIGKILL);
+        waitpid(g_pid, &status, 0);
+    }
+    RV_CHECK_MSG(w == g_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d",
+                 status);
+    g_pid = -1;
+    close(g_from);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    strcpy(g_tmp, "/tmp/rv-mcp-raw-XXXXXX");
+    if (!mkdtemp(g_tmp)) return 1;
+    char p[256];
+    snprintf(p, sizeof p, "%s/repo", g_tmp);
+    mkdir(p, 0755);
+    write_file("repo/retry.py",
+               "import time\n\n\ndef retry_with_exponential_backoff(fn, attempts=5):\n"
+               "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
+               "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
+               "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
+               "            delay *= 2\n    raise RuntimeError('gave up')\n");
+    write_file("repo/shapes.py", "class Circle:\n    def area(self, r):\n"
+                                 "        return 3.14159 * r * r\n");
+    snprintf(p, sizeof p, "%s/repo/escape", g_tmp);
+    if (symlink("/etc", p) != 0) return 1;
+
+    RV_RUN(malformed_input_is_answered_and_serving_goes_on);
+
+    if (g_pid > 0) {
+        kill(g_pid, SIGKILL);
+        waitpid(g_pid, NULL, 0);
+    }
+    if (rvt_failed) { /* the server's log helps a failure */
+        char log[128];
+        snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
+        FILE *f = fopen(log, "r");
+        char line[512];
+        while (f && fgets(line, sizeof line, f))
+            printf("  server: %s", line);
+        if (f) fclose(f);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
+    if (system(cmd) != 0) printf("  could not remove %s\n", g_tmp);
+    return rv_test_summary();
+}
