@@ -1,0 +1,531 @@
+/* CPU driver: every primitive against a naive double-precision reference in
+ * this file, at odd sizes, with 1 and 3 threads; both kernel flavours
+ * (portable and AVX2) checked directly. */
+#include "rvtest.h"
+
+#include "driver/cpu/cpu_kernels.h"
+#include "engine/driver.h"
+#include "engine/threadpool.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const rv_driver *D = &rv_driver_cpu;
+
+/* Deterministic pseudo-random floats in [-1, 1). */
+static uint64_t g_seed = 88172645463325252ull;
+static float frand(void) {
+    g_seed ^= g_seed << 13;
+    g_seed ^= g_seed >> 7;
+    g_seed ^= g_seed << 17;
+    return (float)((double)(g_seed >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+static float *rnd(size_t n, float scale) {
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = frand() * scale;
+    return p;
+}
+static double maxdiff(const float *a, const double *b, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(a[i] - b[i]) > m || a[i] != a[i]) m = a[i] != a[i] ? 1e30 : fabs(a[i] - b[i]);
+    return m;
+}
+
+/* ---- reference implementations (double) ---- */
+
+static void ref_gemm(const float *a, const float *b, double *out, size_t m, size_t n, size_t k,
+                     int tb) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t p = 0; p < k; p++)
+                s += (double)a[i * k + p] * (tb ? b[j * k + p] : b[p * n + j]);
+            out[i * n + j] = s;
+        }
+}
+static double gelu(double v) {
+    return 0.5 * v * (1.0 + erf(v / sqrt(2.0)));
+}
+static void ref_ln(const double *x, double *out, const float *w, const float *b, size_t n,
+                   double eps) {
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += x[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+    var /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (x[i] - mean) / sqrt(var + eps) * w[i] + b[i];
+}
+static void ref_softmax(double *x, const float *mask, size_t n, double scale) {
+    double mx = -1e300, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = x[i] * scale + (mask ? mask[i] : 0);
+        if (x[i] > mx) mx = x[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        s += (x[i] = exp(x[i] - mx));
+    for (size_t i = 0; i < n; i++)
+        x[i] /= s;
+}
+
+/* ---- kernel tables ---- */
+
+static const size_t k_sizes[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 384, 1000};
+#define NSIZES (sizeof k_sizes / sizeof k_sizes[0])
+
+static void check_kernels(const rv_cpu_kernels *k) {
+    for (size_t si = 0; si < NSIZES; si++) {
+        size_t n = k_sizes[si];
+        float *x = rnd(n, 4.0f), *y = rnd(n, 2.0f), *w = rnd(n, 1.0f), *b = rnd(n, 0.5f);
+        float *t = malloc(n * sizeof *t), *mask = malloc(n * sizeof *mask);
+        double *r = malloc(n * sizeof *r), *r2 = malloc(n * sizeof *r2);
+        /* add_bias */
+        memcpy(t, x, n * sizeof *t);
+        k->add_bias(t, b, n);
+        for (size_t i = 0; i < n; i++)
+            r[i] = (double)x[i] + b[i];
+        RV_CHECK_MSG(maxdiff(t, r, n) <= 1e-6, "%s add_bias n=%zu", k->name, n);
+        /* bias_gelu, with and without bias; inputs cover the tails (|v| up to 7) */
+        for (int wb = 0; wb < 2; wb++) {
+            for (size_t i = 0; i < n; i++)
+                t[i] = x[i] * 1.75f;
+            k->bias_gelu(t, wb ? b : NULL, n);
+            for (size_t i = 0; i < n; i++)
+                r[i] = gelu((double)(x[i] * 1.75f) + (wb ? b[i] : 0));
+            double d = maxdiff(t, r, n);
+            RV_CHECK_MSG(d <= 2e-6, "%s bias_gelu n=%zu bias=%d: %g", k->name, n, wb, d);
+        }
+        /* layer_norm, with a residual, in place */
+        for (int res = 0; res < 2; res++) {
+            memcpy(t, x, n * sizeof *t);
+            k->layer_norm(t, t, res ? y : NULL, w, b, n, 1e-12f);
+            for (size_t i = 0; i < n; i++)
+                r2[i] = (double)x[i] + (res ? y[i] : 0.0);
+            ref_ln(r2, r, w, b, n, 1e-12);
+            double d = maxdiff(t, r, n);
+            RV_CHECK_MSG(d <= 1e-5, "%s layer_norm n=%zu res=%d: %g", k->name, n, res, d);
+        }
+        /* softmax with a mask that hides every third entry (never the first) */
+        for (size_t i = 0; i < n; i++)
+            mask[i] = (i % 3 == 2) ? -1e30f : 0.0f;
+        memcpy(t, x, n * sizeof *t);
+        k->softmax(t, mask, n, 0.7f);
+        for (size_t i = 0; i < n; i++)
+            r[i] = x[i];
+        ref_softmax(r, mask, n, 0.7);
+        double d = maxdiff(t, r, n);
+        RV_CHECK_MSG(d <= 1e-6, "%s softmax n=%zu: %g", k->name, n, d);
+        for (size_t i = 2; i < n; i += 3)
+            RV_CHECK(t[i] == 0.0f);
+        /* softmax without mask, large spread (exp range) */
+        for (size_t i = 0; i < n; i++)
+            t[i] = x[i] * 20.0f;
+        k->softmax(t, NULL, n, 1.0f);
+        for (size_t i = 0; i < n; i++)
+            r[i] = x[i] * 20.0;
+        ref_softmax(r, NULL, n, 1.0);
+        d = maxdiff(t, r, n);
+        RV_CHECK_MSG(d <= 1e-6, "%s softmax spread n=%zu: %g", k->name, n, d);
+        /* scale, sumsq, accumulate */
+        memcpy(t, x, n * sizeof *t);
+        k->scale(t, n, 0.25f);
+        for (size_t i = 0; i < n; i++)
+            r[i] = x[i] * 0.25;
+        RV_CHECK(maxdiff(t, r, n) <= 1e-7);
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += (double)x[i] * x[i];
+        RV_CHECK_NEAR(k->sumsq(x, n), ss, 1e-9 * (ss + 1));
+        memcpy(t, x, n * sizeof *t);
+        k->accumulate(t, y, n);
+        for (size_t i = 0; i < n; i++)
+            r[i] = (double)x[i] + y[i];
+        RV_CHECK(maxdiff(t, r, n) <= 1e-6);
+        free(x), free(y), free(w), free(b), free(t), free(mask), free(r), free(r2);
+    }
+}
+
+RV_TEST(portable_kernels_match_reference) {
+    check_kernels(&rv_cpu_kernels_portable);
+}
+
+RV_TEST(avx2_kernels_match_reference) {
+    if (!rv_cpu_has_avx2()) {
+        printf("  (no AVX2 on this CPU: the portable kernels are the ones used)\n");
+        return;
+    }
+    check_kernels(&rv_cpu_kernels_avx2);
+}
+
+RV_TEST(gelu_is_exact_erf_at_known_points) {
+    /* gelu(1) = 0.8413447460685429, gelu(-3) = -0.004049694, gelu(0) = 0 */
+    const rv_cpu_kernels *ks[2] = {&rv_cpu_kernels_portable, rv_cpu_kernels_best()};
+    for (int i = 0; i < 2; i++) {
+        float v[9] = {1.0f, -3.0f, 0.0f, 10.0f, -10.0f, 0.5f, 2.0f, -1.0f, 1.0f};
+        ks[i]->bias_gelu(v, NULL, 9);
+        RV_CHECK_NEAR(v[0], 0.8413447460685429, 1e-6);
+        RV_CHECK_NEAR(v[1], -0.0040496947, 1e-6);
+        RV_CHECK(v[2] == 0.0f);
+        RV_CHECK_NEAR(v[3], 10.0, 1e-6);
+        RV_CHECK_NEAR(v[4], 0.0, 1e-6);
+        RV_CHECK_NEAR(v[8], 0.8413447460685429, 1e-6); /* the scalar tail */
+    }
+}
+
+/* ---- thread pool ---- */
+
+static void count_tids(void *arg, int tid, int n) {
+    atomic_int *seen = arg;
+    if (tid >= 0 && tid < n) atomic_fetch_add(&seen[tid], 1);
+}
+
+RV_TEST(threadpool_runs_every_thread_once_per_run) {
+    for (int n = 1; n <= 4; n++) {
+        rv_threadpool *tp = NULL;
+        RV_CHECK_EQ_INT(rv_threadpool_create(&tp, n), RV_OK);
+        RV_CHECK_EQ_INT(rv_threadpool_size(tp), n);
+        atomic_int seen[4] = {0};
+        for (int r = 0; r < 50; r++)
+            rv_threadpool_run(tp, count_tids, seen);
+        for (int t = 0; t < n; t++)
+            RV_CHECK_EQ_INT(atomic_load(&seen[t]), 50);
+        rv_threadpool_free(tp);
+    }
+    rv_threadpool_free(NULL);
+    size_t b, e, covered = 0;
+    for (int i = 0; i < 7; i++) {
+        rv_split_range(100, 7, i, &b, &e);
+        RV_CHECK_EQ_INT(b, covered);
+        covered = e;
+    }
+    RV_CHECK_EQ_INT(covered, 100);
+}
+
+/* ---- driver primitives ---- */
+
+typedef struct env {
+    void *dev, *ctx;
+} env;
+
+static int env_open(env *e, int threads) {
+    memset(e, 0, sizeof *e);
+    return D->device_open(&e->dev, threads) == RV_OK &&
+           D->ctx_create(&e->ctx, e->dev, threads) == RV_OK &&
+           D->reserve(e->ctx, 32u << 20) == RV_OK;
+}
+static void env_close(env *e) {
+    D->ctx_destroy(e->ctx);
+    D->device_close(e->dev);
+}
+static rv_dbuf *up(env *e, const void *host, size_t bytes) {
+    rv_dbuf *b = NULL;
+    D->alloc(e->ctx, &b, bytes);
+    if (b) memcpy(b, host, bytes); /* cpu buffers are host memory */
+    return b;
+}
+static float *down(env *e, const rv_dbuf *b, size_t n) {
+    float *h = malloc(n * sizeof *h);
+    D->to_host(e->ctx, h, b, n * sizeof *h);
+    return h;
+}
+
+RV_TEST(driver_table_is_complete) {
+    RV_CHECK_EQ_INT(D->version, RV_DRIVER_VERSION);
+    RV_CHECK_STR(D->name, "cpu");
+    RV_CHECK(rv_driver_find("cpu") == D);
+    RV_CHECK(rv_driver_find(NULL) == D);
+    RV_CHECK(rv_driver_find("auto") != NULL);
+    RV_CHECK(rv_driver_find("tpu") == NULL);
+    void *const *slots = (void *const *)&D->device_open;
+    size_t nslots = (sizeof *D - offsetof(rv_driver, device_open)) / sizeof(void *);
+    size_t nulls = 0;
+    for (size_t i = 0; i < nslots; i++)
+        nulls += slots[i] == NULL;
+    RV_CHECK_EQ_INT(nulls, 2); /* begin_batch / end_batch: nothing to record on a CPU */
+}
+
+RV_TEST(pool_mark_reset_and_exhaustion) {
+    env e;
+    RV_CHECK(env_open(&e, 1));
+    size_t m0 = D->pool_mark(e.ctx);
+    rv_dbuf *a, *b;
+    RV_CHECK_EQ_INT(D->alloc(e.ctx, &a, 100), RV_OK);
+    RV_CHECK(((uintptr_t)a & 63) == 0);
+    size_t m1 = D->pool_mark(e.ctx);
+    RV_CHECK_EQ_INT(D->alloc(e.ctx, &b, 1000), RV_OK);
+    RV_CHECK(((uintptr_t)b & 63) == 0);
+    D->pool_reset(e.ctx, m1);
+    rv_dbuf *c;
+    RV_CHECK_EQ_INT(D->alloc(e.ctx, &c, 1000), RV_OK);
+    RV_CHECK(c == b); /* reused */
+    RV_CHECK_EQ_INT(D->alloc(e.ctx, &c, 64u << 20), RV_ERR_NOMEM);
+    RV_CHECK(strstr(rv_error_last(), "pool") != NULL);
+    D->pool_reset(e.ctx, m0);
+    env_close(&e);
+}
+
+static void check_gemm(env *e, size_t m, size_t n, size_t k, int tb) {
+    size_t mark = D->pool_mark(e->ctx);
+    float *a = rnd(m * k, 1), *b = rnd(n * k, 1), *bias = rnd(n, 1);
+    double *r = malloc(m * n * sizeof *r);
+    rv_dbuf *da = up(e, a, m * k * 4), *db = up(e, b, n * k * 4), *dbias = up(e, bias, n * 4), *dc;
+    D->alloc(e->ctx, &dc, m * n * 4);
+    RV_CHECK_EQ_INT(D->gemm(e->ctx, da, db, dc, m, n, k, tb), RV_OK);
+    ref_gemm(a, b, r, m, n, k, tb);
+    float *c = down(e, dc, m * n);
+    double d = maxdiff(c, r, m * n);
+    RV_CHECK_MSG(d <= 1e-5 * (double)k, "gemm %zux%zux%zu tb=%d: %g", m, n, k, tb, d);
+    free(c);
+    if (tb) { /* the fused linear slot: bias, then bias + GELU */
+        for (int act = 0; act < 2; act++) {
+            RV_CHECK_EQ_INT(
+                D->linear(e->ctx, da, db, dbias, dc, m, n, k, act ? RV_ACT_GELU : RV_ACT_NONE),
+                RV_OK);
+            double *r2 = malloc(m * n * sizeof *r2);
+            for (size_t i = 0; i < m * n; i++) {
+                double v = r[i] + bias[i % n];
+                r2[i] = act ? gelu(v) : v;
+            }
+            c = down(e, dc, m * n);
+            d = maxdiff(c, r2, m * n);
+            RV_CHECK_MSG(d <= 1e-5 * (double)k, "linear %zux%zux%zu act=%d: %g", m, n, k, act, d);
+            free(c);
+            free(r2);
+        }
+    }
+    free(a), free(b), free(bias), free(r);
+    D->pool_reset(e->ctx, mark);
+}
+
+RV_TEST(gemm_and_linear_match_reference_at_odd_sizes) {
+    static const size_t dims[][3] = {{1, 1, 1},     {1, 7, 5},     {3, 5, 7},
+                                     {17, 33, 9},   {5, 200, 31},  {64, 96, 32},
+                                     {130, 70, 65}, {2, 384, 384}, {47, 1, 13}};
+    for (int threads = 1; threads <= 3; threads += 2) {
+        env e;
+        RV_CHECK(env_open(&e, threads));
+        for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+            for (int tb = 0; tb < 2; tb++)
+                check_gemm(&e, dims[i][0], dims[i][1], dims[i][2], tb);
+        env_close(&e);
+    }
+}
+
+RV_TEST(gemm_batched_matches_reference) {
+    env e;
+    RV_CHECK(env_open(&e, 3));
+    size_t m = 7, n = 9, k = 5, cnt = 6;
+    for (int tb = 0; tb < 2; tb++) {
+        float *a = rnd(cnt * m * k, 1), *b = rnd(cnt * n * k, 1);
+        rv_dbuf *da = up(&e, a, cnt * m * k * 4), *db = up(&e, b, cnt * n * k * 4), *dc;
+        D->alloc(e.ctx, &dc, cnt * m * n * 4);
+        RV_CHECK_EQ_INT(D->gemm_batched(e.ctx, da, db, dc, m, n, k, tb, m * k, n * k, m * n, cnt),
+                        RV_OK);
+        float *c = down(&e, dc, cnt * m * n);
+        double *r = malloc(m * n * sizeof *r);
+        for (size_t i = 0; i < cnt; i++) {
+            ref_gemm(a + i * m * k, b + i * n * k, r, m, n, k, tb);
+            RV_CHECK(maxdiff(c + i * m * n, r, m * n) <= 1e-5);
+        }
+        free(a), free(b), free(c), free(r);
+    }
+    env_close(&e);
+}
+
+RV_TEST(elementwise_and_norm_ops_match_reference) {
+    env e;
+    RV_CHECK(env_open(&e, 3));
+    size_t rows = 37, cols = 45, vocab = 11;
+    float *x = rnd(rows * cols, 3), *res = rnd(rows * cols, 1), *w = rnd(cols, 1),
+          *b = rnd(cols, 1);
+    float *table = rnd(vocab * cols, 1);
+    int32_t ids[37];
+    for (size_t i = 0; i < rows; i++)
+        ids[i] = (int32_t)((i * 7) % vocab);
+    double *r = malloc(rows * cols * sizeof *r), *t = malloc(cols * sizeof *t);
+    rv_dbuf *dx = up(&e, x, rows * cols * 4), *dres = up(&e, res, rows * cols * 4);
+    rv_dbuf *dw = up(&e, w, cols * 4), *db = up(&e, b, cols * 4),
+            *dt = up(&e, table, vocab * cols * 4);
+    rv_dbuf *dids = up(&e, ids, sizeof ids), *out;
+    D->alloc(e.ctx, &out, rows * cols * 4);
+    /* embedding lookup + add */
+    RV_CHECK_EQ_INT(D->embedding_lookup(e.ctx, out, dt, dids, rows, cols), RV_OK);
+    RV_CHECK_EQ_INT(D->add_embeddings(e.ctx, out, dt, dids, rows, cols), RV_OK);
+    for (size_t i = 0; i < rows * cols; i++)
+        r[i] = 2.0 * table[(size_t)ids[i / cols] * cols + i % cols];
+    float *h = down(&e, out, rows * cols);
+    RV_CHECK(maxdiff(h, r, rows * cols) <= 1e-6);
+    free(h);
+    /* layer_norm (in place) and fused residual layer_norm */
+    RV_CHECK_EQ_INT(D->fused_residual_layernorm(e.ctx, out, dx, dres, dw, db, rows, cols, 1e-12f),
+                    RV_OK);
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < cols; j++)
+            t[j] = (double)x[i * cols + j] + res[i * cols + j];
+        ref_ln(t, r + i * cols, w, b, cols, 1e-12);
+    }
+    h = down(&e, out, rows * cols);
+    RV_CHECK(maxdiff(h, r, rows * cols) <= 1e-5);
+    free(h);
+    rv_dbuf *dx2 = up(&e, x, rows * cols * 4);
+    RV_CHECK_EQ_INT(D->layer_norm(e.ctx, dx2, dx2, dw, db, rows, cols, 1e-5f), RV_OK);
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < cols; j++)
+            t[j] = x[i * cols + j];
+        ref_ln(t, r + i * cols, w, b, cols, 1e-5);
+    }
+    h = down(&e, dx2, rows * cols);
+    RV_CHECK(maxdiff(h, r, rows * cols) <= 1e-5);
+    free(h);
+    /* add_bias, bias+gelu */
+    dx2 = up(&e, x, rows * cols * 4);
+    RV_CHECK_EQ_INT(D->add_bias(e.ctx, dx2, db, rows, cols), RV_OK);
+    for (size_t i = 0; i < rows * cols; i++)
+        r[i] = (double)x[i] + b[i % cols];
+    h = down(&e, dx2, rows * cols);
+    RV_CHECK(maxdiff(h, r, rows * cols) <= 1e-6);
+    free(h);
+    dx2 = up(&e, x, rows * cols * 4);
+    RV_CHECK_EQ_INT(D->fused_bias_gelu(e.ctx, dx2, db, rows, cols), RV_OK);
+    for (size_t i = 0; i < rows * cols; i++)
+        r[i] = gelu((double)x[i] + b[i % cols]);
+    h = down(&e, dx2, rows * cols);
+    RV_CHECK(maxdiff(h, r, rows * cols) <= 2e-6);
+    free(h);
+    /* l2_normalize, including an all-zero row (stays zero, no NaN) */
+    float *z = rnd(3 * cols, 1);
+    memset(z + cols, 0, cols * sizeof *z);
+    rv_dbuf *dz = up(&e, z, 3 * cols * 4);
+    RV_CHECK_EQ_INT(D->l2_normalize(e.ctx, dz, 3, cols), RV_OK);
+    h = down(&e, dz, 3 * cols);
+    for (size_t i = 0; i < 3; i++) {
+        double nn = 0, zz = 0;
+        for (size_t j = 0; j < cols; j++)
+            nn += (double)z[i * cols + j] * z[i * cols + j];
+        for (size_t j = 0; j < cols; j++) {
+            double want = nn > 0 ? z[i * cols + j] / sqrt(nn) : 0.0;
+            zz = fmax(zz, fabs(h[i * cols + j] - want));
+        }
+        RV_CHECK(zz <= 1e-6);
+    }
+    free(h), free(z);
+    free(x), free(res), free(w), free(b), free(table), free(r), free(t);
+    env_close(&e);
+}
+
+/* Attention on a ragged batch: the fused per-sequence slot and the seed's
+ * padded composition (pad, split, batched gemm, masked softmax, reshape,
+ * unpad) against a direct reference; pooling on the same batch. */
+RV_TEST(attention_paths_layout_ops_and_pooling_match_reference) {
+    static const int32_t lens[] = {5, 1, 9, 3, 8};
+    const size_t B = 5, heads = 3, hd = 4, H = heads * hd;
+    for (int threads = 1; threads <= 3; threads += 2) {
+        env e;
+        RV_CHECK(env_open(&e, threads));
+        int32_t ids[26];
+        for (size_t i = 0; i < 26; i++)
+            ids[i] = (int32_t)i;
+        rv_batch_inputs in;
+        RV_CHECK_EQ_INT(D->prepare_batch(e.ctx, &in, ids, lens, B), RV_OK);
+        RV_CHECK_EQ_INT(in.total_tokens, 26);
+        RV_CHECK_EQ_INT(in.max_seq, 9);
+        RV_CHECK_EQ_INT(in.seq_offsets[3], 15);
+        const size_t T = in.total_tokens, S = in.max_seq, P = B * S;
+        const float scale = 0.5f;
+        float *qkv = rnd(T * 3 * H, 2);
+        double *ref = calloc(T * H, sizeof *ref), *sc = malloc(S * sizeof *sc);
+        for (size_t b = 0; b < B; b++) {
+            size_t off = (size_t)in.seq_offsets[b], L = (size_t)lens[b];
+            for (size_t h = 0; h < heads; h++)
+                for (size_t i = 0; i < L; i++) {
+                    for (size_t j = 0; j < L; j++) {
+                        double s = 0;
+                        for (size_t d = 0; d < hd; d++)
+                            s += (double)qkv[(off + i) * 3 * H + h * hd + d] *
+                                 qkv[(off + j) * 3 * H + H + h * hd + d];
+                        sc[j] = s;
+                    }
+                    ref_softmax(sc, NULL, L, scale);
+                    for (size_t d = 0; d < hd; d++) {
+                        double s = 0;
+                        for (size_t j = 0; j < L; j++)
+                            s += sc[j] * qkv[(off + j) * 3 * H + 2 * H + h * hd + d];
+                        ref[(off + i) * H + h * hd + d] = s;
+                    }
+                }
+        }
+        rv_dbuf *dqkv = up(&e, qkv, T * 3 * H * 4), *o1, *o2, *qp, *q, *k, *v, *scores, *att, *ctxp;
+        D->alloc(e.ctx, &o1, T * H * 4);
+        D->alloc(e.ctx, &o2, T * H * 4);
+        RV_CHECK_EQ_INT(D->attention(e.ctx, o1, dqkv, &in, heads, hd, scale), RV_OK);
+        float *h1 = down(&e, o1, T * H);
+        double d1 = maxdiff(h1, ref, T * H);
+        RV_CHECK_MSG(d1 <= 1e-5, "fused attention threads=%d: %g", threads, d1);
+        D->alloc(e.ctx, &qp, P * 3 * H * 4);
+        D->alloc(e.ctx, &q, P * H * 4);
+        D->alloc(e.ctx, &k, P * H * 4);
+        D->alloc(e.ctx, &v, P * H * 4);
+        D->alloc(e.ctx, &scores, B * heads * S * S * 4);
+        D->alloc(e.ctx, &att, P * H * 4);
+        D->alloc(e.ctx, &ctxp, P * H * 4);
+        RV_CHECK_EQ_INT(D->pad_to_batch(e.ctx, dqkv, qp, &in, 3 * H), RV_OK);
+        float *hp = down(&e, qp, P * 3 * H); /* padding rows are zero */
+        RV_CHECK(hp[(1 * S + 1) * 3 * H] == 0.0f && hp[(1 * S + 8) * 3 * H + 3 * H - 1] == 0.0f);
+        RV_CHECK(hp[(2 * S + 0) * 3 * H + 5] == qkv[6 * 3 * H + 5]);
+        free(hp);
+        RV_CHECK_EQ_INT(D->qkv_split(e.ctx, q, k, v, qp, B, S, heads, hd), RV_OK);
+        RV_CHECK_EQ_INT(
+            D->gemm_batched(e.ctx, q, k, scores, S, S, hd, 1, S * hd, S * hd, S * S, B * heads),
+            RV_OK);
+        RV_CHECK_EQ_INT(
+            D->fused_scale_mask_softmax(e.ctx, scores, in.float_mask, B, heads, S, scale), RV_OK);
+        RV_CHECK_EQ_INT(
+            D->gemm_batched(e.ctx, scores, v, att, S, hd, S, 0, S * S, S * hd, S * hd, B * heads),
+            RV_OK);
+        RV_CHECK_EQ_INT(D->attn_reshape(e.ctx, ctxp, att, B, S, heads, hd), RV_OK);
+        RV_CHECK_EQ_INT(D->unpad_from_batch(e.ctx, ctxp, o2, &in, H), RV_OK);
+        float *h2 = down(&e, o2, T * H);
+        double d2 = maxdiff(h2, ref, T * H);
+        RV_CHECK_MSG(d2 <= 1e-5, "padded attention threads=%d: %g", threads, d2);
+        /* pooling over the unpadded rows of o1 */
+        rv_dbuf *pooled;
+        D->alloc(e.ctx, &pooled, B * H * 4);
+        RV_CHECK_EQ_INT(D->mean_pool(e.ctx, pooled, o1, &in, H), RV_OK);
+        float *pm = down(&e, pooled, B * H);
+        RV_CHECK_EQ_INT(D->cls_pool(e.ctx, pooled, o1, &in, H), RV_OK);
+        float *pc = down(&e, pooled, B * H);
+        for (size_t b = 0; b < B; b++) {
+            size_t off = (size_t)in.seq_offsets[b];
+            for (size_t c = 0; c < H; c++) {
+                double s = 0;
+                for (size_t i = 0; i < (size_t)lens[b]; i++)
+                    s += h1[(off + i) * H + c];
+                RV_CHECK(fabs(pm[b * H + c] - s / lens[b]) <= 1e-6);
+                RV_CHECK(pc[b * H + c] == h1[off * H + c]);
+            }
+        }
+        free(pm), free(pc), free(h1), free(h2), free(qkv), free(ref), free(sc);
+        env_close(&e);
+    }
+}
+
+int main(void) {
+    printf("  kernels in use: %s\n", rv_cpu_kernels_best()->name);
+    RV_RUN(portable_kernels_match_reference);
+    RV_RUN(avx2_kernels_match_reference);
+    RV_RUN(gelu_is_exact_erf_at_known_points);
+    RV_RUN(threadpool_runs_every_thread_once_per_run);
+    RV_RUN(driver_table_is_complete);
+    RV_RUN(pool_mark_reset_and_exhaustion);
+    RV_RUN(gemm_and_linear_match_reference_at_odd_sizes);
+    RV_RUN(gemm_batched_matches_reference);
+    RV_RUN(elementwise_and_norm_ops_match_reference);
+    RV_RUN(attention_paths_layout_ops_and_pooling_match_reference);
+    return rv_test_summary();
+}
