@@ -19,7 +19,7 @@ struct rv_bm25 {
     rv_bm25_params p;
     size_t ndocs;
     /* vocabulary: open-addressing table of term ids; strings in one buffer */
-    uint32_t *table;  /* term id + 1, 0 = empty */
+    uint64_t *table;  /* (hash >> 32) << 32 | (term id + 1); 0 = empty */
     size_t table_cap; /* power of two */
     size_t nterms, terms_cap;
     uint64_t *term_hash;
@@ -87,14 +87,15 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 static long find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, size_t *slot) {
     size_t mask = bm->table_cap - 1;
     size_t i = (size_t)h & mask;
+    uint64_t tag = h >> 32 << 32;
     for (;;) {
-        uint32_t v = bm->table[i];
+        uint64_t v = bm->table[i];
         if (v == 0) {
             if (slot) *slot = i;
             return -1;
         }
-        uint32_t id = v - 1;
-        if (bm->term_hash[id] == h && bm->term_len[id] == n &&
+        uint32_t id = (uint32_t)v - 1;
+        if ((v >> 32 << 32) == tag && bm->term_len[id] == n &&
             memcmp(bm->chars + bm->term_off[id], t, n) == 0)
             return (long)id;
         i = (i + 1) & mask;
@@ -102,13 +103,14 @@ static long find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, si
 }
 
 static int rehash(rv_bm25 *bm, size_t cap) {
-    uint32_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t) return 0;
     for (size_t id = 0; id < bm->nterms; id++) {
-        size_t i = (size_t)bm->term_hash[id] & (cap - 1);
+        uint64_t h = bm->term_hash[id];
+        size_t i = (size_t)h & (cap - 1);
         while (t[i])
             i = (i + 1) & (cap - 1);
-        t[i] = (uint32_t)id + 1;
+        t[i] = (h >> 32 << 32) | ((uint64_t)id + 1);
     }
     free(bm->table);
     bm->table = t;
@@ -165,7 +167,7 @@ static long add_term(build *b, const char *t, size_t n) {
     bm->term_off[id] = (uint32_t)bm->chars_len;
     bm->term_len[id] = (uint16_t)n;
     bm->chars_len += n;
-    bm->table[slot] = (uint32_t)id + 1;
+    bm->table[slot] = (h >> 32 << 32) | ((uint64_t)id + 1);
     return id;
 }
 

@@ -2,28 +2,44 @@
  * hyphen and digit boundaries, lowercased, optionally lightly stemmed. */
 #include "ripvec/rank.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define RV_TOK_MAX 64 /* longer words are emitted whole (hashes, base64, ...) */
 
-static int is_word_byte(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c >= 0x80;
+/* Byte classes, so the scanner does one table load per byte. Non-ASCII
+ * bytes count as lowercase letters: they stay inside words and never split. */
+enum { C_WORD = 1, C_ALPHA = 2, C_UPPER = 4, C_LOWER = 8, C_DIGIT = 16, C_SEP = 32 };
+
+static unsigned char g_cls[256];
+static pthread_once_t g_cls_once = PTHREAD_ONCE_INIT;
+
+static void init_classes(void) {
+    for (int c = 0; c < 256; c++) {
+        unsigned char k = 0;
+        if (c >= 'a' && c <= 'z')
+            k = C_WORD | C_ALPHA | C_LOWER;
+        else if (c >= 'A' && c <= 'Z')
+            k = C_WORD | C_ALPHA | C_UPPER;
+        else if (c >= '0' && c <= '9')
+            k = C_WORD | C_DIGIT;
+        else if (c == '_')
+            k = C_WORD | C_SEP;
+        else if (c == '-')
+            k = C_SEP;
+        else if (c >= 0x80)
+            k = C_WORD | C_LOWER;
+        g_cls[c] = k;
+    }
 }
-static int is_alpha(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+
+static const unsigned char *classes(void) {
+    pthread_once(&g_cls_once, init_classes);
+    return g_cls;
 }
-static int is_upper(unsigned char c) {
-    return c >= 'A' && c <= 'Z';
-}
-static int is_lower(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || c >= 0x80; /* non-ASCII counts as lowercase letters */
-}
-static int is_digit(unsigned char c) {
-    return c >= '0' && c <= '9';
-}
+
 static unsigned char lower(unsigned char c) {
-    return is_upper(c) ? (unsigned char)(c + 32) : c;
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* Function words dropped from queries: they carry no code meaning. Sorted. */
@@ -59,10 +75,8 @@ static int is_vowel(char c) {
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 
-static int ends(const char *t, size_t n, const char *suf) {
-    size_t m = strlen(suf);
-    return n >= m && memcmp(t + n - m, suf, m) == 0;
-}
+#define ends(t, n, suf)                                                                            \
+    ((n) >= sizeof(suf) - 1 && memcmp((t) + (n) - (sizeof(suf) - 1), suf, sizeof(suf) - 1) == 0)
 
 static int has_vowel(const char *t, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -74,9 +88,11 @@ static int has_vowel(const char *t, size_t n) {
  * as do "entries"/"entry". Only for lowercase ASCII letters; returns the new
  * length. Deliberately conservative: short words are left alone. */
 static size_t stem(char *t, size_t n) {
+    if (n < 4) return n;
+    char last = t[n - 1];
+    if (last != 's' && last != 'g' && last != 'd' && last != 'y' && last != 'e') return n;
     for (size_t i = 0; i < n; i++)
         if (t[i] < 'a' || t[i] > 'z') return n;
-    if (n < 4) return n;
     if (ends(t, n, "ies") && n > 4) {
         n -= 2; /* entries -> entri */
         t[n - 1] = 'i';
@@ -104,91 +120,107 @@ tail:
     return n;
 }
 
-static void emit(const char *src, size_t n, unsigned flags, rv_token_sink sink, void *user) {
-    char buf[RV_TOK_MAX + 1];
-    if (n < 2 || n > RV_TOK_MAX) return;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (char)lower((unsigned char)src[i]);
-    if ((flags & RV_TOK_STOPWORDS) && is_stopword(buf, n)) return;
-    if (flags & RV_TOK_STEM) n = stem(buf, n);
-    if (n >= 2) sink(user, buf, n);
+/* t is lowercase already; stemming works on a copy. */
+static void emit(const char *t, size_t n, unsigned flags, rv_token_sink sink, void *user) {
+    if (n < 2) return;
+    if ((flags & RV_TOK_STOPWORDS) && is_stopword(t, n)) return;
+    if (flags & RV_TOK_STEM) {
+        char buf[RV_TOK_MAX];
+        memcpy(buf, t, n);
+        n = stem(buf, n);
+        if (n >= 2) sink(user, buf, n);
+        return;
+    }
+    sink(user, t, n);
 }
 
-/* The whole word with separators removed would lose information ("is_ascii"
- * vs "isascii" differ in code); it is emitted as written, lowercased. */
-static void split_word(const char *w, size_t n, unsigned flags, rv_token_sink sink, void *user) {
+/* The whole word is kept too: "is_ascii" and "isascii" differ in code, and
+ * an exact identifier in a query should match it best. */
+static void split_word(const unsigned char *cls, const char *w, size_t n, unsigned flags,
+                       rv_token_sink sink, void *user) {
     /* Trim leading/trailing separators (__init__ -> init). */
-    while (n && (w[0] == '_' || w[0] == '-'))
+    while (n && (cls[(unsigned char)w[0]] & C_SEP))
         w++, n--;
-    while (n && (w[n - 1] == '_' || w[n - 1] == '-'))
+    while (n && (cls[(unsigned char)w[n - 1]] & C_SEP))
         n--;
-    if (n == 0) return;
-    if (n > RV_TOK_MAX) {
-        if (!(flags & RV_TOK_STOPWORDS)) { /* documents: keep a truncated form */
-            char buf[RV_TOK_MAX];
-            for (size_t i = 0; i < RV_TOK_MAX; i++)
-                buf[i] = (char)lower((unsigned char)w[i]);
-            sink(user, buf, RV_TOK_MAX);
-        }
+    if (n < 2) return;
+    char low[RV_TOK_MAX];
+    if (n > RV_TOK_MAX) { /* hashes, base64: documents keep a truncated form */
+        if (flags & RV_TOK_STOPWORDS) return;
+        for (size_t i = 0; i < RV_TOK_MAX; i++)
+            low[i] = (char)lower((unsigned char)w[i]);
+        sink(user, low, RV_TOK_MAX);
+        return;
+    }
+    unsigned all = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        all |= cls[c];
+        low[i] = (char)lower(c);
+    }
+    if (!(all & (C_UPPER | C_DIGIT | C_SEP))) { /* plain lowercase word: one part */
+        emit(low, n, flags, sink, user);
         return;
     }
     size_t parts = 0, start = 0;
-    size_t ps[RV_TOK_MAX], pe[RV_TOK_MAX];
+    unsigned char ps[RV_TOK_MAX], pe[RV_TOK_MAX];
     for (size_t i = 0; i <= n; i++) {
         int cut = 0, skip = 0;
         if (i == n) {
             cut = 1;
         } else {
-            unsigned char c = (unsigned char)w[i];
-            if (c == '_' || c == '-') {
-                cut = 1;
-                skip = 1;
+            unsigned char c = cls[(unsigned char)w[i]];
+            if (c & C_SEP) {
+                cut = skip = 1;
             } else if (i > start) {
-                unsigned char p = (unsigned char)w[i - 1];
-                if (is_upper(c) && is_lower(p))
+                unsigned char p = cls[(unsigned char)w[i - 1]];
+                if ((c & C_UPPER) && (p & C_LOWER))
                     cut = 1;
-                else if (is_upper(c) && is_upper(p) && i + 1 < n &&
-                         is_lower((unsigned char)w[i + 1]) && (unsigned char)w[i + 1] < 0x80)
+                else if ((c & C_UPPER) && (p & C_UPPER) && i + 1 < n &&
+                         (cls[(unsigned char)w[i + 1]] & (C_LOWER | C_ALPHA)) ==
+                             (C_LOWER | C_ALPHA))
                     cut = 1; /* HTTPServer -> HTTP | Server */
-                else if (is_digit(c) != is_digit(p) && (is_alpha(c) || is_alpha(p)))
-                    cut = 1;
+                else if (((c ^ p) & C_DIGIT) && ((c | p) & C_ALPHA))
+                    cut = 1; /* utf8 -> utf | 8 */
             }
         }
         if (cut) {
             if (i > start) {
-                ps[parts] = start;
-                pe[parts] = i;
+                ps[parts] = (unsigned char)start;
+                pe[parts] = (unsigned char)i;
                 parts++;
             }
             start = skip ? i + 1 : i;
         }
     }
-    if (parts > 1) emit(w, n, flags & ~(unsigned)RV_TOK_STEM, sink, user);
+    if (parts > 1) emit(low, n, flags & ~(unsigned)RV_TOK_STEM, sink, user);
     for (size_t k = 0; k < parts; k++)
-        emit(w + ps[k], pe[k] - ps[k], flags, sink, user);
+        emit(low + ps[k], (size_t)(pe[k] - ps[k]), flags, sink, user);
 }
 
 void rv_code_tokenize(const char *text, size_t len, unsigned flags, rv_token_sink sink,
                       void *user) {
     if (!text || !sink) return;
+    const unsigned char *cls = classes();
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
-        if (!is_word_byte(s[i])) {
+        if (!(cls[s[i]] & C_WORD)) {
             i++;
             continue;
         }
         size_t b = i;
         for (;;) {
-            while (i < len && is_word_byte(s[i]))
+            while (i < len && (cls[s[i]] & C_WORD))
                 i++;
             /* kebab-case: a hyphen between letters joins the word */
-            if (i + 1 < len && s[i] == '-' && is_alpha(s[i - 1]) && is_alpha(s[i + 1])) {
+            if (i + 1 < len && s[i] == '-' && (cls[s[i - 1]] & C_ALPHA) &&
+                (cls[s[i + 1]] & C_ALPHA)) {
                 i++;
                 continue;
             }
             break;
         }
-        split_word(text + b, i - b, flags, sink, user);
+        split_word(cls, text + b, i - b, flags, sink, user);
     }
 }
