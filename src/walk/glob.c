@@ -10,8 +10,9 @@ typedef enum tok_kind {
     TOK_ANY,   /* '?': one byte, not '/' */
     TOK_CLASS, /* '[...]': one byte from a set, never '/' */
     TOK_STAR,  /* '*': any run without '/' */
-    TOK_DSTAR, /* trailing "**": any run at all */
-    TOK_DSS    /* "**\/": empty, or any run ending in '/' */
+    TOK_DSTAR, /* "**": any run at all */
+    TOK_SKIP   /* zero-width; starts a "**" + "/" group: DSTAR, LIT '/'. Either
+                * enters the group or jumps over all three (matches nothing) */
 } tok_kind;
 
 typedef struct tok {
@@ -204,7 +205,12 @@ rv_status rv_glob_compile(rv_glob **out, const char *p, size_t len, unsigned fla
                 t.kind = TOK_DSTAR;
                 i = j;
             } else if (j - i >= 2 && at_start && (slash_after || esc_slash_after)) {
-                t.kind = TOK_DSS;
+                /* Empty, or anything ending in '/'. Three tokens from at
+                 * least three pattern bytes, so the token bound holds. */
+                g->toks[g->ntok++] = (tok){TOK_SKIP, 0, 0};
+                g->toks[g->ntok++] = (tok){TOK_DSTAR, 0, 0};
+                t.kind = TOK_LIT;
+                t.ch = '/';
                 i = j + (slash_after ? 1 : 2);
             } else {
                 t.kind = TOK_STAR;
@@ -247,9 +253,25 @@ void rv_glob_free(rv_glob *g) {
     free(g);
 }
 
+/* Epsilon moves go forward only (STAR and DSTAR may match nothing, SKIP may
+ * bypass its group), so one ascending pass computes the closure. */
+static void closure(const rv_glob *g, unsigned char *set) {
+    for (size_t i = 0; i < g->ntok; i++) {
+        if (!set[i]) continue;
+        switch ((tok_kind)g->toks[i].kind) {
+        case TOK_STAR:
+        case TOK_DSTAR: set[i + 1] = 1; break;
+        case TOK_SKIP:
+            set[i + 1] = 1;
+            set[i + 3] = 1;
+            break;
+        default: break;
+        }
+    }
+}
+
 /* Thompson-style simulation over token positions 0..ntok; position ntok is
- * the accepting state. Epsilon moves only go forward by one (over STAR,
- * DSTAR and DSS, which may match nothing), so one ascending pass closes. */
+ * the accepting state. */
 static int nfa_exec(const rv_glob *g, const unsigned char *s, size_t n) {
     size_t nt = g->ntok;
     unsigned char small[2 * 128];
@@ -263,8 +285,7 @@ static int nfa_exec(const rv_glob *g, const unsigned char *s, size_t n) {
     next = buf + nt + 1;
     memset(cur, 0, nt + 1);
     cur[0] = 1;
-    for (size_t i = 0; i < nt; i++)
-        if (cur[i] && g->toks[i].kind >= TOK_STAR) cur[i + 1] = 1;
+    closure(g, cur);
     for (size_t k = 0; k < n; k++) {
         unsigned c = s[k];
         int any = 0;
@@ -286,17 +307,11 @@ static int nfa_exec(const rv_glob *g, const unsigned char *s, size_t n) {
                 if (c != '/') next[i] = 1;
                 break;
             case TOK_DSTAR: next[i] = 1; break;
-            case TOK_DSS:
-                next[i] = 1;
-                if (c == '/') next[i + 1] = 1;
-                break;
+            case TOK_SKIP: break;
             }
         }
-        for (size_t i = 0; i <= nt; i++) {
-            if (!next[i]) continue;
-            any = 1;
-            if (i < nt && g->toks[i].kind >= TOK_STAR) next[i + 1] = 1;
-        }
+        closure(g, next);
+        for (size_t i = 0; i <= nt && !any; i++) any = next[i];
         if (!any) goto done;
         unsigned char *tmp = cur;
         cur = next;
