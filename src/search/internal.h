@@ -1,0 +1,39 @@
+/* search/internal.h — the searcher's state, shared by its source files. */
+#ifndef RV_SEARCH_INTERNAL_H
+#define RV_SEARCH_INTERNAL_H
+
+#include "ripvec/embed.h"
+#include "ripvec/index.h"
+#include "ripvec/rank.h"
+#include "ripvec/search.h"
+#include "ripvec/walk.h"
+
+struct rv_searcher {
+    char *root, *model_dir, *device, *cache_dir;
+    int threads, use_index, repo_level;
+    char **types, **globs; /* owned copies, NULL-terminated */
+    size_t n_types, n_globs;
+    rv_walk_params walk;
+    rv_progress_fn progress;
+    void *progress_user;
+    rv_search_skip_fn on_skip;
+    void *skip_user;
+    void (*note)(void *user, const char *msg);
+    void *note_user;
+
+    rv_model *model;   /* NULL: keyword only */
+    rv_embed_ctx *ctx; /* with model */
+    rv_index *idx;     /* with use_index */
+    rv_corpus corpus;
+    size_t files; /* files behind the corpus */
+    rv_bm25 *bm;  /* built on first keyword use after a refresh */
+    float *qvec;  /* dim floats */
+};
+
+/* Chunking parameters tied to the model's tokenizer and limit. */
+rv_chunk_params rv_search_chunk_params(const rv_searcher *s);
+
+/* Walks, chunks and (with a model) embeds everything into s->corpus. */
+rv_status rv_search_build_fresh(rv_searcher *s, rv_refresh_stats *stats);
+
+#endif

@@ -1,0 +1,414 @@
+/* The searcher: owns the model, the index and the corpus of one root, and
+ * answers queries with cosine, BM25F or their reciprocal-rank fusion. */
+#include "search/internal.h"
+
+#include "ripvec/tokenizer.h"
+#include "util/fs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* RRF constant from Cormack et al.; the usual choice, not tuned. */
+#define RV_RRF_K 60.0
+/* Candidates taken from each list before fusing and merging overlaps. */
+#define RV_MIN_DEPTH 100
+
+rv_search_config rv_search_default_config(void) {
+    rv_search_config c;
+    memset(&c, 0, sizeof c);
+    c.use_index = 1;
+    return c;
+}
+
+rv_query rv_query_default(void) {
+    rv_query q;
+    memset(&q, 0, sizeof q);
+    q.mode = RV_MODE_HYBRID;
+    q.top_k = 10;
+    return q;
+}
+
+int rv_search_mode_parse(const char *name) {
+    if (!name) return -1;
+    if (strcmp(name, "hybrid") == 0) return RV_MODE_HYBRID;
+    if (strcmp(name, "semantic") == 0) return RV_MODE_SEMANTIC;
+    if (strcmp(name, "keyword") == 0) return RV_MODE_KEYWORD;
+    return -1;
+}
+
+const char *rv_search_mode_name(rv_search_mode m) {
+    switch (m) {
+    case RV_MODE_HYBRID: return "hybrid";
+    case RV_MODE_SEMANTIC: return "semantic";
+    case RV_MODE_KEYWORD: return "keyword";
+    }
+    return "?";
+}
+
+void rv_result_list_free(rv_result_list *l) {
+    if (!l) return;
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+static char *dup_or_null(const char *s, int *oom) {
+    if (!s) return NULL;
+    char *d = strdup(s);
+    if (!d) *oom = 1;
+    return d;
+}
+
+static char **dup_list(const char *const *l, size_t *n, int *oom) {
+    *n = 0;
+    if (!l) return NULL;
+    while (l[*n])
+        (*n)++;
+    char **d = calloc(*n + 1, sizeof *d);
+    if (!d) {
+        *oom = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++)
+        d[i] = dup_or_null(l[i], oom);
+    return d;
+}
+
+static void free_list(char **l) {
+    if (!l) return;
+    for (size_t i = 0; l[i]; i++)
+        free(l[i]);
+    free(l);
+}
+
+void rv_searcher_close(rv_searcher *s) {
+    if (!s) return;
+    rv_bm25_free(s->bm);
+    rv_corpus_free(&s->corpus);
+    rv_index_close(s->idx);
+    rv_embed_ctx_free(s->ctx);
+    rv_model_free(s->model);
+    free(s->qvec);
+    free(s->root);
+    free(s->model_dir);
+    free(s->device);
+    free(s->cache_dir);
+    free_list(s->types);
+    free_list(s->globs);
+    free(s);
+}
+
+static size_t count_tokens(void *user, const char *text, size_t len) {
+    return rv_tokenizer_count((const rv_tokenizer *)user, text, len);
+}
+
+rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
+    rv_chunk_params cp = rv_chunk_default_params();
+    if (s->model) {
+        int mt = rv_model_max_tokens(s->model) - 2; /* [CLS] and [SEP] */
+        if (mt > 16) cp.max_tokens = mt;
+        cp.count_tokens = count_tokens;
+        cp.count_user = (void *)rv_model_tokenizer(s->model);
+    }
+    return cp;
+}
+
+rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
+    rv_status st = RV_ERR_NOMEM;
+    if (!out || !cfg || !cfg->root || !cfg->root[0])
+        return rv_error_set(RV_ERR_INVALID_ARG, "searcher: no root given");
+    *out = NULL;
+    if (!rv_path_exists(cfg->root))
+        return rv_error_set(RV_ERR_NOT_FOUND, "%s: no such file or directory", cfg->root);
+    int oom = 0;
+    rv_searcher *s = calloc(1, sizeof *s);
+    if (!s) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    s->root = dup_or_null(cfg->root, &oom);
+    s->model_dir = dup_or_null(cfg->model_dir, &oom);
+    s->device = dup_or_null(cfg->device, &oom);
+    s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
+    s->types = dup_list(cfg->types, &s->n_types, &oom);
+    s->globs = dup_list(cfg->globs, &s->n_globs, &oom);
+    if (oom) {
+        rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    s->threads = cfg->threads;
+    s->use_index = cfg->use_index;
+    s->repo_level = cfg->repo_level;
+    s->progress = cfg->progress;
+    s->progress_user = cfg->progress_user;
+    s->on_skip = cfg->on_skip;
+    s->skip_user = cfg->skip_user;
+    s->note = cfg->note;
+    s->note_user = cfg->note_user;
+    s->walk = rv_walk_default_params();
+    s->walk.hidden = cfg->hidden;
+    s->walk.no_ignore = cfg->no_ignore;
+    s->walk.follow = cfg->follow;
+    if (cfg->max_filesize) s->walk.max_filesize = cfg->max_filesize;
+    s->walk.types = (const char *const *)s->types;
+    s->walk.n_types = s->n_types;
+    s->walk.globs = (const char *const *)s->globs;
+    s->walk.n_globs = s->n_globs;
+
+    if (s->model_dir) {
+        rv_model_params mp = rv_model_default_params();
+        if (s->device) mp.device = s->device;
+        mp.threads = s->threads;
+        if ((st = rv_model_load(&s->model, s->model_dir, &mp)) != RV_OK) goto done;
+        rv_embed_params ep = rv_embed_default_params();
+        ep.threads = s->threads;
+        if ((st = rv_embed_ctx_create(&s->ctx, s->model, &ep)) != RV_OK) goto done;
+        s->qvec = malloc(rv_model_dim(s->model) * sizeof *s->qvec);
+        if (!s->qvec) {
+            st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    if (s->use_index) {
+        if (!s->model) {
+            st = rv_error_set(RV_ERR_INVALID_ARG, "the index needs a model");
+            goto done;
+        }
+        rv_index_params ip = rv_index_default_params();
+        ip.root = s->root;
+        ip.cache_dir = s->cache_dir;
+        ip.repo_level = s->repo_level;
+        ip.walk = &s->walk;
+        ip.note = s->note;
+        ip.note_user = s->note_user;
+        if ((st = rv_index_open(&s->idx, s->model, &ip)) != RV_OK) goto done;
+    }
+    *out = s;
+    s = NULL;
+    st = RV_OK;
+done:
+    rv_searcher_close(s);
+    return st;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static size_t count_files(const rv_corpus *c) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->chunks.count; i++)
+        if (i == 0 || strcmp(c->chunks.items[i].path, c->chunks.items[i - 1].path) != 0) n++;
+    return n;
+}
+
+rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
+    if (!s) return rv_error_set(RV_ERR_INVALID_ARG, "searcher: NULL");
+    rv_refresh_stats local;
+    memset(&local, 0, sizeof local);
+    double t0 = now_s();
+    rv_bm25_free(s->bm);
+    s->bm = NULL;
+    rv_corpus_free(&s->corpus);
+    rv_status st;
+    if (s->idx) {
+        rv_chunk_params cp = rv_search_chunk_params(s);
+        rv_index_stats is;
+        memset(&is, 0, sizeof is);
+        st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+        if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
+        if (st != RV_OK) {
+            rv_corpus_free(&s->corpus);
+            return st;
+        }
+        local.files_changed = is.files_changed + is.files_added;
+        local.chunks_embedded = is.chunks_embedded;
+        s->files = count_files(&s->corpus);
+    } else {
+        st = rv_search_build_fresh(s, &local);
+        if (st != RV_OK) {
+            rv_corpus_free(&s->corpus);
+            return st;
+        }
+    }
+    local.files = s->files;
+    local.chunks = s->corpus.chunks.count;
+    local.seconds = now_s() - t0;
+    if (stats) *stats = local;
+    return RV_OK;
+}
+
+const rv_corpus *rv_searcher_corpus(const rv_searcher *s) {
+    return s ? &s->corpus : NULL;
+}
+
+int rv_searcher_has_model(const rv_searcher *s) {
+    return s && s->model;
+}
+
+/* Embeds the query, with the model's retrieval instruction when it has one
+ * (bge: "Represent this sentence for searching relevant passages: "). */
+static rv_status embed_query(rv_searcher *s, const char *text) {
+    const char *prefix = rv_model_query_prefix(s->model);
+    size_t pl = prefix ? strlen(prefix) : 0, tl = strlen(text);
+    char *buf = malloc(pl + tl + 1);
+    if (!buf) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    if (pl) memcpy(buf, prefix, pl);
+    memcpy(buf + pl, text, tl + 1);
+    const char *texts[1] = {buf};
+    rv_status st = rv_embed_texts(s->ctx, texts, NULL, 1, s->qvec);
+    free(buf);
+    return st;
+}
+
+static rv_status ensure_bm25(rv_searcher *s) {
+    if (s->bm) return RV_OK;
+    rv_bm25_params bp = rv_bm25_default_params();
+    return rv_bm25_build(&s->bm, s->corpus.chunks.items, s->corpus.chunks.count, &bp);
+}
+
+/* Final list: threshold, overlap merging, offset, top_k. Takes ownership of
+ * `list`. */
+static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, size_t offset, size_t top_k,
+                        double threshold, rv_result_list *out) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (threshold <= 0 || list[i].score >= threshold) list[m++] = list[i];
+    size_t want = top_k ? top_k + offset : 0;
+    m = rv_rank_merge_overlaps(list, m, s->corpus.chunks.items, want);
+    if (offset >= m) {
+        free(list);
+        return RV_OK;
+    }
+    size_t cnt = m - offset;
+    out->items = calloc(cnt, sizeof *out->items);
+    if (!out->items) {
+        free(list);
+        return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        out->items[i].chunk = &s->corpus.chunks.items[list[offset + i].id];
+        out->items[i].score = list[offset + i].score;
+        out->items[i].rank = i + 1;
+    }
+    out->count = cnt;
+    free(list);
+    return RV_OK;
+}
+
+rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *out) {
+    rv_status st = RV_OK;
+    float *scores = NULL;
+    unsigned char *keep = NULL;
+    rv_scored *sem = NULL, *kw = NULL, *fused = NULL;
+    size_t nsem = 0, nkw = 0, nfused = 0;
+    if (!s || !q || !out) return rv_error_set(RV_ERR_INVALID_ARG, "query: bad arguments");
+    out->items = NULL;
+    out->count = 0;
+    if (!q->text || !q->text[0]) return rv_error_set(RV_ERR_INVALID_ARG, "empty query");
+    if (q->mode != RV_MODE_HYBRID && q->mode != RV_MODE_SEMANTIC && q->mode != RV_MODE_KEYWORD)
+        return rv_error_set(RV_ERR_INVALID_ARG, "unknown search mode");
+    int use_sem = q->mode != RV_MODE_KEYWORD, use_kw = q->mode != RV_MODE_SEMANTIC;
+    if (use_sem && (!s->model || (!s->corpus.vectors && s->corpus.chunks.count)))
+        return rv_error_set(RV_ERR_INVALID_ARG, "%s search needs a model",
+                            rv_search_mode_name(q->mode));
+    size_t n = s->corpus.chunks.count;
+    if (n == 0) return RV_OK;
+    if (q->path_glob && q->path_glob[0]) {
+        keep = malloc(n);
+        if (!keep) goto oom;
+        for (size_t i = 0; i < n; i++)
+            keep[i] = (unsigned char)rv_glob_match(q->path_glob, s->corpus.chunks.items[i].path);
+    }
+    size_t want = q->top_k ? q->top_k + q->offset : n;
+    if (want > n) want = n;
+    /* Extra depth so overlap merging and fusion still fill `want`. */
+    size_t depth = want > SIZE_MAX / 4 ? n : want * 4;
+    if (depth < RV_MIN_DEPTH) depth = RV_MIN_DEPTH;
+    if (depth > n) depth = n;
+    scores = malloc(n * sizeof *scores);
+    if (!scores) goto oom;
+    if (use_sem) {
+        if ((st = embed_query(s, q->text)) != RV_OK) goto done;
+        rv_rank_cosine(scores, s->corpus.vectors, n, s->corpus.dim, s->qvec);
+        if ((st = rv_rank_top(&sem, &nsem, scores, n, depth, -INFINITY, keep)) != RV_OK) goto done;
+    }
+    if (use_kw) {
+        if ((st = ensure_bm25(s)) != RV_OK) goto done;
+        if ((st = rv_bm25_score(s->bm, q->text, scores)) != RV_OK) goto done;
+        /* only chunks holding a query term */
+        if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
+    }
+    if (q->mode == RV_MODE_HYBRID) {
+        st = rv_rank_rrf(&fused, &nfused, sem, nsem, 1.0, kw, nkw, 1.0, RV_RRF_K);
+        if (st != RV_OK) goto done;
+        /* 1.0 = first in both lists */
+        double scale = (RV_RRF_K + 1.0) / 2.0;
+        for (size_t i = 0; i < nfused; i++)
+            fused[i].score = (float)(fused[i].score * scale);
+        st = finish(s, fused, nfused, q->offset, q->top_k, q->threshold, out);
+        fused = NULL;
+    } else if (q->mode == RV_MODE_SEMANTIC) {
+        st = finish(s, sem, nsem, q->offset, q->top_k, q->threshold, out);
+        sem = NULL;
+    } else {
+        st = finish(s, kw, nkw, q->offset, q->top_k, q->threshold, out);
+        kw = NULL;
+    }
+    goto done;
+oom:
+    st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+done:
+    free(scores);
+    free(keep);
+    free(sem);
+    free(kw);
+    free(fused);
+    return st;
+}
+
+static int same_path(const char *a, const char *b) {
+    while (a[0] == '.' && a[1] == '/')
+        a += 2;
+    while (b[0] == '.' && b[1] == '/')
+        b += 2;
+    return strcmp(a, b) == 0;
+}
+
+rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, size_t top_k,
+                              rv_result_list *out) {
+    if (!s || !rel_path || !out) return rv_error_set(RV_ERR_INVALID_ARG, "similar: bad arguments");
+    out->items = NULL;
+    out->count = 0;
+    if (!s->model || !s->corpus.vectors)
+        return rv_error_set(RV_ERR_INVALID_ARG, "similar search needs a model");
+    size_t n = s->corpus.chunks.count;
+    const rv_chunk *cs = s->corpus.chunks.items;
+    size_t src = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (cs[i].start_line > line || cs[i].end_line < line || !same_path(cs[i].path, rel_path))
+            continue;
+        if (src == SIZE_MAX ||
+            cs[i].end_line - cs[i].start_line < cs[src].end_line - cs[src].start_line)
+            src = i;
+    }
+    if (src == SIZE_MAX)
+        return rv_error_set(RV_ERR_NOT_FOUND, "no chunk covers %s:%d", rel_path, line);
+    float *scores = malloc(n * sizeof *scores);
+    if (!scores) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    const float *v = s->corpus.vectors + src * s->corpus.dim;
+    rv_rank_cosine(scores, s->corpus.vectors, n, s->corpus.dim, v);
+    scores[src] = INFINITY; /* first, so merging drops what overlaps it */
+    size_t k = top_k ? top_k + 1 : 0;
+    size_t depth = k ? (k * 4 < RV_MIN_DEPTH ? RV_MIN_DEPTH : k * 4) : n;
+    rv_scored *list = NULL;
+    size_t m = 0;
+    rv_status st = rv_rank_top(&list, &m, scores, n, depth, -INFINITY, NULL);
+    free(scores);
+    if (st != RV_OK) return st;
+    m = rv_rank_merge_overlaps(list, m, cs, k);
+    /* drop the source itself (list[0]) */
+    if (m) memmove(list, list + 1, (m - 1) * sizeof *list);
+    return finish(s, list, m ? m - 1 : 0, 0, 0, 0, out);
+}
