@@ -3,6 +3,7 @@
 #include "mcp/internal.h"
 #include "mcp/path.h"
 #include "mcp/reader.h"
+#include "mcp/watch.h"
 #include "rvtest.h"
 
 #include <fcntl.h>
@@ -650,6 +651,39 @@ RV_TEST(serve_fd_answers_each_request_in_order) {
     unlink(out_path);
 }
 
+RV_TEST(watch_reports_changes_and_follows_new_directories) {
+    char dir[] = "/tmp/rv-mcp-watch-XXXXXX";
+    RV_CHECK(mkdtemp(dir) != NULL);
+    rv_mcp_watch *w = NULL;
+    RV_CHECK_EQ_INT(rv_mcp_watch_create(&w, dir), RV_OK);
+    if (!w) return;
+    char p[256], q[256];
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 0);
+    snprintf(p, sizeof p, "%s/a.txt", dir);
+    FILE *f = fopen(p, "w");
+    if (f) fclose(f);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 1);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 0); /* drained */
+    snprintf(q, sizeof q, "%s/sub", dir);
+    RV_CHECK(mkdir(q, 0755) == 0);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 1);
+    char r[300];
+    snprintf(r, sizeof r, "%s/b.txt", q);
+    f = fopen(r, "w"); /* inside the new directory: seen too */
+    if (f) fclose(f);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 1);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 0);
+    unlink(r);
+    rmdir(q);
+    unlink(p);
+    RV_CHECK_EQ_INT(rv_mcp_watch_changed(w), 1);
+    rv_mcp_watch_free(w);
+    rmdir(dir);
+    /* A file root cannot be watched: the caller walks instead. */
+    RV_CHECK_EQ_INT(rv_mcp_watch_create(&w, "/etc/hostname"), RV_ERR_UNSUPPORTED);
+    RV_CHECK(w == NULL);
+}
+
 int main(void) {
     make_fixture();
     RV_RUN(malformed_messages_get_jsonrpc_errors);
@@ -666,6 +700,7 @@ int main(void) {
     RV_RUN(paths_are_confined_to_the_root);
     RV_RUN(reader_bounds_lines_and_recovers);
     RV_RUN(serve_fd_answers_each_request_in_order);
+    RV_RUN(watch_reports_changes_and_follows_new_directories);
     remove_fixture();
     return rv_test_summary();
 }

@@ -27,6 +27,7 @@ static const char g_usage[] =
     "      --cache-dir DIR  where indexes live (default ~/.cache/ripvec)\n"
     "      --no-index       keep the index in memory only\n"
     "      --no-warm        load and index on the first tool call, not at start\n"
+    "      --no-watch       no inotify: walk the root before every call to see changes\n"
     "  -q, --quiet          no log lines on stderr\n"
     "  -h, --help           this help\n";
 
@@ -49,6 +50,8 @@ int rv_cmd_mcp(int argc, char **argv) {
             quiet = 1;
         } else if (!strcmp(a, "--no-index")) {
             ep.use_index = 0;
+        } else if (!strcmp(a, "--no-watch")) {
+            ep.watch = 0;
         } else if (!strcmp(a, "--no-warm")) {
             warm = 0;
         } else if (!strcmp(a, "--model") || !strcmp(a, "--device") || !strcmp(a, "--threads") ||

@@ -1,5 +1,6 @@
 /* The MCP backend over ripvec/search.h (see engine.h). */
 #include "mcp/engine.h"
+#include "mcp/watch.h"
 
 #include "ripvec/search.h"
 #include "ripvec/walk.h"
@@ -17,7 +18,9 @@ struct rv_mcp_engine {
     pthread_t warm_thread;
     int warm_started;
     char *root, *model_dir, *model_name, *device, *cache_dir;
-    int threads, use_index;
+    int threads, use_index, use_watch;
+    rv_mcp_watch *watch; /* NULL: walk before every call */
+    int watch_tried;
     void (*note)(void *user, const char *line);
     void *note_user;
     rv_searcher *s;
@@ -33,6 +36,7 @@ rv_mcp_engine_params rv_mcp_engine_default_params(void) {
     rv_mcp_engine_params p;
     memset(&p, 0, sizeof p);
     p.use_index = 1;
+    p.watch = 1;
     return p;
 }
 
@@ -98,6 +102,7 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     e->cache_dir = dup_opt(p->cache_dir, &oom);
     e->threads = p->threads;
     e->use_index = p->use_index;
+    e->use_watch = p->watch;
     e->note = p->note;
     e->note_user = p->note_user;
     if (oom || pthread_mutex_init(&e->mu, NULL) != 0) {
@@ -117,6 +122,7 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
     if (!e) return;
     if (e->warm_started) pthread_join(e->warm_thread, NULL);
     rv_searcher_close(e->s);
+    rv_mcp_watch_free(e->watch);
     pthread_mutex_destroy(&e->mu);
     free(e->root);
     free(e->model_dir);
@@ -170,6 +176,15 @@ static rv_status ensure_open(rv_mcp_engine *e) {
 static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
     rv_status st = ensure_open(e);
     if (st != RV_OK) return st;
+    if (!e->watch_tried) { /* before the first walk, so nothing slips between */
+        e->watch_tried = 1;
+        if (e->use_watch && rv_mcp_watch_create(&e->watch, e->root) != RV_OK) {
+            notef(e, "no change watch (%s): walking the root before each call", rv_error_last());
+            e->watch = NULL;
+        }
+    }
+    int dirty = e->watch ? rv_mcp_watch_changed(e->watch) : 1;
+    if (!force && !dirty && e->fp_valid) return RV_OK;
     XXH64_hash_t fp = 0;
     int fp_ok = fingerprint(e, &fp) == RV_OK;
     if (!force && fp_ok && e->fp_valid && fp == e->fp) return RV_OK;

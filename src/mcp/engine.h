@@ -14,7 +14,9 @@
  * before each search, find_similar and get_repo_map a stat walk of the root
  * (path, size, mtime, inode of every file the walker yields) is hashed; when
  * the hash differs from the last refresh's, the index is refreshed first, so
- * an edited file is seen by the next call. Every backend call and the
+ * an edited file is seen by the next call. With an inotify watch on the
+ * root's directories (default) the walk itself is skipped while no event
+ * has arrived since the last one. Every backend call and the
  * warm-up hold one mutex: a search never sees a half-refreshed corpus.
  */
 #ifndef RV_MCP_ENGINE_H
@@ -32,6 +34,7 @@ typedef struct rv_mcp_engine_params {
     int threads;            /* 0: all cores */
     int use_index;          /* default 1 */
     const char *cache_dir;  /* NULL: the index's default */
+    int watch;              /* default 1: inotify tells when to walk (else walk every call) */
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;
