@@ -21,7 +21,8 @@ static int key_eq(const rv_tok_vocab *v, const struct rv_tok_entry *e, const cha
                   const char *b, size_t blen) {
     if (e->len != alen + blen) return 0;
     const char *k = v->blob + e->off;
-    return memcmp(k, a, alen) == 0 && memcmp(k + alen, b, blen) == 0;
+    /* memcmp with a NULL part (length 0) would be undefined behaviour. */
+    return (!alen || memcmp(k, a, alen) == 0) && (!blen || memcmp(k + alen, b, blen) == 0);
 }
 
 static rv_status rehash(rv_tok_vocab *v, size_t nslots) {
