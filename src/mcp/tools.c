@@ -284,7 +284,8 @@ static cJSON *hit_json(const rv_mcp_hit *h, size_t rank, size_t max_chars) {
     char *snip = rv_mcp_utf8_clip(h->content, strlen(h->content), max_chars, &cut);
     char *path = rv_mcp_utf8_clip(h->file_path, strlen(h->file_path), 0, &unused);
     char *name = rv_mcp_utf8_clip(h->name, strlen(h->name), 0, &unused);
-    double sim = isfinite(h->similarity) ? h->similarity : 0.0;
+    /* Four decimals: more would only cost an agent tokens. */
+    double sim = isfinite(h->similarity) ? floor(h->similarity * 1e4 + 0.5) / 1e4 : 0.0;
     cJSON *o = cJSON_CreateObject();
     if (!snip || !path || !name || !o || !cJSON_AddStringToObject(o, "file_path", path) ||
         !cJSON_AddNumberToObject(o, "start_line", h->start_line) ||
