@@ -152,6 +152,7 @@ static rv_index_params params_for(const scratch *s, fake_embedder *fe) {
     p.dim = FAKE_DIM;
     p.embed = fake_embed;
     p.embed_user = fe;
+    p.load_embed_text = 1;
     return p;
 }
 

@@ -88,6 +88,8 @@ typedef struct rv_index_params {
     rv_index_embed_fn embed; /* NULL: rv_embed_texts(ctx, ...) */
     void *embed_user;
     size_t batch_chunks; /* chunks embedded per batch/commit; 0 = 256 */
+    int load_embed_text; /* 1: rv_index_corpus fills chunk.embed_text too (else NULL;
+                            ranking never needs it) */
     /* Tests only: called at named points ("file-read", "batch-embedded",
      * "file-written", "batch-committed") so a test can kill the process. */
     void (*test_hook)(void *user, const char *point);
@@ -126,8 +128,8 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
 
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
  * position) order: one SELECT streamed into a preallocated matrix, each row's
- * checksum verified. Caller frees with rv_corpus_free. RV_ERR_CORRUPT on a
- * damaged row (the next rv_index_update rebuilds). */
+ * checksum verified. chunk.embed_text is NULL unless params.load_embed_text. Caller frees with
+ * rv_corpus_free. RV_ERR_CORRUPT on a damaged row (the next rv_index_update rebuilds). */
 rv_status rv_index_corpus(rv_index *idx, rv_corpus *out);
 
 typedef struct rv_index_info {

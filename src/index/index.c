@@ -271,7 +271,8 @@ rv_status rv_index_corpus(rv_index *idx, rv_corpus *out) {
         return RV_OK;
     }
     if (!idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
-    rv_status st = rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim);
+    rv_status st =
+        rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim, idx->p.load_embed_text);
     if (st == RV_ERR_CORRUPT) idx->need_rebuild = 1;
     if (st != RV_OK) rv_corpus_free(out);
     return st;

@@ -17,7 +17,10 @@
  *                                               chunker, created, updated, root
  *   files(id, rel UNIQUE, size, mtime_ns, ino, hash BLOB(16) xxh3-128, nchunks)
  *   chunks(id, file_id, seq, start_line, end_line, kind, name, scope, language,
- *          content, embed_text, text_hash BLOB(16), vector BLOB, sum)
+ *          content, embed_head, embed_tail, text_hash BLOB(16), vector BLOB, sum)
+ *
+ * embed_text = embed_head || (embed_tail ? content : ""): the chunker's
+ * embed_text is a short header plus the content, stored once.
  *
  * `sum` is an xxh3-64 over the row's payload (texts, lines, vector): SQLite
  * checks page structure, not the bytes inside a row, so garbage written into a
@@ -96,8 +99,10 @@ int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec);
 
 /* Loads every chunk in (rel, seq) order with its vector into `chunks` (appended)
  * and a new malloc'd matrix `*vectors`. Verifies each row's checksum:
- * RV_ERR_CORRUPT on a mismatch or any SQLite corruption error. */
-rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim);
+ * RV_ERR_CORRUPT on a mismatch or any SQLite corruption error. embed_text is
+ * only rebuilt with `with_embed_text` (else NULL: searching never needs it). */
+rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
+                        int with_embed_text);
 
 typedef struct rv_store_info {
     int64_t files, chunks;

@@ -39,7 +39,7 @@ void rv_store_vec_encode(unsigned char *dst, const float *src, size_t n);
 void rv_store_vec_decode(float *dst, const unsigned char *src, size_t n);
 int64_t rv_store_row_sum(int start, int end, const char *kind, const char *name, const char *scope,
                          const char *lang, const char *content, size_t content_len,
-                         const char *embed, size_t embed_len, const void *text_hash,
+                         const char *embed, size_t embed_len, int tail, const void *text_hash,
                          const void *vec, size_t vec_bytes);
 int64_t rv_store_now(void);
 rv_status rv_store_meta_get(rv_store *s, const char *key, char *out, size_t cap, int *found);

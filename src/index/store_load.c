@@ -59,7 +59,8 @@ static const char *col_str(sqlite3_stmt *q, int col) {
 
 /* Streams every chunk row once, checking its sum; with `chunks` it also keeps
  * the rows (strings copied, vectors decoded into a matrix sized up front). */
-static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int64_t *nrows) {
+static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed,
+                      int64_t *nrows) {
     rv_status st;
     sqlite3_stmt *q = NULL;
     float *mat = NULL;
@@ -93,7 +94,8 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int64
      * a stable order with no sort step. */
     rc = sqlite3_prepare_v2(s->db,
                             "SELECT f.rel, c.start_line, c.end_line, c.kind, c.name, c.scope, "
-                            "c.language, c.content, c.embed_text, c.text_hash, c.vector, c.sum "
+                            "c.language, c.content, c.embed_head, c.text_hash, c.vector, c.sum, "
+                            "c.embed_tail "
                             "FROM files f JOIN chunks c ON c.file_id = f.id ORDER BY f.rel, c.seq",
                             -1, &q, NULL);
     if (rc != SQLITE_OK) {
@@ -113,10 +115,12 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int64
             goto done;
         }
         int start = sqlite3_column_int(q, 1), end = sqlite3_column_int(q, 2);
-        const char *content = col_str(q, 7), *embed = col_str(q, 8);
-        int64_t sum = rv_store_row_sum(start, end, col_str(q, 3), col_str(q, 4), col_str(q, 5),
-                                       col_str(q, 6), content, (size_t)sqlite3_column_bytes(q, 7),
-                                       embed, (size_t)sqlite3_column_bytes(q, 8), th, vec, vbytes);
+        int tail = sqlite3_column_int(q, 12);
+        const char *content = col_str(q, 7), *head = col_str(q, 8);
+        size_t clen = (size_t)sqlite3_column_bytes(q, 7), hlen = (size_t)sqlite3_column_bytes(q, 8);
+        int64_t sum =
+            rv_store_row_sum(start, end, col_str(q, 3), col_str(q, 4), col_str(q, 5), col_str(q, 6),
+                             content, clen, head, hlen, tail, th, vec, vbytes);
         if (sum != sqlite3_column_int64(q, 11)) {
             st = rv_error_set(RV_ERR_CORRUPT, "index %s: checksum mismatch in %s", s->path,
                               col_str(q, 0));
@@ -131,9 +135,19 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int64
             chunks->count = base + got + 1; /* so a failure below frees this one too */
             if (!(c->path = dup_col(q, 0)) || !(c->kind = dup_col(q, 3)) ||
                 !(c->name = dup_col(q, 4)) || !(c->scope = dup_col(q, 5)) ||
-                !(c->content = dup_col(q, 7)) || !(c->embed_text = dup_col(q, 8))) {
+                !(c->content = dup_col(q, 7))) {
                 st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
                 goto done;
+            }
+            if (with_embed) {
+                size_t elen = hlen + (tail ? clen : 0);
+                if (!(c->embed_text = malloc(elen + 1))) {
+                    st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
+                    goto done;
+                }
+                memcpy(c->embed_text, head, hlen);
+                if (tail) memcpy(c->embed_text + hlen, content, clen);
+                c->embed_text[elen] = 0;
             }
             rv_store_vec_decode(mat + got * s->dim, vec, s->dim);
         }
@@ -161,11 +175,12 @@ done:
     return st;
 }
 
-rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim) {
+rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
+                        int with_embed_text) {
     *vectors = NULL;
     if (dim) *dim = s->dim;
     size_t before = chunks->count;
-    rv_status st = scan(s, chunks, vectors, NULL);
+    rv_status st = scan(s, chunks, vectors, with_embed_text, NULL);
     if (st != RV_OK) {
         /* Drop the partial rows this call appended. */
         for (size_t i = before; i < chunks->count; i++) {
@@ -216,7 +231,7 @@ rv_status rv_store_verify(rv_store *s) {
     }
     sqlite3_finalize(q);
     if (st != RV_OK) return st;
-    if ((st = scan(s, NULL, NULL, NULL)) != RV_OK) return st;
+    if ((st = scan(s, NULL, NULL, 0, NULL)) != RV_OK) return st;
     int64_t bad = 0;
     st = count_rows(s,
                     "SELECT count(*) FROM files f WHERE f.nchunks != "

@@ -12,8 +12,8 @@ static const char *const g_sql[ST_COUNT] = {
                        "nchunks = ?6 WHERE id = ?1",
     [ST_CHUNKS_DELETE] = "DELETE FROM chunks WHERE file_id = ?1",
     [ST_CHUNK_INSERT] = "INSERT INTO chunks(file_id, seq, start_line, end_line, kind, name, "
-                        "scope, language, content, embed_text, text_hash, vector, sum) "
-                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        "scope, language, content, embed_head, embed_tail, text_hash, vector, sum) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_FILE_DELETE] = "DELETE FROM files WHERE id = ?1",
     [ST_FIND_VECTOR] = "SELECT vector, text_hash FROM chunks WHERE text_hash = ?1 LIMIT 1",
 };
@@ -189,10 +189,13 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
         const rv_chunk *c = &chunks[i];
         const char *content = nz(c->content), *embed = nz(c->embed_text);
         size_t clen = strlen(content), elen = strlen(embed);
+        /* embed_text is usually a short header + content: store the header. */
+        int tail = clen && elen >= clen && memcmp(embed + elen - clen, content, clen) == 0;
+        if (tail) elen -= clen;
         rv_store_vec_encode(vbuf, vectors + i * s->dim, s->dim);
         int64_t sum = rv_store_row_sum(c->start_line, c->end_line, nz(c->kind), nz(c->name),
                                        nz(c->scope), nz(c->language), content, clen, embed, elen,
-                                       text_hashes[i], vbuf, vbytes);
+                                       tail, text_hashes[i], vbuf, vbytes);
         if ((st = rv_store_prep(s, ST_CHUNK_INSERT, &q)) != RV_OK) goto done;
         sqlite3_bind_int64(q, 1, id);
         sqlite3_bind_int64(q, 2, (int64_t)i);
@@ -204,9 +207,10 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
         sqlite3_bind_text(q, 8, nz(c->language), -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 9, content, (int)clen, SQLITE_STATIC);
         sqlite3_bind_text(q, 10, embed, (int)elen, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 11, text_hashes[i], 16, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 12, vbuf, (int)vbytes, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 13, sum);
+        sqlite3_bind_int(q, 11, tail);
+        sqlite3_bind_blob(q, 12, text_hashes[i], 16, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 13, vbuf, (int)vbytes, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 14, sum);
         if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
             st = rv_store_sql_fail(s, rc, "write chunk");
             goto done;

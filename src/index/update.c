@@ -506,7 +506,8 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         if (st == RV_OK) {
             rv_corpus *c = &idx->cached;
             memset(c, 0, sizeof *c);
-            st = rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim);
+            st =
+                rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim, idx->p.load_embed_text);
             if (st == RV_OK) {
                 idx->have_cached = 1;
                 stats->chunks_total = c->chunks.count;
