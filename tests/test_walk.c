@@ -846,6 +846,68 @@ RV_TEST(walk_glob_match_api) {
                            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
+/* Patterns longer than 64 tokens use several words of matcher state. */
+RV_TEST(walk_glob_long_patterns) {
+    char pat[512], txt[512];
+    /* x, 70 '?', y */
+    snprintf(pat, sizeof pat, "x%.70sy",
+             "??????????????????????????????????????????????????"
+             "????????????????????????????????????????????????");
+    snprintf(txt, sizeof txt, "x%.70sy",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    RV_CHECK(rv_wildmatch(pat, txt));
+    txt[35] = '/';
+    RV_CHECK(!rv_wildmatch(pat, txt));
+    txt[35] = 'a';
+    memmove(txt + 1, txt + 2, strlen(txt + 1)); /* 69 in the middle */
+    RV_CHECK(!rv_wildmatch(pat, txt));
+
+    /* ("a*" x 40) then b */
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(pat + n, sizeof pat - n, "a*");
+    snprintf(pat + n, sizeof pat - n, "b");
+    n = 0;
+    for (int i = 0; i < 40; i++)
+        txt[n++] = 'a';
+    memcpy(txt + n, "zzzb", 5);
+    RV_CHECK(rv_wildmatch(pat, txt));
+    memcpy(txt + n, "b", 2);
+    RV_CHECK(rv_wildmatch(pat, txt));
+    RV_CHECK(!rv_wildmatch(pat, txt + 1)); /* 39 a's */
+    txt[20] = '/';
+    RV_CHECK(!rv_wildmatch(pat, txt));
+
+    /* q/ (a/ x 40) then a "**" + "/" group, then z */
+    n = (size_t)snprintf(pat, sizeof pat, "q/");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(pat + n, sizeof pat - n, "a/");
+    snprintf(pat + n, sizeof pat - n, "**/z");
+    n = (size_t)snprintf(txt, sizeof txt, "q/");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(txt + n, sizeof txt - n, "a/");
+    snprintf(txt + n, sizeof txt - n, "z");
+    RV_CHECK(rv_wildmatch(pat, txt));
+    snprintf(txt + n, sizeof txt - n, "m/n/z");
+    RV_CHECK(rv_wildmatch(pat, txt));
+    snprintf(txt + n - 2, sizeof txt - n + 2, "z"); /* 39 a/ */
+    RV_CHECK(!rv_wildmatch(pat, txt));
+
+    /* A group straddling the 64-bit boundary: 62 '?', then "/" + "**" + "/z". */
+    snprintf(pat, sizeof pat, "%.62s/**/z",
+             "??????????????????????????????????????????????????"
+             "????????????????????????????????????????????????");
+    snprintf(txt, sizeof txt, "%.62s/z",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    RV_CHECK(rv_wildmatch(pat, txt));
+    snprintf(txt + 62, sizeof txt - 62, "/c/d/z");
+    RV_CHECK(rv_wildmatch(pat, txt));
+    snprintf(txt + 62, sizeof txt - 62, "/cz");
+    RV_CHECK(!rv_wildmatch(pat, txt));
+}
+
 RV_TEST(walk_ignore_parser_lines) {
     rv_ignore *ig = NULL;
     RV_CHECK_EQ_INT(rv_ignore_create(&ig), RV_OK);
@@ -906,6 +968,7 @@ int main(void) {
     RV_RUN(walk_glob_filters);
     RV_RUN(walk_single_file_and_missing_root);
     RV_RUN(walk_glob_match_api);
+    RV_RUN(walk_glob_long_patterns);
     RV_RUN(walk_ignore_parser_lines);
     rm_rf(g_base);
     return rv_test_summary();

@@ -187,7 +187,9 @@ static void random_pattern(char *out, size_t cap) {
     out[0] = '\0';
     if (rnd(5) == 0) n += (size_t)snprintf(out + n, cap - n, "!");
     if (rnd(6) == 0) n += (size_t)snprintf(out + n, cap - n, "/");
-    unsigned k = 1 + rnd(5);
+    /* Mostly short; one in eight long enough to span several 64-bit words
+     * of matcher state. */
+    unsigned k = rnd(8) == 0 ? 30 + rnd(40) : 1 + rnd(5);
     for (unsigned i = 0; i < k; i++)
         n += (size_t)snprintf(out + n, cap - n, "%s", toks[rnd(sizeof toks / sizeof toks[0])]);
     if (rnd(6) == 0) snprintf(out + n, cap - n, "/");
@@ -331,7 +333,7 @@ enum { N_RANDOM = 300, PATHS_PER_CASE = 24 };
 RV_TEST(ignore_matches_git_on_random_patterns) {
     char repo[512];
     strv paths = {0}, ignored = {0};
-    static char ign[N_RANDOM][256];
+    static char ign[N_RANDOM][4096];
     static char rels[N_RANDOM][PATHS_PER_CASE][64];
     setup_repo(repo, sizeof repo, "random");
     /* Global and info/exclude files would muddle single-file emulation. */
@@ -341,7 +343,7 @@ RV_TEST(ignore_matches_git_on_random_patterns) {
     snprintf(ex, sizeof ex, "%s/.git/info/exclude", repo);
     remove(ex);
     for (size_t r = 0; r < N_RANDOM; r++) {
-        char rel[1200], pat[128];
+        char rel[1200], pat[1024];
         size_t n = 0;
         unsigned lines = 1 + rnd(3);
         for (unsigned i = 0; i < lines; i++) {

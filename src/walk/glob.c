@@ -37,6 +37,12 @@ struct rv_glob {
     size_t ncls;
     char *lit; /* the plain bytes for the LITERAL/SUFFIX/PREFIX shapes */
     size_t litlen;
+    /* Bit-parallel NFA (SHAPE_GENERAL): bit i of a W-word set is token
+     * position i; position ntok accepts. */
+    size_t words, minlen;
+    uint64_t *consume;                               /* nuniq sets: positions that step on byte c */
+    uint16_t cidx[256];                              /* byte -> its consume set */
+    uint64_t *loop_any, *loop_noslash, *eps1, *eps3; /* one set each */
 };
 
 static int set_has(const uint8_t *set, unsigned c) {
@@ -145,25 +151,8 @@ static int is_special(char c) {
     return c == '*' || c == '?' || c == '[' || c == '\\';
 }
 
-static void classify(rv_glob *g) {
-    size_t n = g->ntok, lo = 0, hi = n;
-    glob_shape shape = SHAPE_LITERAL;
-    if (n > 0 && g->toks[0].kind == TOK_STAR) {
-        shape = SHAPE_SUFFIX;
-        lo = 1;
-    } else if (n > 0 && g->toks[n - 1].kind == TOK_DSTAR) {
-        shape = SHAPE_PREFIX;
-        hi = n - 1;
-    }
-    for (size_t i = lo; i < hi; i++)
-        if (g->toks[i].kind != TOK_LIT) return;
-    g->lit = malloc(hi - lo + 1);
-    if (!g->lit) return; /* the general matcher still works */
-    for (size_t i = lo; i < hi; i++)
-        g->lit[i - lo] = (char)g->toks[i].ch;
-    g->litlen = hi - lo;
-    g->shape = shape;
-}
+static void classify(rv_glob *g);
+static int build_nfa(rv_glob *g);
 
 rv_status rv_glob_compile(rv_glob **out, const char *p, size_t len, unsigned flags) {
     rv_status st = RV_OK;
@@ -206,12 +195,16 @@ rv_status rv_glob_compile(rv_glob **out, const char *p, size_t len, unsigned fla
                 i = j;
             } else if (j - i >= 2 && at_start && (slash_after || esc_slash_after)) {
                 /* Empty, or anything ending in '/'. Three tokens from at
-                 * least three pattern bytes, so the token bound holds. */
+                 * least three pattern bytes, so the token bound holds. Two
+                 * groups in a row mean no more than one. */
+                i = j + (slash_after ? 1 : 2);
+                if (g->ntok >= 3 && g->toks[g->ntok - 3].kind == TOK_SKIP &&
+                    g->toks[g->ntok - 1].kind == TOK_LIT)
+                    continue;
                 g->toks[g->ntok++] = (tok){TOK_SKIP, 0, 0};
                 g->toks[g->ntok++] = (tok){TOK_DSTAR, 0, 0};
                 t.kind = TOK_LIT;
                 t.ch = '/';
-                i = j + (slash_after ? 1 : 2);
             } else {
                 t.kind = TOK_STAR;
                 i = j;
@@ -236,6 +229,8 @@ rv_status rv_glob_compile(rv_glob **out, const char *p, size_t len, unsigned fla
     }
     g->shape = SHAPE_GENERAL;
     classify(g);
+    if (g->shape == SHAPE_GENERAL && build_nfa(g) != 0)
+        st = rv_error_set(RV_ERR_NOMEM, "glob: out of memory");
 done:
     if (st != RV_OK) {
         rv_glob_free(g);
@@ -250,74 +245,160 @@ void rv_glob_free(rv_glob *g) {
     free(g->toks);
     free(g->classes);
     free(g->lit);
+    free(g->consume);
+    free(g->loop_any);
     free(g);
 }
 
-/* Epsilon moves go forward only (STAR and DSTAR may match nothing, SKIP may
- * bypass its group), so one ascending pass computes the closure. */
-static void closure(const rv_glob *g, unsigned char *set) {
-    for (size_t i = 0; i < g->ntok; i++) {
-        if (!set[i]) continue;
-        switch ((tok_kind)g->toks[i].kind) {
-        case TOK_STAR:
-        case TOK_DSTAR: set[i + 1] = 1; break;
-        case TOK_SKIP:
-            set[i + 1] = 1;
-            set[i + 3] = 1;
+static void bit_set(uint64_t *set, size_t i) {
+    set[i >> 6] |= 1ull << (i & 63);
+}
+
+/* Builds the per-byte step sets (deduplicated: most bytes behave alike) and
+ * the loop / epsilon sets. Returns -1 on allocation failure. */
+static int build_nfa(rv_glob *g) {
+    size_t nt = g->ntok, W = (nt + 1 + 63) / 64, nuniq = 0;
+    uint64_t *tmp = calloc(W, sizeof *tmp);
+    g->words = W;
+    g->loop_any = calloc(4 * W, sizeof *g->loop_any);
+    g->consume = malloc(W * sizeof *g->consume); /* grows as unique sets appear */
+    if (!tmp || !g->loop_any || !g->consume) {
+        free(tmp);
+        return -1;
+    }
+    g->loop_noslash = g->loop_any + W;
+    g->eps1 = g->loop_any + 2 * W;
+    g->eps3 = g->loop_any + 3 * W;
+    g->minlen = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const tok *t = &g->toks[i];
+        switch ((tok_kind)t->kind) {
+        case TOK_LIT:
+            /* The '/' closing a "**" + "/" group may be skipped. */
+            if (!(i >= 2 && g->toks[i - 2].kind == TOK_SKIP)) g->minlen++;
             break;
-        default: break;
+        case TOK_ANY:
+        case TOK_CLASS: g->minlen++; break;
+        case TOK_STAR:
+            bit_set(g->loop_noslash, i);
+            bit_set(g->eps1, i);
+            break;
+        case TOK_DSTAR:
+            bit_set(g->loop_any, i);
+            bit_set(g->eps1, i);
+            break;
+        case TOK_SKIP:
+            bit_set(g->eps1, i);
+            bit_set(g->eps3, i);
+            break;
         }
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        memset(tmp, 0, W * sizeof *tmp);
+        for (size_t i = 0; i < nt; i++) {
+            const tok *t = &g->toks[i];
+            int step = (t->kind == TOK_LIT && t->ch == c) || (t->kind == TOK_ANY && c != '/') ||
+                       (t->kind == TOK_CLASS && set_has(g->classes[t->cls], c));
+            if (step) bit_set(tmp, i);
+        }
+        size_t u = 0;
+        while (u < nuniq && memcmp(g->consume + u * W, tmp, W * sizeof *tmp) != 0)
+            u++;
+        if (u == nuniq) {
+            uint64_t *grown = realloc(g->consume, (nuniq + 1) * W * sizeof *grown);
+            if (!grown) {
+                free(tmp);
+                return -1;
+            }
+            g->consume = grown;
+            memcpy(g->consume + nuniq * W, tmp, W * sizeof *tmp);
+            nuniq++;
+        }
+        g->cidx[c] = (uint16_t)u;
+    }
+    free(tmp);
+    return 0;
+}
+
+static void classify(rv_glob *g) {
+    size_t n = g->ntok, lo = 0, hi = n;
+    glob_shape shape = SHAPE_LITERAL;
+    if (n > 0 && g->toks[0].kind == TOK_STAR) {
+        shape = SHAPE_SUFFIX;
+        lo = 1;
+    } else if (n > 0 && g->toks[n - 1].kind == TOK_DSTAR) {
+        shape = SHAPE_PREFIX;
+        hi = n - 1;
+    }
+    for (size_t i = lo; i < hi; i++)
+        if (g->toks[i].kind != TOK_LIT) return;
+    g->lit = malloc(hi - lo + 1);
+    if (!g->lit) return; /* the general matcher still works */
+    for (size_t i = lo; i < hi; i++)
+        g->lit[i - lo] = (char)g->toks[i].ch;
+    g->litlen = hi - lo;
+    g->shape = shape;
+}
+
+/* set |= set << k, over W words (bit i moves to i + k). */
+static void shl_or(uint64_t *dst, const uint64_t *src, const uint64_t *mask, size_t W, unsigned k) {
+    uint64_t carry = 0;
+    for (size_t w = 0; w < W; w++) {
+        uint64_t v = src[w] & mask[w];
+        dst[w] |= (v << k) | carry;
+        carry = v >> (64 - k);
     }
 }
 
-/* Thompson-style simulation over token positions 0..ntok; position ntok is
- * the accepting state. */
+/* Epsilon closure: STAR/DSTAR/SKIP positions also activate i + 1, SKIP
+ * also i + 3. Chains are short (a group then a star at most), but loop to a
+ * fixpoint rather than rely on that. */
+static void close_set(const rv_glob *g, uint64_t *set, uint64_t *scratch) {
+    size_t W = g->words;
+    for (;;) {
+        memcpy(scratch, set, W * sizeof *set);
+        shl_or(set, scratch, g->eps1, W, 1);
+        shl_or(set, scratch, g->eps3, W, 3);
+        if (memcmp(scratch, set, W * sizeof *set) == 0) return;
+    }
+}
+
 static int nfa_exec(const rv_glob *g, const unsigned char *s, size_t n) {
-    size_t nt = g->ntok;
-    unsigned char small[2 * 128];
-    unsigned char *buf = small, *cur, *next;
+    size_t W = g->words, nt = g->ntok;
+    uint64_t small[3 * 4];
+    uint64_t *buf = small, *cur, *next, *scratch;
     int hit = 0;
-    if (nt + 1 > sizeof small / 2) {
-        buf = malloc(2 * (nt + 1));
+    if (n < g->minlen) return 0;
+    if (3 * W > sizeof small / sizeof small[0]) {
+        buf = malloc(3 * W * sizeof *buf);
         if (!buf) return 0;
     }
     cur = buf;
-    next = buf + nt + 1;
-    memset(cur, 0, nt + 1);
+    next = buf + W;
+    scratch = buf + 2 * W;
+    memset(cur, 0, W * sizeof *cur);
     cur[0] = 1;
-    closure(g, cur);
+    close_set(g, cur, scratch);
     for (size_t k = 0; k < n; k++) {
         unsigned c = s[k];
-        int any = 0;
-        memset(next, 0, nt + 1);
-        for (size_t i = 0; i < nt; i++) {
-            if (!cur[i]) continue;
-            const tok *t = &g->toks[i];
-            switch ((tok_kind)t->kind) {
-            case TOK_LIT:
-                if (c == t->ch) next[i + 1] = 1;
-                break;
-            case TOK_ANY:
-                if (c != '/') next[i + 1] = 1;
-                break;
-            case TOK_CLASS:
-                if (set_has(g->classes[t->cls], c)) next[i + 1] = 1;
-                break;
-            case TOK_STAR:
-                if (c != '/') next[i] = 1;
-                break;
-            case TOK_DSTAR: next[i] = 1; break;
-            case TOK_SKIP: break;
-            }
+        const uint64_t *step = g->consume + (size_t)g->cidx[c] * W;
+        uint64_t any = 0;
+        /* Stars stay put: "**" on any byte, "*" on any but '/'. */
+        for (size_t w = 0; w < W; w++) {
+            uint64_t loop = g->loop_any[w];
+            if (c != '/') loop |= g->loop_noslash[w];
+            next[w] = cur[w] & loop;
         }
-        closure(g, next);
-        for (size_t i = 0; i <= nt && !any; i++) any = next[i];
+        shl_or(next, cur, step, W, 1);
+        close_set(g, next, scratch);
+        for (size_t w = 0; w < W; w++)
+            any |= next[w];
         if (!any) goto done;
-        unsigned char *tmp = cur;
+        uint64_t *t = cur;
         cur = next;
-        next = tmp;
+        next = t;
     }
-    hit = cur[nt];
+    hit = (int)((cur[nt >> 6] >> (nt & 63)) & 1);
 done:
     if (buf != small) free(buf);
     return hit;
