@@ -16,6 +16,12 @@
  * Input text may be any bytes. Invalid UTF-8 is decoded with replacement the
  * way Python's bytes.decode("utf-8", "replace") does (one U+FFFD per maximal
  * ill-formed subpart); clean_text then removes the U+FFFD.
+ *
+ * Supported tokenizer.json pipelines: BertNormalizer (or none),
+ * BertPreTokenizer, WordPiece, TemplateProcessing/BertProcessing with
+ * [CLS] $A [SEP]. Added tokens with "normalized": false ([CLS], [MASK], …)
+ * are matched in the raw text as HF does; "normalized": true added tokens
+ * (none in BERT/MiniLM/BGE files) are not matched.
  */
 #ifndef RIPVEC_TOKENIZER_H
 #define RIPVEC_TOKENIZER_H
