@@ -165,12 +165,7 @@ static void churn_main(void) {
     }
 }
 
-static int build_tree(void) {
-    snprintf(g_dir, sizeof g_dir, "/tmp/rvhostile-XXXXXX");
-    if (!mkdtemp(g_dir)) return -1;
-    snprintf(g_root, sizeof g_root, "%s/tree", g_dir);
-    snprintf(g_cache, sizeof g_cache, "%s/cache", g_dir);
-    if (mkdir(g_root, 0755) || mkdir(g_cache, 0755)) return -1;
+static void build_files(void) {
     const char *dirs[] = {"src",  "crlf",  "utf16",   "names",  "nul",   "big",
                           "long", "links", "special", "locked", "churn", "odd"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
@@ -267,6 +262,15 @@ static int build_tree(void) {
         snprintf(rel, sizeof rel, "churn/f%02d.py", i);
         put(rel, "def churn_seed():\n    return 0\n");
     }
+}
+
+static int build_tree(void) {
+    snprintf(g_dir, sizeof g_dir, "/tmp/rvhostile-XXXXXX");
+    if (!mkdtemp(g_dir)) return -1;
+    snprintf(g_root, sizeof g_root, "%s/tree", g_dir);
+    snprintf(g_cache, sizeof g_cache, "%s/cache", g_dir);
+    if (mkdir(g_root, 0755) || mkdir(g_cache, 0755)) return -1;
+    build_files();
     fflush(stdout);
     g_churn = fork();
     if (g_churn == 0) {
@@ -500,7 +504,20 @@ RV_TEST(hostile_tree_chunks_fit_the_model) {
                  WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM ? " (timed out)" : "");
 }
 
-int main(void) {
+/* `test_hostile_tree --make-tree DIR` builds the tree (without the churning
+ * child) under DIR/tree and exits: bench/bench_rss.sh measures on it. */
+static int make_tree_only(const char *dir) {
+    snprintf(g_dir, sizeof g_dir, "%s", dir);
+    snprintf(g_root, sizeof g_root, "%s/tree", g_dir);
+    snprintf(g_cache, sizeof g_cache, "%s/cache", g_dir);
+    mkdir(g_dir, 0755);
+    if (mkdir(g_root, 0755) || mkdir(g_cache, 0755)) return 1;
+    build_files();
+    return rvt_cur_failed;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--make-tree") == 0) return make_tree_only(argv[2]);
     const char *mb = getenv("RIPVEC_HOSTILE_BIG_MB");
     if (mb && atoi(mb) > 0) g_big_mb = (size_t)atoi(mb);
     const char *to = getenv("RIPVEC_HOSTILE_TIMEOUT");
