@@ -8,7 +8,7 @@ static const char *const g_base[] = {"a.py", "b.py", "notes.txt", "sub/d.py", "s
 
 static void make_base(scratch *s) {
     put_module(s, "a.py", 4, -1, 0);
-    put_module(s, "b.py", 6, -1, 0);
+    put_module(s, "b.py", 12, -1, 0);
     put_file(s, "notes.txt", "Some notes about retry with exponential backoff.\nLine two.\n");
     put_module(s, "sub/d.py", 3, -1, 0);
     put_file(s, "sub/deep/e.go",
@@ -76,7 +76,7 @@ RV_TEST(add_modify_touch_rename_delete_equals_rebuild) {
     rv_index_stats st;
     RV_CHECK_EQ_INT(index_once(&p, &st, NULL), RV_OK);
 
-    put_module(&s, "b.py", 6, 2, 1); /* modify one function */
+    put_module(&s, "b.py", 12, 2, 1); /* modify one function */
     age_file(&s, "b.py", 1800);
     age_file(&s, "notes.txt", 60); /* touch: same bytes, new mtime */
     mv_file(&s, "sub/d.py", "sub/renamed.py");

@@ -33,8 +33,8 @@ typedef struct fake_embedder {
     long crash_after_texts; /* >0: SIGKILL self once this many texts were embedded */
 } fake_embedder;
 
-static rv_status fake_embed(void *user, const char *const *texts, const size_t *lens, size_t n,
-                            float *out) {
+static inline rv_status fake_embed(void *user, const char *const *texts, const size_t *lens,
+                                   size_t n, float *out) {
     fake_embedder *fe = user;
     if (fe->delay_us) usleep(fe->delay_us);
     for (size_t i = 0; i < n; i++) {
@@ -64,7 +64,7 @@ typedef struct scratch {
     char cache[300]; /* dir/cache */
 } scratch;
 
-static int scratch_open(scratch *s) {
+static inline int scratch_open(scratch *s) {
     snprintf(s->dir, sizeof s->dir, "/tmp/rvidx-XXXXXX");
     if (!mkdtemp(s->dir)) return -1;
     snprintf(s->root, sizeof s->root, "%s/tree", s->dir);
@@ -72,20 +72,20 @@ static int scratch_open(scratch *s) {
     return mkdir(s->root, 0755) || mkdir(s->cache, 0755) ? -1 : 0;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+static inline int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
     (void)sb;
     (void)flag;
     (void)ftw;
     return remove(p);
 }
 
-static void scratch_close(scratch *s) {
+static inline void scratch_close(scratch *s) {
     nftw(s->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void put_file(const scratch *s, const char *rel, const char *fmt, ...)
+static inline void put_file(const scratch *s, const char *rel, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void put_file(const scratch *s, const char *rel, const char *fmt, ...) {
+static inline void put_file(const scratch *s, const char *rel, const char *fmt, ...) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", s->root, rel);
     for (char *p = path + strlen(s->root) + 1; *p; p++)
@@ -104,7 +104,7 @@ static void put_file(const scratch *s, const char *rel, const char *fmt, ...) {
 }
 
 /* Sets a file's mtime `ago` seconds into the past (content untouched). */
-static void age_file(const scratch *s, const char *rel, int ago) {
+static inline void age_file(const scratch *s, const char *rel, int ago) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", s->root, rel);
     struct timespec ts[2];
@@ -114,37 +114,52 @@ static void age_file(const scratch *s, const char *rel, int ago) {
     utimensat(AT_FDCWD, path, ts, 0);
 }
 
-static void age_tree(const scratch *s, const char *const *rels, size_t n, int ago) {
+static inline void age_tree(const scratch *s, const char *const *rels, size_t n, int ago) {
     for (size_t i = 0; i < n; i++)
         age_file(s, rels[i], ago);
 }
 
-static void del_file(const scratch *s, const char *rel) {
+static inline void del_file(const scratch *s, const char *rel) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", s->root, rel);
     unlink(path);
 }
 
-static void mv_file(const scratch *s, const char *from, const char *to) {
+static inline void mv_file(const scratch *s, const char *from, const char *to) {
     char a[1024], b[1024];
     snprintf(a, sizeof a, "%s/%s", s->root, from);
     snprintf(b, sizeof b, "%s/%s", s->root, to);
     rename(a, b);
 }
 
-/* A Python-ish source with n small functions; `variant` changes body k. */
-static void put_module(const scratch *s, const char *rel, int n, int changed_fn, int variant) {
-    char *buf = malloc((size_t)n * 256 + 64);
+/* A Python-ish source with n functions of 12 lines; `variant` changes one
+ * constant in function `changed_fn` (same line count, so chunks elsewhere in
+ * the file keep their text whether the chunker splits by definition or by
+ * line windows). */
+static inline void put_module(const scratch *s, const char *rel, int n, int changed_fn,
+                              int variant) {
+    char *buf = malloc((size_t)n * 512 + 64);
     size_t len = 0;
     for (int i = 0; i < n; i++)
         len += (size_t)sprintf(buf + len,
-                               "def function_%d(x):\n    y = x * %d\n    return y + %d\n\n\n", i,
-                               i + 1, i == changed_fn ? 1000 + variant : i);
+                               "def function_%d(x):\n"
+                               "    \"\"\"Compute step %d of the pipeline.\"\"\"\n"
+                               "    y = x * %d\n"
+                               "    if y > 100:\n"
+                               "        y = y - %d\n"
+                               "    for k in range(3):\n"
+                               "        y += k\n"
+                               "    return y + %d\n"
+                               "\n"
+                               "\n"
+                               "VALUE_%d = function_%d(%d)\n"
+                               "\n",
+                               i, i, i + 1, i * 7, i == changed_fn ? 1000 + variant : i, i, i, i);
     put_file(s, rel, "%s", buf);
     free(buf);
 }
 
-static rv_index_params params_for(const scratch *s, fake_embedder *fe) {
+static inline rv_index_params params_for(const scratch *s, fake_embedder *fe) {
     rv_index_params p = rv_index_default_params();
     p.root = s->root;
     p.cache_dir = s->cache;
@@ -157,7 +172,8 @@ static rv_index_params params_for(const scratch *s, fake_embedder *fe) {
 }
 
 /* Opens, updates, closes; returns the update status. */
-static rv_status index_once(const rv_index_params *p, rv_index_stats *stats, rv_corpus *corpus) {
+static inline rv_status index_once(const rv_index_params *p, rv_index_stats *stats,
+                                   rv_corpus *corpus) {
     rv_index *idx = NULL;
     rv_status st = rv_index_open(&idx, NULL, p);
     if (st == RV_OK) st = rv_index_update(idx, NULL, NULL, NULL, NULL, stats);
@@ -166,13 +182,13 @@ static rv_status index_once(const rv_index_params *p, rv_index_stats *stats, rv_
     return st;
 }
 
-static int str_eq(const char *a, const char *b) {
+static inline int str_eq(const char *a, const char *b) {
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 /* 1 when both corpora hold the same chunks and vectors in the same order;
  * prints the first difference. */
-static int corpus_equal(const rv_corpus *a, const rv_corpus *b) {
+static inline int corpus_equal(const rv_corpus *a, const rv_corpus *b) {
     if (a->chunks.count != b->chunks.count || a->dim != b->dim) {
         printf("  corpus sizes differ: %zu/%zu chunks, dim %zu/%zu\n", a->chunks.count,
                b->chunks.count, a->dim, b->dim);
@@ -197,7 +213,7 @@ static int corpus_equal(const rv_corpus *a, const rv_corpus *b) {
 }
 
 /* The corpus a from-scratch build of the same tree gives (own cache dir). */
-static int fresh_corpus(const scratch *s, rv_corpus *out) {
+static inline int fresh_corpus(const scratch *s, rv_corpus *out) {
     char cache[400];
     snprintf(cache, sizeof cache, "%s/fresh-XXXXXX", s->dir);
     if (!mkdtemp(cache)) return -1;
@@ -213,7 +229,7 @@ typedef struct notes {
     int count;
 } notes;
 
-static void collect_note(void *user, const char *msg) {
+static inline void collect_note(void *user, const char *msg) {
     notes *n = user;
     size_t len = strlen(n->text);
     snprintf(n->text + len, sizeof n->text - len, "%s\n", msg);

@@ -102,7 +102,7 @@ RV_TEST(kill_at_hook_points_recovers) {
         fake_embedder fe = {0};
         crash_plan plan = plans[k];
         rv_index_params p = params_for(&s, &fe);
-        p.batch_chunks = 5;
+        p.batch_chunks = 3;
         p.test_hook = crash_hook;
         p.test_hook_user = &plan;
         int ws = child_update(&p, NULL, NULL);
@@ -223,7 +223,10 @@ typedef enum {
     ALL_GARBAGE,
     DROP_TABLE,
     BAD_VECTOR,
-    BAD_META
+    BAD_META,
+    WRONG_FILE,
+    SWAP_VECTORS,
+    DUP_SEQ
 } damage;
 
 static void do_damage(const char *path, damage d) {
@@ -246,10 +249,19 @@ static void do_damage(const char *path, damage d) {
     } else {
         sqlite3 *db = NULL;
         sqlite3_open(path, &db);
-        const char *sql = d == DROP_TABLE   ? "DROP TABLE chunks"
-                          : d == BAD_VECTOR ? "UPDATE chunks SET vector = zeroblob(32) WHERE id = "
-                                              "(SELECT min(id) + 3 FROM chunks)"
-                                            : "DELETE FROM meta WHERE key = 'format_version'";
+        /* Damage SQLite cannot see: values that are well-formed but wrong. */
+        const char *sql =
+            d == DROP_TABLE   ? "DROP TABLE chunks"
+            : d == BAD_VECTOR ? "UPDATE chunks SET vector = zeroblob(length(vector)) WHERE id = "
+                                "(SELECT min(id) + 3 FROM chunks)"
+            : d == BAD_META   ? "DELETE FROM meta WHERE key = 'format_version'"
+            : d == WRONG_FILE
+                ? "UPDATE chunks SET file_id = (SELECT max(id) FROM files) WHERE id = "
+                  "(SELECT min(id) FROM chunks)"
+            : d == SWAP_VECTORS
+                ? "UPDATE chunks SET vector = (SELECT vector FROM chunks WHERE id = "
+                  "(SELECT max(id) FROM chunks)) WHERE id = (SELECT min(id) FROM chunks)"
+                : "UPDATE chunks SET seq = 0 WHERE id = (SELECT max(id) FROM chunks)";
         sqlite3_exec(db, sql, NULL, NULL, NULL);
         sqlite3_close(db);
     }
@@ -306,11 +318,46 @@ RV_TEST(corrupt_index_is_detected_and_rebuilt) {
     }
 }
 
+RV_TEST(damaged_vector_is_never_reused) {
+    /* A changed file whose unchanged chunk has damaged floats: the reuse
+     * lookup must not copy them into the new row (where a fresh checksum
+     * would hide them). */
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    put_module(&s, "m.py", 20, -1, 0);
+    age_file(&s, "m.py", 3600);
+    fake_embedder fe = {0};
+    rv_index_params p = params_for(&s, &fe);
+    RV_CHECK_EQ_INT(index_once(&p, NULL, NULL), RV_OK);
+    char *path = NULL;
+    rv_index_locate(&path, p.model_id, &p);
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    RV_CHECK(sqlite3_exec(db, "UPDATE chunks SET vector = zeroblob(length(vector)) WHERE seq = 0",
+                          NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    put_module(&s, "m.py", 20, 15, 1);
+    age_file(&s, "m.py", 1800);
+    notes n = {0};
+    p.note = collect_note;
+    p.note_user = &n;
+    rv_corpus c = {0}, fresh = {0};
+    RV_CHECK_EQ_INT(index_once(&p, NULL, &c), RV_OK);
+    RV_CHECK_MSG(strstr(n.text, "corrupt") != NULL, "%s", n.text);
+    RV_CHECK(fresh_corpus(&s, &fresh) == 0);
+    RV_CHECK(corpus_equal(&c, &fresh));
+    rv_corpus_free(&c);
+    rv_corpus_free(&fresh);
+    free(path);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(kill_at_hook_points_recovers);
     RV_RUN(kill_at_random_moments_recovers);
     RV_RUN(embedder_crash_keeps_committed_batches);
     RV_RUN(two_writers_serialize);
     RV_RUN(corrupt_index_is_detected_and_rebuilt);
+    RV_RUN(damaged_vector_is_never_reused);
     return rv_test_summary();
 }

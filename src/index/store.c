@@ -106,29 +106,63 @@ void rv_store_vec_decode(float *dst, const unsigned char *src, size_t n) {
 #endif
 }
 
-/* The row checksum: every payload column, in a fixed order, with separators
- * so that moving bytes between columns changes it. */
-int64_t rv_store_row_sum(int start, int end, const char *kind, const char *name, const char *scope,
-                         const char *lang, const char *content, size_t content_len,
-                         const char *embed, size_t embed_len, int tail, const void *text_hash,
-                         const void *vec, size_t vec_bytes) {
+size_t rv_store_vec_bytes(size_t dim) {
+    return dim * sizeof(float) + 8;
+}
+
+static uint64_t vec_check(const unsigned char *floats, size_t nbytes, const uint8_t th[16]) {
     XXH3_state_t st;
     XXH3_64bits_reset(&st);
-    unsigned char lines[8];
+    XXH3_64bits_update(&st, th, 16);
+    XXH3_64bits_update(&st, floats, nbytes);
+    return XXH3_64bits_digest(&st);
+}
+
+void rv_store_vec_pack(unsigned char *dst, const float *v, size_t dim, const uint8_t th[16]) {
+    rv_store_vec_encode(dst, v, dim);
+    uint64_t c = vec_check(dst, dim * sizeof(float), th);
+    for (int i = 0; i < 8; i++)
+        dst[dim * sizeof(float) + (size_t)i] = (unsigned char)(c >> (8 * i));
+}
+
+int rv_store_vec_unpack(float *dst, const unsigned char *src, size_t dim, const uint8_t th[16]) {
+    uint64_t c = 0;
+    for (int i = 0; i < 8; i++)
+        c |= (uint64_t)src[dim * sizeof(float) + (size_t)i] << (8 * i);
+    if (c != vec_check(src, dim * sizeof(float), th)) return 0;
+    rv_store_vec_decode(dst, src, dim);
+    return 1;
+}
+
+static void sum_str(XXH3_state_t *st, const char *p, size_t n) {
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    XXH3_64bits_update(st, len, sizeof len); /* length-prefixed: no ambiguity */
+    XXH3_64bits_update(st, p ? p : "", n);
+}
+
+int64_t rv_store_row_sum(const rv_store_row *r) {
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    unsigned char ints[17];
+    for (int i = 0; i < 8; i++)
+        ints[i] = (unsigned char)((uint64_t)r->seq >> (8 * i));
     for (int i = 0; i < 4; i++) {
-        lines[i] = (unsigned char)((uint32_t)start >> (8 * i));
-        lines[4 + i] = (unsigned char)((uint32_t)end >> (8 * i));
+        ints[8 + i] = (unsigned char)((uint32_t)r->start >> (8 * i));
+        ints[12 + i] = (unsigned char)((uint32_t)r->end >> (8 * i));
     }
-    XXH3_64bits_update(&st, lines, sizeof lines);
-    const char *strs[4] = {kind, name, scope, lang};
-    for (int i = 0; i < 4; i++)
-        XXH3_64bits_update(&st, strs[i], strlen(strs[i]) + 1);
-    XXH3_64bits_update(&st, content, content_len);
-    XXH3_64bits_update(&st, "", 1);
-    XXH3_64bits_update(&st, embed, embed_len);
-    XXH3_64bits_update(&st, tail ? "t" : "", 1);
-    XXH3_64bits_update(&st, text_hash, 16);
-    XXH3_64bits_update(&st, vec, vec_bytes);
+    ints[16] = (unsigned char)(r->tail != 0);
+    XXH3_64bits_update(&st, ints, sizeof ints);
+    sum_str(&st, r->rel, strlen(r->rel));
+    sum_str(&st, r->kind, strlen(r->kind));
+    sum_str(&st, r->name, strlen(r->name));
+    sum_str(&st, r->scope, strlen(r->scope));
+    sum_str(&st, r->lang, strlen(r->lang));
+    sum_str(&st, r->content, r->content_len);
+    sum_str(&st, r->head, r->head_len);
+    XXH3_64bits_update(&st, r->text_hash, 16);
+    sum_str(&st, r->vec, r->vec_bytes);
     return (int64_t)XXH3_64bits_digest(&st);
 }
 

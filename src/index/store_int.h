@@ -37,10 +37,26 @@ rv_status rv_store_exec(rv_store *s, const char *sql);
 rv_status rv_store_prep(rv_store *s, int which, sqlite3_stmt **out);
 void rv_store_vec_encode(unsigned char *dst, const float *src, size_t n);
 void rv_store_vec_decode(float *dst, const unsigned char *src, size_t n);
-int64_t rv_store_row_sum(int start, int end, const char *kind, const char *name, const char *scope,
-                         const char *lang, const char *content, size_t content_len,
-                         const char *embed, size_t embed_len, int tail, const void *text_hash,
-                         const void *vec, size_t vec_bytes);
+/* Everything a chunk row's `sum` covers: the file it belongs to and its
+ * place there too, so a damaged file_id/seq or index entry is caught. */
+typedef struct rv_store_row {
+    const char *rel;
+    int64_t seq;
+    int start, end, tail;
+    const char *kind, *name, *scope, *lang;
+    const char *content, *head;
+    size_t content_len, head_len;
+    const void *text_hash, *vec;
+    size_t vec_bytes;
+} rv_store_row;
+int64_t rv_store_row_sum(const rv_store_row *r);
+
+/* The vector column: dim float32 LE, then 8 bytes LE of xxh3-64(text_hash ||
+ * floats), so a reused vector is checked against the text it stands for. */
+size_t rv_store_vec_bytes(size_t dim);
+void rv_store_vec_pack(unsigned char *dst, const float *v, size_t dim, const uint8_t th[16]);
+/* 0 when the check fails (dst untouched). */
+int rv_store_vec_unpack(float *dst, const unsigned char *src, size_t dim, const uint8_t th[16]);
 int64_t rv_store_now(void);
 rv_status rv_store_meta_get(rv_store *s, const char *key, char *out, size_t cap, int *found);
 rv_status rv_store_meta_set(rv_store *s, const char *key, const char *value);

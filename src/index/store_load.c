@@ -57,25 +57,104 @@ static const char *col_str(sqlite3_stmt *q, int col) {
     return t ? (const char *)t : "";
 }
 
-/* Streams every chunk row once, checking its sum; with `chunks` it also keeps
- * the rows (strings copied, vectors decoded into a matrix sized up front). */
-static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed,
-                      int64_t *nrows) {
+typedef struct lfile {
+    int64_t id, nchunks;
+    char *rel;
+    size_t first; /* its chunks' first slot in (rel, seq) order */
+} lfile;
+
+static int cmp_lfile_rel(const void *a, const void *b) {
+    return strcmp((*(const lfile *const *)a)->rel, (*(const lfile *const *)b)->rel);
+}
+
+static const lfile *find_file(const lfile *f, size_t n, int64_t id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && f[lo].id == id ? &f[lo] : NULL;
+}
+
+#define CORRUPT(...)                                                                               \
+    do {                                                                                           \
+        st = rv_error_set(RV_ERR_CORRUPT, __VA_ARGS__);                                            \
+        goto done;                                                                                 \
+    } while (0)
+
+/* Reads the whole index in one snapshot with two table scans (NOT INDEXED:
+ * a damaged SQLite index cannot reorder, duplicate or hide rows), checking
+ * every row's sum and that each file's chunks are exactly seq 0..nchunks-1.
+ * Rows land directly in their (rel, seq) slot, found from the files table;
+ * with `chunks` NULL it only verifies. */
+static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed) {
     rv_status st;
     sqlite3_stmt *q = NULL;
+    lfile *files = NULL, **by_rel = NULL;
+    size_t nfiles = 0, capfiles = 0, total = 0, got = 0;
+    unsigned char *filled = NULL;
     float *mat = NULL;
-    size_t base = chunks ? chunks->count : 0, got = 0;
-    size_t vbytes = s->dim * sizeof(float);
-    int64_t total = 0;
+    size_t base = chunks ? chunks->count : 0;
+    size_t vbytes = rv_store_vec_bytes(s->dim);
     int rc;
     if ((st = rv_store_exec(s, "BEGIN")) != RV_OK) return st; /* one snapshot */
-    if ((st = count_rows(s, "SELECT count(*) FROM chunks", &total)) != RV_OK) goto done;
-    if (total < 0 || (uint64_t)total > SIZE_MAX / vbytes) {
-        st = rv_error_set(RV_ERR_CORRUPT, "index %s: bad chunk count", s->path);
+    rc = sqlite3_prepare_v2(s->db, "SELECT id, rel, nchunks FROM files NOT INDEXED", -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        st = rv_store_sql_fail(s, rc, "load files");
+        goto done;
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (nfiles == capfiles) {
+            capfiles = capfiles ? capfiles * 2 : 256;
+            lfile *nf = realloc(files, capfiles * sizeof *nf);
+            if (!nf) {
+                st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
+                goto done;
+            }
+            files = nf;
+        }
+        lfile *f = &files[nfiles];
+        f->id = sqlite3_column_int64(q, 0);
+        f->nchunks = sqlite3_column_int64(q, 2);
+        f->rel = dup_col(q, 1);
+        if (!f->rel) {
+            st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
+            goto done;
+        }
+        nfiles++;
+        if ((nfiles > 1 && f->id <= files[nfiles - 2].id) || f->nchunks < 0 ||
+            f->nchunks > 100000000 || (uint64_t)f->nchunks > SIZE_MAX / vbytes - total)
+            CORRUPT("index %s: bad file row", s->path);
+        total += (size_t)f->nchunks;
+    }
+    if (rc != SQLITE_DONE) {
+        st = rv_store_sql_fail(s, rc, "load files");
+        goto done;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (nfiles && !(by_rel = malloc(nfiles * sizeof *by_rel))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
+        goto done;
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        by_rel[i] = &files[i];
+    if (nfiles > 1) qsort(by_rel, nfiles, sizeof *by_rel, cmp_lfile_rel);
+    for (size_t i = 0, at = 0; i < nfiles; i++) {
+        if (i && strcmp(by_rel[i - 1]->rel, by_rel[i]->rel) == 0)
+            CORRUPT("index %s: file %s twice", s->path, by_rel[i]->rel);
+        by_rel[i]->first = at;
+        at += (size_t)by_rel[i]->nchunks;
+    }
+    if (!(filled = calloc(total ? total : 1, 1))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
         goto done;
     }
     if (chunks) {
-        size_t want = base + (size_t)total;
+        size_t want = base + total;
         if (want > chunks->cap) {
             rv_chunk *ni = realloc(chunks->items, (want ? want : 1) * sizeof *ni);
             if (!ni) {
@@ -85,93 +164,95 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
             chunks->items = ni;
             chunks->cap = want;
         }
-        if (!(mat = malloc(total ? (size_t)total * vbytes : 1))) {
+        /* Zeroed slots: a failure part-way frees what is there and no more. */
+        memset(chunks->items + base, 0, total * sizeof *chunks->items);
+        chunks->count = want;
+        if (!(mat = malloc(total ? total * s->dim * sizeof(float) : 1))) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
         }
     }
-    /* Files by rel (its UNIQUE index), each file's chunks by (file_id, seq):
-     * a stable order with no sort step. */
     rc = sqlite3_prepare_v2(s->db,
-                            "SELECT f.rel, c.start_line, c.end_line, c.kind, c.name, c.scope, "
-                            "c.language, c.content, c.embed_head, c.text_hash, c.vector, c.sum, "
-                            "c.embed_tail "
-                            "FROM files f JOIN chunks c ON c.file_id = f.id ORDER BY f.rel, c.seq",
+                            "SELECT file_id, seq, start_line, end_line, kind, name, scope, "
+                            "language, content, embed_head, embed_tail, text_hash, vector, sum "
+                            "FROM chunks NOT INDEXED",
                             -1, &q, NULL);
     if (rc != SQLITE_OK) {
         st = rv_store_sql_fail(s, rc, "load");
         goto done;
     }
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (got == (size_t)total) {
-            st = rv_error_set(RV_ERR_CORRUPT, "index %s: more chunk rows than counted", s->path);
+        const lfile *f = find_file(files, nfiles, sqlite3_column_int64(q, 0));
+        int64_t seq = sqlite3_column_int64(q, 1);
+        if (!f) CORRUPT("index %s: a chunk without its file", s->path);
+        if (seq < 0 || seq >= f->nchunks || filled[f->first + (size_t)seq])
+            CORRUPT("index %s: chunk %lld of %s out of place", s->path, (long long)seq, f->rel);
+        size_t slot = f->first + (size_t)seq;
+        filled[slot] = 1;
+        const void *vec = sqlite3_column_blob(q, 12), *th = sqlite3_column_blob(q, 11);
+        if (!vec || (size_t)sqlite3_column_bytes(q, 12) != vbytes || !th ||
+            sqlite3_column_bytes(q, 11) != 16)
+            CORRUPT("index %s: bad vector or hash in %s", s->path, f->rel);
+        rv_store_row row = {.rel = f->rel,
+                            .seq = seq,
+                            .start = sqlite3_column_int(q, 2),
+                            .end = sqlite3_column_int(q, 3),
+                            .kind = col_str(q, 4),
+                            .name = col_str(q, 5),
+                            .scope = col_str(q, 6),
+                            .lang = col_str(q, 7),
+                            .content = col_str(q, 8),
+                            .content_len = (size_t)sqlite3_column_bytes(q, 8),
+                            .head = col_str(q, 9),
+                            .head_len = (size_t)sqlite3_column_bytes(q, 9),
+                            .tail = sqlite3_column_int(q, 10) != 0,
+                            .text_hash = th,
+                            .vec = vec,
+                            .vec_bytes = vbytes};
+        if (rv_store_row_sum(&row) != sqlite3_column_int64(q, 13))
+            CORRUPT("index %s: checksum mismatch in %s", s->path, f->rel);
+        got++;
+        if (!chunks) continue;
+        rv_chunk *c = &chunks->items[base + slot];
+        c->start_line = row.start;
+        c->end_line = row.end;
+        c->language = intern_language(row.lang);
+        if (!(c->path = strdup(f->rel)) || !(c->kind = dup_col(q, 4)) ||
+            !(c->name = dup_col(q, 5)) || !(c->scope = dup_col(q, 6)) ||
+            !(c->content = dup_col(q, 8))) {
+            st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
         }
-        const void *vec = sqlite3_column_blob(q, 10);
-        const void *th = sqlite3_column_blob(q, 9);
-        if (!vec || (size_t)sqlite3_column_bytes(q, 10) != vbytes || !th ||
-            sqlite3_column_bytes(q, 9) != 16) {
-            st = rv_error_set(RV_ERR_CORRUPT, "index %s: bad vector or hash in chunk row", s->path);
-            goto done;
-        }
-        int start = sqlite3_column_int(q, 1), end = sqlite3_column_int(q, 2);
-        int tail = sqlite3_column_int(q, 12);
-        const char *content = col_str(q, 7), *head = col_str(q, 8);
-        size_t clen = (size_t)sqlite3_column_bytes(q, 7), hlen = (size_t)sqlite3_column_bytes(q, 8);
-        int64_t sum =
-            rv_store_row_sum(start, end, col_str(q, 3), col_str(q, 4), col_str(q, 5), col_str(q, 6),
-                             content, clen, head, hlen, tail, th, vec, vbytes);
-        if (sum != sqlite3_column_int64(q, 11)) {
-            st = rv_error_set(RV_ERR_CORRUPT, "index %s: checksum mismatch in %s", s->path,
-                              col_str(q, 0));
-            goto done;
-        }
-        if (chunks) {
-            rv_chunk *c = &chunks->items[base + got];
-            memset(c, 0, sizeof *c);
-            c->start_line = start;
-            c->end_line = end;
-            c->language = intern_language(col_str(q, 6));
-            chunks->count = base + got + 1; /* so a failure below frees this one too */
-            if (!(c->path = dup_col(q, 0)) || !(c->kind = dup_col(q, 3)) ||
-                !(c->name = dup_col(q, 4)) || !(c->scope = dup_col(q, 5)) ||
-                !(c->content = dup_col(q, 7))) {
+        if (with_embed) {
+            size_t elen = row.head_len + (row.tail ? row.content_len : 0);
+            if (!(c->embed_text = malloc(elen + 1))) {
                 st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
                 goto done;
             }
-            if (with_embed) {
-                size_t elen = hlen + (tail ? clen : 0);
-                if (!(c->embed_text = malloc(elen + 1))) {
-                    st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
-                    goto done;
-                }
-                memcpy(c->embed_text, head, hlen);
-                if (tail) memcpy(c->embed_text + hlen, content, clen);
-                c->embed_text[elen] = 0;
-            }
-            rv_store_vec_decode(mat + got * s->dim, vec, s->dim);
+            memcpy(c->embed_text, row.head, row.head_len);
+            if (row.tail) memcpy(c->embed_text + row.head_len, row.content, row.content_len);
+            c->embed_text[elen] = 0;
         }
-        got++;
+        rv_store_vec_decode(mat + slot * s->dim, vec, s->dim);
     }
     if (rc != SQLITE_DONE) {
         st = rv_store_sql_fail(s, rc, "load");
         goto done;
     }
-    if (got != (size_t)total) /* a chunk row whose file row is gone */
-        st = rv_error_set(RV_ERR_CORRUPT, "index %s: %lld chunk rows without a file", s->path,
-                          (long long)(total - (int64_t)got));
+    if (got != total) CORRUPT("index %s: %zu of %zu chunks missing", s->path, total - got, total);
+    st = RV_OK;
 done:
     sqlite3_finalize(q);
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    if (st == RV_OK) {
-        if (vectors)
-            *vectors = mat;
-        else
-            free(mat);
-        if (nrows) *nrows = (int64_t)got;
-    } else {
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i].rel);
+    free(files);
+    free(by_rel);
+    free(filled);
+    if (st == RV_OK && vectors)
+        *vectors = mat;
+    else
         free(mat);
-    }
     return st;
 }
 
@@ -180,9 +261,9 @@ rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, siz
     *vectors = NULL;
     if (dim) *dim = s->dim;
     size_t before = chunks->count;
-    rv_status st = scan(s, chunks, vectors, with_embed_text, NULL);
+    rv_status st = scan(s, chunks, vectors, with_embed_text);
     if (st != RV_OK) {
-        /* Drop the partial rows this call appended. */
+        /* Drop the (zeroed or filled) slots this call appended. */
         for (size_t i = before; i < chunks->count; i++) {
             rv_chunk *c = &chunks->items[i];
             free(c->path);
@@ -231,7 +312,7 @@ rv_status rv_store_verify(rv_store *s) {
     }
     sqlite3_finalize(q);
     if (st != RV_OK) return st;
-    if ((st = scan(s, NULL, NULL, 0, NULL)) != RV_OK) return st;
+    if ((st = scan(s, NULL, NULL, 0)) != RV_OK) return st;
     int64_t bad = 0;
     st = count_rows(s,
                     "SELECT count(*) FROM files f WHERE f.nchunks != "

@@ -15,7 +15,7 @@ static const char *const g_sql[ST_COUNT] = {
                         "scope, language, content, embed_head, embed_tail, text_hash, vector, sum) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_FILE_DELETE] = "DELETE FROM files WHERE id = ?1",
-    [ST_FIND_VECTOR] = "SELECT vector, text_hash FROM chunks WHERE text_hash = ?1 LIMIT 1",
+    [ST_FIND_VECTOR] = "SELECT vector FROM chunks WHERE text_hash = ?1 LIMIT 1",
 };
 
 rv_status rv_store_prep(rv_store *s, int which, sqlite3_stmt **out) {
@@ -123,15 +123,16 @@ int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec) {
     int rc = sqlite3_step(q);
     int found = 0;
     if (rc == SQLITE_ROW) {
-        /* A damaged text_hash index could point at another row: check. */
-        const void *b = sqlite3_column_blob(q, 0), *h = sqlite3_column_blob(q, 1);
-        if (!b || (size_t)sqlite3_column_bytes(q, 0) != s->dim * sizeof(float) || !h ||
-            sqlite3_column_bytes(q, 1) != 16 || memcmp(h, text_hash, 16) != 0) {
-            found = rv_error_set(RV_ERR_CORRUPT, "index %s: text hash index is damaged", s->path);
-        } else {
-            rv_store_vec_decode(vec, b, s->dim);
+        /* The vector's own check ties it to text_hash: a damaged text_hash
+         * index pointing at another row, or damaged floats, are caught here
+         * before they could be copied into a fresh row. */
+        const void *b = sqlite3_column_blob(q, 0);
+        if (!b || (size_t)sqlite3_column_bytes(q, 0) != rv_store_vec_bytes(s->dim) ||
+            !rv_store_vec_unpack(vec, b, s->dim, text_hash))
+            found = rv_error_set(RV_ERR_CORRUPT, "index %s: damaged vector or text hash index",
+                                 s->path);
+        else
             found = 1;
-        }
     } else if (rc != SQLITE_DONE) {
         found = rv_store_sql_fail(s, rc, "find vector");
     }
@@ -162,7 +163,7 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
     int rc;
     int64_t id = -1;
     unsigned char *vbuf = NULL;
-    size_t vbytes = s->dim * sizeof(float);
+    size_t vbytes = rv_store_vec_bytes(s->dim);
     if ((st = rv_store_prep(s, ST_FILE_BY_REL, &q)) != RV_OK) return st;
     sqlite3_bind_text(q, 1, rel, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
@@ -192,10 +193,24 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
         /* embed_text is usually a short header + content: store the header. */
         int tail = clen && elen >= clen && memcmp(embed + elen - clen, content, clen) == 0;
         if (tail) elen -= clen;
-        rv_store_vec_encode(vbuf, vectors + i * s->dim, s->dim);
-        int64_t sum = rv_store_row_sum(c->start_line, c->end_line, nz(c->kind), nz(c->name),
-                                       nz(c->scope), nz(c->language), content, clen, embed, elen,
-                                       tail, text_hashes[i], vbuf, vbytes);
+        rv_store_vec_pack(vbuf, vectors + i * s->dim, s->dim, text_hashes[i]);
+        rv_store_row row = {.rel = rel,
+                            .seq = (int64_t)i,
+                            .start = c->start_line,
+                            .end = c->end_line,
+                            .tail = tail,
+                            .kind = nz(c->kind),
+                            .name = nz(c->name),
+                            .scope = nz(c->scope),
+                            .lang = nz(c->language),
+                            .content = content,
+                            .content_len = clen,
+                            .head = embed,
+                            .head_len = elen,
+                            .text_hash = text_hashes[i],
+                            .vec = vbuf,
+                            .vec_bytes = vbytes};
+        int64_t sum = rv_store_row_sum(&row);
         if ((st = rv_store_prep(s, ST_CHUNK_INSERT, &q)) != RV_OK) goto done;
         sqlite3_bind_int64(q, 1, id);
         sqlite3_bind_int64(q, 2, (int64_t)i);
