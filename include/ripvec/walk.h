@@ -26,8 +26,13 @@
  *    the directories above the root apply too (a .gitignore only up to the
  *    repository's top), and outside any repository .gitignore files are not
  *    read at all unless `no_require_git` is set. A nested repository's own
- *    files decide for paths inside it. Excluded directories are pruned, so
- *    nothing under them can be re-included (git's rule);
+ *    files decide for paths inside it. Precedence: .ignore, then .gitignore,
+ *    then info/exclude, then the global file; within a kind the deepest file
+ *    with a matching line decides, and in a file the last matching line.
+ *    info/exclude and global patterns are relative to the repository's top
+ *    (git's rule). Excluded directories are pruned, so nothing under them
+ *    can be re-included (git's rule). Pattern syntax is git's, checked
+ *    against `git check-ignore` in tests/test_walk_gitmatch.c;
  *  - hidden entries (name starts with '.') unless `hidden`; ".git" always;
  *  - symlinks unless `follow` (then directory loops are reported and cut);
  *  - FIFOs, sockets and devices (never opened); binary files (a NUL byte in
@@ -36,8 +41,10 @@
  *    go.sum, composer.lock, Pipfile.lock, flake.lock);
  *  - files not selected by `types` / `globs` (see below).
  * Unreadable, vanished or changed entries are skipped and reported to on_skip;
- * the walk goes on. The root itself is never subject to ignore, hidden, type
- * or glob rules; a root that is a file yields just that file.
+ * the walk goes on. The root itself is never subject to ignore, hidden, type,
+ * glob or lock-file rules; a root that is a file yields just that file
+ * (unless binary or too large), a root that is a FIFO or device is reported
+ * as special and not opened.
  *
  * Filters, in ripgrep's order: `globs` first ("GLOB" includes, "!GLOB"
  * excludes; gitignore syntax matched against the path relative to the root;

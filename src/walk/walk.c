@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define RV_WALK_PEEK 8192 /* bytes examined for a NUL (binary detection) */
+#define TYPE_OTHER (-1)   /* FIFO, socket, device: beside the DT_* values */
 
 /* The ignore files of one directory. For directories above the root,
  * `above` is the root's path relative to that directory plus '/', so a path
@@ -303,22 +304,24 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
     memset(&f, 0, sizeof f);
     int fd = open(open_path,
                   O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
+    /* The root failing is the caller's error, not a note. */
     if (fd < 0) {
         int e = errno;
+        if (w->nst == 0) return rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e));
         if (e == ENOENT)
             note(w, open_path, RV_WALK_SKIP_VANISHED, "vanished during the walk");
         else if (e == ENOTDIR || e == ELOOP)
             note(w, open_path, RV_WALK_SKIP_VANISHED, "changed type during the walk");
         else
             note(w, open_path, RV_WALK_SKIP_UNREADABLE, strerror(e));
-        if (w->nst == 0) st = rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e));
-        return st;
+        return RV_OK;
     }
     if (fstat(fd, &sb) != 0) {
         int e = errno;
         close(fd);
+        if (w->nst == 0) return rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e));
         note(w, open_path, RV_WALK_SKIP_UNREADABLE, strerror(e));
-        return w->nst == 0 ? rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e)) : RV_OK;
+        return RV_OK;
     }
     for (size_t i = 0; i < w->nst; i++) {
         if (w->st[i].dev == sb.st_dev && w->st[i].ino == sb.st_ino) {
@@ -333,8 +336,9 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
     if (!(d = fdopendir(fd))) {
         int e = errno;
         close(fd);
+        if (w->nst == 0) return rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e));
         note(w, open_path, RV_WALK_SKIP_UNREADABLE, strerror(e));
-        return w->nst == 0 ? rv_error_set(RV_ERR_IO, "%s: %s", open_path, strerror(e)) : RV_OK;
+        return RV_OK;
     }
     for (;;) {
         errno = 0;
@@ -490,7 +494,7 @@ static int mode_to_dt(mode_t m) {
     if (S_ISREG(m)) return DT_REG;
     if (S_ISDIR(m)) return DT_DIR;
     if (S_ISLNK(m)) return DT_LNK;
-    return DT_UNKNOWN - 1; /* any other: special */
+    return TYPE_OTHER;
 }
 
 /* One directory entry; w->path holds its path, rel_len its relative length. */
@@ -517,7 +521,7 @@ static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t 
     if (type != DT_REG && type != DT_DIR && type != DT_LNK && !mode) {
         /* d_type said FIFO/socket/device: get the mode for the note. */
         if (lstat(path, &sb) == 0) mode = sb.st_mode;
-        type = DT_UNKNOWN - 1;
+        type = TYPE_OTHER;
     }
     int is_dir = type == DT_DIR;
     if (filtered(w, rel, rel_len, name, is_dir)) return RV_OK;
