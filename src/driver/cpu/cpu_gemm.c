@@ -158,6 +158,11 @@ static void attn_worker(void *p, int tid, int nthreads) {
         size_t b = t / a->heads, h = t % a->heads;
         size_t len = (size_t)a->in->seq_lengths[b], off = (size_t)a->in->seq_offsets[b];
         const float *q = a->qkv + off * 3 * H + h * hd;
+        if (a->c->k->attn_head && hd % 8 == 0 && hd <= RV_CPU_ATTN_MAX_HD) {
+            a->c->k->attn_head(a->out + off * H + h * hd, H, q, q + H, q + 2 * H, 3 * H, len, hd,
+                               a->scale, scores);
+            continue;
+        }
         /* scores[len, len] = Q_h K_h^T, read in place from the fused rows */
         sgemm(q, q + H, scores, len, len, hd, 1, 3 * H, 3 * H, len);
         for (size_t i = 0; i < len; i++)
@@ -170,7 +175,8 @@ static void attn_worker(void *p, int tid, int nthreads) {
 rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale) {
     rv_cpu_ctx *c = ctx;
-    if (!c->attn_scratch || c->attn_stride < in->max_seq * in->max_seq)
+    size_t s16 = (in->max_seq + 15) / 16 * 16;
+    if (!c->attn_scratch || c->attn_stride < s16 * (s16 + 4 + RV_CPU_ATTN_MAX_HD))
         return rv_error_set(RV_ERR_INTERNAL, "attention: batch not prepared on this context");
     attn_args a = {.c = c,
                    .out = CPU_F(ctx_out),

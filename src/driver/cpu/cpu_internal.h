@@ -16,6 +16,10 @@
 #define CPU_CI(buf) ((const int32_t *)(const void *)(buf))
 #define CPU_BUF(p) ((rv_dbuf *)(void *)(p))
 
+/* Largest head size the AVX2 attention kernel's scratch is sized for; larger
+ * heads use the sgemm path (its scratch, max_seq^2, is covered as well). */
+#define RV_CPU_ATTN_MAX_HD 128
+
 typedef struct rv_cpu_device {
     int threads; /* default per-context thread count (resolved, >= 1) */
 } rv_cpu_device;

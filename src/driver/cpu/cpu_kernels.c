@@ -78,6 +78,7 @@ const rv_cpu_kernels rv_cpu_kernels_portable = {
     .scale = p_scale,
     .sumsq = p_sumsq,
     .accumulate = p_accumulate,
+    .attn_head = NULL,
 };
 
 int rv_cpu_has_avx2(void) {

@@ -32,7 +32,19 @@ typedef struct rv_cpu_kernels {
     double (*sumsq)(const float *x, size_t n);
     /* acc[i] += x[i] */
     void (*accumulate)(float *acc, const float *x, size_t n);
+    /* One head of self-attention over one sequence of L tokens, or NULL (the
+     * driver then uses sgemm): out[i, :hd] = softmax_j(q_i . k_j * scale) v_j.
+     * q, k, v rows are `ld` floats apart, out rows `ld_out`; hd % 8 == 0.
+     * scratch holds rv_cpu_attn_scratch_floats(L, hd) floats. */
+    void (*attn_head)(float *out, size_t ld_out, const float *q, const float *k, const float *v,
+                      size_t ld, size_t L, size_t hd, float scale, float *scratch);
 } rv_cpu_kernels;
+
+/* Scratch floats attn_head needs: K transposed [hd, L8] and 4 score rows. */
+static inline size_t rv_cpu_attn_scratch_floats(size_t L, size_t hd) {
+    size_t L16 = (L + 15) / 16 * 16;
+    return (hd + 4) * L16;
+}
 
 extern const rv_cpu_kernels rv_cpu_kernels_portable;
 /* Only call when the CPU has AVX2 and FMA (rv_cpu_has_avx2()). */

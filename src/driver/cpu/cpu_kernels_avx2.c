@@ -213,6 +213,85 @@ static void a_accumulate(float *acc, const float *x, size_t n) {
         acc[i] += x[i];
 }
 
+/* Attention for one (sequence, head), see cpu_kernels.h. K is transposed
+ * once so scores are computed 16 keys at a time with vertical FMAs; queries
+ * go 4 rows at a time so each K vector loaded feeds 4 FMAs. */
+static void a_attn_head(float *out, size_t ld_out, const float *q, const float *k, const float *v,
+                        size_t ld, size_t L, size_t hd, float scale, float *scratch) {
+    size_t L16 = (L + 15) / 16 * 16;
+    float *kt = scratch, *sc = scratch + hd * L16;
+    for (size_t j = 0; j < L; j++)
+        for (size_t d = 0; d < hd; d++)
+            kt[d * L16 + j] = k[j * ld + d];
+    for (size_t d = 0; d < hd; d++)
+        for (size_t j = L; j < L16; j++)
+            kt[d * L16 + j] = 0.0f;
+    for (size_t i0 = 0; i0 < L; i0 += 4) {
+        size_t nr = L - i0 < 4 ? L - i0 : 4;
+        const float *qr[4];
+        for (size_t r = 0; r < 4; r++)
+            qr[r] = q + (i0 + (r < nr ? r : 0)) * ld;
+        for (size_t jb = 0; jb < L16; jb += 16) {
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
+                   a30 = a00, a31 = a00;
+            const float *kp = kt + jb;
+            for (size_t d = 0; d < hd; d++, kp += L16) {
+                __m256 k0 = _mm256_loadu_ps(kp), k1 = _mm256_loadu_ps(kp + 8);
+                __m256 b = _mm256_broadcast_ss(qr[0] + d);
+                a00 = _mm256_fmadd_ps(b, k0, a00);
+                a01 = _mm256_fmadd_ps(b, k1, a01);
+                b = _mm256_broadcast_ss(qr[1] + d);
+                a10 = _mm256_fmadd_ps(b, k0, a10);
+                a11 = _mm256_fmadd_ps(b, k1, a11);
+                b = _mm256_broadcast_ss(qr[2] + d);
+                a20 = _mm256_fmadd_ps(b, k0, a20);
+                a21 = _mm256_fmadd_ps(b, k1, a21);
+                b = _mm256_broadcast_ss(qr[3] + d);
+                a30 = _mm256_fmadd_ps(b, k0, a30);
+                a31 = _mm256_fmadd_ps(b, k1, a31);
+            }
+            _mm256_storeu_ps(sc + 0 * L16 + jb, a00);
+            _mm256_storeu_ps(sc + 0 * L16 + jb + 8, a01);
+            _mm256_storeu_ps(sc + 1 * L16 + jb, a10);
+            _mm256_storeu_ps(sc + 1 * L16 + jb + 8, a11);
+            _mm256_storeu_ps(sc + 2 * L16 + jb, a20);
+            _mm256_storeu_ps(sc + 2 * L16 + jb + 8, a21);
+            _mm256_storeu_ps(sc + 3 * L16 + jb, a30);
+            _mm256_storeu_ps(sc + 3 * L16 + jb + 8, a31);
+        }
+        for (size_t r = 0; r < nr; r++)
+            a_softmax(sc + r * L16, NULL, L, scale);
+        /* out rows = P V, 16 output columns at a time */
+        for (size_t c = 0; c < hd; c += 16) {
+            int two = c + 16 <= hd;
+            __m256 o00 = _mm256_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00,
+                   o30 = o00, o31 = o00;
+            const float *vp = v + c;
+            for (size_t j = 0; j < L; j++, vp += ld) {
+                __m256 v0 = _mm256_loadu_ps(vp), v1 = two ? _mm256_loadu_ps(vp + 8) : v0;
+                __m256 p = _mm256_broadcast_ss(sc + j);
+                o00 = _mm256_fmadd_ps(p, v0, o00);
+                o01 = _mm256_fmadd_ps(p, v1, o01);
+                p = _mm256_broadcast_ss(sc + L16 + j);
+                o10 = _mm256_fmadd_ps(p, v0, o10);
+                o11 = _mm256_fmadd_ps(p, v1, o11);
+                p = _mm256_broadcast_ss(sc + 2 * L16 + j);
+                o20 = _mm256_fmadd_ps(p, v0, o20);
+                o21 = _mm256_fmadd_ps(p, v1, o21);
+                p = _mm256_broadcast_ss(sc + 3 * L16 + j);
+                o30 = _mm256_fmadd_ps(p, v0, o30);
+                o31 = _mm256_fmadd_ps(p, v1, o31);
+            }
+            __m256 res[4][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
+            for (size_t r = 0; r < nr; r++) {
+                float *o = out + (i0 + r) * ld_out + c;
+                _mm256_storeu_ps(o, res[r][0]);
+                if (two) _mm256_storeu_ps(o + 8, res[r][1]);
+            }
+        }
+    }
+}
+
 const rv_cpu_kernels rv_cpu_kernels_avx2 = {
     .name = "avx2",
     .add_bias = a_add_bias,
@@ -222,5 +301,6 @@ const rv_cpu_kernels rv_cpu_kernels_avx2 = {
     .scale = a_scale,
     .sumsq = a_sumsq,
     .accumulate = a_accumulate,
+    .attn_head = a_attn_head,
 };
 #endif
