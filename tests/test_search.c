@@ -1,0 +1,248 @@
+/* The searcher API on a small tree made here: keyword-only and with the real
+ * model (RIPVEC_TEST_MODEL or the cache), without the persistent index. */
+#include "ripvec/search.h"
+#include "rvtest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char g_root[256];
+static char g_model[1024];
+
+static void put(const char *rel, const char *text) {
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", g_root, rel);
+    char *slash = strrchr(p, '/');
+    *slash = '\0';
+    mkdir(p, 0755);
+    *slash = '/';
+    FILE *f = fopen(p, "wb");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static void make_tree(void) {
+    put("math/fib.py", "def fibonacci(n):\n"
+                       "    a, b = 0, 1\n"
+                       "    for _ in range(n):\n"
+                       "        a, b = b, a + b\n"
+                       "    return a\n");
+    put("net/client.go", "package net\n\n"
+                         "func DownloadFile(url string, dest string) error {\n"
+                         "\tresp, err := http.Get(url)\n"
+                         "\tif err != nil {\n"
+                         "\t\treturn err\n"
+                         "\t}\n"
+                         "\tdefer resp.Body.Close()\n"
+                         "\treturn save(resp.Body, dest)\n"
+                         "}\n");
+    put("text/words.js", "function countWords(sentence) {\n"
+                         "  return sentence.split(/\\s+/).filter(Boolean).length;\n"
+                         "}\n");
+    put("README.md", "# Demo\n\nA tiny project with a fibonacci helper and a downloader.\n");
+}
+
+static rv_searcher *open_searcher(const char *model_dir) {
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = g_root;
+    cfg.model_dir = model_dir;
+    cfg.use_index = 0;
+    cfg.threads = 2;
+    rv_searcher *s = NULL;
+    rv_status st = rv_searcher_open(&s, &cfg);
+    RV_CHECK_MSG(st == RV_OK, "%s", rv_error_last());
+    if (st != RV_OK) return NULL;
+    rv_refresh_stats stats;
+    st = rv_searcher_refresh(s, &stats);
+    RV_CHECK_MSG(st == RV_OK, "%s", rv_error_last());
+    RV_CHECK_EQ_INT(stats.files, 4);
+    RV_CHECK(stats.chunks >= 4);
+    return s;
+}
+
+static int no_overlaps(const rv_result_list *r) {
+    for (size_t i = 0; i < r->count; i++)
+        for (size_t j = 0; j < i; j++) {
+            const rv_chunk *a = r->items[i].chunk, *b = r->items[j].chunk;
+            if (strcmp(a->path, b->path) == 0 && a->start_line <= b->end_line &&
+                b->start_line <= a->end_line)
+                return 0;
+        }
+    return 1;
+}
+
+RV_TEST(keyword_only_searcher) {
+    rv_searcher *s = open_searcher(NULL);
+    if (!s) return;
+    RV_CHECK(!rv_searcher_has_model(s));
+    RV_CHECK(rv_searcher_corpus(s)->vectors == NULL);
+    rv_query q = rv_query_default();
+    q.mode = RV_MODE_KEYWORD;
+    q.text = "compute the fibonacci number";
+    rv_result_list r = {0};
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK(r.count >= 2); /* fib.py and the README */
+    if (r.count) {
+        RV_CHECK_STR(r.items[0].chunk->path, "math/fib.py");
+        RV_CHECK_EQ_INT(r.items[0].rank, 1);
+    }
+    for (size_t i = 1; i < r.count; i++)
+        RV_CHECK(r.items[i - 1].score >= r.items[i].score);
+    RV_CHECK(no_overlaps(&r));
+    size_t all = r.count;
+    const rv_chunk *second = all > 1 ? r.items[1].chunk : NULL;
+    rv_result_list_free(&r);
+
+    /* offset pages on; top_k limits */
+    q.offset = 1;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, all - 1);
+    if (r.count && second) RV_CHECK(r.items[0].chunk == second);
+    rv_result_list_free(&r);
+    q.offset = 0;
+    q.top_k = 1;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 1);
+    rv_result_list_free(&r);
+
+    /* path filter */
+    q.top_k = 10;
+    q.path_glob = "*.md";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 1);
+    if (r.count) RV_CHECK_STR(r.items[0].chunk->path, "README.md");
+    rv_result_list_free(&r);
+    q.path_glob = NULL;
+
+    /* threshold above every score: nothing */
+    q.threshold = 1e9;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 0);
+    q.threshold = 0;
+
+    /* no query term anywhere: empty, not an error */
+    q.text = "zzzqqq";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 0);
+
+    /* semantic needs a model; empty query is an error */
+    q.text = "fibonacci";
+    q.mode = RV_MODE_SEMANTIC;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_ERR_INVALID_ARG);
+    q.mode = RV_MODE_KEYWORD;
+    q.text = "";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_ERR_INVALID_ARG);
+    RV_CHECK_EQ_INT(rv_searcher_similar(s, "math/fib.py", 2, 3, &r), RV_ERR_INVALID_ARG);
+    rv_searcher_close(s);
+}
+
+RV_TEST(open_errors) {
+    rv_search_config cfg = rv_search_default_config();
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_ERR_INVALID_ARG);
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/nope", g_root);
+    cfg.root = missing;
+    cfg.use_index = 0;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_ERR_NOT_FOUND);
+    cfg.root = g_root;
+    cfg.use_index = 1; /* the index needs a model */
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_ERR_INVALID_ARG);
+    RV_CHECK(s == NULL);
+    rv_searcher_close(NULL);
+    RV_CHECK_EQ_INT(rv_search_mode_parse("semantic"), RV_MODE_SEMANTIC);
+    RV_CHECK_EQ_INT(rv_search_mode_parse("x"), -1);
+    RV_CHECK_STR(rv_search_mode_name(RV_MODE_HYBRID), "hybrid");
+}
+
+RV_TEST(model_searcher_modes_and_similar) {
+    rv_searcher *s = open_searcher(g_model);
+    if (!s) return;
+    const rv_corpus *c = rv_searcher_corpus(s);
+    RV_CHECK(c->vectors != NULL && c->dim == 384);
+    /* rows are unit length */
+    for (size_t i = 0; i < c->chunks.count; i++) {
+        double n2 = 0;
+        for (size_t j = 0; j < c->dim; j++)
+            n2 += c->vectors[i * c->dim + j] * c->vectors[i * c->dim + j];
+        RV_CHECK_NEAR(n2, 1.0, 1e-3);
+    }
+    rv_query q = rv_query_default();
+    rv_result_list r = {0};
+    q.mode = RV_MODE_SEMANTIC;
+    q.text = "fetch a url over http and write it to disk";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK(r.count >= 4);
+    if (r.count) {
+        RV_CHECK_STR(r.items[0].chunk->path, "net/client.go");
+        RV_CHECK(r.items[0].score > 0.2 && r.items[0].score <= 1.0001);
+    }
+    RV_CHECK(no_overlaps(&r));
+    rv_result_list_free(&r);
+
+    q.mode = RV_MODE_HYBRID;
+    q.text = "count the words in a sentence";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    if (r.count) {
+        RV_CHECK_STR(r.items[0].chunk->path, "text/words.js");
+        RV_CHECK(r.items[0].score > 0 && r.items[0].score <= 1.0001);
+    }
+    rv_result_list_free(&r);
+
+    /* similar: the chunk covering fib.py:2 is excluded, others ranked */
+    RV_CHECK_EQ_INT(rv_searcher_similar(s, "math/fib.py", 2, 3, &r), RV_OK);
+    RV_CHECK(r.count >= 1 && r.count <= 3);
+    for (size_t i = 0; i < r.count; i++)
+        RV_CHECK(strcmp(r.items[i].chunk->path, "math/fib.py") != 0);
+    rv_result_list_free(&r);
+    RV_CHECK_EQ_INT(rv_searcher_similar(s, "math/fib.py", 999, 3, &r), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_searcher_similar(s, "nope.py", 1, 3, &r), RV_ERR_NOT_FOUND);
+
+    /* refresh again picks up a new file */
+    put("math/primes.py",
+        "def is_prime(n):\n    return n > 1 and all(n % d for d in range(2, n))\n");
+    rv_refresh_stats st;
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, &st), RV_OK);
+    RV_CHECK_EQ_INT(st.files, 5);
+    q.mode = RV_MODE_SEMANTIC;
+    q.text = "check whether a number is prime";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    if (r.count) RV_CHECK_STR(r.items[0].chunk->path, "math/primes.py");
+    rv_result_list_free(&r);
+    rv_searcher_close(s);
+}
+
+int main(void) {
+    const char *m = getenv("RIPVEC_TEST_MODEL");
+    if (m && *m) {
+        snprintf(g_model, sizeof g_model, "%s", m);
+    } else {
+        const char *x = getenv("XDG_CACHE_HOME");
+        if (x && *x)
+            snprintf(g_model, sizeof g_model, "%s/ripvec/models/all-minilm-l6-v2", x);
+        else
+            snprintf(g_model, sizeof g_model, "%s/.cache/ripvec/models/all-minilm-l6-v2",
+                     getenv("HOME") ? getenv("HOME") : "");
+    }
+    snprintf(g_root, sizeof g_root, "/tmp/ripvec-search-XXXXXX");
+    if (!mkdtemp(g_root)) {
+        printf("FAIL setup: mkdtemp\n0 passed, 1 failed\n");
+        return 1;
+    }
+    make_tree();
+    RV_RUN(keyword_only_searcher);
+    RV_RUN(open_errors);
+    RV_RUN(model_searcher_modes_and_similar);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", g_root, (char *)NULL);
+        _exit(127);
+    }
+    int ws;
+    waitpid(pid, &ws, 0);
+    return rv_test_summary();
+}
