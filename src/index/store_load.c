@@ -165,7 +165,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
             chunks->cap = want;
         }
         /* Zeroed slots: a failure part-way frees what is there and no more. */
-        memset(chunks->items + base, 0, total * sizeof *chunks->items);
+        if (total) memset(chunks->items + base, 0, total * sizeof *chunks->items);
         chunks->count = want;
         if (!(mat = malloc(total ? total * s->dim * sizeof(float) : 1))) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
