@@ -171,7 +171,7 @@ static void index_status(hc_run *r) {
     run(r, argv, NULL);
 }
 
-typedef enum { GARBAGE_ALL, TRUNCATE_HALF, GARBAGE_PAGE2, ZERO_HEADER } damage;
+typedef enum { GARBAGE_ALL, TRUNCATE_HALF, GARBAGE_MIDDLE, ZERO_HEADER } damage;
 
 static void damage_index(const char *path, damage how) {
     size_t n = 0;
@@ -187,8 +187,8 @@ static void damage_index(const char *path, damage how) {
             data[i] = (char)(i * 2654435761u >> 13);
         break;
     case TRUNCATE_HALF: n = n / 2 + 100; break;
-    case GARBAGE_PAGE2:
-        for (size_t i = 4096; i < 8192; i++)
+    case GARBAGE_MIDDLE: /* lands in a row, a b-tree page or free space */
+        for (size_t i = n / 2; i < n / 2 + 4096; i++)
             data[i] = (char)(i * 40503u >> 7);
         break;
     case ZERO_HEADER: memset(data, 0, 100); break;
@@ -213,14 +213,14 @@ RV_TEST(broken_index_is_reported_and_rebuilt) {
     } cases[] = {{GARBAGE_ALL, "garbage over the whole file", 1},
                  {TRUNCATE_HALF, "truncated to half", 1},
                  {ZERO_HEADER, "zeroed header", 1},
-                 {GARBAGE_PAGE2, "garbage over page 2", 0}};
+                 {GARBAGE_MIDDLE, "garbage over the middle 4 KiB", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         damage_index(g_found, cases[i].how);
         search_index(&r);
         RV_CHECK_MSG(has_result(&r, "checksum.c"), "%s: exit %d, out [%s] err [%s]", cases[i].name,
                      r.code, r.out, r.err);
         int lines = hc_lines_with(r.err, "");
-        int told = hc_lines_with(r.err, "corrupt") + hc_lines_with(r.err, "rebuil");
+        int told = hc_lines_with(r.err, "rebuil");
         if (cases[i].must_note) {
             RV_CHECK_MSG(lines == 1 && told == 1 && one_line(&r), "%s: stderr [%s]", cases[i].name,
                          r.err);
@@ -283,7 +283,7 @@ RV_TEST(embed_malformed_lines_name_the_line) {
     RV_CHECK_MSG((r.code == 0 || (r.code == 2 && one_line(&r))) && !r.timed_out,
                  "NUL line: exit %d [%s]", r.code, r.err);
     hc_run_free(&r);
-    embed_input(&r, "\"\xff\xfe \xc3\x28\"\n", 9);
+    embed_input(&r, "\"\xff\xfe \xc3\x28\"\n", 8);
     RV_CHECK_MSG(r.code == 0 && hc_lines_with(r.out, "embedding") == 1,
                  "invalid UTF-8 text: exit %d [%s]", r.code, r.err);
     hc_run_free(&r);
