@@ -386,6 +386,11 @@ RV_TEST(ignore_matches_git_on_random_patterns) {
 }
 
 int main(void) {
+    if (system("git --version >/dev/null 2>&1") != 0) {
+        printf("FAIL git_available: these tests need git (scripts/setup.d/30-walk.sh)\n");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
     snprintf(g_base, sizeof g_base, "/tmp/rv-walk-git-XXXXXX");
     if (!mkdtemp(g_base)) {
         perror("mkdtemp");
