@@ -15,7 +15,7 @@ TS_LANGS := c cpp rust go python javascript typescript tsx java ruby bash php ko
             scala lua c_sharp
 # Languages whose generated lexer has an external scanner.c.
 TS_SCANNER_LANGS := cpp rust python javascript typescript tsx ruby bash php kotlin swift \
-                    scala lua
+                    scala lua c_sharp
 
 TS_CFLAGS := -std=gnu11 -O2 -g0 -w -fPIC -fvisibility=hidden -D_DEFAULT_SOURCE
 # The biggest generated parsers compile 2-3x faster at -O1/-O0 with an
