@@ -152,7 +152,7 @@ static void churn_main(void) {
         default: {
             FILE *f = fopen(p, "w");
             if (f) {
-                int lines = 1 + rand_r(&seed) % 200;
+                int lines = 1 + rand_r(&seed) % 8;
                 for (int k = 0; k < lines; k++)
                     fprintf(f, "def churn_%u_%d(x):\n    return x + %d\n\n", it, k, k);
                 fclose(f);
@@ -294,8 +294,31 @@ static void destroy_tree(void) {
 
 /* ---- running ripvec on it ---- */
 
-/* Each stdout line must be one JSON object with a string "path"; returns
- * how many lines name a path containing `want`. */
+/* Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static int valid_utf8(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (!k || i + k > n || (k == 2 && c < 0xC2)) return 0;
+        unsigned cp = k == 1 ? c : c & (0x7F >> k);
+        for (size_t j = 1; j < k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+            (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* Each stdout line must be one JSON object in valid UTF-8 (RFC 8259) with a
+ * string "file_path"; returns how many lines name a path containing `want`. */
 static int json_hits(const hc_run *r, const char *want, int *bad_lines) {
     int hits = 0;
     *bad_lines = 0;
@@ -304,8 +327,8 @@ static int json_hits(const hc_run *r, const char *want, int *bad_lines) {
         const char *nl = strchr(s, '\n');
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         cJSON *j = cJSON_ParseWithLength(s, len);
-        const cJSON *path = j ? cJSON_GetObjectItemCaseSensitive(j, "path") : NULL;
-        if (!cJSON_IsString(path))
+        const cJSON *path = j ? cJSON_GetObjectItemCaseSensitive(j, "file_path") : NULL;
+        if (!cJSON_IsString(path) || !valid_utf8((const unsigned char *)s, len))
             (*bad_lines)++;
         else if (strstr(path->valuestring, want))
             hits++;
@@ -430,12 +453,20 @@ static size_t count_tokens(void *user, const char *text, size_t len) {
     return rv_tokenizer_count((const rv_tokenizer *)user, text, len);
 }
 
-/* Child process: 0 all chunks fit and cover the file, 1 a check failed. */
+/* Child process: 0 when all chunks fit and together cover the file, 1 when a
+ * check failed. Coverage is counted in bytes for a one-line file (found by
+ * searching each chunk's content in the file) and in lines otherwise (the
+ * chunker may rewrite invalid UTF-8, so content is not always verbatim). */
 static int chunk_check(const char *rel, const rv_tokenizer *tk, int max_tokens) {
     char p[4096];
     pathf(p, sizeof p, rel);
     size_t len = 0;
     char *data = hc_slurp(p, &len);
+    size_t nlines = 0;
+    for (size_t i = 0; i < len; i++)
+        nlines += data[i] == '\n';
+    if (len && data[len - 1] != '\n') nlines++;
+    int one_line = nlines <= 1;
     rv_chunk_params cp = rv_chunk_default_params();
     cp.max_tokens = max_tokens;
     cp.count_tokens = count_tokens;
@@ -448,31 +479,45 @@ static int chunk_check(const char *rel, const rv_tokenizer *tk, int max_tokens) 
         bad = 1;
     }
     double t1 = hc_now();
-    size_t worst = 0, covered = 0, pos = 0, lost = 0;
+    size_t worst = 0, covered = 0, pos = 0, lost = 0, unit = one_line ? len : nlines;
     for (size_t i = 0; i < list.count && !bad; i++) {
         const rv_chunk *c = &list.items[i];
         size_t t = rv_tokenizer_count(tk, c->embed_text, strlen(c->embed_text));
         if (t > worst) worst = t;
-        /* Find the content at or after the previous chunk's start: chunks
-         * come in file order and may overlap. */
-        size_t clen = strlen(c->content);
-        const char *at = clen ? memmem(data + pos, len - pos, c->content, clen) : NULL;
-        if (!at && clen) {
-            lost++;
-            continue;
+        size_t start, end; /* [start, end) in bytes or 0-based lines */
+        if (one_line) {
+            /* Chunks come in file order and may overlap: search from the
+             * previous chunk's start. */
+            size_t clen = strlen(c->content);
+            const char *at = memmem(data + pos, len - pos, c->content, clen);
+            if (!at) {
+                lost += clen;
+                continue;
+            }
+            start = (size_t)(at - data);
+            end = start + clen;
+        } else {
+            if (c->start_line < 1 || c->end_line < c->start_line || (size_t)c->end_line > nlines) {
+                printf("  %s: chunk %zu has lines %d-%d of %zu\n", rel, i, c->start_line,
+                       c->end_line, nlines);
+                bad = 1;
+                continue;
+            }
+            start = (size_t)c->start_line - 1;
+            end = (size_t)c->end_line;
         }
-        size_t start = at ? (size_t)(at - data) : pos;
         if (start > covered) lost += start - covered; /* a gap no chunk holds */
-        if (start + clen > covered) covered = start + clen;
+        if (end > covered) covered = end;
         pos = start;
     }
-    if (covered < len) lost += len - covered;
-    printf("  %s: %zu bytes -> %zu chunks in %.1fs, largest %zu tokens (limit %d), %zu bytes in "
-           "no chunk\n",
-           rel, len, list.count, t1 - t0, worst, max_tokens, lost);
+    if (covered < unit) lost += unit - covered;
+    printf("  %s: %zu bytes, %zu lines -> %zu chunks in %.1fs, largest %zu tokens (limit %d), "
+           "%zu %s in no chunk\n",
+           rel, len, nlines, list.count, t1 - t0, worst, max_tokens, lost,
+           one_line ? "bytes" : "lines");
     if (worst > (size_t)max_tokens || list.count == 0) bad = 1;
     /* whitespace between chunks may be dropped; text may not */
-    if (lost > len / 100) bad = 1;
+    if (lost > unit / 100) bad = 1;
     rv_chunk_list_free(&list);
     free(data);
     return bad;
