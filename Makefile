@@ -59,6 +59,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
+.DEFAULT_GOAL := all
 .PHONY: all deps test test-fast unit bench fuzz fuzz-bins format clean model
 all: $(BIN) $(EXAMPLE_BINS)
 
