@@ -1,8 +1,6 @@
 /* Directory traversal with ripgrep's ignore semantics (see ripvec/walk.h). */
 #include "ripvec/walk.h"
-#include "walk/gitcfg.h"
-#include "walk/glob.h"
-#include "walk/ignore.h"
+#include "walk/filter.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,21 +15,6 @@
 #define RV_WALK_PEEK 8192 /* bytes examined for a NUL (binary detection) */
 #define TYPE_OTHER (-1)   /* FIFO, socket, device: beside the DT_* values */
 
-/* The ignore files of one directory. For directories above the root,
- * `above` is the root's path relative to that directory plus '/', so a path
- * relative to the root becomes relative to the ignore file by prefixing it;
- * for directories in the walk, `strip` bytes (the directory's own relative
- * path and its '/') are dropped instead. */
-typedef struct layer {
-    rv_ignore *dot;  /* .ignore */
-    rv_ignore *git;  /* .gitignore */
-    rv_ignore *excl; /* .git/info/exclude */
-    char *above;
-    size_t above_len, strip;
-    int has_git; /* a .git entry here: a repository's top */
-    int in_repo; /* has_git here or in any directory above */
-} layer;
-
 typedef struct dent {
     const char *name; /* into frame.names, set once the listing is complete */
     size_t off;
@@ -39,7 +22,6 @@ typedef struct dent {
 } dent;
 
 typedef struct frame {
-    layer ig;
     char *names; /* NUL-separated entry names */
     dent *ents;  /* sorted by name */
     size_t n, next;
@@ -55,17 +37,9 @@ typedef struct walker {
     void *user;
     char *path; /* display path: root prefix + rel */
     size_t path_cap, rel_off;
-    layer *anc; /* ancestors of the root, outermost first */
-    size_t nanc;
-    frame *st;
+    frame *st; /* the directories being walked, root first; one filter layer each */
     size_t nst, st_cap;
-    rv_ignore *global;
-    rv_ignore *globs; /* -g globs as gitignore lines; a "match" means include */
-    size_t n_include_globs;
-    rv_glob **type_yes, **type_no;
-    size_t n_type_yes, n_type_no;
-    char *scratch;
-    size_t scratch_cap;
+    rv_wfilter *filter;
     char peek[RV_WALK_PEEK];
 } walker;
 
@@ -94,191 +68,6 @@ static int grow(char **buf, size_t *cap, size_t need) {
     return 0;
 }
 
-static void layer_free(layer *l) {
-    rv_ignore_free(l->dot);
-    rv_ignore_free(l->git);
-    rv_ignore_free(l->excl);
-    free(l->above);
-    memset(l, 0, sizeof *l);
-}
-
-/* Loads one ignore file; a failure is reported and the file left out. */
-static rv_ignore *load_ignore(walker *w, const char *dir, const char *name) {
-    rv_ignore *ig = NULL;
-    size_t dl = strlen(dir), nl = strlen(name);
-    char *path = malloc(dl + nl + 2);
-    if (!path) return NULL;
-    memcpy(path, dir, dl);
-    path[dl] = '/';
-    memcpy(path + dl + 1, name, nl + 1);
-    if (rv_ignore_load(&ig, path) != RV_OK)
-        note(w, path, RV_WALK_SKIP_IGNORE_FILE, rv_error_last());
-    free(path);
-    return ig;
-}
-
-/* Fills a layer for directory `dir`. `has` says which names exist there
- * (bit 0 .git, bit 1 .ignore, bit 2 .gitignore), so absent files cost no
- * syscall; in_repo_above comes from the enclosing directory. */
-static void layer_load(walker *w, layer *l, const char *dir, unsigned has, int in_repo_above) {
-    l->has_git = (has & 1) != 0;
-    l->in_repo = in_repo_above || l->has_git;
-    if (has & 2) l->dot = load_ignore(w, dir, ".ignore");
-    if ((has & 4) && (l->in_repo || w->p.no_require_git))
-        l->git = load_ignore(w, dir, ".gitignore");
-    if (l->has_git) {
-        char *dotgit = malloc(strlen(dir) + 6);
-        if (dotgit) {
-            sprintf(dotgit, "%s/.git", dir);
-            char *excl = rv_gitcfg_info_exclude(dotgit);
-            if (excl && rv_ignore_load(&l->excl, excl) != RV_OK)
-                note(w, excl, RV_WALK_SKIP_IGNORE_FILE, rv_error_last());
-            free(excl);
-            free(dotgit);
-        }
-    }
-}
-
-/* The ignore files of the directories above the root, as ripgrep reads them. */
-static rv_status load_ancestors(walker *w, const char *root) {
-    char *abs = realpath(root, NULL);
-    rv_status st = RV_OK;
-    size_t len, nslash = 0;
-    if (!abs) return RV_OK; /* no parents then; the walk itself still works */
-    len = strlen(abs);
-    for (size_t i = 0; i < len; i++)
-        nslash += abs[i] == '/';
-    if (len <= 1) goto done; /* the root is "/" */
-    w->anc = calloc(nslash, sizeof *w->anc);
-    if (!w->anc) {
-        st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
-        goto done;
-    }
-    /* Each '/' in abs ends an ancestor: "/" , "/a", "/a/b" for "/a/b/c". */
-    int in_repo = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (abs[i] != '/') continue;
-        layer *l = &w->anc[w->nanc++];
-        char save = abs[i > 0 ? i : 1];
-        abs[i > 0 ? i : 1] = '\0';
-        const char *dir = abs;
-        unsigned has = 0;
-        struct stat sb;
-        char *probe = malloc(strlen(dir) + 12);
-        if (!probe) {
-            abs[i > 0 ? i : 1] = save;
-            st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
-            goto done;
-        }
-        const char *sep = i > 0 ? "/" : "";
-        sprintf(probe, "%s%s.git", dir, sep);
-        if (stat(probe, &sb) == 0) has |= 1;
-        sprintf(probe, "%s%s.ignore", dir, sep);
-        if (lstat(probe, &sb) == 0) has |= 2;
-        sprintf(probe, "%s%s.gitignore", dir, sep);
-        if (lstat(probe, &sb) == 0) has |= 4;
-        free(probe);
-        if (has && !w->p.no_ignore) {
-            /* load_ignore joins with '/', so give "" for the filesystem root. */
-            layer_load(w, l, i > 0 ? dir : "", has, in_repo);
-        } else {
-            l->has_git = (has & 1) != 0;
-            l->in_repo = in_repo || l->has_git;
-        }
-        in_repo = l->in_repo;
-        abs[i > 0 ? i : 1] = save;
-        l->above_len = len - i - 1 + 1;
-        l->above = malloc(l->above_len + 1);
-        if (!l->above) {
-            st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
-            goto done;
-        }
-        memcpy(l->above, abs + i + 1, len - i - 1);
-        l->above[len - i - 1] = '/';
-        l->above[l->above_len] = '\0';
-    }
-done:
-    free(abs);
-    return st;
-}
-
-/* Matches `rel` (relative to the root) against one ignore file of a layer. */
-static rv_ignore_result layer_match(walker *w, const layer *l, const rv_ignore *ig, const char *rel,
-                                    size_t rel_len, int is_dir) {
-    if (!ig) return RV_IGNORE_NONE;
-    if (!l->above) return rv_ignore_match(ig, rel + l->strip, rel_len - l->strip, is_dir);
-    if (grow(&w->scratch, &w->scratch_cap, l->above_len + rel_len + 1) != 0) return RV_IGNORE_NONE;
-    memcpy(w->scratch, l->above, l->above_len);
-    memcpy(w->scratch + l->above_len, rel, rel_len);
-    return rv_ignore_match(ig, w->scratch, l->above_len + rel_len, is_dir);
-}
-
-static const layer *layer_at(const walker *w, size_t k) {
-    /* k counts outward from the deepest walk directory into the ancestors. */
-    return k < w->nst ? &w->st[w->nst - 1 - k].ig : &w->anc[w->nanc - 1 - (k - w->nst)];
-}
-
-/* ripgrep's precedence: .ignore beats .gitignore beats info/exclude beats
- * the global file; within a kind the deepest directory that has an opinion
- * wins; git kinds stop at the nearest repository top. */
-static rv_ignore_result ignore_decision(walker *w, const char *rel, size_t rel_len, int is_dir) {
-    rv_ignore_result m_dot = RV_IGNORE_NONE, m_git = RV_IGNORE_NONE, m_excl = RV_IGNORE_NONE;
-    size_t nl = w->nst + w->nanc;
-    const layer *repo = NULL;
-    int any_git, saw_git = 0;
-    if (w->p.no_ignore || nl == 0) return RV_IGNORE_NONE;
-    any_git = w->p.no_require_git || layer_at(w, 0)->in_repo;
-    for (size_t k = 0; k < nl; k++) {
-        const layer *l = layer_at(w, k);
-        if (!m_dot) m_dot = layer_match(w, l, l->dot, rel, rel_len, is_dir);
-        if (any_git && !saw_git) {
-            if (!m_git) m_git = layer_match(w, l, l->git, rel, rel_len, is_dir);
-            if (!m_excl) m_excl = layer_match(w, l, l->excl, rel, rel_len, is_dir);
-        }
-        if (l->has_git && !repo) repo = l;
-        saw_git = saw_git || l->has_git;
-    }
-    if (m_dot) return m_dot;
-    if (m_git) return m_git;
-    if (m_excl) return m_excl;
-    if (any_git && w->global) {
-        /* Global patterns are relative to the repository's top (git's rule). */
-        if (repo) return layer_match(w, repo, w->global, rel, rel_len, is_dir);
-        return rv_ignore_match(w->global, rel, rel_len, is_dir);
-    }
-    return RV_IGNORE_NONE;
-}
-
-static int any_glob(rv_glob *const *gs, size_t n, const char *name) {
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < n; i++)
-        if (rv_glob_exec(gs[i], name, nl)) return 1;
-    return 0;
-}
-
-/* 1 when the entry is filtered out. Order as in ripgrep: globs, ignore
- * files, types, hidden; a positive match on the way exempts from hidden. */
-static int filtered(walker *w, const char *rel, size_t rel_len, const char *name, int is_dir) {
-    int whitelisted = 0;
-    if (w->globs) {
-        rv_ignore_result r = rv_ignore_match(w->globs, rel, rel_len, is_dir);
-        if (r == RV_IGNORE_EXCLUDE) return 0; /* a plain glob matched: include */
-        if (r == RV_IGNORE_INCLUDE) return 1; /* a "!glob" matched: exclude */
-        if (w->n_include_globs > 0 && !is_dir) return 1;
-    }
-    rv_ignore_result r = ignore_decision(w, rel, rel_len, is_dir);
-    if (r == RV_IGNORE_EXCLUDE) return 1;
-    if (r == RV_IGNORE_INCLUDE) whitelisted = 1;
-    if (!is_dir) {
-        if (w->n_type_no && any_glob(w->type_no, w->n_type_no, name)) return 1;
-        if (w->n_type_yes) {
-            if (!any_glob(w->type_yes, w->n_type_yes, name)) return 1;
-            whitelisted = 1;
-        }
-    }
-    return !whitelisted && !w->p.hidden && name[0] == '.';
-}
-
 /* Bytewise (strcmp compares as unsigned char), so the order is stable
  * across locales and machines. */
 static int cmp_dent(const void *a, const void *b) {
@@ -286,7 +75,6 @@ static int cmp_dent(const void *a, const void *b) {
 }
 
 static void frame_free(frame *f) {
-    layer_free(&f->ig);
     free(f->names);
     free(f->ents);
 }
@@ -370,28 +158,17 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
         f.n++;
         names_len += nl + 1;
         if (strcmp(nm, ".git") == 0)
-            has |= 1;
+            has |= RV_WF_HAS_GIT;
         else if (strcmp(nm, ".ignore") == 0)
-            has |= 2;
+            has |= RV_WF_HAS_IGNORE;
         else if (strcmp(nm, ".gitignore") == 0)
-            has |= 4;
+            has |= RV_WF_HAS_GITIGNORE;
     }
     closedir(d);
     d = NULL;
     for (size_t i = 0; i < f.n; i++)
         f.ents[i].name = f.names + f.ents[i].off;
     if (f.n > 1) qsort(f.ents, f.n, sizeof *f.ents, cmp_dent);
-    {
-        int in_repo_above =
-            w->nst ? w->st[w->nst - 1].ig.in_repo : (w->nanc ? w->anc[w->nanc - 1].in_repo : 0);
-        if (!w->p.no_ignore && has)
-            layer_load(w, &f.ig, open_path, has, in_repo_above);
-        else {
-            f.ig.has_git = (has & 1) != 0;
-            f.ig.in_repo = in_repo_above || f.ig.has_git;
-        }
-        f.ig.strip = rel_len ? rel_len + 1 : 0;
-    }
     if (w->nst == w->st_cap) {
         size_t cap = w->st_cap ? w->st_cap * 2 : 16;
         frame *g = realloc(w->st, cap * sizeof *g);
@@ -402,6 +179,7 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
         w->st = g;
         w->st_cap = cap;
     }
+    if ((st = rv_wfilter_push(w->filter, open_path, rel_len, has)) != RV_OK) goto fail;
     w->st[w->nst++] = f;
     return RV_OK;
 fail:
@@ -524,7 +302,7 @@ static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t 
         type = TYPE_OTHER;
     }
     int is_dir = type == DT_DIR;
-    if (filtered(w, rel, rel_len, name, is_dir)) return RV_OK;
+    if (rv_wfilter_skip(w->filter, rel, rel_len, name, is_dir)) return RV_OK;
     if (is_link && !w->p.follow) {
         note(w, path, RV_WALK_SKIP_SYMLINK, "symlink not followed");
         return RV_OK;
@@ -545,69 +323,16 @@ static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t 
     return RV_OK;
 }
 
-static rv_status compile_types(walker *w, const char *const *names, size_t n, rv_glob ***out,
-                               size_t *count) {
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        const rv_walk_type *t = names[i] ? rv_walk_type_find(names[i]) : NULL;
-        if (!t)
-            return rv_error_set(RV_ERR_INVALID_ARG, "unknown file type '%s'",
-                                names[i] ? names[i] : "(null)");
-        for (const char *const *g = t->globs; *g; g++)
-            total++;
-    }
-    (void)w;
-    if (total == 0) return RV_OK;
-    *out = calloc(total, sizeof **out);
-    if (!*out) return rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        for (const char *const *g = rv_walk_type_find(names[i])->globs; *g; g++) {
-            rv_status st = rv_glob_compile(&(*out)[*count], *g, strlen(*g), 0);
-            if (st != RV_OK) return st;
-            (*count)++;
-        }
-    }
-    return RV_OK;
-}
-
-static rv_status setup_filters(walker *w) {
-    rv_status st;
-    if (w->p.n_globs) {
-        if (!w->p.globs) return rv_error_set(RV_ERR_INVALID_ARG, "walk: globs is NULL");
-        if ((st = rv_ignore_create(&w->globs)) != RV_OK) return st;
-        for (size_t i = 0; i < w->p.n_globs; i++) {
-            const char *g = w->p.globs[i];
-            if (!g) return rv_error_set(RV_ERR_INVALID_ARG, "walk: NULL glob");
-            size_t before = rv_ignore_count(w->globs);
-            if ((st = rv_ignore_add_line(w->globs, g, strlen(g))) != RV_OK) return st;
-            if (rv_ignore_count(w->globs) > before && g[0] != '!') w->n_include_globs++;
-        }
-    }
-    if (w->p.n_types && !w->p.types) return rv_error_set(RV_ERR_INVALID_ARG, "walk: types is NULL");
-    if (w->p.n_types_not && !w->p.types_not)
-        return rv_error_set(RV_ERR_INVALID_ARG, "walk: types_not is NULL");
-    if ((st = compile_types(w, w->p.types, w->p.n_types, &w->type_yes, &w->n_type_yes)) != RV_OK)
-        return st;
-    return compile_types(w, w->p.types_not, w->p.n_types_not, &w->type_no, &w->n_type_no);
+static void on_filter_note(void *ctx, const char *path, rv_walk_skip why, const char *detail) {
+    note(ctx, path, why, detail);
 }
 
 static void walker_free(walker *w) {
     for (size_t i = 0; i < w->nst; i++)
         frame_free(&w->st[i]);
     free(w->st);
-    for (size_t i = 0; i < w->nanc; i++)
-        layer_free(&w->anc[i]);
-    free(w->anc);
-    rv_ignore_free(w->global);
-    rv_ignore_free(w->globs);
-    for (size_t i = 0; i < w->n_type_yes; i++)
-        rv_glob_free(w->type_yes[i]);
-    for (size_t i = 0; i < w->n_type_no; i++)
-        rv_glob_free(w->type_no[i]);
-    free(w->type_yes);
-    free(w->type_no);
+    rv_wfilter_free(w->filter);
     free(w->path);
-    free(w->scratch);
     free(w);
 }
 
@@ -629,7 +354,7 @@ rv_status rv_walk(const char *root, const rv_walk_params *params, rv_walk_file_f
     w->on_file = on_file;
     w->on_skip = on_skip;
     w->user = user;
-    if ((st = setup_filters(w)) != RV_OK) goto done;
+    if ((st = rv_wfilter_create(&w->filter, &w->p, on_filter_note, w)) != RV_OK) goto done;
 
     /* Display prefix: the root without trailing slashes ("/" stays "/"). */
     rlen = strlen(root);
@@ -658,19 +383,14 @@ rv_status rv_walk(const char *root, const rv_walk_params *params, rv_walk_file_f
         w->rel_off = rlen + 1;
     }
     w->path[w->rel_off] = '\0';
-    if (!w->p.no_ignore) {
-        char *gpath = rv_gitcfg_global_excludes();
-        if (gpath && rv_ignore_load(&w->global, gpath) != RV_OK)
-            note(w, gpath, RV_WALK_SKIP_IGNORE_FILE, rv_error_last());
-        free(gpath);
-        if ((st = load_ancestors(w, root)) != RV_OK) goto done;
-    }
+    if ((st = rv_wfilter_enter_root(w->filter, root)) != RV_OK) goto done;
     if ((st = push_dir(w, root, 0, 0)) != RV_OK) goto done;
     while (w->nst > 0) {
         frame *f = &w->st[w->nst - 1];
         if (f->next >= f->n) {
             frame_free(f);
             w->nst--;
+            rv_wfilter_pop(w->filter);
             continue;
         }
         const dent *d = &f->ents[f->next++];
