@@ -1,0 +1,165 @@
+/* `ripvec index status|clear|rebuild` and the search's default index, through
+ * the binary (env RIPVEC_BIN, set by `make unit`) with the real model (env
+ * RIPVEC_TEST_MODEL or the cache). A tiny tree keeps embedding short. */
+#include "test_index_common.h"
+
+#include <sys/wait.h>
+
+static const char *bin(void) {
+    const char *b = getenv("RIPVEC_BIN");
+    return b && *b ? b : NULL;
+}
+
+static char g_model[1024];
+
+static int find_model(void) {
+    const char *m = getenv("RIPVEC_TEST_MODEL");
+    if (m && *m) {
+        snprintf(g_model, sizeof g_model, "%s", m);
+    } else {
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (xdg && *xdg)
+            snprintf(g_model, sizeof g_model, "%s/ripvec/models/all-minilm-l6-v2", xdg);
+        else
+            snprintf(g_model, sizeof g_model, "%s/.cache/ripvec/models/all-minilm-l6-v2",
+                     home ? home : "");
+    }
+    char cfg[1100];
+    snprintf(cfg, sizeof cfg, "%s/config.json", g_model);
+    return access(cfg, F_OK) == 0;
+}
+
+/* Runs ripvec with args (NULL-terminated) and RIPVEC_CACHE=cache; captures
+ * stdout+stderr into out; returns the exit status (or -1). */
+static int run(const char *cache, char *out, size_t cap, const char *const *args) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("RIPVEC_CACHE", cache, 1);
+        const char *argv[32];
+        size_t n = 0;
+        argv[n++] = bin();
+        for (; args[n - 1] && n < 30; n++)
+            argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(bin(), (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0;
+    ssize_t k;
+    while (len + 1 < cap && (k = read(fds[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)k;
+    out[len] = 0;
+    char sink[256];
+    while (read(fds[0], sink, sizeof sink) > 0) {
+    }
+    close(fds[0]);
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
+static void field(const char *out, const char *name, char *val, size_t cap) {
+    val[0] = 0;
+    const char *p = strstr(out, name);
+    if (!p) return;
+    p += strlen(name);
+    while (*p == ' ')
+        p++;
+    size_t n = strcspn(p, "\n");
+    snprintf(val, cap, "%.*s", (int)n, p);
+}
+
+RV_TEST(index_subcommands_end_to_end) {
+    RV_CHECK_MSG(bin() != NULL, "RIPVEC_BIN is not set");
+    RV_CHECK_MSG(find_model(), "model missing at %s (make model)", g_model);
+    if (!bin() || !g_model[0]) return;
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    put_file(&s, "retry.py",
+             "def retry_with_backoff(fn, attempts=5):\n"
+             "    delay = 0.1\n"
+             "    for i in range(attempts):\n"
+             "        try:\n"
+             "            return fn()\n"
+             "        except IOError:\n"
+             "            time.sleep(delay)\n"
+             "            delay *= 2\n");
+    put_file(&s, "parse.go",
+             "package p\n\nfunc ParseConfig(path string) error {\n\treturn nil\n}\n");
+    age_file(&s, "retry.py", 3600);
+    age_file(&s, "parse.go", 3600);
+    char out[16384], v[1024];
+
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 2); /* none yet */
+    RV_CHECK_MSG(strstr(out, "no index") != NULL, "%s", out);
+
+    const char *search[] = {"-q", "--model", g_model, "exponential backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") != NULL, "%s", out);
+
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "files:", v, sizeof v);
+    RV_CHECK_STR(v, "2");
+    field(out, "consistent:", v, sizeof v);
+    RV_CHECK_STR(v, "yes");
+    field(out, "format:", v, sizeof v);
+    RV_CHECK_STR(v, "1");
+    char path[1024];
+    field(out, "path:", path, sizeof path);
+    RV_CHECK(strncmp(path, s.cache, strlen(s.cache)) == 0 && access(path, F_OK) == 0);
+
+    /* Damage it: status says so (exit 2) without repairing; a search repairs. */
+    FILE *f = fopen(path, "r+b");
+    RV_CHECK(f != NULL);
+    if (f) {
+        fseek(f, 0, SEEK_SET);
+        fputs("this is not a database at all", f);
+        fclose(f);
+    }
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 2);
+    RV_CHECK_MSG(strstr(out, "consistent:  no") != NULL, "%s", out);
+    const char *loud[] = {"--model", g_model, "exponential backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, loud), 0);
+    RV_CHECK_MSG(strstr(out, "corrupt") && strstr(out, "rebuilding"), "%s", out);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+
+    const char *rebuild[] = {"index", "rebuild", "-q", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, rebuild), 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "chunks:", v, sizeof v);
+    RV_CHECK(atoi(v) >= 2);
+
+    const char *clear[] = {"index", "clear", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, clear), 0);
+    RV_CHECK(access(path, F_OK) != 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 2);
+
+    /* --no-index writes nothing; --repo-level writes into the root. */
+    const char *noidx[] = {"-q", "--no-index", "--model", g_model, "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, noidx), 0);
+    RV_CHECK(access(path, F_OK) != 0);
+    const char *repo[] = {"-q", "--repo-level", "--model", g_model, "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, repo), 0);
+    const char *rstatus[] = {"index", "status", "--repo-level", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, rstatus), 0);
+    field(out, "path:", v, sizeof v);
+    RV_CHECK_MSG(strstr(v, "/tree/.ripvec/") != NULL, "%s", v);
+
+    const char *bad[] = {"index", "frobnicate", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, bad), 2);
+    scratch_close(&s);
+}
+
+int main(void) {
+    RV_RUN(index_subcommands_end_to_end);
+    return rv_test_summary();
+}
