@@ -13,10 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-/* Parse budget: pathological inputs (deep nesting, error recovery storms)
- * give up and fall back to windows. Generous: a 2 MB file parses in well
- * under a second even in a sanitizer build. */
-#define RV_TS_TIMEOUT_NS (4LL * 1000 * 1000 * 1000)
+/* Parse budget: pathological inputs (error-recovery storms) give up and
+ * fall back to windows. Generous and proportional to size, so ordinary files
+ * never hit it even on a loaded machine or in a sanitizer build (chunking
+ * should not depend on load): 3 s + 5 s per MB, 13 s at the 2 MB cap. */
+#define RV_TS_TIMEOUT_BASE_MS 3000LL
+#define RV_TS_TIMEOUT_MS_PER_MB 5000LL
 
 typedef struct cont {
     unsigned flags;    /* RV_TS_CONTAINER or RV_TS_SCOPE */
@@ -580,7 +582,13 @@ rv_status rv_chunk_ts(rv_csrc *s) {
     }
     deadline dl;
     clock_gettime(CLOCK_MONOTONIC, &dl.until);
-    dl.until.tv_sec += RV_TS_TIMEOUT_NS / 1000000000LL;
+    long long ms = RV_TS_TIMEOUT_BASE_MS + (long long)(s->len >> 20) * RV_TS_TIMEOUT_MS_PER_MB;
+    dl.until.tv_sec += ms / 1000;
+    dl.until.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.until.tv_nsec >= 1000000000L) {
+        dl.until.tv_sec++;
+        dl.until.tv_nsec -= 1000000000L;
+    }
     TSParseOptions opt = {&dl, past_deadline};
     TSInput in = {s, read_text, TSInputEncodingUTF8, NULL};
     tree = ts_parser_parse_with_options(parser, NULL, in, opt);
