@@ -3,10 +3,13 @@
  * Input: an ignore file, then a NUL byte, then '\n'-separated paths. Each
  * path is matched (odd lines as directories); the first path line is also
  * used as a glob against every path, through rv_glob_match and
- * rv_wildmatch. Hostile patterns must neither crash nor take long: the
+ * rv_wildmatch, and the first few path lines become -g globs of a walk
+ * filter (no file system access: no ignore files are loaded) that judges
+ * every path. Hostile patterns must neither crash nor take long: the
  * matcher is linear-state, so -timeout catches any regression to
  * backtracking. */
 #include "ripvec/walk.h"
+#include "walk/filter.h"
 #include "walk/ignore.h"
 
 #include <stdlib.h>
@@ -31,6 +34,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rv_ignore_add_buffer(ig, (const char *)data, ign_len) != RV_OK) goto done;
     if (!nul) goto done;
     const uint8_t *p = nul + 1, *end = data + size;
+    char *globs[4] = {NULL, NULL, NULL, NULL};
+    size_t nglobs = 0;
+    for (const uint8_t *q = p; q < end && nglobs < 4;) {
+        const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+        const uint8_t *stop = nl ? nl : end;
+        globs[nglobs++] = dup_n(q, (size_t)(stop - q));
+        q = stop + 1;
+    }
+    rv_walk_params wp = rv_walk_default_params();
+    const char *types[] = {"c", "rust"};
+    wp.globs = (const char *const *)globs;
+    wp.n_globs = nglobs;
+    wp.types = types;
+    wp.n_types = (size > 0 && (data[0] & 1)) ? 2 : 0;
+    rv_wfilter *wf = NULL;
+    for (size_t i = 0; i < nglobs; i++)
+        if (!globs[i]) nglobs = 0; /* allocation failed: no filter */
+    if (nglobs && rv_wfilter_create(&wf, &wp, NULL, NULL) == RV_OK &&
+        rv_wfilter_push(wf, "", 0, 0) != RV_OK) {
+        rv_wfilter_free(wf);
+        wf = NULL;
+    }
     for (unsigned line = 0; p <= end; line++) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *stop = nl ? nl : end;
@@ -39,6 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r != RV_IGNORE_NONE && r != RV_IGNORE_EXCLUDE && r != RV_IGNORE_INCLUDE) abort();
         char *path = dup_n(p, n);
         if (!path) break;
+        if (wf) {
+            const char *slash = strrchr(path, '/');
+            (void)rv_wfilter_skip(wf, path, strlen(path), slash ? slash + 1 : path,
+                                  (int)(line & 1));
+        }
         if (line == 0) {
             first = path;
         } else {
@@ -50,6 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!nl) break;
         p = nl + 1;
     }
+    rv_wfilter_free(wf);
+    for (size_t i = 0; i < 4; i++)
+        free(globs[i]);
 done:
     free(first);
     rv_ignore_free(ig);
