@@ -8,6 +8,7 @@
 # Sources are discovered: every src/**/*.c goes into libripvec.a except the CLI
 # (src/cli/) and backend files that need an optional toolkit (see mk/*.mk).
 
+SHELL := /bin/bash
 SAN ?= 0
 ifeq ($(SAN),1)
 BUILD ?= build-san
