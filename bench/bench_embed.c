@@ -18,8 +18,10 @@
 #include "ripvec/tokenizer.h"
 #include "util/fs.h"
 
+#include <cblas.h>
 #include <dirent.h>
 #include <immintrin.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,7 +310,7 @@ static int profiled_run(const char *model_dir, const seqs *S, size_t n, int thre
 
 int main(int argc, char **argv) {
     size_t want = 2000;
-    const char *model_dir = getenv("RIPVEC_TEST_MODEL");
+    const char *model_dir = getenv("RIPVEC_TEST_MODEL"), *device = "cpu";
     char *dirs[16];
     int ndirs = 0;
     char def_model[1024];
@@ -319,8 +321,11 @@ int main(int argc, char **argv) {
             want = (size_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
             model_dir = argv[++i];
+        } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+            device = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [CORPUS_DIR...]\n");
+            printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [--device cuda] "
+                   "[CORPUS_DIR...]\n");
             return 0;
         } else if (ndirs < 16) {
             dirs[ndirs++] = argv[i];
@@ -373,12 +378,66 @@ int main(int argc, char **argv) {
     printf("bench_embed: %zu chunks, %zu tokens (mean %.0f, max %zu), model %s, kernels %s\n", S.n,
            S.tokens, (double)S.tokens / (double)S.n, S.max, rv_model_id(m),
            rv_cpu_kernels_best()->name);
-    printf("tokenize: %.3f s (%.0f chunks/s, single thread)\n", tok_s, (double)S.n / tok_s);
+    printf("tokenize: %.3f s (%.0f chunks/s, single thread); OpenBLAS core: %s\n", tok_s,
+           (double)S.n / tok_s, openblas_get_corename());
     double core_peak = 0, peak[3] = {0, peak_gflops(1, &core_peak), peak_gflops(2, NULL)};
     printf("peak fp32 (AVX2 FMA loop): %.1f GFLOP/s per busy core; wall-clock 1 thread %.1f, "
            "2 threads %.1f GFLOP/s\n",
            core_peak, peak[1], peak[2]);
     float *out = malloc(S.n * dim * sizeof *out);
+    if (strcmp(device, "cpu") != 0) {
+        /* another driver: its throughput, then its vectors against the CPU's */
+        rv_model *gm = NULL;
+        rv_model_params gp = rv_model_default_params();
+        gp.device = device;
+        rv_embed_ctx *gctx = NULL, *cctx = NULL;
+        if (rv_model_load(&gm, model_dir, &gp) != RV_OK ||
+            rv_embed_ctx_create(&gctx, gm, NULL) != RV_OK) {
+            fprintf(stderr, "bench_embed: %s\n", rv_error_last());
+            return 2;
+        }
+        size_t warm = S.n < 16 ? S.n : 16;
+        rv_embed_tokens(gctx, (const int32_t *const *)S.ids, S.lens, warm, out);
+        t0 = now();
+        rv_status st = rv_embed_tokens(gctx, (const int32_t *const *)S.ids, S.lens, S.n, out);
+        double dt = now() - t0;
+        if (st != RV_OK) {
+            fprintf(stderr, "bench_embed: %s\n", rv_error_last());
+            return 2;
+        }
+        printf("device=%s: %.3f s, %.0f tokens/s, %.1f sequences/s, %.1f GFLOP/s\n",
+               rv_model_device(gm), dt, (double)S.tokens / dt, (double)S.n / dt,
+               S.flops / dt * 1e-9);
+        size_t nc = S.n < 300 ? S.n : 300;
+        float *cpu = malloc(nc * dim * sizeof *cpu);
+        rv_embed_params cp = rv_embed_default_params();
+        if (rv_embed_ctx_create(&cctx, m, &cp) == RV_OK &&
+            rv_embed_tokens(cctx, (const int32_t *const *)S.ids, S.lens, nc, cpu) == RV_OK) {
+            double min_cos = 1, max_diff = 0;
+            for (size_t i = 0; i < nc; i++) {
+                double dot = 0;
+                for (size_t d = 0; d < dim; d++) {
+                    dot += (double)cpu[i * dim + d] * out[i * dim + d];
+                    double df = fabs((double)cpu[i * dim + d] - out[i * dim + d]);
+                    if (df > max_diff) max_diff = df;
+                }
+                if (dot < min_cos) min_cos = dot;
+            }
+            printf("%s vs cpu over %zu chunks: min cosine %.9f, max abs diff %.3g\n",
+                   rv_model_device(gm), nc, min_cos, max_diff);
+        }
+        free(cpu);
+        rv_embed_ctx_free(cctx);
+        rv_embed_ctx_free(gctx);
+        rv_model_free(gm);
+        for (size_t i = 0; i < S.n; i++)
+            free(S.ids[i]);
+        for (size_t i = 0; i < chunks.n; i++)
+            free(chunks.v[i]);
+        free(chunks.v), free(S.ids), free(S.lens), free(out);
+        rv_model_free(m);
+        return 0;
+    }
     for (int threads = 1; threads <= 2; threads++) {
         rv_embed_params ep = rv_embed_default_params();
         ep.threads = threads;

@@ -371,6 +371,108 @@ RV_TEST(model_is_shared_across_threads) {
     rv_model_free(m);
 }
 
+/* The same forward pass over the CUDA driver, where a GPU is present: the
+ * reference sequences must match as on the CPU. Without a GPU (or a build
+ * without CUDA) loading with device "cuda" must fail cleanly instead. */
+RV_TEST(cuda_device_matches_reference_or_is_absent) {
+    rv_status st;
+    rv_model *m = load_tiny(TINY, "cuda", &st);
+    if (!m) {
+        RV_CHECK_EQ_INT(st, RV_ERR_NO_DEVICE);
+        printf("  (no CUDA device here: %s)\n", rv_error_last());
+        return;
+    }
+    RV_CHECK_STR(rv_model_device(m), "cuda");
+    cJSON *ref = load_ref();
+    const cJSON *seqs = cJSON_GetObjectItem(ref, "sequences"), *s;
+    size_t n = (size_t)cJSON_GetArraySize(seqs), i = 0;
+    int32_t *ids = malloc(n * 64 * sizeof *ids);
+    const int32_t **ptrs = malloc(n * sizeof *ptrs);
+    size_t *lens = malloc(n * sizeof *lens);
+    float *out = malloc(n * 32 * sizeof *out);
+    cJSON_ArrayForEach(s, seqs) {
+        const cJSON *id;
+        lens[i] = 0;
+        ptrs[i] = ids + i * 64;
+        cJSON_ArrayForEach(id, cJSON_GetObjectItem(s, "ids")) ids[i * 64 + lens[i]++] =
+            id->valueint;
+        i++;
+    }
+    rv_embed_ctx *ctx = NULL;
+    rv_embed_params ep = rv_embed_default_params();
+    for (int budget = 0; budget < 2; budget++) {
+        ep.token_budget = budget ? 40 : 8192;
+        RV_CHECK_EQ_INT(rv_embed_ctx_create(&ctx, m, &ep), RV_OK);
+        st = rv_embed_tokens(ctx, ptrs, lens, n, out);
+        RV_CHECK_MSG(st == RV_OK, "%s", rv_error_last());
+        i = 0;
+        cJSON_ArrayForEach(s, seqs) {
+            double d = diff_vec(out + i * 32, cJSON_GetObjectItem(s, "mean"), 32);
+            RV_CHECK_MSG(d <= 1e-4, "cuda seq %zu (len %zu): max abs diff %g", i, lens[i], d);
+            i++;
+        }
+        rv_embed_ctx_free(ctx);
+    }
+    free(ids), free(ptrs), free(lens), free(out);
+    rv_model_free(m);
+}
+
+/* The CUDA driver's pool aligns to 256 bytes and ran out of scratch on the
+ * tiny model when the engine counted allocations rounded to 64 (seen on an
+ * H200). The engine now counts RV_DRIVER_MAX_ALIGN; this runs the forward
+ * over a CPU driver whose allocations take whole 256-byte units, with the
+ * pool reserved exactly as the engine asks. */
+static rv_status alloc_256(void *ctx, rv_dbuf **out, size_t bytes) {
+    /* every allocation takes a multiple of 256 bytes, as in a pool whose
+     * starts are 256-aligned */
+    return rv_driver_cpu.alloc(ctx, out, (bytes + 255) / 256 * 256);
+}
+static rv_status reserve_exact(void *ctx, size_t bytes) {
+    (void)ctx;
+    return rv_driver_cpu.reserve(ctx, bytes);
+}
+
+RV_TEST(pool_sizing_covers_256_byte_alignment) {
+    cJSON *ref = load_ref();
+    rv_driver wide = rv_driver_cpu;
+    wide.alloc = alloc_256;
+    wide.reserve = reserve_exact;
+    rv_bert_config cfg;
+    rv_safetensors *st = NULL;
+    void *dev = NULL, *ctx = NULL;
+    rv_bert *b = NULL;
+    RV_CHECK(ref && rv_bert_config_load(&cfg, TINY) == RV_OK &&
+             rv_safetensors_open(&st, TINY "/model.safetensors") == RV_OK);
+    RV_CHECK(wide.device_open(&dev, 1) == RV_OK && rv_bert_load(&b, &wide, dev, &cfg, st) == RV_OK);
+    RV_CHECK(wide.ctx_create(&ctx, dev, 1) == RV_OK);
+    if (b && ctx) {
+        const cJSON *seqs = cJSON_GetObjectItem(ref, "sequences"), *s, *id;
+        int32_t ids[1024], lens[16];
+        size_t n = 0, total = 0;
+        cJSON_ArrayForEach(s, seqs) {
+            lens[n] = 0;
+            cJSON_ArrayForEach(id, cJSON_GetObjectItem(s, "ids")) ids[total + (size_t)lens[n]++] =
+                id->valueint;
+            total += (size_t)lens[n++];
+        }
+        float out[16 * 32];
+        for (unsigned flags = 0; flags < 4; flags++) {
+            /* a fresh context each time: reserve exactly what this batch asks */
+            void *c2 = NULL;
+            RV_CHECK(wide.ctx_create(&c2, dev, 1) == RV_OK);
+            rv_status r = rv_bert_forward(b, c2, ids, lens, n, out, flags);
+            RV_CHECK_MSG(r == RV_OK, "flags %u: %s", flags, rv_error_last());
+            double d = diff_vec(out, cJSON_GetObjectItem(cJSON_GetArrayItem(seqs, 0), "mean"), 32);
+            RV_CHECK(d <= 2e-5);
+            wide.ctx_destroy(c2);
+        }
+    }
+    if (ctx) wide.ctx_destroy(ctx);
+    rv_bert_free(b);
+    if (dev) wide.device_close(dev);
+    rv_safetensors_close(st);
+}
+
 int main(void) {
     RV_RUN(tiny_forward_mean_matches_reference);
     RV_RUN(tiny_forward_cls_matches_reference);
@@ -381,6 +483,8 @@ int main(void) {
     RV_RUN(unknown_device_is_no_device);
     RV_RUN(weights_are_validated_against_config);
     RV_RUN(model_is_shared_across_threads);
+    RV_RUN(pool_sizing_covers_256_byte_alignment);
+    RV_RUN(cuda_device_matches_reference_or_is_absent);
     cJSON_Delete(g_ref);
     return rv_test_summary();
 }

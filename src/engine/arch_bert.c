@@ -227,7 +227,7 @@ typedef struct fwd {
 static rv_dbuf *falloc(fwd *f, size_t floats) {
     size_t bytes = floats * sizeof(float);
     if (f->measure) {
-        f->bytes += (bytes + 63) / 64 * 64;
+        f->bytes += (bytes + RV_DRIVER_MAX_ALIGN - 1) / RV_DRIVER_MAX_ALIGN * RV_DRIVER_MAX_ALIGN;
         return NULL;
     }
     rv_dbuf *p = NULL;

@@ -84,11 +84,12 @@ typedef struct rv_driver {
     /* REQUIRED. threads: 0 = the device's default. */
     rv_status (*ctx_create)(void **out_ctx, void *dev, int threads);
     void (*ctx_destroy)(void *ctx); /* NULL ok */
-    /* REQUIRED. Ensures the scratch pool holds at least `bytes` (plus 64-byte
-     * alignment slack per allocation the caller accounted for). Only called
+    /* REQUIRED. Ensures the scratch pool holds at least `bytes` (the engine
+     * counts every allocation rounded up to RV_DRIVER_MAX_ALIGN). Only called
      * with the pool empty (mark 0), outside the hot loop; may reallocate. */
     rv_status (*reserve)(void *ctx, size_t bytes);
-    /* REQUIRED. Scratch from the pool, 64-byte aligned, contents undefined.
+    /* REQUIRED. Scratch from the pool, aligned to at least 64 and at most
+     * RV_DRIVER_MAX_ALIGN bytes, contents undefined.
      * RV_ERR_NOMEM when the reserve is exceeded (a bug in the caller's sizing). */
     rv_status (*alloc)(void *ctx, rv_dbuf **out, size_t bytes);
     size_t (*pool_mark)(void *ctx);             /* REQUIRED: save cursor */
@@ -173,11 +174,15 @@ typedef struct rv_driver {
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
 } rv_driver;
 
+/* The engine sizes the pool assuming every allocation is rounded up to this
+ * many bytes; a driver's pool may align to at most this. */
+#define RV_DRIVER_MAX_ALIGN 256
+
 /* Pool bytes prepare_batch may take: six arrays (ids, positions, types,
- * lengths, offsets as int32; the mask as f32), each rounded up to 64 bytes. */
+ * lengths, offsets as int32; the mask as f32), each aligned as above. */
 static inline size_t rv_prepare_batch_bytes(size_t batch, size_t total, size_t max_seq) {
     size_t n = (3 * total + 2 * batch + 1 + batch * max_seq) * 4;
-    return n + 6 * 64;
+    return n + 6 * RV_DRIVER_MAX_ALIGN;
 }
 
 /* Registered drivers (src/engine/drivers.c). NULL when `name` is unknown or
