@@ -359,6 +359,26 @@ RV_TEST(two_hundred_thousand_lines) {
     free(b.p);
 }
 
+/* Found by fuzz_chunk: when a window is split on the token limit, its last
+ * piece starts after the next (overlapping) window; output stays sorted. */
+RV_TEST(split_windows_stay_sorted_regression) {
+    buf b = {0};
+    for (int i = 0; i < 12; i++)
+        puts_(&b, i == 5 ? "a long line that alone nearly fills the whole budget of one chunk, "
+                           "more or less\n"
+                         : "short\n");
+    rv_chunk_list l = {0};
+    rv_chunk_params p = params(40);
+    p.window_lines = 6;
+    p.window_overlap = 2;
+    RV_CHECK_EQ_INT(rv_chunk_file(&l, "w.txt", b.p, b.n, &p), RV_OK);
+    RV_CHECK(l.count >= 4);
+    for (size_t i = 1; i < l.count; i++)
+        RV_CHECK(l.items[i - 1].start_line <= l.items[i].start_line);
+    rv_chunk_list_free(&l);
+    free(b.p);
+}
+
 RV_TEST(deep_nesting_does_not_overflow) {
     size_t depth = 100000 / RV_SCALE;
     char *d = malloc(2 * depth + 16);
@@ -503,6 +523,7 @@ int main(void) {
     RV_RUN(huge_single_line_is_cut_within_limit);
     RV_RUN(minified_one_line_js_stays_linear);
     RV_RUN(two_hundred_thousand_lines);
+    RV_RUN(split_windows_stay_sorted_regression);
     RV_RUN(deep_nesting_does_not_overflow);
     RV_RUN(empty_blank_and_append);
     RV_RUN(embed_text_header_and_copy);

@@ -185,8 +185,10 @@ rv_status rv_chunk_file(rv_chunk_list *out, const char *path, const char *data, 
         st = rv_csrc_windows(&s, 0, s.nlines - 1);
     } else {
         st = rv_csrc_fill_gaps(&s);
-        rv_csrc_sort(&s);
     }
+    /* Members come before their container's summary, and the pieces of a
+     * split window can start after the next window's start. */
+    if (st == RV_OK) rv_csrc_sort(&s);
 done:
     if (st != RV_OK && out) rv_chunk_list_truncate(out, s.out ? s.first_out : out->count);
     rv_csrc_free(&s);
