@@ -280,6 +280,41 @@ RV_TEST(merge_overlaps_keeps_better) {
     RV_CHECK_EQ_INT(rv_rank_merge_overlaps(l2, 5, cs, 2), 2);
 }
 
+RV_TEST(group_folds_neighbours) {
+    rv_chunk cs[7];
+    cs[0] = mk("a.c", 10, 20, "f", "");
+    cs[1] = mk("a.c", 23, 30, "g", "");  /* 2 lines after f: folds (gap 3) */
+    cs[2] = mk("b.c", 10, 20, "h", "");  /* other file */
+    cs[3] = mk("a.c", 40, 50, "i", "");  /* 9 lines after the region: own span */
+    cs[4] = mk("a.c", 1, 100, "j", "");  /* overlaps, union too long: dropped */
+    cs[5] = mk("a.c", 52, 200, "k", ""); /* near i but too long to fold: own span */
+    cs[6] = mk("b.c", 21, 22, "l", "");  /* touches h */
+    rv_scored l[7] = {{0, 7}, {1, 6}, {2, 5}, {3, 4}, {4, 3}, {5, 2}, {6, 1}};
+    rv_span *sp = NULL;
+    size_t n = 0;
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, 3, 60, 0), RV_OK);
+    RV_CHECK_EQ_INT(n, 4);
+    if (n == 4) {
+        RV_CHECK(sp[0].id == 0 && sp[0].start_line == 10 && sp[0].end_line == 30 && sp[0].merged);
+        RV_CHECK_NEAR(sp[0].score, 7, 1e-6);
+        RV_CHECK(sp[1].id == 2 && sp[1].start_line == 10 && sp[1].end_line == 22 && sp[1].merged);
+        RV_CHECK(sp[2].id == 3 && sp[2].start_line == 40 && sp[2].end_line == 50 && !sp[2].merged);
+        RV_CHECK(sp[3].id == 5 && !sp[3].merged);
+    }
+    free(sp);
+    /* gap < 0: only overlaps fold; g stays its own span */
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, -1, 60, 0), RV_OK);
+    RV_CHECK_EQ_INT(n, 6);
+    free(sp);
+    /* want = 1: one span, and lower entries (within 4 x want) still fold in */
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, 3, 60, 1), RV_OK);
+    RV_CHECK_EQ_INT(n, 1);
+    if (n == 1) RV_CHECK(sp[0].id == 0 && sp[0].end_line == 30);
+    free(sp);
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, NULL, 0, cs, 3, 60, 1), RV_OK);
+    RV_CHECK(n == 0 && sp == NULL);
+}
+
 RV_TEST(cosine_is_dot) {
     float v[6] = {1, 0, 0, 0.6f, 0.8f, 0};
     float q[3] = {0.6f, 0.8f, 0};
@@ -299,6 +334,7 @@ int main(void) {
     RV_RUN(top_k_matches_full_sort);
     RV_RUN(rrf_fuses_by_rank);
     RV_RUN(merge_overlaps_keeps_better);
+    RV_RUN(group_folds_neighbours);
     RV_RUN(cosine_is_dot);
     return rv_test_summary();
 }

@@ -216,6 +216,54 @@ RV_TEST(model_searcher_modes_and_similar) {
     rv_searcher_close(s);
 }
 
+RV_TEST(adjacent_results_become_one_region) {
+    const char *text = "def reverse_words(s):\n"
+                       "    return ' '.join(reversed(s.split()))\n"
+                       "\n"
+                       "\n"
+                       "def reverse_chars(s):\n"
+                       "    return s[::-1]\n";
+    put("util/rev.py", text);
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = g_root;
+    cfg.use_index = 0;
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    if (!s) return;
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
+    rv_query q = rv_query_default();
+    q.mode = RV_MODE_KEYWORD;
+    q.text = "reverse";
+    q.path_glob = "rev.py";
+    rv_result_list r = {0};
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 1);
+    if (r.count == 1) {
+        const rv_chunk *c = r.items[0].chunk;
+        RV_CHECK_EQ_INT(c->start_line, 1);
+        RV_CHECK_EQ_INT(c->end_line, 6);
+        RV_CHECK_STR(c->content, text);
+        RV_CHECK(strncmp(c->name, "reverse_", 8) == 0); /* the better one's name */
+        RV_CHECK_EQ_INT(r.n_owned, 1);
+    }
+    rv_result_list_free(&r);
+    /* merging off: two results, each the definition itself */
+    q.merge_gap = -1;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 2);
+    RV_CHECK_EQ_INT(r.n_owned, 0);
+    rv_result_list_free(&r);
+    /* a region whose file changed since chunking is shown as the chunk alone */
+    put("util/rev.py", "# edited\n");
+    q.merge_gap = 3;
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 1);
+    if (r.count == 1) RV_CHECK(r.items[0].chunk->end_line - r.items[0].chunk->start_line < 3);
+    RV_CHECK_EQ_INT(r.n_owned, 0);
+    rv_result_list_free(&r);
+    rv_searcher_close(s);
+}
+
 int main(void) {
     const char *m = getenv("RIPVEC_TEST_MODEL");
     if (m && *m) {
@@ -237,6 +285,7 @@ int main(void) {
     RV_RUN(keyword_only_searcher);
     RV_RUN(open_errors);
     RV_RUN(model_searcher_modes_and_similar);
+    RV_RUN(adjacent_results_become_one_region);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("rm", "rm", "-rf", g_root, (char *)NULL);

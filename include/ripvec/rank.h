@@ -97,6 +97,24 @@ rv_status rv_rank_rrf(rv_scored **out, size_t *n_out, const rv_scored *a, size_t
  * (0 = no limit). Compacts list in place; returns the number kept. */
 size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks, size_t want);
 
+/* A result region: the best chunk's id and score, and the line range it
+ * covers once neighbours were folded in. */
+typedef struct rv_span {
+    uint32_t id; /* best-ranked chunk in the span */
+    float score; /* its score */
+    int start_line, end_line;
+    int merged; /* 1 when other chunks were folded in */
+} rv_span;
+
+/* Walks a best-first list and groups results of one file: an entry whose
+ * range overlaps a kept span, or lies within `gap` lines of it, is folded
+ * into that span when the union stays within `max_lines`; an overlapping
+ * entry that cannot be folded is dropped (the better one stays); otherwise
+ * it starts a new span. gap < 0 only folds overlaps. Stops after `want`
+ * spans (0 = no limit). *out is malloc'd (caller frees; NULL when empty). */
+rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, size_t n,
+                        const rv_chunk *chunks, int gap, int max_lines, size_t want);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,13 +94,20 @@ typedef struct rv_query {
     size_t top_k;          /* results wanted (default 10); 0 = all */
     size_t offset;         /* skip this many (pagination) */
     double threshold;      /* drop results scoring below (default 0 = keep all) */
-    const char *path_glob; /* keep only chunks whose path matches (fnmatch); NULL = all */
+    const char *path_glob; /* keep only chunks whose path matches (rv_glob_match); NULL = all */
+    /* Results of one file that overlap, or are at most merge_gap lines apart,
+     * are shown as one region (up to merge_max_lines long; default 3 and 60).
+     * merge_gap < 0: only overlapping results are merged. */
+    int merge_gap;
+    int merge_max_lines;
 } rv_query;
 
 rv_query rv_query_default(void);
 
 /* score: semantic = cosine similarity in [-1, 1]; keyword = BM25F score;
- * hybrid = RRF score scaled so that 1.0 means ranked first by both. */
+ * hybrid = RRF score scaled so that 1.0 means ranked first by both. A merged
+ * region has its best chunk's score, name and kind, the lines of the whole
+ * region and their text. */
 typedef struct rv_result {
     const rv_chunk *chunk; /* points into the searcher's corpus */
     double score;
@@ -110,9 +117,11 @@ typedef struct rv_result {
 typedef struct rv_result_list {
     rv_result *items;
     size_t count;
+    rv_chunk *owned; /* regions made of several chunks (items point here) */
+    size_t n_owned;
 } rv_result_list;
 
-void rv_result_list_free(rv_result_list *l); /* frees items only; zeroes *l */
+void rv_result_list_free(rv_result_list *l); /* frees items and owned; zeroes *l */
 
 /* Loads the model (when cfg->model_dir is set) and opens the index (when
  * cfg->use_index). Copies what it keeps from cfg. Caller frees with
@@ -125,8 +134,10 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
 rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
 
 /* Ranks the corpus for q. Semantic and hybrid modes need a model
- * (RV_ERR_INVALID_ARG otherwise). Overlapping results in one file are merged
- * (the better-ranked one is kept). out is overwritten; free it with
+ * (RV_ERR_INVALID_ARG otherwise). Nearby results in one file are merged into
+ * regions (see rv_query.merge_gap), reading the file for the region's text;
+ * an overlapping result that would make a region too long is dropped (the
+ * better-ranked one stays). out is overwritten; free it with
  * rv_result_list_free. An empty list is RV_OK. */
 rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *out);
 

@@ -132,3 +132,55 @@ size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks,
     }
     return kept;
 }
+
+rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, size_t n,
+                        const rv_chunk *chunks, int gap, int max_lines, size_t want) {
+    if (!out || !n_out || (n && (!list || !chunks)))
+        return rv_error_set(RV_ERR_INVALID_ARG, "group: bad arguments");
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0) return RV_OK;
+    rv_span *sp = malloc(n * sizeof *sp);
+    if (!sp) return rv_error_set(RV_ERR_NOMEM, "group: out of memory");
+    size_t m = 0;
+    /* Once `want` spans exist, later entries may still fold into them (a
+     * neighbour ranked a little lower belongs to the region) but start none;
+     * they are looked at down to 4 x want. */
+    size_t horizon = want && want <= n / 4 ? want * 4 : n;
+    for (size_t i = 0; i < horizon; i++) {
+        const rv_chunk *c = &chunks[list[i].id];
+        int placed = 0; /* 1 folded, -1 dropped */
+        int full = want && m >= want;
+        for (size_t k = 0; k < m && !placed; k++) {
+            const rv_chunk *b = &chunks[sp[k].id];
+            if (strcmp(c->path, b->path) != 0) continue;
+            int overlap = c->start_line <= sp[k].end_line && sp[k].start_line <= c->end_line;
+            /* lines strictly between the two ranges */
+            long between = c->start_line > sp[k].end_line
+                               ? (long)c->start_line - sp[k].end_line - 1
+                               : (long)sp[k].start_line - c->end_line - 1;
+            if (!overlap && (gap < 0 || between > gap)) continue;
+            int lo = c->start_line < sp[k].start_line ? c->start_line : sp[k].start_line;
+            int hi = c->end_line > sp[k].end_line ? c->end_line : sp[k].end_line;
+            if ((long)hi - lo + 1 <= max_lines) {
+                if (lo != sp[k].start_line || hi != sp[k].end_line) sp[k].merged = 1;
+                sp[k].start_line = lo;
+                sp[k].end_line = hi;
+                placed = 1;
+            } else if (overlap) {
+                placed = -1;
+            }
+        }
+        if (!placed && !full) {
+            sp[m].id = list[i].id;
+            sp[m].score = list[i].score;
+            sp[m].start_line = c->start_line;
+            sp[m].end_line = c->end_line;
+            sp[m].merged = 0;
+            m++;
+        }
+    }
+    *out = sp;
+    *n_out = m;
+    return RV_OK;
+}

@@ -8,12 +8,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* RRF constant from Cormack et al.; the usual choice, not tuned. */
 #define RV_RRF_K 60.0
 /* Candidates taken from each list before fusing and merging overlaps. */
 #define RV_MIN_DEPTH 100
+/* Neighbouring results (adjacent definitions, a few lines apart) read best
+ * as one region; regions stay a screenful long. Measured in docs/SEARCH.md. */
+#define RV_MERGE_GAP 3
+#define RV_MERGE_MAX_LINES 60
 
 rv_search_config rv_search_default_config(void) {
     rv_search_config c;
@@ -27,6 +32,8 @@ rv_query rv_query_default(void) {
     memset(&q, 0, sizeof q);
     q.mode = RV_MODE_HYBRID;
     q.top_k = 10;
+    q.merge_gap = RV_MERGE_GAP;
+    q.merge_max_lines = RV_MERGE_MAX_LINES;
     return q;
 }
 
@@ -49,9 +56,11 @@ const char *rv_search_mode_name(rv_search_mode m) {
 
 void rv_result_list_free(rv_result_list *l) {
     if (!l) return;
+    for (size_t i = 0; i < l->n_owned; i++)
+        rv_chunk_clear(&l->owned[i]);
+    free(l->owned);
     free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    memset(l, 0, sizeof *l);
 }
 
 static char *dup_or_null(const char *s, int *oom) {
@@ -120,7 +129,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     if (!out || !cfg || !cfg->root || !cfg->root[0])
         return rv_error_set(RV_ERR_INVALID_ARG, "searcher: no root given");
     *out = NULL;
-    if (!rv_path_exists(cfg->root))
+    struct stat sb;
+    if (stat(cfg->root, &sb) != 0)
         return rv_error_set(RV_ERR_NOT_FOUND, "%s: no such file or directory", cfg->root);
     int oom = 0;
     rv_searcher *s = calloc(1, sizeof *s);
@@ -135,6 +145,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;
     }
+    s->root_is_file = !S_ISDIR(sb.st_mode);
     s->threads = cfg->threads;
     s->use_index = cfg->use_index;
     s->repo_level = cfg->repo_level;
@@ -268,33 +279,105 @@ static rv_status ensure_bm25(rv_searcher *s) {
     return rv_bm25_build(&s->bm, s->corpus.chunks.items, s->corpus.chunks.count, &bp);
 }
 
-/* Final list: threshold, overlap merging, offset, top_k. Takes ownership of
- * `list`. */
-static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, size_t offset, size_t top_k,
-                        double threshold, rv_result_list *out) {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (threshold <= 0 || list[i].score >= threshold) list[m++] = list[i];
-    size_t want = top_k ? top_k + offset : 0;
-    m = rv_rank_merge_overlaps(list, m, s->corpus.chunks.items, want);
-    if (offset >= m) {
-        free(list);
-        return RV_OK;
+/* Lines [s, e] (1-based) of text, or NULL when the text has fewer lines.
+ * Returns a pointer into text and the length. */
+static const char *line_range(const char *text, size_t len, int s, int e, size_t *out_len) {
+    const char *p = text, *end = text + len;
+    for (int ln = 1; ln < s; ln++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) return NULL;
+        p = nl + 1;
     }
-    size_t cnt = m - offset;
+    const char *q = p;
+    for (int ln = s; ln <= e; ln++) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl) {
+            if (ln < e || q == end) return NULL;
+            q = end;
+            break;
+        }
+        q = nl + 1;
+    }
+    *out_len = (size_t)(q - p);
+    return p;
+}
+
+/* Fills `dst` as the region [sp->start_line, sp->end_line] around chunk
+ * `best`, with the region's text read from the file. Returns 0 (and leaves
+ * dst cleared) when the file is gone or no longer matches the chunk: the
+ * caller then shows the chunk alone. */
+static int make_region(const rv_searcher *s, const rv_chunk *best, const rv_span *sp,
+                       rv_chunk *dst) {
+    char *path = s->root_is_file ? strdup(s->root) : rv_path_join(s->root, best->path);
+    char *text = NULL;
+    size_t len = 0, n = 0, bn = 0;
+    int ok = 0;
+    memset(dst, 0, sizeof *dst);
+    if (!path || rv_read_file(&text, &len, path, (size_t)64 << 20) != RV_OK) goto done;
+    const char *b = line_range(text, len, best->start_line, best->end_line, &bn);
+    /* the chunk's own lines must still read the same (the file may have
+     * changed since it was indexed) */
+    size_t cl = strlen(best->content);
+    while (bn > cl && (b[bn - 1] == '\n' || b[bn - 1] == '\r'))
+        bn--;
+    while (cl > bn && (best->content[cl - 1] == '\n' || best->content[cl - 1] == '\r'))
+        cl--;
+    if (!b || bn != cl || memcmp(b, best->content, cl) != 0) goto done;
+    const char *r = line_range(text, len, sp->start_line, sp->end_line, &n);
+    if (!r) goto done;
+    if (rv_chunk_copy(dst, best) != RV_OK) goto done;
+    free(dst->content);
+    dst->content = strndup(r, n);
+    if (!dst->content) {
+        rv_chunk_clear(dst);
+        goto done;
+    }
+    dst->start_line = sp->start_line;
+    dst->end_line = sp->end_line;
+    ok = 1;
+done:
+    free(path);
+    free(text);
+    return ok;
+}
+
+/* Final list: threshold, grouping into regions, offset, top_k. Takes
+ * ownership of `list`. */
+static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_query *q,
+                        rv_result_list *out) {
+    rv_status st = RV_OK;
+    rv_span *sp = NULL;
+    size_t m = 0, nsp = 0;
+    for (size_t i = 0; i < n; i++)
+        if (q->threshold <= 0 || list[i].score >= q->threshold) list[m++] = list[i];
+    size_t want = q->top_k ? q->top_k + q->offset : 0;
+    int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
+    st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, q->merge_gap, max_lines, want);
+    if (st != RV_OK || q->offset >= nsp) goto done;
+    size_t cnt = nsp - q->offset, merged = 0;
+    for (size_t i = q->offset; i < nsp; i++)
+        merged += sp[i].merged;
     out->items = calloc(cnt, sizeof *out->items);
-    if (!out->items) {
-        free(list);
-        return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    out->owned = merged ? calloc(merged, sizeof *out->owned) : NULL;
+    if (!out->items || (merged && !out->owned)) {
+        rv_result_list_free(out);
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
     }
     for (size_t i = 0; i < cnt; i++) {
-        out->items[i].chunk = &s->corpus.chunks.items[list[offset + i].id];
-        out->items[i].score = list[offset + i].score;
+        const rv_span *p = &sp[q->offset + i];
+        const rv_chunk *best = &s->corpus.chunks.items[p->id];
+        out->items[i].chunk = best;
+        if (p->merged && make_region(s, best, p, &out->owned[out->n_owned]))
+            out->items[i].chunk = &out->owned[out->n_owned++];
+        out->items[i].score = p->score;
         out->items[i].rank = i + 1;
     }
     out->count = cnt;
+done:
+    free(sp);
     free(list);
-    return RV_OK;
+    return st;
 }
 
 rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *out) {
@@ -347,13 +430,13 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
         double scale = (RV_RRF_K + 1.0) / 2.0;
         for (size_t i = 0; i < nfused; i++)
             fused[i].score = (float)(fused[i].score * scale);
-        st = finish(s, fused, nfused, q->offset, q->top_k, q->threshold, out);
+        st = finish(s, fused, nfused, q, out);
         fused = NULL;
     } else if (q->mode == RV_MODE_SEMANTIC) {
-        st = finish(s, sem, nsem, q->offset, q->top_k, q->threshold, out);
+        st = finish(s, sem, nsem, q, out);
         sem = NULL;
     } else {
-        st = finish(s, kw, nkw, q->offset, q->top_k, q->threshold, out);
+        st = finish(s, kw, nkw, q, out);
         kw = NULL;
     }
     goto done;
@@ -410,5 +493,8 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     m = rv_rank_merge_overlaps(list, m, cs, k);
     /* drop the source itself (list[0]) */
     if (m) memmove(list, list + 1, (m - 1) * sizeof *list);
-    return finish(s, list, m ? m - 1 : 0, 0, 0, 0, out);
+    rv_query fq = rv_query_default();
+    fq.top_k = 0;
+    fq.merge_gap = -1; /* neighbours of the source are answers, not context */
+    return finish(s, list, m ? m - 1 : 0, &fq, out);
 }
