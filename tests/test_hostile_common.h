@@ -86,11 +86,12 @@ static inline char *hc_slurp(const char *path, size_t *len) {
     size_t n = 0, cap = 0;
     if (f) {
         for (;;) {
-            if (cap - n < 65536) {
-                char *g = realloc(buf, cap + 65536 + 1);
+            if (cap - n < 65536) { /* geometric: big files stay linear */
+                size_t nc = cap ? cap * 2 : 65536;
+                char *g = realloc(buf, nc + 1);
                 if (!g) break;
                 buf = g;
-                cap += 65536;
+                cap = nc;
             }
             size_t k = fread(buf + n, 1, cap - n, f);
             n += k;
