@@ -292,7 +292,7 @@ RV_TEST(group_folds_neighbours) {
     rv_scored l[7] = {{0, 7}, {1, 6}, {2, 5}, {3, 4}, {4, 3}, {5, 2}, {6, 1}};
     rv_span *sp = NULL;
     size_t n = 0;
-    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, 3, 60, 0), RV_OK);
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, NULL, 3, 60, 0), RV_OK);
     RV_CHECK_EQ_INT(n, 4);
     if (n == 4) {
         RV_CHECK(sp[0].id == 0 && sp[0].start_line == 10 && sp[0].end_line == 30 && sp[0].merged);
@@ -303,16 +303,43 @@ RV_TEST(group_folds_neighbours) {
     }
     free(sp);
     /* gap < 0: only overlaps fold; g stays its own span */
-    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, -1, 60, 0), RV_OK);
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, NULL, -1, 60, 0), RV_OK);
     RV_CHECK_EQ_INT(n, 6);
     free(sp);
     /* want = 1: one span, and lower entries (within 4 x want) still fold in */
-    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, 3, 60, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 7, cs, NULL, 3, 60, 1), RV_OK);
     RV_CHECK_EQ_INT(n, 1);
     if (n == 1) RV_CHECK(sp[0].id == 0 && sp[0].end_line == 30);
     free(sp);
-    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, NULL, 0, cs, 3, 60, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, NULL, 0, cs, NULL, 3, 60, 1), RV_OK);
     RV_CHECK(n == 0 && sp == NULL);
+}
+
+RV_TEST(group_drops_other_pieces_of_a_definition) {
+    rv_chunk cs[5];
+    cs[0] = mk("a.go", 1, 40, "big", ""); /* a long function split in three */
+    cs[1] = mk("a.go", 41, 80, "big", "");
+    cs[2] = mk("a.go", 81, 120, "big", "");
+    cs[3] = mk("a.go", 121, 125, "small", ""); /* right after: folds into piece 3 */
+    cs[4] = mk("a.go", 130, 140, "big", "");   /* same name, not contiguous: its own */
+    uint32_t *defs = NULL;
+    RV_CHECK_EQ_INT(rv_rank_definitions(&defs, cs, 5), RV_OK);
+    RV_CHECK(defs[0] == 0 && defs[1] == 0 && defs[2] == 0 && defs[3] == 3 && defs[4] == 4);
+    rv_scored l[5] = {{1, 5}, {3, 4}, {0, 3}, {4, 2}, {2, 1}};
+    rv_span *sp = NULL;
+    size_t n = 0;
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 5, cs, defs, 3, 60, 0), RV_OK);
+    /* piece 2 kept; small starts its own span (40 lines from piece 2); pieces
+     * 1 and 3 are the same definition as piece 2 and the union would be 80
+     * lines: dropped; the other "big" (4 lines after small) is kept */
+    RV_CHECK_EQ_INT(n, 3);
+    if (n == 3) {
+        RV_CHECK(sp[0].id == 1 && sp[0].start_line == 41 && sp[0].end_line == 80);
+        RV_CHECK(sp[1].id == 3 && sp[1].start_line == 121 && sp[1].end_line == 125);
+        RV_CHECK(sp[2].id == 4);
+    }
+    free(sp);
+    free(defs);
 }
 
 RV_TEST(cosine_is_dot) {
@@ -335,6 +362,7 @@ int main(void) {
     RV_RUN(rrf_fuses_by_rank);
     RV_RUN(merge_overlaps_keeps_better);
     RV_RUN(group_folds_neighbours);
+    RV_RUN(group_drops_other_pieces_of_a_definition);
     RV_RUN(cosine_is_dot);
     return rv_test_summary();
 }

@@ -107,13 +107,23 @@ typedef struct rv_span {
 } rv_span;
 
 /* Walks a best-first list and groups results of one file: an entry whose
- * range overlaps a kept span, or lies within `gap` lines of it, is folded
- * into that span when the union stays within `max_lines`; an overlapping
- * entry that cannot be folded is dropped (the better one stays); otherwise
- * it starts a new span. gap < 0 only folds overlaps. Stops after `want`
- * spans (0 = no limit). *out is malloc'd (caller frees; NULL when empty). */
+ * range overlaps a kept span, lies within `gap` lines of it, or is another
+ * piece of the same definition (defs[a] == defs[b]; defs may be NULL) is
+ * folded into that span when the union stays within `max_lines`; such an
+ * entry that cannot be folded is dropped when it overlaps or is a piece of
+ * the same definition (the better one stays); otherwise it starts a new span.
+ * gap < 0 folds only overlaps and pieces. Stops after `want` spans (0 = no
+ * limit), though entries down to 4 x want still fold into kept spans.
+ * *out is malloc'd (caller frees; NULL when empty). */
 rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, size_t n,
-                        const rv_chunk *chunks, int gap, int max_lines, size_t want);
+                        const rv_chunk *chunks, const uint32_t *defs, int gap, int max_lines,
+                        size_t want);
+
+/* defs[i] for chunks in file order: consecutive pieces of one definition
+ * that was split for length (same path, kind, name and scope, each starting
+ * right after the previous one) share the id of the first piece; every other
+ * chunk has its own index. *out is malloc'd (caller frees). */
+rv_status rv_rank_definitions(uint32_t **out, const rv_chunk *chunks, size_t n);
 
 #ifdef __cplusplus
 }

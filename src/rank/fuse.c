@@ -133,8 +133,28 @@ size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks,
     return kept;
 }
 
+static int same_str(const char *a, const char *b) {
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+rv_status rv_rank_definitions(uint32_t **out, const rv_chunk *chunks, size_t n) {
+    if (!out || (n && !chunks)) return rv_error_set(RV_ERR_INVALID_ARG, "defs: bad arguments");
+    if (n > UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "defs: too many chunks");
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out) return rv_error_set(RV_ERR_NOMEM, "defs: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const rv_chunk *c = &chunks[i], *p = i ? &chunks[i - 1] : NULL;
+        int piece = p && c->name && c->name[0] && same_str(c->path, p->path) &&
+                    same_str(c->name, p->name) && same_str(c->kind, p->kind) &&
+                    same_str(c->scope, p->scope) && c->start_line == p->end_line + 1;
+        (*out)[i] = piece ? (*out)[i - 1] : (uint32_t)i;
+    }
+    return RV_OK;
+}
+
 rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, size_t n,
-                        const rv_chunk *chunks, int gap, int max_lines, size_t want) {
+                        const rv_chunk *chunks, const uint32_t *defs, int gap, int max_lines,
+                        size_t want) {
     if (!out || !n_out || (n && (!list || !chunks)))
         return rv_error_set(RV_ERR_INVALID_ARG, "group: bad arguments");
     *out = NULL;
@@ -155,6 +175,8 @@ rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, siz
             const rv_chunk *b = &chunks[sp[k].id];
             if (strcmp(c->path, b->path) != 0) continue;
             int overlap = c->start_line <= sp[k].end_line && sp[k].start_line <= c->end_line;
+            /* another piece of the same definition counts as overlapping */
+            if (defs && defs[list[i].id] == defs[sp[k].id]) overlap = 1;
             /* lines strictly between the two ranges */
             long between = c->start_line > sp[k].end_line
                                ? (long)c->start_line - sp[k].end_line - 1

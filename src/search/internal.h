@@ -26,9 +26,10 @@ struct rv_searcher {
     rv_embed_ctx *ctx; /* with model */
     rv_index *idx;     /* with use_index */
     rv_corpus corpus;
-    size_t files; /* files behind the corpus */
-    rv_bm25 *bm;  /* built on first keyword use after a refresh */
-    float *qvec;  /* dim floats */
+    size_t files;   /* files behind the corpus */
+    rv_bm25 *bm;    /* built on first keyword use after a refresh */
+    uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
+    float *qvec;    /* dim floats */
 };
 
 /* Chunking parameters tied to the model's tokenizer and limit. */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -17,6 +18,11 @@
 #define RV_MIN_DEPTH 100
 /* Neighbouring results (adjacent definitions, a few lines apart) read best
  * as one region; regions stay a screenful long. Measured in docs/SEARCH.md. */
+/* Hybrid ranking prefers code to prose: documentation chunks (Markdown,
+ * reStructuredText, plain text) have their fused score scaled by this. A
+ * mild prior, measured in docs/SEARCH.md; semantic and keyword modes stay
+ * pure. */
+#define RV_PROSE_FACTOR 0.75f
 #define RV_MERGE_GAP 3
 #define RV_MERGE_MAX_LINES 60
 
@@ -95,6 +101,7 @@ static void free_list(char **l) {
 void rv_searcher_close(rv_searcher *s) {
     if (!s) return;
     rv_bm25_free(s->bm);
+    free(s->defs);
     rv_corpus_free(&s->corpus);
     rv_index_close(s->idx);
     rv_embed_ctx_free(s->ctx);
@@ -116,7 +123,7 @@ static size_t count_tokens(void *user, const char *text, size_t len) {
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
     rv_chunk_params cp = rv_chunk_default_params();
     if (s->model) {
-        int mt = rv_model_max_tokens(s->model) - 2; /* [CLS] and [SEP] */
+        int mt = rv_model_max_tokens(s->model); /* the chunker keeps 2 for [CLS]/[SEP] */
         if (mt > 16) cp.max_tokens = mt;
         cp.count_tokens = count_tokens;
         cp.count_user = (void *)rv_model_tokenizer(s->model);
@@ -221,6 +228,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
     double t0 = now_s();
     rv_bm25_free(s->bm);
     s->bm = NULL;
+    free(s->defs);
+    s->defs = NULL;
     rv_corpus_free(&s->corpus);
     rv_status st;
     if (s->idx) {
@@ -271,6 +280,22 @@ static rv_status embed_query(rv_searcher *s, const char *text) {
     rv_status st = rv_embed_texts(s->ctx, texts, NULL, 1, s->qvec);
     free(buf);
     return st;
+}
+
+static int is_prose(const rv_chunk *c) {
+    if (c->language && strcmp(c->language, "markdown") == 0) return 1;
+    const char *dot = c->path ? strrchr(c->path, '.') : NULL;
+    if (!dot || strchr(dot, '/')) return 0;
+    static const char *const ext[] = {".rst", ".txt", ".adoc", ".asciidoc", ".org", ".tex"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot, ext[i]) == 0) return 1;
+    return 0;
+}
+
+static int cmp_score(const void *a, const void *b) {
+    const rv_scored *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
 }
 
 static rv_status ensure_bm25(rv_searcher *s) {
@@ -352,7 +377,12 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         if (q->threshold <= 0 || list[i].score >= q->threshold) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
-    st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, q->merge_gap, max_lines, want);
+    if (!s->defs && s->corpus.chunks.count) {
+        st = rv_rank_definitions(&s->defs, s->corpus.chunks.items, s->corpus.chunks.count);
+        if (st != RV_OK) goto done;
+    }
+    st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
+                       want);
     if (st != RV_OK || q->offset >= nsp) goto done;
     size_t cnt = nsp - q->offset, merged = 0;
     for (size_t i = q->offset; i < nsp; i++)
@@ -428,8 +458,11 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
         if (st != RV_OK) goto done;
         /* 1.0 = first in both lists */
         double scale = (RV_RRF_K + 1.0) / 2.0;
-        for (size_t i = 0; i < nfused; i++)
+        for (size_t i = 0; i < nfused; i++) {
             fused[i].score = (float)(fused[i].score * scale);
+            if (is_prose(&s->corpus.chunks.items[fused[i].id])) fused[i].score *= RV_PROSE_FACTOR;
+        }
+        qsort(fused, nfused, sizeof *fused, cmp_score);
         st = finish(s, fused, nfused, q, out);
         fused = NULL;
     } else if (q->mode == RV_MODE_SEMANTIC) {
