@@ -208,12 +208,13 @@ static rv_driver g_prof;
         return s_;                                                                                 \
     } while (0)
 
+static int g_packed;
 static rv_status p_linear(void *c, const rv_dbuf *x, const rv_dbuf *w, const rv_dbuf *b, rv_dbuf *o,
                           size_t m, size_t n, size_t k, rv_act act) {
-    (void)act;
     /* gemm and epilogue separately, so the GEMM share is a GEMM share */
     double t0 = now();
-    rv_status s = rv_driver_cpu.gemm(c, x, w, o, m, n, k, 1);
+    rv_status s = g_packed ? rv_driver_cpu.linear(c, x, w, NULL, o, m, n, k, RV_ACT_NONE)
+                           : rv_driver_cpu.gemm(c, x, w, o, m, n, k, 1);
     g_optime[OP_GEMM] += now() - t0;
     if (s != RV_OK) return s;
     TIMED(OP_GELU_BIAS, act == RV_ACT_GELU ? rv_driver_cpu.fused_bias_gelu(c, o, b, m, n)
@@ -242,8 +243,8 @@ typedef struct seqs {
 } seqs;
 
 static double forward_flops(size_t len, const rv_bert_config *c) {
-    double H = c->hidden_size, I = c->intermediate_size, L = (double)len;
-    double per_layer = 2.0 * L * (4.0 * H * H + 2.0 * H * I) + 4.0 * L * L * H;
+    double H = c->hidden_size, F = c->intermediate_size, L = (double)len;
+    double per_layer = 2.0 * L * (4.0 * H * H + 2.0 * H * F) + 4.0 * L * L * H;
     return per_layer * c->num_layers;
 }
 
@@ -253,7 +254,8 @@ static int cmp_len_desc(const void *a, const void *b, void *lens) {
 }
 
 /* The op-timed run: same batching as rv_embed (longest first, token budget). */
-static int profiled_run(const char *model_dir, const seqs *S, size_t n, int threads) {
+static int profiled_run(const char *model_dir, const seqs *S, size_t n, int threads,
+                        rv_precision prec) {
     rv_bert_config cfg;
     rv_safetensors *st = NULL;
     char *path = rv_path_join(model_dir, "model.safetensors");
@@ -261,13 +263,20 @@ static int profiled_run(const char *model_dir, const seqs *S, size_t n, int thre
     rv_bert *b = NULL;
     int ok =
         rv_bert_config_load(&cfg, model_dir) == RV_OK && rv_safetensors_open(&st, path) == RV_OK;
+    const char *gemm = getenv("RIPVEC_CPU_GEMM");
+    rv_bert_load_opts lo = {.pack = !(gemm && strcmp(gemm, "blas") == 0),
+                            .wfmt = prec == RV_PRECISION_FP16   ? RV_WFMT_F16
+                                    : prec == RV_PRECISION_INT8 ? RV_WFMT_Q8
+                                                                : RV_WFMT_F32,
+                            .cls_last_layer = 1};
+    g_packed = lo.pack || lo.wfmt != RV_WFMT_F32;
     g_prof = rv_driver_cpu;
     g_prof.linear = p_linear;
     g_prof.attention = p_attention;
     g_prof.fused_residual_layernorm = p_frln;
     g_prof.layer_norm = p_ln;
     ok = ok && g_prof.device_open(&dev, threads) == RV_OK &&
-         rv_bert_load(&b, &g_prof, dev, &cfg, st) == RV_OK &&
+         rv_bert_load_ex(&b, &g_prof, dev, &cfg, st, &lo) == RV_OK &&
          g_prof.ctx_create(&ctx, dev, threads) == RV_OK;
     size_t *order = malloc(n * sizeof *order), H = (size_t)cfg.hidden_size;
     int32_t *ids = malloc(8192 * 2 * sizeof *ids), lens[8192];
@@ -308,9 +317,66 @@ static int profiled_run(const char *model_dir, const seqs *S, size_t n, int thre
     return ok;
 }
 
+/* The chunk texts as JSON strings, one a line (for the Python peers). */
+static int dump_chunks(const strvec *chunks, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return 2;
+    }
+    for (size_t i = 0; i < chunks->n; i++) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *)chunks->v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fprintf(f, "\\%c", *p);
+            else if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+        fputs("\"\n", f);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    printf("bench_embed: wrote %zu chunks to %s\n", chunks->n, path);
+    return bad ? 2 : 0;
+}
+
+/* Cosine of this model's vectors to the fp32 model's, first 300 chunks. */
+static void compare_to_fp32(const char *model_dir, rv_model *m, const seqs *S, size_t dim) {
+    size_t n = S->n < 300 ? S->n : 300;
+    rv_model *ref = NULL;
+    rv_embed_ctx *a = NULL, *b = NULL;
+    float *va = malloc(n * dim * sizeof *va), *vb = malloc(n * dim * sizeof *vb);
+    rv_model_params mp = rv_model_default_params();
+    if (rv_model_load(&ref, model_dir, &mp) == RV_OK && rv_embed_ctx_create(&a, m, NULL) == RV_OK &&
+        rv_embed_ctx_create(&b, ref, NULL) == RV_OK &&
+        rv_embed_tokens(a, (const int32_t *const *)S->ids, S->lens, n, va) == RV_OK &&
+        rv_embed_tokens(b, (const int32_t *const *)S->ids, S->lens, n, vb) == RV_OK) {
+        double sum = 0, mn = 1;
+        for (size_t i = 0; i < n; i++) {
+            double dot = 0;
+            for (size_t d = 0; d < dim; d++)
+                dot += (double)va[i * dim + d] * vb[i * dim + d];
+            sum += dot;
+            if (dot < mn) mn = dot;
+        }
+        printf("COSINE precision=%s vs fp32 over %zu chunks: mean %.6f min %.6f\n",
+               rv_precision_name(rv_model_precision(m)), n, sum / (double)n, mn);
+    } else {
+        printf("compare failed: %s\n", rv_error_last());
+    }
+    rv_embed_ctx_free(a);
+    rv_embed_ctx_free(b);
+    rv_model_free(ref);
+    free(va), free(vb);
+}
+
 int main(int argc, char **argv) {
-    size_t want = 2000;
-    const char *model_dir = getenv("RIPVEC_TEST_MODEL"), *device = "cpu";
+    size_t want = 2000, budget = 0;
+    const char *model_dir = getenv("RIPVEC_TEST_MODEL"), *device = "cpu", *dump = NULL;
+    int thread_list[8], nthr = 0, repeat = 1, profile = 1, compare = 0;
+    rv_precision prec = RV_PRECISION_FP32;
     char *dirs[16];
     int ndirs = 0;
     char def_model[1024];
@@ -323,9 +389,31 @@ int main(int argc, char **argv) {
             model_dir = argv[++i];
         } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             device = argv[++i];
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (nthr < 8) thread_list[nthr++] = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
+            if (rv_precision_parse(&prec, argv[++i]) != RV_OK) {
+                fprintf(stderr, "bench_embed: %s\n", rv_error_last());
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) {
+            budget = (size_t)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            repeat = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--no-profile") == 0) {
+            profile = 0;
+        } else if (strcmp(argv[i], "--compare") == 0) {
+            compare = 1;
+        } else if (strcmp(argv[i], "--dump-chunks") == 0 && i + 1 < argc) {
+            dump = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [--device cuda] "
-                   "[CORPUS_DIR...]\n");
+            printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [--device cuda]\n"
+                   "       [--threads N]... [--precision fp32|fp16|int8] [--budget TOKENS]\n"
+                   "       [--repeat R] [--no-profile] [--compare] [--dump-chunks FILE.jsonl]\n"
+                   "       [CORPUS_DIR...]\n"
+                   "--compare: cosine of this precision's vectors to fp32's (first 300 chunks).\n"
+                   "--dump-chunks: write the chunk texts as JSON strings, one a line, and exit.\n"
+                   "Lines starting RESULT are for bench/run.sh (best of R runs).\n");
             return 0;
         } else if (ndirs < 16) {
             dirs[ndirs++] = argv[i];
@@ -352,8 +440,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_embed: no chunks found under the corpus directories\n");
         return 2;
     }
+    if (dump) return dump_chunks(&chunks, dump);
+    if (nthr == 0) thread_list[nthr++] = 1, thread_list[nthr++] = 2;
     rv_model *m = NULL;
     rv_model_params mp = rv_model_default_params();
+    mp.precision = prec;
     if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
         fprintf(stderr, "bench_embed: %s\n", rv_error_last());
         return 2;
@@ -438,28 +529,43 @@ int main(int argc, char **argv) {
         rv_model_free(m);
         return 0;
     }
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int ti = 0; ti < nthr; ti++) {
+        int threads = thread_list[ti];
         rv_embed_params ep = rv_embed_default_params();
         ep.threads = threads;
+        if (budget) ep.token_budget = budget;
         rv_embed_ctx *ctx = NULL;
         if (rv_embed_ctx_create(&ctx, m, &ep) != RV_OK) return 2;
-        t0 = now();
-        double c0 = process_cpu();
-        rv_status st = rv_embed_tokens(ctx, (const int32_t *const *)S.ids, S.lens, S.n, out);
-        double dt = now() - t0, cpu = process_cpu() - c0;
-        rv_embed_ctx_free(ctx);
-        if (st != RV_OK) {
-            fprintf(stderr, "bench_embed: %s\n", rv_error_last());
-            return 2;
+        double dt = 1e30, cpu = 1e30;
+        for (int r = 0; r < (repeat > 0 ? repeat : 1); r++) {
+            t0 = now();
+            double c0 = process_cpu();
+            rv_status st = rv_embed_tokens(ctx, (const int32_t *const *)S.ids, S.lens, S.n, out);
+            double dt1 = now() - t0, cpu1 = process_cpu() - c0;
+            if (st != RV_OK) {
+                fprintf(stderr, "bench_embed: %s\n", rv_error_last());
+                return 2;
+            }
+            if (dt1 < dt) dt = dt1;
+            if (cpu1 < cpu) cpu = cpu1;
         }
+        rv_embed_ctx_free(ctx);
+        printf("RESULT engine=ripvec precision=%s threads=%d budget=%zu chunks=%zu tokens=%zu "
+               "wall_s=%.4f cpu_s=%.4f tokens_per_s=%.1f tokens_per_cpu_s=%.1f gflops=%.2f "
+               "peak_share=%.3f core_share=%.3f\n",
+               rv_precision_name(prec), threads, ep.token_budget, S.n, S.tokens, dt, cpu,
+               (double)S.tokens / dt, (double)S.tokens / cpu, S.flops / dt * 1e-9,
+               S.flops / dt * 1e-9 / (threads <= 2 ? peak[threads] : peak[2]),
+               S.flops / cpu * 1e-9 / core_peak);
         printf("threads=%d: %.2f s, %.0f tokens/s, %.1f sequences/s, %.1f GFLOP/s = %.0f%% of "
                "%d-thread peak; per CPU-second %.1f GFLOP = %.0f%% of core peak (cpu %.2f s)\n",
                threads, dt, (double)S.tokens / dt, (double)S.n / dt, S.flops / dt * 1e-9,
-               100.0 * S.flops / dt * 1e-9 / peak[threads], threads, S.flops / cpu * 1e-9,
-               100.0 * S.flops / cpu * 1e-9 / core_peak, cpu);
+               100.0 * S.flops / dt * 1e-9 / (threads <= 2 ? peak[threads] : peak[2]), threads,
+               S.flops / cpu * 1e-9, 100.0 * S.flops / cpu * 1e-9 / core_peak, cpu);
         fflush(stdout);
     }
-    profiled_run(model_dir, &S, S.n < 300 ? S.n : 300, 2);
+    if (compare && prec != RV_PRECISION_FP32) compare_to_fp32(model_dir, m, &S, dim);
+    if (profile) profiled_run(model_dir, &S, S.n < 300 ? S.n : 300, 2, prec);
     for (size_t i = 0; i < S.n; i++)
         free(S.ids[i]);
     for (size_t i = 0; i < chunks.n; i++)

@@ -4,6 +4,7 @@
 #include "rvtest.h"
 
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_linear.h"
 #include "engine/driver.h"
 #include "engine/threadpool.h"
 
@@ -315,6 +316,136 @@ RV_TEST(gemm_and_linear_match_reference_at_odd_sizes) {
     }
 }
 
+/* ---- packed linear weights (cpu_linear.h) ---- */
+
+/* The weight a packed buffer stands for, row c, column p (dequantized). */
+static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
+    size_t j = c / RV_CPU_NR, cc = c % RV_CPU_NR;
+    if (P->fmt == RV_WFMT_F32) return ((const float *)P->data)[(j * P->k + p) * RV_CPU_NR + cc];
+    if (P->fmt == RV_WFMT_F16)
+        return rv_cpu_f16_to_f32(((const uint16_t *)P->data)[(j * P->k + p) * RV_CPU_NR + cc]);
+    const int8_t *q = P->data;
+    return (double)P->scale[c] * q[(j * P->kp + p / 4 * 4) * RV_CPU_NR + cc * 4 + p % 4];
+}
+
+/* Reference for one format: f32/f16 from the stored weights, q8 also from the
+ * quantized activations (the kernels must match it to float rounding). */
+static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias, rv_act act,
+                       size_t m, double *out) {
+    size_t n = P->n, k = P->k;
+    uint8_t *q = malloc(P->kp);
+    for (size_t i = 0; i < m; i++) {
+        float xs = 1;
+        int32_t xz = 0;
+        if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_u8(x + i * k, k, P->kp, q, &xs, &xz);
+        for (size_t c = 0; c < n; c++) {
+            double s = 0;
+            for (size_t p = 0; p < k; p++) {
+                double xv = P->fmt == RV_WFMT_Q8 ? (double)xs * ((int)q[p] - xz) : x[i * k + p];
+                s += xv * packed_w(P, c, p);
+            }
+            s += bias ? bias[c] : 0;
+            out[i * n + c] = act == RV_ACT_GELU ? gelu(s) : s;
+        }
+    }
+    free(q);
+}
+
+RV_TEST(f16_conversion_rounds_to_nearest_even) {
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(1.0f), 0x3c00);
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(-2.0f), 0xc000);
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(65504.0f), 0x7bff);
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(1e6f), 0x7c00);
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(5.9604645e-8f), 0x0001); /* smallest subnormal */
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(1e-9f), 0x0000);
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00); /* tie -> even */
+    RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02); /* tie -> even (up) */
+    for (uint32_t h = 0; h < 0x7c00; h += 7) /* every finite half survives a round trip */
+        RV_CHECK_EQ_INT(rv_cpu_f32_to_f16(rv_cpu_f16_to_f32((uint16_t)h)), h);
+}
+
+RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
+    static const size_t dims[][3] = {{1, 1, 1},    {3, 5, 7},     {7, 16, 4},    {13, 33, 9},
+                                     {6, 17, 130}, {97, 48, 300}, {200, 20, 65}, {5, 384, 385}};
+    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
+        float *x = rnd(m * k, 2), *w = rnd(n * k, 0.3f), *bias = rnd(n, 1);
+        float *out = malloc(m * n * sizeof *out);
+        double *r = malloc(m * n * sizeof *r), *exact = malloc(m * n * sizeof *exact);
+        void *scratch = aligned_alloc(64, (rv_cpu_q8_scratch_bytes(k) + 63) / 64 * 64);
+        ref_gemm(x, w, exact, m, n, k, 1);
+        for (int fmt = 0; fmt < 3; fmt++) {
+            rv_cpu_wpack *P = NULL;
+            RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, n, k, (rv_wfmt)fmt), RV_OK);
+            RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(w));
+            for (int act = 0; act < 2; act++) {
+                ref_packed(P, x, act ? NULL : bias, (rv_act)act, m, r);
+                for (int f = 0; f < 2; f++) {
+                    memset(out, 0xff, m * n * sizeof *out);
+                    rv_cpu_gemm_job J = {.x = x,
+                                         .ldx = k,
+                                         .w = P,
+                                         .bias = act ? NULL : bias,
+                                         .out = out,
+                                         .ldo = n,
+                                         .m = m,
+                                         .p0 = 0,
+                                         .p1 = P->panels,
+                                         .act = (rv_act)act,
+                                         .scratch = scratch};
+                    fl[f]->run(&J);
+                    double d = maxdiff(out, r, m * n);
+                    RV_CHECK_MSG(d <= 2e-5 * (double)k, "%s fmt %d act %d %zux%zux%zu: %g",
+                                 fl[f]->name, fmt, act, m, n, k, d);
+                }
+            }
+            /* and each format stays near the exact f32 product */
+            double worst = 0, scale = 0;
+            ref_packed(P, x, bias, RV_ACT_NONE, m, r);
+            for (size_t i = 0; i < m * n; i++) {
+                worst = fmax(worst, fabs(r[i] - (exact[i] + bias[i % n])));
+                scale = fmax(scale, fabs(exact[i]));
+            }
+            double tol = fmt == RV_WFMT_F32 ? 1e-5 : fmt == RV_WFMT_F16 ? 2e-3 : 6e-2;
+            RV_CHECK_MSG(worst <= tol * (scale + 1), "fmt %d %zux%zux%zu: %g off exact (scale %g)",
+                         fmt, m, n, k, worst, scale);
+            rv_cpu_wpack_free(P);
+        }
+        free(x), free(w), free(bias), free(out), free(r), free(exact), free(scratch);
+    }
+}
+
+RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
+    static const size_t dims[][3] = {{1, 40, 24}, {30, 1152, 48}, {150, 40, 70}, {301, 64, 33}};
+    for (int threads = 1; threads <= 3; threads += 2) {
+        env e;
+        RV_CHECK(env_open(&e, threads));
+        for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
+            for (int fmt = 0; fmt < 3; fmt++) {
+                size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
+                size_t mark = D->pool_mark(e.ctx);
+                float *x = rnd(m * k, 1), *w = rnd(n * k, 0.5f), *bias = rnd(n, 1);
+                double *r = malloc(m * n * sizeof *r);
+                rv_dbuf *dw = NULL, *dx = up(&e, x, m * k * 4), *db = up(&e, bias, n * 4), *dc;
+                RV_CHECK_EQ_INT(D->upload_linear_weight(e.dev, &dw, w, n, k, (rv_wfmt)fmt), RV_OK);
+                D->alloc(e.ctx, &dc, m * n * 4);
+                RV_CHECK_EQ_INT(D->linear(e.ctx, dx, dw, db, dc, m, n, k, RV_ACT_GELU), RV_OK);
+                ref_packed((const rv_cpu_wpack *)(const void *)dw, x, bias, RV_ACT_GELU, m, r);
+                float *c = down(&e, dc, m * n);
+                double d = maxdiff(c, r, m * n);
+                RV_CHECK_MSG(d <= 2e-5 * (double)k, "threads %d fmt %d %zux%zux%zu: %g", threads,
+                             fmt, m, n, k, d);
+                RV_CHECK_EQ_INT(D->linear(e.ctx, dx, dw, db, dc, m, n + 1, k, RV_ACT_NONE),
+                                RV_ERR_INVALID_ARG);
+                D->free_buf(e.dev, dw);
+                free(c), free(x), free(w), free(bias), free(r);
+                D->pool_reset(e.ctx, mark);
+            }
+        env_close(&e);
+    }
+}
+
 RV_TEST(gemm_batched_matches_reference) {
     env e;
     RV_CHECK(env_open(&e, 3));
@@ -572,6 +703,9 @@ int main(void) {
     RV_RUN(driver_table_is_complete);
     RV_RUN(pool_mark_reset_and_exhaustion);
     RV_RUN(gemm_and_linear_match_reference_at_odd_sizes);
+    RV_RUN(f16_conversion_rounds_to_nearest_even);
+    RV_RUN(packed_linear_kernels_match_reference_at_odd_sizes);
+    RV_RUN(linear_slot_with_packed_weights_splits_across_threads);
     RV_RUN(gemm_batched_matches_reference);
     RV_RUN(elementwise_and_norm_ops_match_reference);
     RV_RUN(attention_paths_layout_ops_and_pooling_match_reference);

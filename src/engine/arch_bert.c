@@ -78,6 +78,14 @@ typedef struct loader {
     float *tmp; /* host staging, big enough for the largest tensor */
 } loader;
 
+/* A linear layer's weight [n, k]: in the driver's packed format when the
+ * model was loaded with packing, else as plain f32 for gemm. */
+static rv_status upload_linear(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k) {
+    rv_bert *b = L->b;
+    if (b->packed) return b->drv->upload_linear_weight(b->dev, dst, w, n, k, b->wfmt);
+    return b->drv->upload(b->dev, dst, w, n * k * sizeof(float));
+}
+
 static rv_status load_one(loader *L, rv_dbuf **dst, const char *name, int ndim, size_t d0,
                           size_t d1) {
     rv_status s = read_into(L->st, name, ndim, d0, d1, L->tmp);
@@ -97,8 +105,7 @@ static rv_status load_layer(loader *L, size_t i) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.weight", i, qkv[j]);
         if ((s = read_into(L->st, n[j], 2, H, H, L->tmp + (size_t)j * H * H)) != RV_OK) return s;
     }
-    if ((s = b->drv->upload(b->dev, &ly->qkv_w, L->tmp, 3 * H * H * sizeof(float))) != RV_OK)
-        return s;
+    if ((s = upload_linear(L, &ly->qkv_w, L->tmp, 3 * H, H)) != RV_OK) return s;
     for (int j = 0; j < 3; j++) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.bias", i, qkv[j]);
         if ((s = read_into(L->st, n[j], 1, H, 0, L->tmp + (size_t)j * H)) != RV_OK) return s;
@@ -107,23 +114,28 @@ static rv_status load_layer(loader *L, size_t i) {
     struct {
         rv_dbuf **dst;
         const char *suffix;
-        int ndim;
+        int ndim, linear;
         size_t d0, d1;
     } rest[] = {
-        {&ly->out_w, "attention.output.dense.weight", 2, H, H},
-        {&ly->out_b, "attention.output.dense.bias", 1, H, 0},
-        {&ly->ln1_w, "attention.output.LayerNorm.weight", 1, H, 0},
-        {&ly->ln1_b, "attention.output.LayerNorm.bias", 1, H, 0},
-        {&ly->ffn_in_w, "intermediate.dense.weight", 2, I, H},
-        {&ly->ffn_in_b, "intermediate.dense.bias", 1, I, 0},
-        {&ly->ffn_out_w, "output.dense.weight", 2, H, I},
-        {&ly->ffn_out_b, "output.dense.bias", 1, H, 0},
-        {&ly->ln2_w, "output.LayerNorm.weight", 1, H, 0},
-        {&ly->ln2_b, "output.LayerNorm.bias", 1, H, 0},
+        {&ly->out_w, "attention.output.dense.weight", 2, 1, H, H},
+        {&ly->out_b, "attention.output.dense.bias", 1, 0, H, 0},
+        {&ly->ln1_w, "attention.output.LayerNorm.weight", 1, 0, H, 0},
+        {&ly->ln1_b, "attention.output.LayerNorm.bias", 1, 0, H, 0},
+        {&ly->ffn_in_w, "intermediate.dense.weight", 2, 1, I, H},
+        {&ly->ffn_in_b, "intermediate.dense.bias", 1, 0, I, 0},
+        {&ly->ffn_out_w, "output.dense.weight", 2, 1, H, I},
+        {&ly->ffn_out_b, "output.dense.bias", 1, 0, H, 0},
+        {&ly->ln2_w, "output.LayerNorm.weight", 1, 0, H, 0},
+        {&ly->ln2_b, "output.LayerNorm.bias", 1, 0, H, 0},
     };
     for (size_t r = 0; r < sizeof rest / sizeof rest[0]; r++) {
         snprintf(n[0], sizeof n[0], "encoder.layer.%zu.%s", i, rest[r].suffix);
-        s = load_one(L, rest[r].dst, n[0], rest[r].ndim, rest[r].d0, rest[r].d1);
+        if (rest[r].linear) {
+            s = read_into(L->st, n[0], 2, rest[r].d0, rest[r].d1, L->tmp);
+            if (s == RV_OK) s = upload_linear(L, rest[r].dst, L->tmp, rest[r].d0, rest[r].d1);
+        } else {
+            s = load_one(L, rest[r].dst, n[0], rest[r].ndim, rest[r].d0, rest[r].d1);
+        }
         if (s != RV_OK) return s;
     }
     return RV_OK;
@@ -131,9 +143,20 @@ static rv_status load_layer(loader *L, size_t i) {
 
 rv_status rv_bert_load(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
                        const rv_safetensors *st) {
+    return rv_bert_load_ex(out, drv, dev, cfg, st, NULL);
+}
+
+rv_status rv_bert_load_ex(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
+                          const rv_safetensors *st, const rv_bert_load_opts *opts) {
     *out = NULL;
     rv_status s = RV_OK;
     loader L = {0};
+    rv_bert_load_opts def = {0};
+    if (!opts) opts = &def;
+    int can_pack = drv->version >= 2 && drv->upload_linear_weight && drv->linear;
+    if (opts->wfmt != RV_WFMT_F32 && !can_pack)
+        return rv_error_set(RV_ERR_UNSUPPORTED, "model: device '%s' supports only fp32 weights",
+                            drv->name);
     if (cfg->gelu_tanh)
         return rv_error_set(RV_ERR_UNSUPPORTED,
                             "model: hidden_act '%s' (tanh GELU) is not supported", cfg->hidden_act);
@@ -153,6 +176,9 @@ rv_status rv_bert_load(rv_bert **out, const rv_driver *drv, void *dev, const rv_
     b->vocab = (size_t)cfg->vocab_size;
     b->max_pos = (size_t)cfg->max_position_embeddings;
     b->type_vocab = (size_t)cfg->type_vocab_size;
+    b->wfmt = opts->wfmt;
+    b->packed = can_pack && (opts->pack || opts->wfmt != RV_WFMT_F32);
+    b->cls_last_layer = opts->cls_last_layer;
     size_t H = b->hidden, biggest = 0, tmp;
     size_t rows[] = {b->vocab, b->max_pos, b->type_vocab, 3 * H, b->inter};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -254,7 +280,8 @@ static rv_dbuf *falloc(fwd *f, size_t floats) {
 static rv_status linear(fwd *f, const rv_dbuf *x, const rv_dbuf *w, const rv_dbuf *bias,
                         rv_dbuf *out, size_t m, size_t n, size_t k, rv_act act) {
     const rv_driver *d = f->d;
-    if (d->linear && !(f->flags & RV_BERT_NO_FUSED_LINEAR))
+    /* packed weights are only readable by the driver's linear slot */
+    if (d->linear && (f->b->packed || !(f->flags & RV_BERT_NO_FUSED_LINEAR)))
         return d->linear(f->ctx, x, w, bias, out, m, n, k, act);
     rv_status st = d->gemm(f->ctx, x, w, out, m, n, k, 1);
     if (st != RV_OK) return st;
@@ -292,15 +319,18 @@ done:
     return st;
 }
 
+/* One encoder layer on hidden [T, H], in place. With cls_out set (the CLS
+ * shortcut on the last layer) only the CLS rows go past attention and the
+ * layer's output is those rows, written to cls_out [B, H]. */
 static rv_status encoder_layer(fwd *f, const rv_batch_inputs *in, const rv_bert_layer *ly,
-                               rv_dbuf *hidden) {
+                               rv_dbuf *hidden, rv_dbuf *cls_out) {
     const rv_bert *b = f->b;
     const rv_driver *d = f->d;
     rv_status st = RV_OK;
-    size_t T = in->total_tokens, H = b->hidden, I = b->inter;
+    size_t T = in->total_tokens, H = b->hidden, I = b->inter, R = T;
     float eps = b->cfg.layer_norm_eps;
     size_t mark = f->measure ? 0 : d->pool_mark(f->ctx);
-    rv_dbuf *big, *ctxb, *proj;
+    rv_dbuf *big, *ctxb, *proj, *x, *resid, *dst = hidden;
     /* big holds QKV [T, 3H], later the FFN activations [T, I]. */
     ALLOC(big, T * (3 * H > I ? 3 * H : I));
     ALLOC(ctxb, T * H);
@@ -313,11 +343,22 @@ static rv_status encoder_layer(fwd *f, const rv_batch_inputs *in, const rv_bert_
         st = attention_padded(f, in, big, ctxb);
         if (st != RV_OK) goto done;
     }
-    OP(linear(f, ctxb, ly->out_w, ly->out_b, proj, T, H, H, RV_ACT_NONE));
-    OP(d->fused_residual_layernorm(f->ctx, proj, proj, hidden, ly->ln1_w, ly->ln1_b, T, H, eps));
-    OP(linear(f, proj, ly->ffn_in_w, ly->ffn_in_b, big, T, I, H, RV_ACT_GELU));
-    OP(linear(f, big, ly->ffn_out_w, ly->ffn_out_b, ctxb, T, H, I, RV_ACT_NONE));
-    OP(d->fused_residual_layernorm(f->ctx, hidden, ctxb, proj, ly->ln2_w, ly->ln2_b, T, H, eps));
+    x = ctxb;
+    resid = hidden;
+    if (cls_out) {
+        /* every row below depends only on its own token: keep the CLS ones */
+        R = in->batch;
+        ALLOC(x, R * H);
+        ALLOC(resid, R * H);
+        OP(d->cls_pool(f->ctx, x, ctxb, in, H));
+        OP(d->cls_pool(f->ctx, resid, hidden, in, H));
+        dst = cls_out;
+    }
+    OP(linear(f, x, ly->out_w, ly->out_b, proj, R, H, H, RV_ACT_NONE));
+    OP(d->fused_residual_layernorm(f->ctx, proj, proj, resid, ly->ln1_w, ly->ln1_b, R, H, eps));
+    OP(linear(f, proj, ly->ffn_in_w, ly->ffn_in_b, big, R, I, H, RV_ACT_GELU));
+    OP(linear(f, big, ly->ffn_out_w, ly->ffn_out_b, ctxb, R, H, I, RV_ACT_NONE));
+    OP(d->fused_residual_layernorm(f->ctx, dst, ctxb, proj, ly->ln2_w, ly->ln2_b, R, H, eps));
 done:
     /* Only `hidden` survives the layer; the next one reuses the same space. */
     if (!f->measure) d->pool_reset(f->ctx, mark);
@@ -338,15 +379,19 @@ static rv_status run_pass(fwd *f, const rv_batch_inputs *in, rv_dbuf **pooled_ou
     OP(d->add_embeddings(f->ctx, hidden, b->type_emb, in->token_type_ids, T, H));
     OP(d->layer_norm(f->ctx, hidden, hidden, b->emb_ln_w, b->emb_ln_b, T, H,
                      b->cfg.layer_norm_eps));
+    int cls_short = b->cls_last_layer && b->cfg.pooling == RV_POOLING_CLS &&
+                    !(f->flags & RV_BERT_NO_CLS_SHORTCUT);
     for (int l = 0; l < b->cfg.num_layers; l++) {
         size_t before = f->bytes;
-        st = encoder_layer(f, in, &b->layers[l], hidden);
+        int last = l + 1 == b->cfg.num_layers;
+        st = encoder_layer(f, in, &b->layers[l], hidden, last && cls_short ? pooled : NULL);
         if (st != RV_OK) goto done;
-        if (f->measure && l + 1 < b->cfg.num_layers) f->bytes = before; /* count one layer */
+        if (f->measure && !last) f->bytes = before; /* count one layer (the last is largest) */
     }
-    if (b->cfg.pooling == RV_POOLING_CLS)
+    /* with the shortcut the last layer already wrote the CLS rows to pooled */
+    if (!cls_short && b->cfg.pooling == RV_POOLING_CLS)
         OP(d->cls_pool(f->ctx, pooled, hidden, in, H));
-    else
+    else if (!cls_short)
         OP(d->mean_pool(f->ctx, pooled, hidden, in, H));
     OP(d->l2_normalize(f->ctx, pooled, B, H));
     *pooled_out = pooled;

@@ -43,13 +43,33 @@ typedef struct rv_bert {
     rv_dbuf *emb_ln_w;     /* [H]    embeddings.LayerNorm.weight */
     rv_dbuf *emb_ln_b;     /* [H]    embeddings.LayerNorm.bias */
     rv_bert_layer *layers; /* [num_layers] */
+    int packed;            /* linear weights in the driver's own format (linear only) */
+    rv_wfmt wfmt;          /* their storage when packed */
+    int cls_last_layer;    /* CLS pooling: the last layer past attention runs on CLS rows */
 } rv_bert;
 
+/* Load options (zero-initialised = plain f32 uploads, the seed's layout). */
+typedef struct rv_bert_load_opts {
+    /* Linear weights through the driver's upload_linear_weight (packed panels
+     * for its GEMM kernel) when it has one; forward then always uses the
+     * fused linear slot. Implied by wfmt != F32. */
+    int pack;
+    rv_wfmt wfmt; /* F16 / Q8 need a driver with upload_linear_weight */
+    /* For CLS-pooled models: after the last layer's attention, only the CLS
+     * rows go on (output projection, FFN, LayerNorms): the pooled vector is
+     * unchanged and the rest of the layer is skipped. */
+    int cls_last_layer;
+} rv_bert_load_opts;
+
 /* Forward flags: make the pass ignore a driver's optional fused slots (tests
- * use them to check the fused and composed paths agree). */
+ * use them to check the fused and composed paths agree). A model loaded with
+ * packed weights always uses the linear slot (gemm cannot read them). */
 enum {
     RV_BERT_NO_FUSED_LINEAR = 1u << 0,
     RV_BERT_NO_FUSED_ATTENTION = 1u << 1,
+    /* run the whole last layer even when the model was loaded with
+     * cls_last_layer (tests compare both) */
+    RV_BERT_NO_CLS_SHORTCUT = 1u << 2,
 };
 
 /* Validates every tensor's presence, dtype and shape against cfg (names with
@@ -58,6 +78,9 @@ enum {
  * RV_ERR_UNSUPPORTED). Caller frees with rv_bert_free (before closing dev). */
 rv_status rv_bert_load(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
                        const rv_safetensors *st);
+/* rv_bert_load with options (NULL = defaults). */
+rv_status rv_bert_load_ex(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
+                          const rv_safetensors *st, const rv_bert_load_opts *opts);
 void rv_bert_free(rv_bert *b); /* NULL ok */
 
 /* Scratch bytes one forward pass over this geometry needs from the pool. */

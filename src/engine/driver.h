@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 1
+#define RV_DRIVER_VERSION 2
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -63,6 +63,10 @@ typedef struct rv_batch_inputs {
 
 /* Activation for the optional fused linear slot. */
 typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv_act;
+
+/* Storage of a linear layer's weight (upload_linear_weight): f32, f16, or
+ * int8 with one scale per output row. */
+typedef enum rv_wfmt { RV_WFMT_F32 = 0, RV_WFMT_F16 = 1, RV_WFMT_Q8 = 2 } rv_wfmt;
 
 typedef struct rv_driver {
     uint32_t version; /* RV_DRIVER_VERSION */
@@ -172,6 +176,16 @@ typedef struct rv_driver {
      * H = heads * head_dim, per sequence softmax(Q K^T * scale) V. */
     rv_status (*attention)(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
+
+    /* ---- version 2 ---- */
+
+    /* OPTIONAL (needs `linear`). A linear layer's weight w [n, k] (host f32,
+     * the layout `linear` takes) stored once in the driver's own layout and
+     * format `fmt` (e.g. packed panels for its GEMM kernel). The buffer may
+     * only be passed as `linear`'s w and to free_buf, never to gemm.
+     * RV_ERR_UNSUPPORTED for a format the driver lacks. */
+    rv_status (*upload_linear_weight)(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
+                                      rv_wfmt fmt);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

@@ -19,7 +19,8 @@ struct rv_model {
     rv_tokenizer *tk;
     rv_bert_config cfg;
     int threads;
-    char id[160];
+    rv_precision precision;
+    char id[176];
 };
 
 struct rv_embed_ctx {
@@ -30,8 +31,28 @@ struct rv_embed_ctx {
 };
 
 rv_model_params rv_model_default_params(void) {
-    rv_model_params p = {.device = "cpu", .threads = 0};
+    rv_model_params p = {.device = "cpu", .threads = 0, .precision = RV_PRECISION_FP32};
     return p;
+}
+
+const char *rv_precision_name(rv_precision p) {
+    switch (p) {
+    case RV_PRECISION_FP32: return "fp32";
+    case RV_PRECISION_FP16: return "fp16";
+    case RV_PRECISION_INT8: return "int8";
+    }
+    return NULL;
+}
+
+rv_status rv_precision_parse(rv_precision *out, const char *name) {
+    static const rv_precision all[] = {RV_PRECISION_FP32, RV_PRECISION_FP16, RV_PRECISION_INT8};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, rv_precision_name(all[i])) == 0) {
+            *out = all[i];
+            return RV_OK;
+        }
+    return rv_error_set(RV_ERR_INVALID_ARG, "unknown precision '%s' (use fp32, fp16 or int8)",
+                        name ? name : "");
 }
 
 rv_embed_params rv_embed_default_params(void) {
@@ -73,7 +94,10 @@ static rv_status make_id(rv_model *m, const char *model_dir) {
         b--;
     int len = (int)(n - b);
     if (len > 100) len = 100;
-    snprintf(m->id, sizeof m->id, "%.*s-%016llx", len, model_dir + b, hv);
+    /* fp32 keeps the id it always had, so existing indexes stay valid */
+    snprintf(m->id, sizeof m->id, "%.*s-%016llx%s%s", len, model_dir + b, hv,
+             m->precision == RV_PRECISION_FP32 ? "" : "-",
+             m->precision == RV_PRECISION_FP32 ? "" : rv_precision_name(m->precision));
 done:
     rv_unmap_file(&map);
     free(cfg_text);
@@ -124,6 +148,11 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
     rv_model *m = calloc(1, sizeof *m);
     if (!m) return rv_error_set(RV_ERR_NOMEM, "model: out of memory");
     m->threads = p->threads;
+    m->precision = p->precision;
+    if (!rv_precision_name(p->precision)) {
+        s = rv_error_set(RV_ERR_INVALID_ARG, "model: unknown precision %d", (int)p->precision);
+        goto done;
+    }
     if ((s = rv_bert_config_load(&m->cfg, model_dir)) != RV_OK) goto done;
     if (m->cfg.max_seq_length < 2 || m->cfg.max_seq_length > m->cfg.max_position_embeddings) {
         s = rv_error_set(RV_ERR_FORMAT, "%s: max_seq_length %d is unusable", model_dir,
@@ -142,7 +171,14 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
     }
     if ((s = rv_safetensors_open(&st, st_path)) != RV_OK) goto done;
     if ((s = open_device(m, p->device, p->threads)) != RV_OK) goto done;
-    if ((s = rv_bert_load(&m->bert, m->drv, m->dev, &m->cfg, st)) != RV_OK) {
+    rv_bert_load_opts lo = {.pack = 1, .cls_last_layer = 1};
+    lo.wfmt = p->precision == RV_PRECISION_FP16   ? RV_WFMT_F16
+              : p->precision == RV_PRECISION_INT8 ? RV_WFMT_Q8
+                                                  : RV_WFMT_F32;
+    /* RIPVEC_CPU_GEMM=blas: plain f32 weights through OpenBLAS (benchmarks) */
+    const char *gemm = getenv("RIPVEC_CPU_GEMM");
+    if (gemm && strcmp(gemm, "blas") == 0 && lo.wfmt == RV_WFMT_F32) lo.pack = 0;
+    if ((s = rv_bert_load_ex(&m->bert, m->drv, m->dev, &m->cfg, st, &lo)) != RV_OK) {
         rv_error_prefix(s, st_path);
         goto done;
     }
@@ -183,6 +219,9 @@ const char *rv_model_device(const rv_model *m) {
 }
 const rv_tokenizer *rv_model_tokenizer(const rv_model *m) {
     return m->tk;
+}
+rv_precision rv_model_precision(const rv_model *m) {
+    return m->precision;
 }
 
 rv_status rv_embed_ctx_create(rv_embed_ctx **out, const rv_model *m, const rv_embed_params *p) {

@@ -72,6 +72,7 @@ static void cpu_ctx_destroy(void *ctx) {
     rv_threadpool_free(c->tp);
     free(c->pool);
     free(c->attn_scratch);
+    free(c->gemm_scratch);
     free(c);
 }
 
@@ -82,6 +83,7 @@ static rv_status cpu_ctx_create(void **out_ctx, void *dev, int threads) {
     if (!c) return rv_error_set(RV_ERR_NOMEM, "cpu driver: out of memory");
     c->dev = d;
     c->k = rv_cpu_kernels_best();
+    c->lk = rv_cpu_linear_kernels_best();
     rv_status st = rv_threadpool_create(&c->tp, threads > 0 ? threads : d->threads);
     if (st != RV_OK) {
         cpu_ctx_destroy(c);
@@ -240,4 +242,5 @@ const rv_driver rv_driver_cpu = {
     .l2_normalize = rv_cpu_l2_normalize,
     .linear = rv_cpu_linear,
     .attention = rv_cpu_attention,
+    .upload_linear_weight = rv_cpu_upload_linear_weight,
 };

@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 
 static pthread_once_t g_blas_once = PTHREAD_ONCE_INIT;
 
@@ -92,8 +93,94 @@ rv_status rv_cpu_gemm(void *ctx, const rv_dbuf *a, const rv_dbuf *b, rv_dbuf *ou
     return run_gemm(&g);
 }
 
+rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
+                                      rv_wfmt fmt) {
+    (void)dev;
+    rv_cpu_wpack *p = NULL;
+    rv_status s = rv_cpu_wpack_create(&p, w, n, k, fmt);
+    *out = CPU_BUF(p);
+    return s;
+}
+
+/* ---- linear over packed weights (our kernel) ---- */
+
+/* Rows go to threads in groups of this many (a multiple of both tile heights). */
+enum { LIN_ROW_GROUP = 12 };
+
+typedef struct lin_args {
+    rv_cpu_ctx *c;
+    rv_cpu_gemm_job job;
+    int by_rows;
+} lin_args;
+
+static void lin_worker(void *p, int tid, int n) {
+    lin_args *a = p;
+    rv_cpu_gemm_job j = a->job;
+    size_t b, e;
+    if (a->by_rows) {
+        size_t groups = (j.m + LIN_ROW_GROUP - 1) / LIN_ROW_GROUP;
+        rv_split_range(groups, n, tid, &b, &e);
+        b *= LIN_ROW_GROUP;
+        e = e * LIN_ROW_GROUP < j.m ? e * LIN_ROW_GROUP : j.m;
+        if (b >= e) return;
+        j.x += b * j.ldx;
+        j.out += b * j.ldo;
+        j.m = e - b;
+    } else {
+        rv_split_range(j.p1 - j.p0, n, tid, &b, &e);
+        if (b >= e) return;
+        j.p1 = j.p0 + e;
+        j.p0 += b;
+    }
+    if (a->c->gemm_scratch) j.scratch = a->c->gemm_scratch + (size_t)tid * a->c->gemm_stride;
+    a->c->lk->run(&j);
+}
+
+static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack *w,
+                               const float *bias, float *out, size_t m, size_t n, size_t k,
+                               rv_act act) {
+    if (w->n != n || w->k != k)
+        return rv_error_set(RV_ERR_INVALID_ARG,
+                            "linear: packed weight is [%zu, %zu], not [%zu, %zu]", w->n, w->k, n,
+                            k);
+    if (m == 0) return RV_OK;
+    if (w->fmt == RV_WFMT_Q8) {
+        size_t need = rv_cpu_q8_scratch_bytes(k);
+        if (need > c->gemm_stride) {
+            /* grows once per context, at the first (widest) q8 layer */
+            unsigned char *s = NULL;
+            if (need > SIZE_MAX / (size_t)c->nthreads ||
+                !(s = aligned_alloc(64, (need * (size_t)c->nthreads + 63) / 64 * 64)))
+                return rv_error_set(RV_ERR_NOMEM, "linear: cannot allocate scratch");
+            free(c->gemm_scratch);
+            c->gemm_scratch = s;
+            c->gemm_stride = (need + 63) / 64 * 64;
+        }
+    }
+    lin_args a = {.c = c,
+                  .job = {.x = x,
+                          .ldx = k,
+                          .w = w,
+                          .bias = bias,
+                          .out = out,
+                          .ldo = n,
+                          .m = m,
+                          .p0 = 0,
+                          .p1 = w->panels,
+                          .act = act}};
+    a.by_rows = m >= (size_t)c->nthreads * 2 * LIN_ROW_GROUP || w->panels < (size_t)c->nthreads;
+    if (c->nthreads == 1 || m * n * k < 65536)
+        lin_worker(&a, 0, 1);
+    else
+        rv_threadpool_run(c->tp, lin_worker, &a);
+    return RV_OK;
+}
+
 rv_status rv_cpu_linear(void *ctx, const rv_dbuf *x, const rv_dbuf *w, const rv_dbuf *bias,
                         rv_dbuf *out, size_t m, size_t n, size_t k, rv_act act) {
+    if (rv_cpu_is_wpack(w))
+        return linear_packed(ctx, CPU_CF(x), (const rv_cpu_wpack *)(const void *)w, CPU_CF(bias),
+                             CPU_F(out), m, n, k, act);
     gemm_args g = {.c = ctx,
                    .a = CPU_CF(x),
                    .b = CPU_CF(w),

@@ -8,6 +8,7 @@
 #define RV_DRIVER_CPU_INTERNAL_H
 
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_linear.h"
 #include "engine/driver.h"
 #include "engine/threadpool.h"
 
@@ -33,6 +34,9 @@ typedef struct rv_cpu_ctx {
     size_t pool_cap, pool_used;
     float *attn_scratch; /* nthreads * attn_stride floats, for per-sequence attention */
     size_t attn_stride, attn_cap;
+    const rv_cpu_linear_kernels *lk; /* GEMM over packed weights */
+    unsigned char *gemm_scratch;     /* nthreads * gemm_stride bytes (q8 activations) */
+    size_t gemm_stride;
 } rv_cpu_ctx;
 
 /* Runs fn over [0, rows) split in nthreads contiguous parts (inline when the
@@ -80,6 +84,8 @@ rv_status rv_cpu_linear(void *ctx, const rv_dbuf *x, const rv_dbuf *w, const rv_
                         rv_dbuf *out, size_t m, size_t n, size_t k, rv_act act);
 rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
+rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
+                                      rv_wfmt fmt);
 /* Makes the OpenBLAS calls single-threaded (we split work ourselves). */
 void rv_cpu_blas_init(void);
 

@@ -1,0 +1,131 @@
+/*
+ * bench_gemm — the CPU driver's linear-layer GEMM on the model's shapes, one
+ * thread: OpenBLAS sgemm (+ bias pass) against our packed kernels (f32, f16,
+ * q8), in GFLOP per CPU-second (the figure that survives a shared machine)
+ * and as a share of the FMA peak measured in the same run.
+ *
+ *   build-perf/bench/bench_gemm [--rows M] [--repeat R]
+ *
+ * Lines starting GEMM are parsed by bench/run.sh.
+ */
+#include "driver/cpu/cpu_linear.h"
+
+#include <cblas.h>
+#include <immintrin.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+__attribute__((target("avx2,fma"))) static double peak_per_cpu_s(void) {
+    __m256 a[12];
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm256_set1_ps((float)i);
+    long iters = 20000000;
+    double t0 = cpu_now();
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < 12; i++)
+            a[i] = _mm256_fmadd_ps(a[i], m, c);
+    double dt = cpu_now() - t0;
+    float s = 0, o[8];
+    for (int i = 0; i < 12; i++) {
+        _mm256_storeu_ps(o, a[i]);
+        s += o[0];
+    }
+    if (s == 12345.0f) printf(" ");
+    return (double)iters * 12 * 16 / dt * 1e-9;
+}
+
+static float frand(unsigned *s) {
+    *s = *s * 1664525u + 1013904223u;
+    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+int main(int argc, char **argv) {
+    size_t M = 2048;
+    int repeat = 3;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
+            M = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else {
+            printf("usage: bench_gemm [--rows M] [--repeat R]\n");
+            return 0;
+        }
+    }
+    openblas_set_num_threads(1);
+    const rv_cpu_linear_kernels *lk = rv_cpu_linear_kernels_best();
+    double peak = peak_per_cpu_s();
+    printf("bench_gemm: %zu rows, kernels %s, OpenBLAS %s, FMA peak %.1f GFLOP per CPU-second\n",
+           M, lk->name, openblas_get_corename(), peak);
+    static const size_t shapes[4][2] = {{1152, 384}, {384, 384}, {1536, 384}, {384, 1536}};
+    static const char *const names[4] = {"qkv", "attn_out", "ffn_in", "ffn_out"};
+    unsigned seed = 1;
+    double tot[4] = {0}, totflop = 0;
+    for (int s = 0; s < 4; s++) {
+        size_t n = shapes[s][0], k = shapes[s][1];
+        float *x = malloc(M * k * sizeof *x), *w = malloc(n * k * sizeof *w);
+        float *bias = malloc(n * sizeof *bias), *out = malloc(M * n * sizeof *out);
+        void *scratch = aligned_alloc(64, (rv_cpu_q8_scratch_bytes(k) + 63) / 64 * 64);
+        for (size_t i = 0; i < M * k; i++)
+            x[i] = frand(&seed);
+        for (size_t i = 0; i < n * k; i++)
+            w[i] = frand(&seed) * 0.05f;
+        for (size_t i = 0; i < n; i++)
+            bias[i] = frand(&seed);
+        double flop = 2.0 * (double)M * (double)n * (double)k, best[4];
+        totflop += flop;
+        for (int v = 0; v < 4; v++) {
+            rv_cpu_wpack *P = NULL;
+            if (v > 0) rv_cpu_wpack_create(&P, w, n, k, (rv_wfmt)(v - 1));
+            best[v] = 1e30;
+            for (int r = 0; r < repeat; r++) {
+                double t0 = cpu_now();
+                if (v == 0) {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)n, (int)k,
+                                1.0f, x, (int)k, w, (int)k, 0.0f, out, (int)n);
+                    for (size_t i = 0; i < M; i++)
+                        for (size_t j = 0; j < n; j++)
+                            out[i * n + j] += bias[j];
+                } else {
+                    rv_cpu_gemm_job J = {.x = x,
+                                         .ldx = k,
+                                         .w = P,
+                                         .bias = bias,
+                                         .out = out,
+                                         .ldo = n,
+                                         .m = M,
+                                         .p0 = 0,
+                                         .p1 = P->panels,
+                                         .act = RV_ACT_NONE,
+                                         .scratch = scratch};
+                    lk->run(&J);
+                }
+                double dt = cpu_now() - t0;
+                if (dt < best[v]) best[v] = dt;
+            }
+            tot[v] += best[v];
+            rv_cpu_wpack_free(P);
+        }
+        printf("GEMM shape=%s m=%zu n=%zu k=%zu blas=%.1f f32=%.1f f16=%.1f q8=%.1f "
+               "(GFLOP per CPU-second; f32 %.0f%% of peak)\n",
+               names[s], M, n, k, flop / best[0] * 1e-9, flop / best[1] * 1e-9,
+               flop / best[2] * 1e-9, flop / best[3] * 1e-9, 100.0 * flop / best[1] * 1e-9 / peak);
+        free(x), free(w), free(bias), free(out), free(scratch);
+    }
+    printf("GEMM shape=all blas=%.1f f32=%.1f f16=%.1f q8=%.1f peak=%.1f f32_share=%.3f "
+           "blas_share=%.3f\n",
+           totflop / tot[0] * 1e-9, totflop / tot[1] * 1e-9, totflop / tot[2] * 1e-9,
+           totflop / tot[3] * 1e-9, peak, totflop / tot[1] * 1e-9 / peak,
+           totflop / tot[0] * 1e-9 / peak);
+    return 0;
+}

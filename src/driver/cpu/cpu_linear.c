@@ -1,0 +1,215 @@
+/* Packed linear weights and the portable GEMM over them (cpu_linear.h). */
+#include "driver/cpu/cpu_linear.h"
+
+#include "driver/cpu/cpu_kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint16_t rv_cpu_f32_to_f16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) /* inf / nan */
+        return (uint16_t)(sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0));
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds past 65504 */
+    if (ax < 0x38800000u) {                                   /* subnormal half or zero */
+        if (ax < 0x33000000u) return (uint16_t)sign;
+        uint32_t e = ax >> 23, m = (ax & 0x7fffffu) | 0x800000u;
+        uint32_t shift = 126 - e; /* 14..24 */
+        uint32_t h = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1))) h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((ax - 0x38000000u) >> 13), rem = ax & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+}
+
+float rv_cpu_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ffu, x;
+    if (e == 0) {
+        float f = ldexpf((float)m, -24);
+        return sign ? -f : f;
+    }
+    if (e == 31)
+        x = sign | 0x7f800000u | (m << 13);
+    else
+        x = sign | ((e + 112) << 23) | (m << 13);
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+void rv_cpu_quant_row_u8(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
+                         int32_t *zero) {
+    float lo = 0.0f, hi = 0.0f; /* the range always holds 0, so 0 is exact */
+    for (size_t i = 0; i < k; i++) {
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0.0f)) s = 1.0f;
+    float inv = 1.0f / s;
+    int32_t z = (int32_t)lrintf(-lo * inv);
+    if (z < 0) z = 0;
+    if (z > 255) z = 255;
+    for (size_t i = 0; i < k; i++) {
+        int32_t v = (int32_t)lrintf(x[i] * inv) + z;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    for (size_t i = k; i < kp; i++)
+        q[i] = (uint8_t)z;
+    *scale = s;
+    *zero = z;
+}
+
+size_t rv_cpu_q8_scratch_bytes(size_t k) {
+    size_t kp = (k + 3) / 4 * 4;
+    return RV_CPU_Q8_MC * (kp + sizeof(float) + sizeof(int32_t)) + 64;
+}
+
+int rv_cpu_is_wpack(const void *p) {
+    const rv_cpu_wpack *w = p;
+    return w && w->magic == RV_CPU_WPACK_MAGIC && w->self == w;
+}
+
+void rv_cpu_wpack_free(rv_cpu_wpack *w) {
+    free(w);
+}
+
+static size_t al64(size_t x) {
+    return (x + 63) / 64 * 64;
+}
+
+rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
+    *out = NULL;
+    if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
+    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8)
+        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
+    size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
+    size_t kp = fmt == RV_WFMT_Q8 ? (k + 3) / 4 * 4 : k;
+    size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
+    if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
+    size_t hdr = al64(sizeof(rv_cpu_wpack)), data = al64(np * kp * esz);
+    size_t extra = fmt == RV_WFMT_Q8 ? 2 * al64(np * 4) : 0;
+    unsigned char *mem = aligned_alloc(64, hdr + data + extra);
+    if (!mem) return rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
+    rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
+    memset(P, 0, sizeof *P);
+    P->magic = RV_CPU_WPACK_MAGIC;
+    P->self = P;
+    P->fmt = fmt;
+    P->n = n;
+    P->k = k;
+    P->panels = panels;
+    P->kp = kp;
+    P->data = mem + hdr;
+    if (fmt == RV_WFMT_F32 || fmt == RV_WFMT_F16) {
+        float *f = P->data;
+        uint16_t *h = P->data;
+        for (size_t j = 0; j < panels; j++)
+            for (size_t p = 0; p < k; p++)
+                for (size_t c = 0; c < RV_CPU_NR; c++) {
+                    size_t row = j * RV_CPU_NR + c, at = (j * k + p) * RV_CPU_NR + c;
+                    float v = row < n ? w[row * k + p] : 0.0f;
+                    if (fmt == RV_WFMT_F32)
+                        f[at] = v;
+                    else
+                        h[at] = rv_cpu_f32_to_f16(v);
+                }
+    } else {
+        int8_t *q = P->data;
+        P->scale = (float *)(void *)(mem + hdr + data);
+        P->colsum = (int32_t *)(void *)(mem + hdr + data + al64(np * 4));
+        memset(q, 0, np * kp);
+        for (size_t row = 0; row < np; row++) {
+            size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
+            float amax = 0.0f;
+            for (size_t p = 0; row < n && p < k; p++)
+                amax = fmaxf(amax, fabsf(w[row * k + p]));
+            float s = amax > 0.0f ? amax / (float)RV_CPU_Q8_MAX : 1.0f;
+            int32_t sum = 0;
+            for (size_t p = 0; row < n && p < k; p++) {
+                long v = lrintf(w[row * k + p] / s);
+                if (v > RV_CPU_Q8_MAX) v = RV_CPU_Q8_MAX;
+                if (v < -RV_CPU_Q8_MAX) v = -RV_CPU_Q8_MAX;
+                q[((j * kp + p / 4 * 4) * RV_CPU_NR) + c * 4 + p % 4] = (int8_t)v;
+                sum += (int32_t)v;
+            }
+            P->scale[row] = s;
+            P->colsum[row] = sum;
+        }
+    }
+    *out = P;
+    return RV_OK;
+}
+
+/* ---- portable GEMM over packed weights ---- */
+
+static float gelu1(float v) {
+    return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+}
+
+/* Finishes one output row segment: bias, activation, copy of valid columns. */
+static void epilogue(float *dst, const float *acc, const float *bias, size_t ncols, rv_act act) {
+    for (size_t c = 0; c < ncols; c++) {
+        float v = acc[c] + (bias ? bias[c] : 0.0f);
+        dst[c] = act == RV_ACT_GELU ? gelu1(v) : v;
+    }
+}
+
+static void portable_run(const rv_cpu_gemm_job *J) {
+    const rv_cpu_wpack *W = J->w;
+    size_t k = W->k, kp = W->kp;
+    uint8_t *qrow = NULL;
+    if (W->fmt == RV_WFMT_Q8) qrow = J->scratch;
+    for (size_t r = 0; r < J->m; r++) {
+        const float *x = J->x + r * J->ldx;
+        float xs = 1.0f;
+        int32_t xz = 0;
+        if (qrow) rv_cpu_quant_row_u8(x, k, kp, qrow, &xs, &xz);
+        for (size_t j = J->p0; j < J->p1; j++) {
+            float acc[RV_CPU_NR];
+            size_t col0 = j * RV_CPU_NR;
+            size_t ncols = W->n - col0 < RV_CPU_NR ? W->n - col0 : RV_CPU_NR;
+            if (W->fmt == RV_WFMT_Q8) {
+                const int8_t *q = (const int8_t *)W->data + j * kp * RV_CPU_NR;
+                int32_t ia[RV_CPU_NR] = {0};
+                for (size_t g = 0; g < kp / 4; g++)
+                    for (size_t c = 0; c < RV_CPU_NR; c++)
+                        for (size_t t = 0; t < 4; t++)
+                            ia[c] += (int32_t)qrow[g * 4 + t] * q[(g * RV_CPU_NR + c) * 4 + t];
+                for (size_t c = 0; c < RV_CPU_NR; c++)
+                    acc[c] = xs * W->scale[col0 + c] * (float)(ia[c] - xz * W->colsum[col0 + c]);
+            } else {
+                for (size_t c = 0; c < RV_CPU_NR; c++)
+                    acc[c] = 0.0f;
+                if (W->fmt == RV_WFMT_F32) {
+                    const float *b = (const float *)W->data + j * k * RV_CPU_NR;
+                    for (size_t p = 0; p < k; p++)
+                        for (size_t c = 0; c < RV_CPU_NR; c++)
+                            acc[c] += x[p] * b[p * RV_CPU_NR + c];
+                } else {
+                    const uint16_t *b = (const uint16_t *)W->data + j * k * RV_CPU_NR;
+                    for (size_t p = 0; p < k; p++)
+                        for (size_t c = 0; c < RV_CPU_NR; c++)
+                            acc[c] += x[p] * rv_cpu_f16_to_f32(b[p * RV_CPU_NR + c]);
+                }
+            }
+            epilogue(J->out + r * J->ldo + col0, acc, J->bias ? J->bias + col0 : NULL, ncols,
+                     J->act);
+        }
+    }
+}
+
+const rv_cpu_linear_kernels rv_cpu_linear_portable = {.name = "portable", .run = portable_run};
+
+const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && __builtin_cpu_supports("f16c"))
+        return &rv_cpu_linear_avx2;
+#endif
+    return &rv_cpu_linear_portable;
+}

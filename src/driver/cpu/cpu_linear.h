@@ -1,0 +1,94 @@
+/*
+ * driver/cpu/cpu_linear.h — packed linear-layer weights and the GEMM kernels
+ * that read them (out = act(x @ w^T + bias)), in a portable C flavour
+ * (cpu_linear.c) and an AVX2+FMA+F16C one (cpu_linear_avx2.c).
+ *
+ *   rv_cpu_wpack *w;  rv_cpu_wpack_create(&w, host_w, n, k, RV_WFMT_F32);
+ *   const rv_cpu_linear_kernels *lk = rv_cpu_linear_kernels_best();
+ *   lk->f32(&(rv_cpu_gemm_job){...});           // one thread's rows / panels
+ *   rv_cpu_wpack_free(w);
+ *
+ * Layout. Output columns come in panels of RV_CPU_NR (16); the last panel is
+ * zero-padded. For f32/f16, panel j holds w[16j + c, p] at [j][p][c] (k rows
+ * of 16 values), so the micro-kernel reads 16 consecutive values per k step.
+ * For q8, weights are rounded to 7 bits (|q| <= 63) with one scale per
+ * output row, and k is padded to a multiple of 4: panel j holds q[16j + c, p]
+ * at [j][p / 4][c][p % 4], the operand order vpmaddubsw needs. Activations
+ * are quantized per row to u8 with a zero point; 7-bit weights keep every
+ * pairwise u8 x s8 sum within int16 (255 * 63 * 2 < 32767), so AVX2 without
+ * VNNI never saturates.
+ *
+ * A packed buffer is one allocation (header first) and is freed with free().
+ */
+#ifndef RV_DRIVER_CPU_LINEAR_H
+#define RV_DRIVER_CPU_LINEAR_H
+
+#include "engine/driver.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 63 };
+
+typedef struct rv_cpu_wpack {
+    uint64_t magic;                  /* RV_CPU_WPACK_MAGIC */
+    const struct rv_cpu_wpack *self; /* == this header: with magic, tells packed from raw */
+    rv_wfmt fmt;
+    size_t n, k;     /* logical weight shape [n, k] */
+    size_t panels;   /* ceil(n / 16) */
+    size_t kp;       /* k, padded to a multiple of 4 for q8 */
+    float *scale;    /* q8: [panels * 16] dequantization scale per output row */
+    int32_t *colsum; /* q8: [panels * 16] sum over k of the quantized row */
+    void *data;      /* panels (float, uint16_t f16 bits, or int8) */
+} rv_cpu_wpack;
+
+#define RV_CPU_WPACK_MAGIC 0x314b4341505652ull /* "RVPACK1" */
+
+/* Packs host weights w [n, k]. Caller frees with rv_cpu_wpack_free. */
+rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt);
+void rv_cpu_wpack_free(rv_cpu_wpack *w); /* NULL ok */
+/* 1 when p is a packed weight made by rv_cpu_wpack_create. */
+int rv_cpu_is_wpack(const void *p);
+
+/* One thread's share of out = act(x @ w^T + bias): rows [0, m) of x/out
+ * (already offset) and output panels [p0, p1). */
+typedef struct rv_cpu_gemm_job {
+    const float *x;
+    size_t ldx; /* floats between rows of x */
+    const rv_cpu_wpack *w;
+    const float *bias; /* [n] or NULL */
+    float *out;
+    size_t ldo;
+    size_t m, p0, p1;
+    rv_act act;
+    /* q8 only: per-thread scratch of rv_cpu_q8_scratch_bytes(k) bytes */
+    void *scratch;
+} rv_cpu_gemm_job;
+
+/* Scratch one q8 job needs (a block of quantized activation rows). */
+size_t rv_cpu_q8_scratch_bytes(size_t k);
+
+typedef struct rv_cpu_linear_kernels {
+    const char *name; /* "portable", "avx2" */
+    void (*run)(const rv_cpu_gemm_job *job);
+} rv_cpu_linear_kernels;
+
+extern const rv_cpu_linear_kernels rv_cpu_linear_portable;
+/* Only call when the CPU has AVX2, FMA and F16C. */
+extern const rv_cpu_linear_kernels rv_cpu_linear_avx2;
+const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
+
+/* Row-block height of the q8 quantization scratch. */
+enum { RV_CPU_Q8_MC = 96 };
+
+/* Quantizes one activation row x[k] to u8 q[kp] (zero-padded past k with
+ * the zero point): x ~= scale * (q - zero). Shared by both flavours so they
+ * agree bit for bit. */
+void rv_cpu_quant_row_u8(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
+                         int32_t *zero);
+
+/* f32 <-> IEEE half (round to nearest even), portable. */
+uint16_t rv_cpu_f32_to_f16(float f);
+float rv_cpu_f16_to_f32(uint16_t h);
+
+#endif

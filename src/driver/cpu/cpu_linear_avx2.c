@@ -1,0 +1,288 @@
+/* AVX2+FMA+F16C GEMM over packed weights (see cpu_linear.h). Compiled with
+ * -mavx2 -mfma -mf16c; only reached after a cpuid check.
+ *
+ * f32/f16: a 6x16 register tile (12 accumulators, 2 weight vectors, one
+ * broadcast), the weight panel's k range blocked to stay in L1 while a block
+ * of activation rows (up to MC x KC, in L2) streams past it. f16 weights are
+ * widened with vcvtph2ps as they are loaded. q8: a 4x16 tile of int32
+ * accumulators fed by vpmaddubsw (u8 activations x 7-bit weights) and
+ * vpmaddwd; dequantization, bias and GELU are fused into the tile's store. */
+#include "driver/cpu/cpu_linear.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include "driver/cpu/cpu_avx2_math.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define AI static inline __attribute__((always_inline))
+
+enum { MC = 96, KC_MAX = 256, QMR = 4 };
+
+/* Bias and activation on 8 output columns. */
+AI __m256 finish8(__m256 v, const float *bias, rv_act act) {
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias));
+    if (act == RV_ACT_GELU) {
+        __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+        v = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
+                          _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    }
+    return v;
+}
+
+/* c[mr, 16] (+)= a[mr, kc] @ b[kc, 16]; on the last k block, bias + act. */
+AI void kern_f(const int mr, const int f16, const float *a, size_t lda, const void *bp, size_t kc,
+               float *c, size_t ldc, int first, int last, const float *bias, rv_act act) {
+    __m256 acc[RV_CPU_MR][2];
+#pragma GCC unroll 6
+    for (int r = 0; r < mr; r++) {
+        if (first) {
+            acc[r][0] = _mm256_setzero_ps();
+            acc[r][1] = _mm256_setzero_ps();
+        } else {
+            acc[r][0] = _mm256_loadu_ps(c + (size_t)r * ldc);
+            acc[r][1] = _mm256_loadu_ps(c + (size_t)r * ldc + 8);
+        }
+    }
+    const float *bf = bp;
+    const uint16_t *bh = bp;
+    for (size_t p = 0; p < kc; p++) {
+        __m256 b0, b1;
+        if (f16) {
+            b0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(bh + p * 16)));
+            b1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(bh + p * 16 + 8)));
+        } else {
+            b0 = _mm256_loadu_ps(bf + p * 16);
+            b1 = _mm256_loadu_ps(bf + p * 16 + 8);
+        }
+#pragma GCC unroll 6
+        for (int r = 0; r < mr; r++) {
+            __m256 av = _mm256_broadcast_ss(a + (size_t)r * lda + p);
+            acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < mr; r++) {
+        __m256 v0 = acc[r][0], v1 = acc[r][1];
+        if (last) {
+            v0 = finish8(v0, bias, act);
+            v1 = finish8(v1, bias ? bias + 8 : NULL, act);
+        }
+        _mm256_storeu_ps(c + (size_t)r * ldc, v0);
+        _mm256_storeu_ps(c + (size_t)r * ldc + 8, v1);
+    }
+}
+
+static void kern_f_any(int mr, int f16, const float *a, size_t lda, const void *bp, size_t kc,
+                       float *c, size_t ldc, int first, int last, const float *bias, rv_act act) {
+#define KF(M)                                                                                      \
+    case M:                                                                                        \
+        if (f16)                                                                                   \
+            kern_f(M, 1, a, lda, bp, kc, c, ldc, first, last, bias, act);                          \
+        else                                                                                       \
+            kern_f(M, 0, a, lda, bp, kc, c, ldc, first, last, bias, act);                          \
+        break
+    switch (mr) {
+        KF(1);
+        KF(2);
+        KF(3);
+        KF(4);
+        KF(5);
+        KF(6);
+    default: break;
+    }
+#undef KF
+}
+
+/* A tile whose panel is the zero-padded last one: run on a 16-wide copy. */
+static void kern_f_edge(int mr, int f16, const float *a, size_t lda, const void *bp, size_t kc,
+                        float *c, size_t ldc, size_t ncols, int first, int last, const float *bias,
+                        rv_act act) {
+    float tile[RV_CPU_MR * 16], bb[16] = {0};
+    for (int r = 0; r < mr; r++)
+        for (size_t j = 0; j < 16; j++)
+            tile[r * 16 + j] = !first && j < ncols ? c[(size_t)r * ldc + j] : 0.0f;
+    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
+    kern_f_any(mr, f16, a, lda, bp, kc, tile, 16, first, last, bias ? bb : NULL, act);
+    for (int r = 0; r < mr; r++)
+        memcpy(c + (size_t)r * ldc, tile + r * 16, ncols * sizeof *c);
+}
+
+static void run_float(const rv_cpu_gemm_job *J, int f16) {
+    const rv_cpu_wpack *W = J->w;
+    size_t k = W->k, esz = f16 ? 2 : 4;
+    size_t nkb = (k + KC_MAX - 1) / KC_MAX, kcb = (k + nkb - 1) / nkb;
+    for (size_t ic = 0; ic < J->m; ic += MC) {
+        size_t mc = J->m - ic < MC ? J->m - ic : MC;
+        for (size_t pc = 0; pc < k; pc += kcb) {
+            size_t kc = k - pc < kcb ? k - pc : kcb;
+            int first = pc == 0, last = pc + kc == k;
+            for (size_t j = J->p0; j < J->p1; j++) {
+                const char *bp = (const char *)W->data + (j * k + pc) * 16 * esz;
+                size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
+                const float *bias = J->bias ? J->bias + col0 : NULL;
+                for (size_t ir = 0; ir < mc; ir += RV_CPU_MR) {
+                    int mr = (int)(mc - ir < RV_CPU_MR ? mc - ir : RV_CPU_MR);
+                    const float *a = J->x + (ic + ir) * J->ldx + pc;
+                    float *c = J->out + (ic + ir) * J->ldo + col0;
+                    if (ncols == 16)
+                        kern_f_any(mr, f16, a, J->ldx, bp, kc, c, J->ldo, first, last, bias,
+                                   J->act);
+                    else
+                        kern_f_edge(mr, f16, a, J->ldx, bp, kc, c, J->ldo, ncols, first, last, bias,
+                                    J->act);
+                }
+            }
+        }
+    }
+}
+
+/* ---- q8 ---- */
+
+/* Same arithmetic as rv_cpu_quant_row_u8 (min/max, x * inv rounded to
+ * nearest even, + zero, clamped), eight lanes at a time. */
+static void quant_row(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
+                      int32_t *zero) {
+    __m256 vlo = _mm256_setzero_ps(), vhi = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        vlo = _mm256_min_ps(vlo, v);
+        vhi = _mm256_max_ps(vhi, v);
+    }
+    float lo = -hmax8(_mm256_sub_ps(_mm256_setzero_ps(), vlo)), hi = hmax8(vhi);
+    for (; i < k; i++) {
+        if (x[i] < lo) lo = x[i];
+        if (x[i] > hi) hi = x[i];
+    }
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0.0f)) s = 1.0f;
+    float inv = 1.0f / s;
+    int32_t z = (int32_t)_mm_cvtss_si32(_mm_set_ss(-lo * inv));
+    if (z < 0) z = 0;
+    if (z > 255) z = 255;
+    __m256 vinv = _mm256_set1_ps(inv);
+    __m256i vz = _mm256_set1_epi32(z);
+    for (i = 0; i + 32 <= k; i += 32) {
+        __m256i a =
+            _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv)), vz);
+        __m256i b = _mm256_add_epi32(
+            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), vinv)), vz);
+        __m256i c = _mm256_add_epi32(
+            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 16), vinv)), vz);
+        __m256i d = _mm256_add_epi32(
+            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 24), vinv)), vz);
+        /* packs work within 128-bit lanes: fix the order with one permute */
+        __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+        __m256i u = _mm256_packus_epi16(ab, cd);
+        u = _mm256_permutevar8x32_epi32(u, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(void *)(q + i), u);
+    }
+    for (; i < k; i++) {
+        int32_t v = _mm_cvtss_si32(_mm_set_ss(x[i] * inv)) + z;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    for (i = k; i < kp; i++)
+        q[i] = (uint8_t)z;
+    *scale = s;
+    *zero = z;
+}
+
+/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act. */
+AI void kern_q8(const int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
+                const float *xs, const int32_t *xz, const float *ws, const int32_t *colsum,
+                const float *bias, rv_act act) {
+    __m256i acc[QMR][2];
+    const __m256i ones = _mm256_set1_epi16(1);
+#pragma GCC unroll 6
+    for (int r = 0; r < mr; r++)
+        acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    for (size_t g = 0; g < kp / 4; g++) {
+        __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64));
+        __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64 + 32));
+#pragma GCC unroll 6
+        for (int r = 0; r < mr; r++) {
+            int32_t four;
+            memcpy(&four, qa + (size_t)r * kp + g * 4, 4);
+            __m256i av = _mm256_set1_epi32(four);
+            __m256i t0 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones);
+            __m256i t1 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], t0);
+            acc[r][1] = _mm256_add_epi32(acc[r][1], t1);
+        }
+    }
+    __m256i cs0 = _mm256_loadu_si256((const __m256i *)(const void *)colsum);
+    __m256i cs1 = _mm256_loadu_si256((const __m256i *)(const void *)(colsum + 8));
+    __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < mr; r++) {
+        __m256i z = _mm256_set1_epi32(xz[r]);
+        __m256 s = _mm256_set1_ps(xs[r]);
+        __m256 v0 = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][0], _mm256_mullo_epi32(z, cs0)));
+        __m256 v1 = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][1], _mm256_mullo_epi32(z, cs1)));
+        v0 = _mm256_mul_ps(v0, _mm256_mul_ps(s, w0));
+        v1 = _mm256_mul_ps(v1, _mm256_mul_ps(s, w1));
+        _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
+        _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
+    }
+}
+
+static void kern_q8_any(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c,
+                        size_t ldc, const float *xs, const int32_t *xz, const float *ws,
+                        const int32_t *colsum, const float *bias, rv_act act) {
+#define KQ(M)                                                                                      \
+    case M: kern_q8(M, qa, kp, bq, c, ldc, xs, xz, ws, colsum, bias, act); break
+    switch (mr) {
+        KQ(1);
+        KQ(2);
+        KQ(3);
+        KQ(4);
+    default: break;
+    }
+#undef KQ
+}
+
+static void run_q8(const rv_cpu_gemm_job *J) {
+    const rv_cpu_wpack *W = J->w;
+    size_t k = W->k, kp = W->kp;
+    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
+    float *xs = (float *)(void *)(qa + MC * kp);
+    int32_t *xz = (int32_t *)(void *)(xs + MC);
+    for (size_t ic = 0; ic < J->m; ic += MC) {
+        size_t mc = J->m - ic < MC ? J->m - ic : MC;
+        for (size_t r = 0; r < mc; r++)
+            quant_row(J->x + (ic + r) * J->ldx, k, kp, qa + r * kp, &xs[r], &xz[r]);
+        for (size_t j = J->p0; j < J->p1; j++) {
+            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
+            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
+            const float *bias = J->bias ? J->bias + col0 : NULL;
+            for (size_t ir = 0; ir < mc; ir += QMR) {
+                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
+                float *c = J->out + (ic + ir) * J->ldo + col0;
+                if (ncols == 16) {
+                    kern_q8_any(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, xz + ir,
+                                W->scale + col0, W->colsum + col0, bias, J->act);
+                } else {
+                    float tile[QMR * 16], bb[16] = {0};
+                    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
+                    kern_q8_any(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, xz + ir,
+                                W->scale + col0, W->colsum + col0, bias ? bb : NULL, J->act);
+                    for (int r = 0; r < mr; r++)
+                        memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
+                }
+            }
+        }
+    }
+}
+
+static void avx2_run(const rv_cpu_gemm_job *J) {
+    if (J->m == 0 || J->p0 >= J->p1) return;
+    if (J->w->fmt == RV_WFMT_Q8)
+        run_q8(J);
+    else
+        run_float(J, J->w->fmt == RV_WFMT_F16);
+}
+
+const rv_cpu_linear_kernels rv_cpu_linear_avx2 = {.name = "avx2", .run = avx2_run};
+#endif
