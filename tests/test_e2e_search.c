@@ -358,6 +358,14 @@ RV_TEST(plain_output_snippets_and_files) {
     RV_CHECK(!dup);
     free(buf);
     run_free(&r);
+    /* a single file as PATH prints as given */
+    char file[400], want[420];
+    snprintf(file, sizeof file, "%s/web/strings.js", g_repo);
+    snprintf(want, sizeof want, "%s\n", file);
+    r = run(NULL, COMMON, "--no-index", "-l", "--mode", "keyword", "reverse", file, NULL);
+    RV_CHECK_EQ_INT(r.rc, 0);
+    RV_CHECK_STR(r.out, want);
+    run_free(&r);
 }
 
 RV_TEST(colors_follow_flags_and_no_color) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -351,7 +352,7 @@ int rv_cmd_search(int argc, char **argv) {
     o.cfg = rv_search_default_config();
     o.sink = rv_sink_default_opts();
     int rc = RV_EXIT_ERROR;
-    char *model_dir = NULL;
+    char *model_dir = NULL, *parent = NULL;
     rv_searcher *s = NULL;
     rv_result_list res = {0};
     progress_state ps = {0, 0};
@@ -365,7 +366,25 @@ int rv_cmd_search(int argc, char **argv) {
 
     int show_progress = !o.quiet && isatty(2);
     o.sink.color = o.sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o.color_mode);
+    /* Paths print as PATH joined with the file's path below it; a single
+     * file's chunks are named by its basename, so join with its directory. */
+    struct stat sb;
     o.sink.display_root = o.path;
+    if (stat(o.path, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        parent = strdup(o.path);
+        if (!parent) {
+            rc = rv_cli_fail("out of memory");
+            goto done;
+        }
+        char *slash = strrchr(parent, '/');
+        if (slash == parent)
+            slash[1] = '\0'; /* "/x" -> "/" */
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(parent, ".");
+        o.sink.display_root = parent;
+    }
 
     /* Keyword search without an index needs no model at all. */
     int need_model = o.cfg.use_index || o.q.mode != RV_MODE_KEYWORD;
@@ -420,6 +439,7 @@ done:
     rv_result_list_free(&res);
     rv_searcher_close(s);
     free(model_dir);
+    free(parent);
     free(o.types);
     free(o.globs);
     return rc;
