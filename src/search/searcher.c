@@ -14,6 +14,10 @@
 
 /* RRF constant from Cormack et al.; the usual choice, not tuned. */
 #define RV_RRF_K 60.0
+/* List weights in the fusion: for natural-language queries the keyword list
+ * is the noisier signal, so the semantic rank counts double (docs/SEARCH.md). */
+#define RV_RRF_W_SEM 2.0
+#define RV_RRF_W_KW 1.0
 /* Candidates taken from each list before fusing and merging overlaps. */
 #define RV_MIN_DEPTH 100
 /* Neighbouring results (adjacent definitions, a few lines apart) read best
@@ -454,10 +458,10 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
         if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
     }
     if (q->mode == RV_MODE_HYBRID) {
-        st = rv_rank_rrf(&fused, &nfused, sem, nsem, 1.0, kw, nkw, 1.0, RV_RRF_K);
+        st = rv_rank_rrf(&fused, &nfused, sem, nsem, RV_RRF_W_SEM, kw, nkw, RV_RRF_W_KW, RV_RRF_K);
         if (st != RV_OK) goto done;
         /* 1.0 = first in both lists */
-        double scale = (RV_RRF_K + 1.0) / 2.0;
+        double scale = (RV_RRF_K + 1.0) / (RV_RRF_W_SEM + RV_RRF_W_KW);
         for (size_t i = 0; i < nfused; i++) {
             fused[i].score = (float)(fused[i].score * scale);
             if (is_prose(&s->corpus.chunks.items[fused[i].id])) fused[i].score *= RV_PROSE_FACTOR;
