@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
         size_t n = shapes[s][0], k = shapes[s][1];
         float *x = malloc(M * k * sizeof *x), *w = malloc(n * k * sizeof *w);
         float *bias = malloc(n * sizeof *bias), *out = malloc(M * n * sizeof *out);
-        void *scratch = aligned_alloc(64, (rv_cpu_q8_scratch_bytes(k) + 63) / 64 * 64);
+        void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(k) + 63) / 64 * 64);
         for (size_t i = 0; i < M * k; i++)
             x[i] = frand(&seed);
         for (size_t i = 0; i < n * k; i++)

@@ -373,7 +373,7 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
         float *x = rnd(m * k, 2), *w = rnd(n * k, 0.3f), *bias = rnd(n, 1);
         float *out = malloc(m * n * sizeof *out);
         double *r = malloc(m * n * sizeof *r), *exact = malloc(m * n * sizeof *exact);
-        void *scratch = aligned_alloc(64, (rv_cpu_q8_scratch_bytes(k) + 63) / 64 * 64);
+        void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(k) + 63) / 64 * 64);
         ref_gemm(x, w, exact, m, n, k, 1);
         for (int fmt = 0; fmt < 3; fmt++) {
             rv_cpu_wpack *P = NULL;

@@ -144,10 +144,10 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                             "linear: packed weight is [%zu, %zu], not [%zu, %zu]", w->n, w->k, n,
                             k);
     if (m == 0) return RV_OK;
-    if (w->fmt == RV_WFMT_Q8) {
-        size_t need = rv_cpu_q8_scratch_bytes(k);
+    {
+        size_t need = rv_cpu_linear_scratch_bytes(k);
         if (need > c->gemm_stride) {
-            /* grows once per context, at the first (widest) q8 layer */
+            /* grows once per context, at the first (widest) layer */
             unsigned char *s = NULL;
             if (need > SIZE_MAX / (size_t)c->nthreads ||
                 !(s = aligned_alloc(64, (need * (size_t)c->nthreads + 63) / 64 * 64)))

@@ -65,9 +65,11 @@ void rv_cpu_quant_row_u8(const float *x, size_t k, size_t kp, uint8_t *q, float 
     *zero = z;
 }
 
-size_t rv_cpu_q8_scratch_bytes(size_t k) {
+size_t rv_cpu_linear_scratch_bytes(size_t k) {
     size_t kp = (k + 3) / 4 * 4;
-    return RV_CPU_Q8_MC * (kp + sizeof(float) + sizeof(int32_t)) + 64;
+    size_t q8 = RV_CPU_MC * (kp + sizeof(float) + sizeof(int32_t)) + 64;
+    size_t f = (RV_CPU_MC + RV_CPU_MR) * RV_CPU_KC * sizeof(float) + 64;
+    return q8 > f ? q8 : f;
 }
 
 int rv_cpu_is_wpack(const void *p) {

@@ -61,12 +61,12 @@ typedef struct rv_cpu_gemm_job {
     size_t ldo;
     size_t m, p0, p1;
     rv_act act;
-    /* q8 only: per-thread scratch of rv_cpu_q8_scratch_bytes(k) bytes */
+    /* per-thread scratch of rv_cpu_linear_scratch_bytes(k) bytes, 64-aligned */
     void *scratch;
 } rv_cpu_gemm_job;
 
-/* Scratch one q8 job needs (a block of quantized activation rows). */
-size_t rv_cpu_q8_scratch_bytes(size_t k);
+/* Scratch one job needs: a block of packed f32 or quantized activation rows. */
+size_t rv_cpu_linear_scratch_bytes(size_t k);
 
 typedef struct rv_cpu_linear_kernels {
     const char *name; /* "portable", "avx2" */
@@ -78,8 +78,9 @@ extern const rv_cpu_linear_kernels rv_cpu_linear_portable;
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx2;
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
 
-/* Row-block height of the q8 quantization scratch. */
-enum { RV_CPU_Q8_MC = 96 };
+/* Blocking: activation rows per block (both formats), and the k range of a
+ * f32/f16 block (the weight micro-panel, KC x 16, stays in L1). */
+enum { RV_CPU_MC = 96, RV_CPU_KC = 256 };
 
 /* Quantizes one activation row x[k] to u8 q[kp] (zero-padded past k with
  * the zero point): x ~= scale * (q - zero). Shared by both flavours so they
