@@ -46,6 +46,7 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 EXTRA_OBJS :=
 EXTRA_LDLIBS :=
+EXTRA_TARGETS :=
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 # Optional pieces (tree-sitter runtime + grammars, CUDA) add to EXTRA_OBJS.
@@ -62,7 +63,7 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
 .DEFAULT_GOAL := all
 .PHONY: all deps test test-fast unit bench fuzz fuzz-bins format clean model
-all: $(BIN) $(EXAMPLE_BINS)
+all: $(BIN) $(EXAMPLE_BINS) $(EXTRA_TARGETS)
 
 # Debian packages, grammar sources from PyPI: installed once per machine.
 $(DEPS_STAMP): scripts/setup.sh
@@ -105,7 +106,7 @@ model: $(BIN)
 	$(BIN) model fetch all-minilm-l6-v2
 
 # One pass over the unit/parity/e2e tests in this build flavour.
-unit: $(BIN) $(TEST_BINS) model
+unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) model
 	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
 
 # The README's test command: the normal build, then ASan+UBSan (with leak
@@ -119,7 +120,7 @@ test:
 # Only the normal build (quick local loop).
 test-fast: unit
 
-bench: $(BIN) $(BENCH_BINS)
+bench: $(BIN) $(BENCH_BINS) $(EXTRA_TARGETS)
 	bash bench/run.sh $(BUILD)
 
 # Each libFuzzer target for FUZZ_SECONDS (default 30) from its seed corpus.

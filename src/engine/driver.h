@@ -200,16 +200,16 @@ static inline size_t rv_prepare_batch_bytes(size_t batch, size_t total, size_t m
 }
 
 /* Registered drivers (src/engine/drivers.c). NULL when `name` is unknown or
- * not built in. "auto" picks the best available (cuda if built, else cpu). */
+ * not available (then rv_error_last() may say why). "auto" picks the best
+ * available (cuda if its library loads, else cpu). */
 const rv_driver *rv_driver_find(const char *name);
 
 /* The portable/AVX2 CPU driver (always built). */
 extern const rv_driver rv_driver_cpu;
 
-#ifdef RV_HAVE_CUDA
-/* Provided by src/driver/cuda/ when built with nvcc (mk/cuda.mk defines
- * RV_HAVE_CUDA). Its device_open returns RV_ERR_NO_DEVICE when no GPU. */
-extern const rv_driver rv_driver_cuda;
-#endif
+/* The CUDA driver lives in libripvec_cuda.so (src/driver/cuda/, built when
+ * nvcc is present; mk/cuda.mk defines RV_HAVE_CUDA) and is reached through
+ * rv_driver_find("cuda"), which loads it on first use. Its device_open
+ * returns RV_ERR_NO_DEVICE when no GPU is present. */
 
 #endif

@@ -9,6 +9,8 @@
  * queued on the context's stream; the only synchronisation is in to_host /
  * end_batch.
  *
+ * Built as libripvec_cuda.so and loaded on demand (src/engine/drivers.c).
+ *
  * GEMMs are cuBLAS SGEMM (fp32). RIPVEC_CUDA_TF32=1 lets cuBLAS use TF32
  * tensor cores (faster, ~1e-3 relative error; off by default so results match
  * the CPU driver).
@@ -401,7 +403,8 @@ static rv_status cu_linear(void *vctx, const rv_dbuf *x, const rv_dbuf *w, const
                               : cu_add_bias(vctx, out, bias, m, n);
 }
 
-const rv_driver rv_driver_cuda = {
+/* The one symbol the engine looks up after dlopen (see host.c). */
+__attribute__((visibility("default"))) const rv_driver rv_driver_cuda = {
     .version = RV_DRIVER_VERSION,
     .name = "cuda",
     .device_open = cu_device_open,
