@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* rv_chunk.language is a static string; names read back from the file are
  * interned here for the life of the process (a handful of languages). */
@@ -26,6 +27,18 @@ static const char *intern_language(const char *name) {
 done:
     pthread_mutex_unlock(&g_lang_mu);
     return r;
+}
+
+/* The vector matrix: megabytes filled once, front to back. On 2 MiB
+ * boundaries with MADV_HUGEPAGE it costs a few page faults instead of one per
+ * 4 KiB page (the faults were half the load time). Plain free() releases it. */
+static float *alloc_matrix(size_t bytes) {
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < huge) return malloc(bytes ? bytes : 1);
+    size_t rounded = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, rounded);
+    if (p) madvise(p, rounded, MADV_HUGEPAGE); /* a hint; failure is harmless */
+    return p;
 }
 
 static rv_status count_rows(rv_store *s, const char *sql, int64_t *out) {
@@ -167,7 +180,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
         /* Zeroed slots: a failure part-way frees what is there and no more. */
         if (total) memset(chunks->items + base, 0, total * sizeof *chunks->items);
         chunks->count = want;
-        if (!(mat = malloc(total ? total * s->dim * sizeof(float) : 1))) {
+        if (!(mat = alloc_matrix(total * s->dim * sizeof(float)))) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
         }
