@@ -19,6 +19,8 @@ for b in "$@"; do
         grep -v -E 'lib(c|m|pthread|dl|rt|stdc\+\+|gcc_s|cuda|cublas|cublasLt|cudart)\.so' |
         xargs -r -I{} cp -L {} "$tmp/lib/"
 done
+# the CUDA driver is loaded from next to the executables
+[ -f "$build/libripvec_cuda.so" ] && cp "$build/libripvec_cuda.so" "$tmp/bin/"
 tar -C "$tmp/bin" -cJf "$out/m1/bin.tar.xz" .
 tar -C "$tmp/lib" -cJf "$out/m2/lib.tar.xz" .
 tar -C /work/shared/eval -cJf "$out/m2/eval.tar.xz" dev

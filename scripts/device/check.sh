@@ -17,6 +17,7 @@ export RIPVEC_TEST_MODEL="$D/model"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 sha256sum "$D/model/model.safetensors"
 for t in "$D"/bin/test_*; do
+    [ -x "$t" ] || continue
     echo "== $(basename "$t")"
     timeout 120 "$t"
 done
