@@ -242,6 +242,23 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "isError")));
     cJSON_Delete(r);
 
+    /* index_status names the index file (under --cache-dir) and the model id. */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":22,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"index_status\",\"arguments\":{}}}"));
+    r = recv_reply(60);
+    sc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
+                                          "structuredContent");
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(sc, "index_path");
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(sc, "model");
+    RV_CHECK_MSG(id_of(r) == 22 && cJSON_IsString(ip) && strstr(ip->valuestring, "/cache/") &&
+                     strncmp(ip->valuestring, g_tmp, strlen(g_tmp)) == 0,
+                 "index_path %s", cJSON_IsString(ip) ? ip->valuestring : "(none)");
+    RV_CHECK_MSG(cJSON_IsString(ip) && strstr(ip->valuestring, ".sqlite") != NULL, "index_path %s",
+                 cJSON_IsString(ip) ? ip->valuestring : "(none)");
+    RV_CHECK_MSG(cJSON_IsString(mid) && strncmp(mid->valuestring, "all-minilm-l6-v2-", 17) == 0,
+                 "model %s", cJSON_IsString(mid) ? mid->valuestring : "(none)");
+    cJSON_Delete(r);
+
     /* An older client's revision is accepted. */
     RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"initialize\",\"params\":{"
                        "\"protocolVersion\":\"2024-11-05\",\"capabilities\":{},\"clientInfo\":"

@@ -264,6 +264,83 @@ RV_TEST(adjacent_results_become_one_region) {
     rv_searcher_close(s);
 }
 
+/* With the index: accessors, a no-change refresh keeps the loaded corpus,
+ * a failed refresh keeps answering from the old one. */
+RV_TEST(indexed_refresh_keeps_corpus) {
+    char base[] = "/tmp/rv-search-idx-XXXXXX";
+    RV_CHECK(mkdtemp(base) != NULL);
+    char root[300], cache[300], moved[300], file[400];
+    snprintf(root, sizeof root, "%s/repo", base);
+    snprintf(cache, sizeof cache, "%s/cache", base);
+    snprintf(moved, sizeof moved, "%s/moved", base);
+    RV_CHECK(mkdir(root, 0755) == 0);
+    snprintf(file, sizeof file, "%s/fib.py", root);
+    FILE *f = fopen(file, "wb");
+    RV_CHECK(f != NULL);
+    if (!f) return;
+    fputs("def fibonacci(n):\n    a, b = 0, 1\n    for _ in range(n):\n"
+          "        a, b = b, a + b\n    return a\n",
+          f);
+    fclose(f);
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = root;
+    cfg.model_dir = g_model;
+    cfg.cache_dir = cache;
+    cfg.threads = 2;
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    if (!s) return;
+    const char *ip = rv_searcher_index_path(s);
+    RV_CHECK_MSG(ip && strncmp(ip, cache, strlen(cache)) == 0, "index path %s", ip ? ip : "NULL");
+    const char *id = rv_searcher_model_id(s);
+    RV_CHECK(id && strncmp(id, "all-minilm-l6-v2-", 17) == 0);
+    RV_CHECK_STR(rv_searcher_device(s), "cpu");
+    rv_refresh_stats st;
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, &st), RV_OK);
+    RV_CHECK_EQ_INT(st.files, 1);
+    RV_CHECK_EQ_INT(st.files_changed, 1);
+    const rv_corpus *c = rv_searcher_corpus(s);
+    const rv_chunk *items = c->chunks.items;
+    size_t n = c->chunks.count;
+    RV_CHECK(n >= 1);
+    rv_query q = rv_query_default();
+    q.mode = RV_MODE_KEYWORD;
+    q.text = "fibonacci";
+    rv_result_list r = {0};
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 1);
+    /* nothing changed: same corpus memory, earlier results still valid */
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, &st), RV_OK);
+    RV_CHECK_EQ_INT(st.files_changed, 0);
+    RV_CHECK_EQ_INT(st.chunks, n);
+    RV_CHECK(rv_searcher_corpus(s)->chunks.items == items);
+    if (r.count) RV_CHECK_STR(r.items[0].chunk->path, "fib.py");
+    rv_result_list_free(&r);
+    /* the root is gone: the refresh fails, the old corpus stays */
+    RV_CHECK(rename(root, moved) == 0);
+    RV_CHECK(rv_searcher_refresh(s, &st) != RV_OK);
+    RV_CHECK_EQ_INT(rv_searcher_corpus(s)->chunks.count, n);
+    q.mode = RV_MODE_SEMANTIC;
+    q.text = "fibonacci numbers";
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK(r.count >= 1);
+    rv_result_list_free(&r);
+    rv_searcher_close(s);
+    /* in memory: no index path */
+    cfg.root = moved;
+    cfg.use_index = 0;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    RV_CHECK(s && rv_searcher_index_path(s) == NULL);
+    rv_searcher_close(s);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", base, (char *)NULL);
+        _exit(127);
+    }
+    int ws;
+    waitpid(pid, &ws, 0);
+}
+
 int main(void) {
     const char *m = getenv("RIPVEC_TEST_MODEL");
     if (m && *m) {
@@ -286,6 +363,7 @@ int main(void) {
     RV_RUN(open_errors);
     RV_RUN(model_searcher_modes_and_similar);
     RV_RUN(adjacent_results_become_one_region);
+    RV_RUN(indexed_refresh_keeps_corpus);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("rm", "rm", "-rf", g_root, (char *)NULL);

@@ -130,7 +130,10 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
 
 /* Brings the corpus up to date: with an index, re-chunks and embeds only
  * changed files; without one, walks, chunks and embeds everything. stats may
- * be NULL. Invalidates results of earlier queries. */
+ * be NULL. The new corpus is built before the old one is dropped: on error
+ * the searcher keeps answering from the old corpus. When the index reports
+ * no change at all, the loaded corpus (and its keyword index) is kept.
+ * Invalidates results of earlier queries (unless nothing changed). */
 rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
 
 /* Ranks the corpus for q. Semantic and hybrid modes need a model
@@ -152,6 +155,15 @@ const rv_corpus *rv_searcher_corpus(const rv_searcher *s);
 
 /* 1 when a model is loaded (semantic/hybrid possible). */
 int rv_searcher_has_model(const rv_searcher *s);
+
+/* The index's SQLite file, or NULL for an in-memory searcher (owned by s). */
+const char *rv_searcher_index_path(const rv_searcher *s);
+
+/* The model's index id (rv_model_id), or NULL without a model (owned by s). */
+const char *rv_searcher_model_id(const rv_searcher *s);
+
+/* The device the engine runs on ("cpu", "cuda"), or NULL without a model. */
+const char *rv_searcher_device(const rv_searcher *s);
 
 void rv_searcher_close(rv_searcher *s); /* NULL ok */
 

@@ -345,6 +345,38 @@ static void on_model_note(void *user, const char *line) {
     on_note(user, line);
 }
 
+/* RIPVEC_TRACE=1: phase timings on stderr (the searcher sends its own
+ * through the note callback). */
+static double g_trace_t = -1;
+
+/* Seconds since boot when this process started (/proc/self/stat field 22),
+ * so the first trace line covers exec and the dynamic loader; 0 if unknown. */
+static double process_start_s(void) {
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f) return 0;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p) return 0;
+    unsigned long long v = 0;
+    for (int field = 2; *p && field < 22; p++)
+        if (*p == ' ') field++;
+    if (sscanf(p, "%llu", &v) != 1) return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? (double)v / (double)hz : 0;
+}
+
+static void cli_trace(const char *phase) {
+    if (g_trace_t < 0) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    double t = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    fprintf(stderr, "ripvec: trace: %-14s %8.2f ms\n", phase, (t - g_trace_t) * 1e3);
+    g_trace_t = t;
+}
+
 int rv_cmd_search(int argc, char **argv) {
     opts o;
     memset(&o, 0, sizeof o);
@@ -357,6 +389,11 @@ int rv_cmd_search(int argc, char **argv) {
     rv_result_list res = {0};
     progress_state ps = {0, 0};
 
+    const char *tr = getenv("RIPVEC_TRACE");
+    if (tr && tr[0] && strcmp(tr, "0") != 0) {
+        g_trace_t = process_start_s();
+        cli_trace("exec+loader");
+    }
     int pr = parse_args(&o, argc, argv);
     if (pr == 1) {
         rc = RV_EXIT_OK;
@@ -395,6 +432,7 @@ int rv_cmd_search(int argc, char **argv) {
             goto done;
         }
     }
+    cli_trace("model resolve");
     o.cfg.root = o.path;
     o.cfg.model_dir = model_dir;
     o.cfg.types = o.types;
@@ -422,9 +460,20 @@ int rv_cmd_search(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
-    if (o.verbose && !o.quiet)
+    if (o.verbose && !o.quiet) {
+        const char *dev = rv_searcher_device(s);
+        if (dev) {
+            int th = o.cfg.threads > 0 ? o.cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+            if (strcmp(dev, "cpu") == 0)
+                fprintf(stderr, "ripvec: device cpu (%d threads)\n", th);
+            else
+                fprintf(stderr, "ripvec: device %s\n", dev);
+        } else {
+            fprintf(stderr, "ripvec: no model (keyword search only)\n");
+        }
         fprintf(stderr, "ripvec: %zu files, %zu chunks (%zu embedded now) in %.2fs\n", stats.files,
                 stats.chunks, stats.chunks_embedded, stats.seconds);
+    }
     if (rv_searcher_query(s, &o.q, &res) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
@@ -433,11 +482,14 @@ int rv_cmd_search(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
+    fflush(stdout);
+    cli_trace("print");
     rc = res.count ? RV_EXIT_OK : RV_EXIT_NONE;
 done:
     clear_progress(&ps);
     rv_result_list_free(&res);
     rv_searcher_close(s);
+    cli_trace("close");
     free(model_dir);
     free(parent);
     free(o.types);

@@ -305,8 +305,12 @@ static rv_status eng_status(void *ctx, rv_mcp_status *out) {
     rv_mcp_engine *e = ctx;
     memset(out, 0, sizeof *out);
     out->model = e->model_name;
-    out->index_path = ""; /* search.h does not expose it (yet) */
+    out->index_path = "";
     if (pthread_mutex_trylock(&e->mu) != 0) return RV_OK;
+    /* Both strings live as long as the searcher, which lives as long as e. */
+    const char *id = rv_searcher_model_id(e->s), *ip = rv_searcher_index_path(e->s);
+    if (id) out->model = id;
+    if (ip) out->index_path = ip;
     out->ready = e->s && e->have_stats;
     out->files = e->last.files;
     out->chunks = e->last.chunks;

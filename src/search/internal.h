@@ -30,7 +30,14 @@ struct rv_searcher {
     rv_bm25 *bm;    /* built on first keyword use after a refresh */
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
     float *qvec;    /* dim floats */
+    int loaded;     /* corpus filled by a successful refresh */
+    int trace;      /* RIPVEC_TRACE set: phase timings go to note */
+    double trace_t; /* monotonic seconds of the last trace point */
 };
+
+/* With RIPVEC_TRACE set (and a note callback), sends "trace: <phase>
+ * <ms since the previous point>" through the note callback. */
+void rv_search_trace(rv_searcher *s, const char *phase);
 
 /* Chunking parameters tied to the model's tokenizer and limit. */
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s);

@@ -6,6 +6,7 @@
 #include "util/fs.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,6 +121,21 @@ void rv_searcher_close(rv_searcher *s) {
     free(s);
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void rv_search_trace(rv_searcher *s, const char *phase) {
+    if (!s->trace) return;
+    double t = now_s();
+    char msg[128];
+    snprintf(msg, sizeof msg, "trace: %-14s %8.2f ms", phase, (t - s->trace_t) * 1e3);
+    s->trace_t = t;
+    s->note(s->note_user, msg);
+}
+
 static size_t count_tokens(void *user, const char *text, size_t len) {
     return rv_tokenizer_count((const rv_tokenizer *)user, text, len);
 }
@@ -166,6 +182,9 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->skip_user = cfg->skip_user;
     s->note = cfg->note;
     s->note_user = cfg->note_user;
+    const char *tr = getenv("RIPVEC_TRACE");
+    s->trace = s->note && tr && tr[0] && strcmp(tr, "0") != 0;
+    s->trace_t = now_s();
     s->walk = rv_walk_default_params();
     s->walk.hidden = cfg->hidden;
     s->walk.no_ignore = cfg->no_ignore;
@@ -181,9 +200,11 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         if (s->device) mp.device = s->device;
         mp.threads = s->threads;
         if ((st = rv_model_load(&s->model, s->model_dir, &mp)) != RV_OK) goto done;
+        rv_search_trace(s, "model load");
         rv_embed_params ep = rv_embed_default_params();
         ep.threads = s->threads;
         if ((st = rv_embed_ctx_create(&s->ctx, s->model, &ep)) != RV_OK) goto done;
+        rv_search_trace(s, "embed ctx");
         s->qvec = malloc(rv_model_dim(s->model) * sizeof *s->qvec);
         if (!s->qvec) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory");
@@ -203,6 +224,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.note = s->note;
         ip.note_user = s->note_user;
         if ((st = rv_index_open(&s->idx, s->model, &ip)) != RV_OK) goto done;
+        rv_search_trace(s, "index open");
     }
     *out = s;
     s = NULL;
@@ -210,12 +232,6 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
 done:
     rv_searcher_close(s);
     return st;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static size_t count_files(const rv_corpus *c) {
@@ -230,37 +246,53 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
     rv_refresh_stats local;
     memset(&local, 0, sizeof local);
     double t0 = now_s();
-    rv_bm25_free(s->bm);
-    s->bm = NULL;
-    free(s->defs);
-    s->defs = NULL;
-    rv_corpus_free(&s->corpus);
+    /* The old corpus stays in place until the new one is complete. */
+    rv_corpus old = s->corpus;
+    size_t old_files = s->files;
+    memset(&s->corpus, 0, sizeof s->corpus);
     rv_status st;
+    int keep_old = 0;
     if (s->idx) {
         rv_chunk_params cp = rv_search_chunk_params(s);
         rv_index_stats is;
         memset(&is, 0, sizeof is);
         st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+        rv_search_trace(s, "index update");
         if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
-        if (st != RV_OK) {
-            rv_corpus_free(&s->corpus);
-            return st;
-        }
+        rv_search_trace(s, "corpus load");
+        if (st != RV_OK) goto failed;
+        /* Nothing changed: the loaded corpus (and its BM25 and definition
+         * tables) is still exact, so keep it and drop the fresh copy. */
+        keep_old = s->loaded && is.files_changed == 0 && is.files_added == 0 &&
+                   is.files_removed == 0 && is.chunks_total == old.chunks.count;
         local.files_changed = is.files_changed + is.files_added;
         local.chunks_embedded = is.chunks_embedded;
-        s->files = count_files(&s->corpus);
+        if (!keep_old) s->files = count_files(&s->corpus);
     } else {
         st = rv_search_build_fresh(s, &local);
-        if (st != RV_OK) {
-            rv_corpus_free(&s->corpus);
-            return st;
-        }
+        if (st != RV_OK) goto failed;
     }
+    if (keep_old) {
+        rv_corpus_free(&s->corpus);
+        s->corpus = old;
+    } else {
+        rv_bm25_free(s->bm);
+        s->bm = NULL;
+        free(s->defs);
+        s->defs = NULL;
+        rv_corpus_free(&old);
+    }
+    s->loaded = 1;
     local.files = s->files;
     local.chunks = s->corpus.chunks.count;
     local.seconds = now_s() - t0;
     if (stats) *stats = local;
     return RV_OK;
+failed:
+    rv_corpus_free(&s->corpus);
+    s->corpus = old;
+    s->files = old_files;
+    return st;
 }
 
 const rv_corpus *rv_searcher_corpus(const rv_searcher *s) {
@@ -269,6 +301,18 @@ const rv_corpus *rv_searcher_corpus(const rv_searcher *s) {
 
 int rv_searcher_has_model(const rv_searcher *s) {
     return s && s->model;
+}
+
+const char *rv_searcher_index_path(const rv_searcher *s) {
+    return s && s->idx ? rv_index_path(s->idx) : NULL;
+}
+
+const char *rv_searcher_model_id(const rv_searcher *s) {
+    return s && s->model ? rv_model_id(s->model) : NULL;
+}
+
+const char *rv_searcher_device(const rv_searcher *s) {
+    return s && s->model ? rv_model_device(s->model) : NULL;
 }
 
 /* Embeds the query, with the model's retrieval instruction when it has one
@@ -305,7 +349,9 @@ static int cmp_score(const void *a, const void *b) {
 static rv_status ensure_bm25(rv_searcher *s) {
     if (s->bm) return RV_OK;
     rv_bm25_params bp = rv_bm25_default_params();
-    return rv_bm25_build(&s->bm, s->corpus.chunks.items, s->corpus.chunks.count, &bp);
+    rv_status st = rv_bm25_build(&s->bm, s->corpus.chunks.items, s->corpus.chunks.count, &bp);
+    rv_search_trace(s, "bm25 build");
+    return st;
 }
 
 /* Lines [s, e] (1-based) of text, or NULL when the text has fewer lines.
@@ -384,6 +430,7 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     if (!s->defs && s->corpus.chunks.count) {
         st = rv_rank_definitions(&s->defs, s->corpus.chunks.items, s->corpus.chunks.count);
         if (st != RV_OK) goto done;
+        rv_search_trace(s, "definitions");
     }
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
                        want);
@@ -408,6 +455,7 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         out->items[i].rank = i + 1;
     }
     out->count = cnt;
+    rv_search_trace(s, "group+regions");
 done:
     free(sp);
     free(list);
@@ -448,14 +496,17 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (!scores) goto oom;
     if (use_sem) {
         if ((st = embed_query(s, q->text)) != RV_OK) goto done;
+        rv_search_trace(s, "query embed");
         rv_rank_cosine(scores, s->corpus.vectors, n, s->corpus.dim, s->qvec);
         if ((st = rv_rank_top(&sem, &nsem, scores, n, depth, -INFINITY, keep)) != RV_OK) goto done;
+        rv_search_trace(s, "cosine rank");
     }
     if (use_kw) {
         if ((st = ensure_bm25(s)) != RV_OK) goto done;
         if ((st = rv_bm25_score(s->bm, q->text, scores)) != RV_OK) goto done;
         /* only chunks holding a query term */
         if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
+        rv_search_trace(s, "bm25 score");
     }
     if (q->mode == RV_MODE_HYBRID) {
         st = rv_rank_rrf(&fused, &nfused, sem, nsem, RV_RRF_W_SEM, kw, nkw, RV_RRF_W_KW, RV_RRF_K);
