@@ -52,7 +52,9 @@ static int is_corrupt_code(int rc) {
 rv_status rv_store_sql_fail(rv_store *s, int rc, const char *what) {
     const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     rv_status st = RV_ERR_IO;
-    if (is_corrupt_code(rc))
+    /* Our SQL is fixed: a plain SQLITE_ERROR ("unsupported file format", "no
+     * such column", "malformed schema") means the file is not what we wrote. */
+    if (is_corrupt_code(rc) || (rc & 0xff) == SQLITE_ERROR)
         st = RV_ERR_CORRUPT;
     else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         st = RV_ERR_BUSY;
@@ -214,6 +216,13 @@ static rv_status precheck(const char *path) {
         st = rv_error_set(RV_ERR_CORRUPT, "bad page size %u", page);
         goto done;
     }
+    /* Fields SQLite refuses with a plain error rather than "corrupt". */
+    uint32_t schema_format = be32(h + 44);
+    if (h[18] < 1 || h[18] > 2 || h[19] < 1 || h[19] > 2 || schema_format > 4) {
+        st = rv_error_set(RV_ERR_CORRUPT, "bad header (versions %u/%u, schema format %u)", h[18],
+                          h[19], schema_format);
+        goto done;
+    }
     uint32_t app = be32(h + 68);
     if (app != 0 && app != RV_STORE_APP_ID) {
         st = rv_error_set(RV_ERR_CORRUPT, "not a ripvec index (application id %08x)", app);
@@ -285,9 +294,17 @@ rv_status rv_store_meta_set_int(rv_store *s, const char *key, long long v) {
 /* ---- open ---- */
 
 static rv_status connect_db(rv_store *s) {
-    int flags = SQLITE_OPEN_NOMUTEX |
-                (s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    /* Inspecting still opens read-write when it may (never creating): after
+     * a writer was killed, only a writable connection can replay its WAL. A
+     * read-only file (a committed repo-level index) falls back to read-only. */
+    int flags =
+        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE | (s->readonly ? 0 : SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK && s->readonly) {
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READONLY, NULL);
+    }
     if (rc != SQLITE_OK) return rv_store_sql_fail(s, rc, "open");
     sqlite3_busy_timeout(s->db, 120000);
     sqlite3_extended_result_codes(s->db, 1);
