@@ -85,7 +85,7 @@ $(BIN): $(CLI_OBJS) $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/rvtest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/support -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDFLAGS) $(EXTRA_LDLIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

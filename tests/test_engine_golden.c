@@ -5,68 +5,18 @@
  * model = failure (CI fetches it first). */
 #include "rvtest.h"
 
+#include "golden.h"
 #include "ripvec/embed.h"
 #include "ripvec/tokenizer.h"
-#include "util/fs.h"
 
-#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GOLD "tests/data/golden/minilm"
-
+static rv_golden g_g;
 static char *g_model_dir;
-static char **g_texts;
-static size_t *g_ntok;
-static size_t g_n, g_dim;
-static float *g_gold;
 static rv_model *g_model;
-
-static char *model_dir(void) {
-    const char *env = getenv("RIPVEC_TEST_MODEL");
-    if (env && *env) return strdup(env);
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char buf[4096];
-    if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-    else
-        snprintf(buf, sizeof buf, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
-    return strdup(buf);
-}
-
-static int load_golden(void) {
-    char *text = NULL, *vec = NULL;
-    size_t tl = 0, vl = 0;
-    int ok = 0;
-    if (rv_read_file(&text, &tl, GOLD "_texts.jsonl", 16u << 20) != RV_OK) goto done;
-    if (rv_read_file(&vec, &vl, GOLD "_vectors.f32", 16u << 20) != RV_OK) goto done;
-    char *line = text, *nl;
-    size_t cap = 0;
-    for (size_t ln = 0; (nl = strchr(line, '\n')); ln++, line = nl + 1) {
-        *nl = '\0';
-        cJSON *j = cJSON_Parse(line);
-        if (!j) goto done;
-        if (ln == 0) {
-            g_dim = (size_t)cJSON_GetObjectItem(j, "dim")->valueint;
-            cap = (size_t)cJSON_GetObjectItem(j, "count")->valueint;
-            g_texts = calloc(cap, sizeof *g_texts);
-            g_ntok = calloc(cap, sizeof *g_ntok);
-        } else if (g_n < cap) {
-            g_texts[g_n] = strdup(cJSON_GetObjectItem(j, "text")->valuestring);
-            g_ntok[g_n++] = (size_t)cJSON_GetObjectItem(j, "n_tokens")->valueint;
-        }
-        cJSON_Delete(j);
-    }
-    if (g_n != cap || vl != g_n * g_dim * sizeof(float)) goto done;
-    g_gold = malloc(vl);
-    memcpy(g_gold, vec, vl); /* the file is little-endian float32, as is x86/arm */
-    ok = 1;
-done:
-    free(text);
-    free(vec);
-    return ok;
-}
 
 static int embed_all(const char *const *texts, size_t n, int threads, size_t budget, float *out) {
     rv_embed_params ep = rv_embed_default_params();
@@ -81,15 +31,15 @@ static int embed_all(const char *const *texts, size_t n, int threads, size_t bud
 }
 
 RV_TEST(golden_files_and_model_load) {
-    RV_CHECK(load_golden());
-    RV_CHECK(g_n >= 100);
-    g_model_dir = model_dir();
+    RV_CHECK(rv_golden_load(&g_g, RV_GOLDEN_MINILM));
+    RV_CHECK(g_g.count >= 100);
+    g_model_dir = rv_test_model_dir();
     rv_model_params mp = rv_model_default_params();
     rv_status st = rv_model_load(&g_model, g_model_dir, &mp);
     RV_CHECK_MSG(st == RV_OK, "model at %s (set RIPVEC_TEST_MODEL or run make model): %s",
                  g_model_dir, rv_error_last());
     if (g_model) {
-        RV_CHECK_EQ_INT(rv_model_dim(g_model), g_dim);
+        RV_CHECK_EQ_INT(rv_model_dim(g_model), g_g.dim);
         RV_CHECK_EQ_INT(rv_model_max_tokens(g_model), 256);
         RV_CHECK_STR(rv_model_device(g_model), "cpu");
         RV_CHECK(strncmp(rv_model_id(g_model), "all-minilm-l6-v2-", 17) == 0);
@@ -97,23 +47,23 @@ RV_TEST(golden_files_and_model_load) {
 }
 
 RV_TEST(golden_embeddings_match_sentence_transformers) {
-    if (!g_model || !g_gold) {
+    if (!g_model || !g_g.vectors) {
         RV_CHECK(!"model or golden files missing");
         return;
     }
-    float *out = malloc(g_n * g_dim * sizeof *out);
-    RV_CHECK(embed_all((const char *const *)g_texts, g_n, 0, 0, out));
+    float *out = malloc(g_g.count * g_g.dim * sizeof *out);
+    RV_CHECK(embed_all((const char *const *)g_g.texts, g_g.count, 0, 0, out));
     double min_cos = 1.0, max_diff = 0.0;
     size_t tok_mismatch = 0;
     int32_t ids[512];
-    for (size_t i = 0; i < g_n; i++) {
+    for (size_t i = 0; i < g_g.count; i++) {
         size_t n = 0;
-        rv_tokenizer_encode(rv_model_tokenizer(g_model), g_texts[i], strlen(g_texts[i]), ids, 256,
-                            &n);
-        if (n != g_ntok[i]) tok_mismatch++;
+        rv_tokenizer_encode(rv_model_tokenizer(g_model), g_g.texts[i], strlen(g_g.texts[i]), ids,
+                            256, &n);
+        if (n != g_g.n_tokens[i]) tok_mismatch++;
         double dot = 0, na = 0, nb = 0, md = 0;
-        for (size_t d = 0; d < g_dim; d++) {
-            double a = out[i * g_dim + d], b = g_gold[i * g_dim + d];
+        for (size_t d = 0; d < g_g.dim; d++) {
+            double a = out[i * g_g.dim + d], b = g_g.vectors[i * g_g.dim + d];
             dot += a * b;
             na += a * a;
             nb += b * b;
@@ -121,13 +71,14 @@ RV_TEST(golden_embeddings_match_sentence_transformers) {
         }
         double cos = dot / sqrt(na * nb);
         RV_CHECK_MSG(cos >= 0.99999 && md <= 1e-4,
-                     "text %zu (%zu tokens): cosine %.8f, max abs diff %.3g", i, g_ntok[i], cos,
-                     md);
+                     "text %zu (%zu tokens): cosine %.8f, max abs diff %.3g", i, g_g.n_tokens[i],
+                     cos, md);
         if (cos < min_cos) min_cos = cos;
         if (md > max_diff) max_diff = md;
     }
     RV_CHECK_EQ_INT(tok_mismatch, 0);
-    printf("  parity over %zu texts: min cosine %.9f, max abs diff %.3g\n", g_n, min_cos, max_diff);
+    printf("  parity over %zu texts: min cosine %.9f, max abs diff %.3g\n", g_g.count, min_cos,
+           max_diff);
     free(out);
 }
 
@@ -148,11 +99,11 @@ RV_TEST(embeddings_do_not_depend_on_thread_count) {
     }
     const char *texts[SUBSET];
     for (size_t i = 0; i < SUBSET; i++)
-        texts[i] = g_texts[(i * 7) % g_n];
-    float *a = malloc(SUBSET * g_dim * sizeof *a), *b = malloc(SUBSET * g_dim * sizeof *b);
+        texts[i] = g_g.texts[(i * 7) % g_g.count];
+    float *a = malloc(SUBSET * g_g.dim * sizeof *a), *b = malloc(SUBSET * g_g.dim * sizeof *b);
     RV_CHECK(embed_all(texts, SUBSET, 1, 0, a));
     RV_CHECK(embed_all(texts, SUBSET, 3, 0, b));
-    double d = max_abs_diff(a, b, SUBSET * g_dim);
+    double d = max_abs_diff(a, b, SUBSET * g_g.dim);
     RV_CHECK_MSG(d <= 1e-6, "1 vs 3 threads: max abs diff %g", d);
     free(a);
     free(b);
@@ -165,23 +116,23 @@ RV_TEST(embeddings_do_not_depend_on_order_or_batching) {
     }
     const char *texts[SUBSET], *rev[SUBSET];
     for (size_t i = 0; i < SUBSET; i++)
-        texts[i] = g_texts[(i * 11 + 3) % g_n];
+        texts[i] = g_g.texts[(i * 11 + 3) % g_g.count];
     for (size_t i = 0; i < SUBSET; i++)
         rev[i] = texts[SUBSET - 1 - i];
-    float *a = malloc(SUBSET * g_dim * sizeof *a), *b = malloc(SUBSET * g_dim * sizeof *b);
+    float *a = malloc(SUBSET * g_g.dim * sizeof *a), *b = malloc(SUBSET * g_g.dim * sizeof *b);
     RV_CHECK(embed_all(texts, SUBSET, 2, 0, a)); /* one or two big batches */
     RV_CHECK(embed_all(rev, SUBSET, 2, 300, b)); /* reversed, many small batches */
     double worst = 0;
     for (size_t i = 0; i < SUBSET; i++) {
-        double d = max_abs_diff(a + i * g_dim, b + (SUBSET - 1 - i) * g_dim, g_dim);
+        double d = max_abs_diff(a + i * g_g.dim, b + (SUBSET - 1 - i) * g_g.dim, g_g.dim);
         if (d > worst) worst = d;
     }
     RV_CHECK_MSG(worst <= 1e-6, "order/batching: max abs diff %g", worst);
     /* and one text alone equals the same text inside a batch */
     float one[384];
-    RV_CHECK(g_dim <= 384);
+    RV_CHECK(g_g.dim <= 384);
     RV_CHECK(embed_all(texts + 5, 1, 1, 0, one));
-    double d = max_abs_diff(one, a + 5 * g_dim, g_dim);
+    double d = max_abs_diff(one, a + 5 * g_g.dim, g_g.dim);
     RV_CHECK_MSG(d <= 1e-6, "alone vs batched: max abs diff %g", d);
     free(a);
     free(b);
@@ -193,11 +144,7 @@ int main(void) {
     RV_RUN(embeddings_do_not_depend_on_thread_count);
     RV_RUN(embeddings_do_not_depend_on_order_or_batching);
     rv_model_free(g_model);
-    for (size_t i = 0; i < g_n; i++)
-        free(g_texts[i]);
-    free(g_texts);
-    free(g_ntok);
-    free(g_gold);
+    rv_golden_free(&g_g);
     free(g_model_dir);
     return rv_test_summary();
 }
