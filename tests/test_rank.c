@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct toks {
     char buf[4096];
@@ -211,6 +212,74 @@ RV_TEST(bm25_empty_corpus) {
     RV_CHECK(rv_bm25_build(NULL, NULL, 0, NULL) != RV_OK);
 }
 
+/* A saved index scores exactly like the built one; another key, damage and
+ * truncation are reported, never trusted. */
+RV_TEST(bm25_save_load_roundtrip) {
+    size_t n = 200;
+    rv_chunk *cs = calloc(n, sizeof *cs);
+    char(*bodies)[256] = calloc(n, 256);
+    char(*names)[32] = calloc(n, 32);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(bodies[i], 256, "def parse_config%zu(path): return load(path) + retry_%zu * %zu",
+                 i, i % 7, i % 13);
+        snprintf(names[i], 32, "parseConfig%zu", i % 17);
+        cs[i] = mk(i % 2 ? "src/a.py" : "lib/b.py", (int)i * 10 + 1, (int)i * 10 + 5, names[i],
+                   bodies[i]);
+    }
+    char dir[] = "/tmp/rv-bm25-XXXXXX";
+    RV_CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/x.bm25", dir);
+    rv_bm25_params bp = rv_bm25_default_params();
+    uint64_t key = rv_bm25_key(cs, n, &bp);
+    RV_CHECK(key != 0);
+    rv_bm25 *bm = NULL, *bl = NULL;
+    RV_CHECK_EQ_INT(rv_bm25_load(&bl, key, path), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_bm25_build(&bm, cs, n, &bp), RV_OK);
+    RV_CHECK_EQ_INT(rv_bm25_save(bm, key, path), RV_OK);
+    RV_CHECK_EQ_INT(rv_bm25_load(&bl, key, path), RV_OK);
+    RV_CHECK(bl != NULL);
+    if (!bl) return;
+    RV_CHECK_EQ_INT(rv_bm25_vocab_size(bl), rv_bm25_vocab_size(bm));
+    RV_CHECK_EQ_INT(rv_bm25_doc_count(bl), n);
+    float *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
+    const char *qs[] = {"parse config", "retry", "load path", "src", "nothing here"};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        rv_bm25_score(bm, qs[k], a);
+        rv_bm25_score(bl, qs[k], b);
+        RV_CHECK(memcmp(a, b, n * sizeof *a) == 0);
+    }
+    rv_bm25_free(bl);
+    bl = NULL;
+    /* another corpus: the key differs, the file is not used */
+    cs[5].content = (char *)"changed";
+    uint64_t key2 = rv_bm25_key(cs, n, &bp);
+    RV_CHECK(key2 != key);
+    RV_CHECK_EQ_INT(rv_bm25_load(&bl, key2, path), RV_ERR_NOT_FOUND);
+    /* damage: one flipped byte in the arrays, then a truncation */
+    FILE *f = fopen(path, "r+b");
+    RV_CHECK(f != NULL);
+    if (f) {
+        fseek(f, 200, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, 200, SEEK_SET);
+        fputc(c ^ 0x5a, f);
+        fclose(f);
+    }
+    RV_CHECK_EQ_INT(rv_bm25_load(&bl, key, path), RV_ERR_CORRUPT);
+    RV_CHECK_EQ_INT(truncate(path, 100), 0);
+    RV_CHECK_EQ_INT(rv_bm25_load(&bl, key, path), RV_ERR_CORRUPT);
+    RV_CHECK(bl == NULL);
+    unlink(path);
+    rmdir(dir);
+    free(a);
+    free(b);
+    rv_bm25_free(bm);
+    free(names);
+    free(bodies);
+    free(cs);
+}
+
 RV_TEST(top_k_matches_full_sort) {
     enum { N = 1000 };
     float sc[N];
@@ -358,6 +427,7 @@ int main(void) {
     RV_RUN(bm25_matches_naive_formula);
     RV_RUN(bm25_many_terms_grow);
     RV_RUN(bm25_empty_corpus);
+    RV_RUN(bm25_save_load_roundtrip);
     RV_RUN(top_k_matches_full_sort);
     RV_RUN(rrf_fuses_by_rank);
     RV_RUN(merge_overlaps_keeps_better);

@@ -69,6 +69,21 @@ size_t rv_bm25_vocab_size(const rv_bm25 *bm);
  * term occurs). */
 rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores);
 
+/* Saving a built index, so a later process skips the build:
+ *   uint64_t key = rv_bm25_key(chunks, n, &bp);
+ *   if (rv_bm25_load(&bm, key, path) != RV_OK) {
+ *       rv_bm25_build(&bm, chunks, n, &bp);
+ *       rv_bm25_save(bm, key, path);              // best effort
+ *   }
+ * The key hashes every field the index reads (name, scope, path, content)
+ * and the params; 0 only on allocation failure. save writes a private
+ * temporary file and renames it over path (concurrent savers are safe).
+ * load: RV_ERR_NOT_FOUND when path is missing or was saved under another
+ * key, RV_ERR_CORRUPT when damaged (checksum and bounds are verified). */
+uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p);
+rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path);
+rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path);
+
 /* ---- ranking -------------------------------------------------------------- */
 
 typedef struct rv_scored {

@@ -8,32 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-enum { F_NAME, F_PATH, F_BODY, NFIELDS };
-
-typedef struct posting {
-    uint32_t doc;
-    uint16_t tf[NFIELDS];
-} posting;
-
-struct rv_bm25 {
-    rv_bm25_params p;
-    size_t ndocs;
-    /* vocabulary: open-addressing table of term ids; strings in one buffer */
-    uint64_t *table;  /* (hash >> 32) << 32 | (term id + 1); 0 = empty */
-    size_t table_cap; /* power of two */
-    size_t nterms, terms_cap;
-    uint64_t *term_hash;
-    uint32_t *term_off; /* into chars */
-    uint16_t *term_len;
-    char *chars;
-    size_t chars_len, chars_cap;
-    /* postings, CSR by term */
-    uint32_t *df;
-    size_t *post_off; /* nterms + 1 */
-    posting *post;
-    /* per-field length normalization, precomputed: 1 / (1 - b + b * len / avg) */
-    float *norm[NFIELDS];
-};
+#include "rank/bm25_int.h"
 
 rv_bm25_params rv_bm25_default_params(void) {
     rv_bm25_params p;
@@ -102,7 +77,7 @@ static long find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, si
     }
 }
 
-static int rehash(rv_bm25 *bm, size_t cap) {
+int rv_bm25_rehash(rv_bm25 *bm, size_t cap) {
     uint64_t *t = calloc(cap, sizeof *t);
     if (!t) return 0;
     for (size_t id = 0; id < bm->nterms; id++) {
@@ -141,7 +116,7 @@ static long add_term(build *b, const char *t, size_t n) {
     if (id >= 0) return id;
     if (bm->nterms >= UINT32_MAX - 1) return -1;
     if ((bm->nterms + 1) * 2 > bm->table_cap) {
-        if (!rehash(bm, bm->table_cap * 2)) return -1;
+        if (!rv_bm25_rehash(bm, bm->table_cap * 2)) return -1;
         find_term(bm, t, n, h, &slot);
     }
     size_t need = bm->nterms + 1;
@@ -209,7 +184,7 @@ rv_status rv_bm25_build(rv_bm25 **out, const rv_chunk *chunks, size_t n,
     if (!bm) goto done;
     bm->p = params ? *params : rv_bm25_default_params();
     bm->ndocs = n;
-    if (!rehash(bm, 1024)) goto done;
+    if (!rv_bm25_rehash(bm, 1024)) goto done;
     for (int f = 0; f < NFIELDS; f++) {
         len[f] = calloc(n ? n : 1, sizeof(float));
         bm->norm[f] = calloc(n ? n : 1, sizeof(float));

@@ -346,11 +346,33 @@ static int cmp_score(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* With an index, the keyword index is saved next to it ("<index>.bm25") and
+ * read back while the corpus is unchanged: a warm query then skips
+ * tokenizing every chunk. Saving is best effort. */
 static rv_status ensure_bm25(rv_searcher *s) {
     if (s->bm) return RV_OK;
     rv_bm25_params bp = rv_bm25_default_params();
-    rv_status st = rv_bm25_build(&s->bm, s->corpus.chunks.items, s->corpus.chunks.count, &bp);
+    const rv_chunk *cs = s->corpus.chunks.items;
+    size_t n = s->corpus.chunks.count;
+    char *path = NULL;
+    uint64_t key = 0;
+    const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
+    if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
+        sprintf(path, "%s.bm25", ip);
+        key = rv_bm25_key(cs, n, &bp);
+        if (key && rv_bm25_load(&s->bm, key, path) == RV_OK) {
+            rv_search_trace(s, "bm25 load");
+            free(path);
+            return RV_OK;
+        }
+    }
+    rv_status st = rv_bm25_build(&s->bm, cs, n, &bp);
     rv_search_trace(s, "bm25 build");
+    if (st == RV_OK && path && key) {
+        rv_bm25_save(s->bm, key, path);
+        rv_search_trace(s, "bm25 save");
+    }
+    free(path);
     return st;
 }
 
