@@ -316,6 +316,35 @@ RV_TEST(indexed_refresh_keeps_corpus) {
     RV_CHECK(rv_searcher_corpus(s)->chunks.items == items);
     if (r.count) RV_CHECK_STR(r.items[0].chunk->path, "fib.py");
     rv_result_list_free(&r);
+    /* lazy model: the same index (same derived id, nothing re-embedded), a
+     * keyword query without loading weights, the model on first semantic use */
+    char eager_id[256];
+    snprintf(eager_id, sizeof eager_id, "%s", id ? id : "");
+    rv_search_config lc = cfg;
+    lc.lazy_model = 1;
+    rv_searcher *ls = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&ls, &lc), RV_OK);
+    if (ls) {
+        RV_CHECK_STR(rv_searcher_model_id(ls), eager_id);
+        RV_CHECK(rv_searcher_device(ls) == NULL);
+        RV_CHECK_EQ_INT(rv_searcher_refresh(ls, &st), RV_OK);
+        RV_CHECK_EQ_INT(st.chunks_embedded, 0);
+        RV_CHECK_EQ_INT(st.chunks, n);
+        q.mode = RV_MODE_KEYWORD;
+        q.text = "fibonacci";
+        RV_CHECK_EQ_INT(rv_searcher_query(ls, &q, &r), RV_OK);
+        RV_CHECK_EQ_INT(r.count, 1);
+        rv_result_list_free(&r);
+        RV_CHECK(rv_searcher_device(ls) == NULL);
+        q.mode = RV_MODE_SEMANTIC;
+        q.text = "fibonacci numbers";
+        RV_CHECK_EQ_INT(rv_searcher_query(ls, &q, &r), RV_OK);
+        RV_CHECK(r.count >= 1);
+        rv_result_list_free(&r);
+        RV_CHECK_STR(rv_searcher_device(ls), "cpu");
+        RV_CHECK_STR(rv_searcher_model_id(ls), eager_id);
+        rv_searcher_close(ls);
+    }
     /* the root is gone: the refresh fails, the old corpus stays */
     RV_CHECK(rename(root, moved) == 0);
     RV_CHECK(rv_searcher_refresh(s, &st) != RV_OK);

@@ -51,6 +51,10 @@ typedef struct rv_search_config {
     int use_index;         /* 1: persistent index (update it); 0: build in memory */
     const char *cache_dir; /* index location; NULL = default cache dir */
     int repo_level;        /* 1: one index at the enclosing repository root */
+    /* 1: with the index, load the model only when an embedding is needed
+     * (changed files, a semantic/hybrid query): keyword queries on a fresh
+     * index then skip the weights. Model errors surface at that point. */
+    int lazy_model;
     /* Walk options (see ripvec/walk.h). */
     int hidden;               /* include dot files */
     int no_ignore;            /* ignore .gitignore/.ignore files */
@@ -153,7 +157,8 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
 /* The current corpus (chunks and vectors); owned by the searcher. */
 const rv_corpus *rv_searcher_corpus(const rv_searcher *s);
 
-/* 1 when a model is loaded (semantic/hybrid possible). */
+/* 1 when a model is configured (semantic/hybrid possible; a lazy one may
+ * not be loaded yet). */
 int rv_searcher_has_model(const rv_searcher *s);
 
 /* The index's SQLite file, or NULL for an in-memory searcher (owned by s). */
@@ -162,7 +167,8 @@ const char *rv_searcher_index_path(const rv_searcher *s);
 /* The model's index id (rv_model_id), or NULL without a model (owned by s). */
 const char *rv_searcher_model_id(const rv_searcher *s);
 
-/* The device the engine runs on ("cpu", "cuda"), or NULL without a model. */
+/* The device the engine runs on ("cpu", "cuda"), or NULL while no model is
+ * loaded. */
 const char *rv_searcher_device(const rv_searcher *s);
 
 void rv_searcher_close(rv_searcher *s); /* NULL ok */

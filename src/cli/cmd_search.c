@@ -437,6 +437,8 @@ int rv_cmd_search(int argc, char **argv) {
     o.cfg.model_dir = model_dir;
     o.cfg.types = o.types;
     o.cfg.globs = o.globs;
+    /* keyword search on a fresh index needs no weights */
+    o.cfg.lazy_model = o.q.mode == RV_MODE_KEYWORD;
     if (show_progress) {
         o.cfg.progress = draw_progress;
         o.cfg.progress_user = &ps;
@@ -469,7 +471,7 @@ int rv_cmd_search(int argc, char **argv) {
             else
                 fprintf(stderr, "ripvec: device %s\n", dev);
         } else {
-            fprintf(stderr, "ripvec: no model (keyword search only)\n");
+            fprintf(stderr, "ripvec: no model loaded (keyword search)\n");
         }
         fprintf(stderr, "ripvec: %zu files, %zu chunks (%zu embedded now) in %.2fs\n", stats.files,
                 stats.chunks, stats.chunks_embedded, stats.seconds);

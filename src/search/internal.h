@@ -31,13 +31,28 @@ struct rv_searcher {
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
     float *qvec;    /* dim floats */
     int loaded;     /* corpus filled by a successful refresh */
-    int trace;      /* RIPVEC_TRACE set: phase timings go to note */
-    double trace_t; /* monotonic seconds of the last trace point */
+    /* lazy_model: the model is loaded on first need (rv_search_ensure_model) */
+    int lazy;
+    char lazy_id[176]; /* the model's index id, derived from its files */
+    size_t lazy_dim;
+    int lazy_max_tokens;
+    rv_tokenizer *lazy_tk; /* for chunking before the model is loaded */
+    int trace;             /* RIPVEC_TRACE set: phase timings go to note */
+    double trace_t;        /* monotonic seconds of the last trace point */
 };
 
 /* With RIPVEC_TRACE set (and a note callback), sends "trace: <phase>
  * <ms since the previous point>" through the note callback. */
 void rv_search_trace(rv_searcher *s, const char *phase);
+
+/* Lazy model: reads config.json and derives the id (at open). */
+rv_status rv_search_lazy_prepare(rv_searcher *s);
+/* Loads the model, context and query buffer unless already there. */
+rv_status rv_search_ensure_model(rv_searcher *s);
+/* rv_index_embed_fn and rv_token_counter over a lazily loaded model. */
+rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_t *lens, size_t n,
+                               float *out);
+size_t rv_search_lazy_count(void *user, const char *text, size_t len);
 
 /* Chunking parameters tied to the model's tokenizer and limit. */
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s);

@@ -111,6 +111,7 @@ void rv_searcher_close(rv_searcher *s) {
     rv_index_close(s->idx);
     rv_embed_ctx_free(s->ctx);
     rv_model_free(s->model);
+    rv_tokenizer_free(s->lazy_tk);
     free(s->qvec);
     free(s->root);
     free(s->model_dir);
@@ -147,6 +148,10 @@ rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
         if (mt > 16) cp.max_tokens = mt;
         cp.count_tokens = count_tokens;
         cp.count_user = (void *)rv_model_tokenizer(s->model);
+    } else if (s->lazy) {
+        if (s->lazy_max_tokens > 16) cp.max_tokens = s->lazy_max_tokens;
+        cp.count_tokens = rv_search_lazy_count;
+        cp.count_user = (void *)s;
     }
     return cp;
 }
@@ -195,24 +200,15 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->walk.globs = (const char *const *)s->globs;
     s->walk.n_globs = s->n_globs;
 
-    if (s->model_dir) {
-        rv_model_params mp = rv_model_default_params();
-        if (s->device) mp.device = s->device;
-        mp.threads = s->threads;
-        if ((st = rv_model_load(&s->model, s->model_dir, &mp)) != RV_OK) goto done;
-        rv_search_trace(s, "model load");
-        rv_embed_params ep = rv_embed_default_params();
-        ep.threads = s->threads;
-        if ((st = rv_embed_ctx_create(&s->ctx, s->model, &ep)) != RV_OK) goto done;
-        rv_search_trace(s, "embed ctx");
-        s->qvec = malloc(rv_model_dim(s->model) * sizeof *s->qvec);
-        if (!s->qvec) {
-            st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-            goto done;
-        }
+    s->lazy = cfg->lazy_model && s->use_index && s->model_dir;
+    if (s->lazy) {
+        if ((st = rv_search_lazy_prepare(s)) != RV_OK) goto done;
+        rv_search_trace(s, "model peek");
+    } else if (s->model_dir) {
+        if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
     }
     if (s->use_index) {
-        if (!s->model) {
+        if (!s->model && !s->lazy) {
             st = rv_error_set(RV_ERR_INVALID_ARG, "the index needs a model");
             goto done;
         }
@@ -223,6 +219,12 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.walk = &s->walk;
         ip.note = s->note;
         ip.note_user = s->note_user;
+        if (s->lazy) {
+            ip.model_id = s->lazy_id;
+            ip.dim = s->lazy_dim;
+            ip.embed = rv_search_lazy_embed;
+            ip.embed_user = s;
+        }
         if ((st = rv_index_open(&s->idx, s->model, &ip)) != RV_OK) goto done;
         rv_search_trace(s, "index open");
     }
@@ -300,7 +302,7 @@ const rv_corpus *rv_searcher_corpus(const rv_searcher *s) {
 }
 
 int rv_searcher_has_model(const rv_searcher *s) {
-    return s && s->model;
+    return s && (s->model || s->lazy);
 }
 
 const char *rv_searcher_index_path(const rv_searcher *s) {
@@ -308,7 +310,8 @@ const char *rv_searcher_index_path(const rv_searcher *s) {
 }
 
 const char *rv_searcher_model_id(const rv_searcher *s) {
-    return s && s->model ? rv_model_id(s->model) : NULL;
+    if (!s) return NULL;
+    return s->model ? rv_model_id(s->model) : s->lazy ? s->lazy_id : NULL;
 }
 
 const char *rv_searcher_device(const rv_searcher *s) {
@@ -497,9 +500,10 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (q->mode != RV_MODE_HYBRID && q->mode != RV_MODE_SEMANTIC && q->mode != RV_MODE_KEYWORD)
         return rv_error_set(RV_ERR_INVALID_ARG, "unknown search mode");
     int use_sem = q->mode != RV_MODE_KEYWORD, use_kw = q->mode != RV_MODE_SEMANTIC;
-    if (use_sem && (!s->model || (!s->corpus.vectors && s->corpus.chunks.count)))
+    if (use_sem && (!rv_searcher_has_model(s) || (!s->corpus.vectors && s->corpus.chunks.count)))
         return rv_error_set(RV_ERR_INVALID_ARG, "%s search needs a model",
                             rv_search_mode_name(q->mode));
+    if (use_sem && (st = rv_search_ensure_model(s)) != RV_OK) return st;
     size_t n = s->corpus.chunks.count;
     if (n == 0) return RV_OK;
     if (q->path_glob && q->path_glob[0]) {
@@ -574,7 +578,7 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     if (!s || !rel_path || !out) return rv_error_set(RV_ERR_INVALID_ARG, "similar: bad arguments");
     out->items = NULL;
     out->count = 0;
-    if (!s->model || !s->corpus.vectors)
+    if (!rv_searcher_has_model(s) || !s->corpus.vectors)
         return rv_error_set(RV_ERR_INVALID_ARG, "similar search needs a model");
     size_t n = s->corpus.chunks.count;
     const rv_chunk *cs = s->corpus.chunks.items;
