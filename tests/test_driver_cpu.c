@@ -325,7 +325,7 @@ static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
     if (P->fmt == RV_WFMT_F16)
         return rv_cpu_f16_to_f32(((const uint16_t *)P->data)[(j * P->k + p) * RV_CPU_NR + cc]);
     const int8_t *q = P->data;
-    return (double)P->scale[c] * q[(j * P->kp + p / 4 * 4) * RV_CPU_NR + cc * 4 + p % 4];
+    return (double)P->scale[c] * q[(j * P->kp + p / 2 * 2) * RV_CPU_NR + cc * 2 + p % 2];
 }
 
 /* Reference for one format: f32/f16 from the stored weights, q8 also from the
@@ -333,15 +333,14 @@ static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
 static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias, rv_act act,
                        size_t m, double *out) {
     size_t n = P->n, k = P->k;
-    uint8_t *q = malloc(P->kp);
+    int16_t *q = malloc(P->kp * sizeof *q);
     for (size_t i = 0; i < m; i++) {
         float xs = 1;
-        int32_t xz = 0;
-        if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_u8(x + i * k, k, P->kp, q, &xs, &xz);
+        if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_s16(x + i * k, k, P->kp, q, &xs, P->act_max);
         for (size_t c = 0; c < n; c++) {
             double s = 0;
             for (size_t p = 0; p < k; p++) {
-                double xv = P->fmt == RV_WFMT_Q8 ? (double)xs * ((int)q[p] - xz) : x[i * k + p];
+                double xv = P->fmt == RV_WFMT_Q8 ? (double)xs * q[p] : x[i * k + p];
                 s += xv * packed_w(P, c, p);
             }
             s += bias ? bias[c] : 0;

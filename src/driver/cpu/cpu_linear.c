@@ -42,32 +42,29 @@ float rv_cpu_f16_to_f32(uint16_t h) {
     return f;
 }
 
-void rv_cpu_quant_row_u8(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
-                         int32_t *zero) {
-    float lo = 0.0f, hi = 0.0f; /* the range always holds 0, so 0 is exact */
+int32_t rv_cpu_q8_act_max(size_t k) {
+    size_t kp = (k + 1) / 2 * 2, m = (size_t)INT32_MAX / ((size_t)RV_CPU_Q8_MAX * (kp ? kp : 1));
+    return m > 32767 ? 32767 : m < 1 ? 1 : (int32_t)m;
+}
+
+void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
+                          int32_t amax) {
+    float mx = 0.0f;
+    for (size_t i = 0; i < k; i++)
+        mx = fmaxf(mx, fabsf(x[i]));
+    float s = mx > 0.0f ? mx / (float)amax : 1.0f, inv = 1.0f / s;
     for (size_t i = 0; i < k; i++) {
-        if (x[i] < lo) lo = x[i];
-        if (x[i] > hi) hi = x[i];
-    }
-    float s = (hi - lo) / 255.0f;
-    if (!(s > 0.0f)) s = 1.0f;
-    float inv = 1.0f / s;
-    int32_t z = (int32_t)lrintf(-lo * inv);
-    if (z < 0) z = 0;
-    if (z > 255) z = 255;
-    for (size_t i = 0; i < k; i++) {
-        int32_t v = (int32_t)lrintf(x[i] * inv) + z;
-        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        long v = lrintf(x[i] * inv);
+        q[i] = (int16_t)(v > amax ? amax : v < -amax ? -amax : v);
     }
     for (size_t i = k; i < kp; i++)
-        q[i] = (uint8_t)z;
+        q[i] = 0;
     *scale = s;
-    *zero = z;
 }
 
 size_t rv_cpu_linear_scratch_bytes(size_t k) {
-    size_t kp = (k + 3) / 4 * 4;
-    size_t q8 = RV_CPU_MC * (kp + sizeof(float) + sizeof(int32_t)) + 64;
+    size_t kp = (k + 1) / 2 * 2;
+    size_t q8 = RV_CPU_MC * (kp * sizeof(int16_t) + sizeof(float)) + 128;
     size_t f = (RV_CPU_MC + RV_CPU_MR) * RV_CPU_KC * sizeof(float) + 64;
     return q8 > f ? q8 : f;
 }
@@ -91,11 +88,11 @@ rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size
     if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8)
         return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
-    size_t kp = fmt == RV_WFMT_Q8 ? (k + 3) / 4 * 4 : k;
+    size_t kp = fmt == RV_WFMT_Q8 ? (k + 1) / 2 * 2 : k;
     size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
     if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
     size_t hdr = al64(sizeof(rv_cpu_wpack)), data = al64(np * kp * esz);
-    size_t extra = fmt == RV_WFMT_Q8 ? 2 * al64(np * 4) : 0;
+    size_t extra = fmt == RV_WFMT_Q8 ? al64(np * 4) : 0;
     unsigned char *mem = aligned_alloc(64, hdr + data + extra);
     if (!mem) return rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
     rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
@@ -124,7 +121,7 @@ rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size
     } else {
         int8_t *q = P->data;
         P->scale = (float *)(void *)(mem + hdr + data);
-        P->colsum = (int32_t *)(void *)(mem + hdr + data + al64(np * 4));
+        P->act_max = rv_cpu_q8_act_max(k);
         memset(q, 0, np * kp);
         for (size_t row = 0; row < np; row++) {
             size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
@@ -132,16 +129,13 @@ rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size
             for (size_t p = 0; row < n && p < k; p++)
                 amax = fmaxf(amax, fabsf(w[row * k + p]));
             float s = amax > 0.0f ? amax / (float)RV_CPU_Q8_MAX : 1.0f;
-            int32_t sum = 0;
             for (size_t p = 0; row < n && p < k; p++) {
                 long v = lrintf(w[row * k + p] / s);
                 if (v > RV_CPU_Q8_MAX) v = RV_CPU_Q8_MAX;
                 if (v < -RV_CPU_Q8_MAX) v = -RV_CPU_Q8_MAX;
-                q[((j * kp + p / 4 * 4) * RV_CPU_NR) + c * 4 + p % 4] = (int8_t)v;
-                sum += (int32_t)v;
+                q[((j * kp + p / 2 * 2) * RV_CPU_NR) + c * 2 + p % 2] = (int8_t)v;
             }
             P->scale[row] = s;
-            P->colsum[row] = sum;
         }
     }
     *out = P;
@@ -165,13 +159,12 @@ static void epilogue(float *dst, const float *acc, const float *bias, size_t nco
 static void portable_run(const rv_cpu_gemm_job *J) {
     const rv_cpu_wpack *W = J->w;
     size_t k = W->k, kp = W->kp;
-    uint8_t *qrow = NULL;
+    int16_t *qrow = NULL;
     if (W->fmt == RV_WFMT_Q8) qrow = J->scratch;
     for (size_t r = 0; r < J->m; r++) {
         const float *x = J->x + r * J->ldx;
         float xs = 1.0f;
-        int32_t xz = 0;
-        if (qrow) rv_cpu_quant_row_u8(x, k, kp, qrow, &xs, &xz);
+        if (qrow) rv_cpu_quant_row_s16(x, k, kp, qrow, &xs, W->act_max);
         for (size_t j = J->p0; j < J->p1; j++) {
             float acc[RV_CPU_NR];
             size_t col0 = j * RV_CPU_NR;
@@ -179,12 +172,12 @@ static void portable_run(const rv_cpu_gemm_job *J) {
             if (W->fmt == RV_WFMT_Q8) {
                 const int8_t *q = (const int8_t *)W->data + j * kp * RV_CPU_NR;
                 int32_t ia[RV_CPU_NR] = {0};
-                for (size_t g = 0; g < kp / 4; g++)
+                for (size_t g = 0; g < kp / 2; g++)
                     for (size_t c = 0; c < RV_CPU_NR; c++)
-                        for (size_t t = 0; t < 4; t++)
-                            ia[c] += (int32_t)qrow[g * 4 + t] * q[(g * RV_CPU_NR + c) * 4 + t];
+                        for (size_t t = 0; t < 2; t++)
+                            ia[c] += (int32_t)qrow[g * 2 + t] * q[(g * RV_CPU_NR + c) * 2 + t];
                 for (size_t c = 0; c < RV_CPU_NR; c++)
-                    acc[c] = xs * W->scale[col0 + c] * (float)(ia[c] - xz * W->colsum[col0 + c]);
+                    acc[c] = (float)ia[c] * (xs * W->scale[col0 + c]);
             } else {
                 for (size_t c = 0; c < RV_CPU_NR; c++)
                     acc[c] = 0.0f;

@@ -11,12 +11,15 @@
  * Layout. Output columns come in panels of RV_CPU_NR (16); the last panel is
  * zero-padded. For f32/f16, panel j holds w[16j + c, p] at [j][p][c] (k rows
  * of 16 values), so the micro-kernel reads 16 consecutive values per k step.
- * For q8, weights are rounded to 7 bits (|q| <= 63) with one scale per
- * output row, and k is padded to a multiple of 4: panel j holds q[16j + c, p]
- * at [j][p / 4][c][p % 4], the operand order vpmaddubsw needs. Activations
- * are quantized per row to u8 with a zero point; 7-bit weights keep every
- * pairwise u8 x s8 sum within int16 (255 * 63 * 2 < 32767), so AVX2 without
- * VNNI never saturates.
+ * For q8, weights are rounded to int8 (|q| <= 127) with one scale per output
+ * row, and k is padded to a multiple of 2: panel j holds q[16j + c, p] at
+ * [j][p / 2][c][p % 2]. The kernel widens them to int16 as it loads them and
+ * multiplies with vpmaddwd against activations quantized per row to
+ * symmetric int16 (|q| <= rv_cpu_q8_act_max(k), so the int32 sums cannot
+ * overflow). AVX2 without VNNI has no int8 dot product that is safe from
+ * saturation at 8-bit weights (vpmaddubsw's int16 pair sums overflow), and
+ * vpmaddwd does as many multiplies per instruction as the vpmaddubsw +
+ * vpmaddwd pair, with 14-bit rather than 8-bit activations.
  *
  * A packed buffer is one allocation (header first) and is freed with free().
  */
@@ -28,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 63 };
+enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 127 };
 
 typedef struct rv_cpu_wpack {
     uint64_t magic;                  /* RV_CPU_WPACK_MAGIC */
@@ -36,9 +39,9 @@ typedef struct rv_cpu_wpack {
     rv_wfmt fmt;
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
-    size_t kp;       /* k, padded to a multiple of 4 for q8 */
+    size_t kp;       /* k, padded to a multiple of 2 for q8 */
     float *scale;    /* q8: [panels * 16] dequantization scale per output row */
-    int32_t *colsum; /* q8: [panels * 16] sum over k of the quantized row */
+    int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
     void *data;      /* panels (float, uint16_t f16 bits, or int8) */
 } rv_cpu_wpack;
 
@@ -82,11 +85,14 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
  * f32/f16 block (the weight micro-panel, KC x 16, stays in L1). */
 enum { RV_CPU_MC = 96, RV_CPU_KC = 256 };
 
-/* Quantizes one activation row x[k] to u8 q[kp] (zero-padded past k with
- * the zero point): x ~= scale * (q - zero). Shared by both flavours so they
- * agree bit for bit. */
-void rv_cpu_quant_row_u8(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
-                         int32_t *zero);
+/* Largest activation magnitude for q8 weights of width k: k * 127 * it
+ * stays below 2^31 (capped at 32767). */
+int32_t rv_cpu_q8_act_max(size_t k);
+
+/* Quantizes one activation row x[k] to int16 q[kp] (zero past k):
+ * x ~= scale * q, |q| <= amax. The reference for both flavours' kernels. */
+void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
+                          int32_t amax);
 
 /* f32 <-> IEEE half (round to nearest even), portable. */
 uint16_t rv_cpu_f32_to_f16(float f);

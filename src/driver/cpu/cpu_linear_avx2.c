@@ -4,15 +4,16 @@
  * f32/f16: a 6x16 register tile (12 accumulators, 2 weight vectors, one
  * broadcast), the weight panel's k range blocked to stay in L1 while a block
  * of activation rows (up to MC x KC, in L2) streams past it. f16 weights are
- * widened with vcvtph2ps as they are loaded. q8: a 4x16 tile of int32
- * accumulators fed by vpmaddubsw (u8 activations x 7-bit weights) and
- * vpmaddwd; dequantization, bias and GELU are fused into the tile's store. */
+ * widened with vcvtph2ps as they are loaded. q8: a 6x16 tile of int32
+ * accumulators fed by vpmaddwd (int16 activations x int8 weights widened on
+ * load); dequantization, bias and GELU are fused into the tile's store. */
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include "driver/cpu/cpu_avx2_math.h"
 
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #define AI static inline __attribute__((always_inline))
@@ -178,119 +179,94 @@ static void run_float(const rv_cpu_gemm_job *J, int f16) {
 
 /* ---- q8 ---- */
 
-/* Same arithmetic as rv_cpu_quant_row_u8 (min/max, x * inv rounded to
- * nearest even, + zero, clamped), eight lanes at a time. */
-static void quant_row(const float *x, size_t k, size_t kp, uint8_t *q, float *scale,
-                      int32_t *zero) {
-    __m256 vlo = _mm256_setzero_ps(), vhi = _mm256_setzero_ps();
+/* Same arithmetic as rv_cpu_quant_row_s16 (max |x|, x * inv rounded to
+ * nearest even, clamped), eight lanes at a time. */
+static void quant_row(const float *x, size_t k, size_t kp, int16_t *q, float *scale, int32_t amax) {
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 vmx = _mm256_setzero_ps();
     size_t i = 0;
-    for (; i + 8 <= k; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        vlo = _mm256_min_ps(vlo, v);
-        vhi = _mm256_max_ps(vhi, v);
-    }
-    float lo = -hmax8(_mm256_sub_ps(_mm256_setzero_ps(), vlo)), hi = hmax8(vhi);
-    for (; i < k; i++) {
-        if (x[i] < lo) lo = x[i];
-        if (x[i] > hi) hi = x[i];
-    }
-    float s = (hi - lo) / 255.0f;
-    if (!(s > 0.0f)) s = 1.0f;
-    float inv = 1.0f / s;
-    int32_t z = (int32_t)_mm_cvtss_si32(_mm_set_ss(-lo * inv));
-    if (z < 0) z = 0;
-    if (z > 255) z = 255;
+    for (; i + 8 <= k; i += 8)
+        vmx = _mm256_max_ps(vmx, _mm256_and_ps(_mm256_loadu_ps(x + i), absmask));
+    float mx = hmax8(vmx);
+    for (; i < k; i++)
+        mx = fmaxf(mx, fabsf(x[i]));
+    float s = mx > 0.0f ? mx / (float)amax : 1.0f, inv = 1.0f / s;
     __m256 vinv = _mm256_set1_ps(inv);
-    __m256i vz = _mm256_set1_epi32(z);
-    for (i = 0; i + 32 <= k; i += 32) {
-        __m256i a =
-            _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv)), vz);
-        __m256i b = _mm256_add_epi32(
-            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), vinv)), vz);
-        __m256i c = _mm256_add_epi32(
-            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 16), vinv)), vz);
-        __m256i d = _mm256_add_epi32(
-            _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 24), vinv)), vz);
-        /* packs work within 128-bit lanes: fix the order with one permute */
-        __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
-        __m256i u = _mm256_packus_epi16(ab, cd);
-        u = _mm256_permutevar8x32_epi32(u, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)(void *)(q + i), u);
+    __m256i hi = _mm256_set1_epi32(amax), lo = _mm256_set1_epi32(-amax);
+    for (i = 0; i + 16 <= k; i += 16) {
+        __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv));
+        __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), vinv));
+        a = _mm256_max_epi32(_mm256_min_epi32(a, hi), lo);
+        b = _mm256_max_epi32(_mm256_min_epi32(b, hi), lo);
+        /* packs works within 128-bit lanes: restore the order with a permute */
+        __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
+        _mm256_storeu_si256((__m256i *)(void *)(q + i), p);
     }
     for (; i < k; i++) {
-        int32_t v = _mm_cvtss_si32(_mm_set_ss(x[i] * inv)) + z;
-        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        int32_t v = _mm_cvtss_si32(_mm_set_ss(x[i] * inv));
+        q[i] = (int16_t)(v > amax ? amax : v < -amax ? -amax : v);
     }
     for (i = k; i < kp; i++)
-        q[i] = (uint8_t)z;
+        q[i] = 0;
     *scale = s;
-    *zero = z;
 }
 
-/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act. */
-AI void kern_q8(const int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
-                const float *xs, const int32_t *xz, const float *ws, const int32_t *colsum,
-                const float *bias, rv_act act) {
-    __m256i acc[QMR][2];
-    const __m256i ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 6
-    for (int r = 0; r < mr; r++)
-        acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-    for (size_t g = 0; g < kp / 4; g++) {
-        __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64));
-        __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64 + 32));
-#pragma GCC unroll 6
-        for (int r = 0; r < mr; r++) {
-            int32_t four;
-            memcpy(&four, qa + (size_t)r * kp + g * 4, 4);
-            __m256i av = _mm256_set1_epi32(four);
-            __m256i t0 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones);
-            __m256i t1 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones);
-            acc[r][0] = _mm256_add_epi32(acc[r][0], t0);
-            acc[r][1] = _mm256_add_epi32(acc[r][1], t1);
-        }
+/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 4): per
+ * k pair, the 32 weight bytes (16 columns x 2) widen to two int16 vectors
+ * and meet each row's broadcast activation pair in vpmaddwd. Named
+ * accumulators (not an array) keep GCC from shuffling them through memory;
+ * rows past mr recompute row 0 and are not stored. */
+static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
+                    const float *xs, const float *ws, const float *bias, rv_act act) {
+    const int16_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
+                  *a3 = qa + (mr > 3 ? 3 * kp : 0);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+            c30 = c00, c31 = c00;
+    for (size_t g = 0; g < kp / 2; g++) {
+        __m256i b0 =
+            _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32)));
+        __m256i b1 =
+            _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32 + 16)));
+        int32_t t;
+        memcpy(&t, a0 + 2 * g, 4);
+        __m256i av = _mm256_set1_epi32(t);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(av, b0));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(av, b1));
+        memcpy(&t, a1 + 2 * g, 4);
+        av = _mm256_set1_epi32(t);
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(av, b0));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(av, b1));
+        memcpy(&t, a2 + 2 * g, 4);
+        av = _mm256_set1_epi32(t);
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(av, b0));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(av, b1));
+        memcpy(&t, a3 + 2 * g, 4);
+        av = _mm256_set1_epi32(t);
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(av, b0));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(av, b1));
     }
-    __m256i cs0 = _mm256_loadu_si256((const __m256i *)(const void *)colsum);
-    __m256i cs1 = _mm256_loadu_si256((const __m256i *)(const void *)(colsum + 8));
+    __m256i acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
-#pragma GCC unroll 6
     for (int r = 0; r < mr; r++) {
-        __m256i z = _mm256_set1_epi32(xz[r]);
-        __m256 s = _mm256_set1_ps(xs[r]);
-        __m256 v0 = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][0], _mm256_mullo_epi32(z, cs0)));
-        __m256 v1 = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][1], _mm256_mullo_epi32(z, cs1)));
-        v0 = _mm256_mul_ps(v0, _mm256_mul_ps(s, w0));
-        v1 = _mm256_mul_ps(v1, _mm256_mul_ps(s, w1));
+        __m256 sc = _mm256_set1_ps(xs[r]);
+        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(sc, w0));
+        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(sc, w1));
         _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
         _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
     }
 }
 
-static void kern_q8_any(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c,
-                        size_t ldc, const float *xs, const int32_t *xz, const float *ws,
-                        const int32_t *colsum, const float *bias, rv_act act) {
-#define KQ(M)                                                                                      \
-    case M: kern_q8(M, qa, kp, bq, c, ldc, xs, xz, ws, colsum, bias, act); break
-    switch (mr) {
-        KQ(1);
-        KQ(2);
-        KQ(3);
-        KQ(4);
-    default: break;
-    }
-#undef KQ
-}
+#define kern_q8_any kern_q8
 
 static void run_q8(const rv_cpu_gemm_job *J) {
     const rv_cpu_wpack *W = J->w;
     size_t k = W->k, kp = W->kp;
-    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
+    int16_t *qa = (int16_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
     float *xs = (float *)(void *)(qa + MC * kp);
-    int32_t *xz = (int32_t *)(void *)(xs + MC);
     for (size_t ic = 0; ic < J->m; ic += MC) {
         size_t mc = J->m - ic < MC ? J->m - ic : MC;
         for (size_t r = 0; r < mc; r++)
-            quant_row(J->x + (ic + r) * J->ldx, k, kp, qa + r * kp, &xs[r], &xz[r]);
+            quant_row(J->x + (ic + r) * J->ldx, k, kp, qa + r * kp, &xs[r], W->act_max);
         for (size_t j = J->p0; j < J->p1; j++) {
             const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
             size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
@@ -299,13 +275,13 @@ static void run_q8(const rv_cpu_gemm_job *J) {
                 int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
                 float *c = J->out + (ic + ir) * J->ldo + col0;
                 if (ncols == 16) {
-                    kern_q8_any(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, xz + ir,
-                                W->scale + col0, W->colsum + col0, bias, J->act);
+                    kern_q8_any(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, W->scale + col0, bias,
+                                J->act);
                 } else {
                     float tile[QMR * 16], bb[16] = {0};
                     if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-                    kern_q8_any(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, xz + ir,
-                                W->scale + col0, W->colsum + col0, bias ? bb : NULL, J->act);
+                    kern_q8_any(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, W->scale + col0,
+                                bias ? bb : NULL, J->act);
                     for (int r = 0; r < mr; r++)
                         memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
                 }
