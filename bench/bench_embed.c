@@ -344,7 +344,7 @@ static int dump_chunks(const strvec *chunks, const char *path) {
 
 /* Cosine of this model's vectors to the fp32 model's, first 300 chunks. */
 static void compare_to_fp32(const char *model_dir, rv_model *m, const seqs *S, size_t dim) {
-    size_t n = S->n < 300 ? S->n : 300;
+    size_t n = S->n < 300 ? S->n : 300; /* the first chunks */
     rv_model *ref = NULL;
     rv_embed_ctx *a = NULL, *b = NULL;
     float *va = malloc(n * dim * sizeof *va), *vb = malloc(n * dim * sizeof *vb);

@@ -13,7 +13,7 @@ max_seq_length, sorted longest first and cut into batches of at most
 `budget` padded tokens (count * longest), each padded to its own longest.
 Timed: the forward passes, mean pooling over real tokens and L2
 normalisation. ONNX Runtime: fp32 graph, ORT_ENABLE_ALL, intra_op_num_threads
-= N, inter_op_num_threads = 1, sequential execution. sentence-transformers:
+= N, inter_op_num_threads = 1, sequential execution, no spin-waiting. sentence-transformers:
 the model's own module chain (Transformer, Pooling, Normalize) under
 torch.inference_mode with torch.set_num_threads(N).
 """
@@ -92,6 +92,9 @@ def main() -> int:
         so.intra_op_num_threads = a.threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # no spin-waiting: on a shared machine spinning threads only burn
+        # cores (and make the CPU-time figures meaningless); ripvec's pool sleeps too
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         sess = ort.InferenceSession(a.onnx, so, providers=["CPUExecutionProvider"])
         version = "onnxruntime " + ort.__version__
 

@@ -46,8 +46,9 @@ NST=${BENCH_ST_CHUNKS:-300}
 NSW=${BENCH_SWEEP_CHUNKS:-200}
 ROUNDS=${BENCH_ROUNDS:-1}
 BUDGETS=${BENCH_BUDGETS:-"512 2048 8192 32768"}
+NCOS=${BENCH_COSINE_CHUNKS:-300}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    N2=$((N2 / 4)); N1=$((N1 / 4)); NST=$((NST / 4)); NSW=$((NSW / 4)); ROUNDS=1
+    N2=$((N2 / 4)); N1=$((N1 / 4)); NST=$((NST / 4)); NSW=$((NSW / 4)); NCOS=$((NCOS / 4)); ROUNDS=1
     BUDGETS="1024 4096 16384"
 fi
 VENV=${BENCH_VENV:-third_party/bench-venv}
@@ -118,9 +119,9 @@ for b in $BUDGETS; do
     ours "$NSW" 2 int8 "$b"
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$NSW" 2 "$b"
 done
-echo "bench: cosine of reduced precision to fp32 (first 300 chunks)"
+echo "bench: cosine of reduced precision to fp32 (first $NCOS chunks)"
 for p in fp16 int8; do
-    "$EMBED" --chunks 300 --threads 2 --precision "$p" --compare --no-profile "${CORPORA[@]}" |
+    "$EMBED" --chunks "$NCOS" --threads 2 --precision "$p" --compare --no-profile "${CORPORA[@]}" |
         grep '^COSINE' | tee -a "$RES"
 done
 PEAK=$(grep -oE 'FMA peak [0-9.]+' "$OUT/gemm.txt" | awk '{print $3}')
