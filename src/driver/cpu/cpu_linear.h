@@ -83,7 +83,7 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
 
 /* Blocking: activation rows per block (both formats), and the k range of a
  * f32/f16 block (the weight micro-panel, KC x 16, stays in L1). */
-enum { RV_CPU_MC = 96, RV_CPU_KC = 256 };
+enum { RV_CPU_MC = 96, RV_CPU_KC = 384 };
 
 /* Largest activation magnitude for q8 weights of width k: k * 127 * it
  * stays below 2^31 (capped at 32767). */
