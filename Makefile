@@ -110,12 +110,14 @@ unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) model
 	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
 
 # The README's test command: the normal build, then ASan+UBSan (with leak
-# checking) over the same suite. Ends with one "N passed, N failed" line.
+# checking) over the same suite, then every libFuzzer target for FUZZ_SECONDS.
+# Ends with one "N passed, N failed" line (a fuzz target counts as one test).
 test:
 	@set -o pipefail; $(MAKE) --no-print-directory unit 2>&1 | tee $(BUILD)-test.log
 	@set -o pipefail; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MAKE) --no-print-directory SAN=1 unit 2>&1 | tee build-san-test.log
-	@bash tests/total.sh $(BUILD)-test.log build-san-test.log
+	@set -o pipefail; $(MAKE) --no-print-directory fuzz 2>&1 | tee build-fuzz-test.log
+	@bash tests/total.sh $(BUILD)-test.log build-san-test.log build-fuzz-test.log
 
 # Only the normal build (quick local loop).
 test-fast: unit

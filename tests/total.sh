@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Adds up the closing "N passed, N failed" line of each test log.
+# Adds up the closing "N passed, N failed" line of each test log; a fuzz log
+# (fuzz/run.sh output) counts each target as one test.
 p=0; f=0
 for log in "$@"; do
+    if grep -q '^fuzz: [0-9]* targets' "$log"; then
+        lp=$(grep -c -E '^fuzz [a-z_]+ +ok: ' "$log")
+        lf=$(grep -c -E '^fuzz [a-z_]+ +(FAILED|MISSING)' "$log")
+        echo "$log: $lp fuzz targets ok, $lf failed"
+        p=$((p + lp)); f=$((f + lf)); continue
+    fi
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
     if [ -z "$line" ]; then echo "$log: no summary (build or run failed)"; f=$((f + 1)); continue; fi
     echo "$log: $line"

@@ -3,9 +3,17 @@
 
 #include "driver/cpu/cpu_kernels.h"
 
+#include <cpuid.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* F16C from cpuid (leaf 1, ECX bit 29); clang 14's __builtin_cpu_supports
+ * does not know the "f16c" feature name. */
+static int cpu_has_f16c(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+}
 
 uint16_t rv_cpu_f32_to_f16(float f) {
     uint32_t x;
@@ -203,7 +211,7 @@ const rv_cpu_linear_kernels rv_cpu_linear_portable = {.name = "portable", .run =
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && __builtin_cpu_supports("f16c"))
+    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && cpu_has_f16c())
         return &rv_cpu_linear_avx2;
 #endif
     return &rv_cpu_linear_portable;
