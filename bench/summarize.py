@@ -106,20 +106,22 @@ def main():
     if a.plot and sweep:
         series = {}
         for k in sweep:
-            series.setdefault(f"{NAMES.get(k[0], k[0])} {k[1]}", []).append((k[4], B[k]["tps"]))
+            series.setdefault(f"{NAMES.get(k[0], k[0])} {k[1]}", []).append(
+                (k[4], B[k]["tps"], B[k]["tpc"]))
         # also budget 8192 points measured on the same chunk count
         code = (
             "import sys, json\n"
             "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
             "s = json.loads(sys.argv[1])\n"
-            "fig, ax = plt.subplots(figsize=(7, 4.2))\n"
-            "for name, pts in sorted(s.items()):\n"
-            "    pts.sort(); ax.plot([p[0] for p in pts], [p[1] for p in pts], marker='o', label=name)\n"
-            "ax.set_xscale('log', base=2); ax.set_xlabel('batch token budget (padded tokens per forward pass)')\n"
-            "ax.set_ylabel('tokens/s (best wall-clock, 2 threads)')\n"
-            "ax.set_title('all-MiniLM-L6-v2 on code chunks, 2-core AMD EPYC (AVX2)')\n"
-            "ax.grid(True, alpha=0.3); ax.legend(); ax.set_ylim(bottom=0)\n"
-            "fig.tight_layout(); fig.savefig(sys.argv[2], dpi=110)\n")
+            "fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))\n"
+            "for i, ax in enumerate(axes):\n"
+            "    for name, pts in sorted(s.items()):\n"
+            "        pts.sort(); ax.plot([p[0] for p in pts], [p[1 + i] for p in pts], marker='o', label=name)\n"
+            "    ax.set_xscale('log', base=2); ax.set_xlabel('batch token budget (padded tokens per forward pass)')\n"
+            "    ax.set_ylabel(['tokens/s (wall-clock, 2 threads)', 'tokens per CPU-second (2 threads)'][i])\n"
+            "    ax.grid(True, alpha=0.3); ax.legend(); ax.set_ylim(bottom=0)\n"
+            "fig.suptitle('all-MiniLM-L6-v2 on code chunks, 2-core AMD EPYC (AVX2), shared machine')\n"
+            "fig.tight_layout(); fig.savefig(sys.argv[2], dpi=100)\n")
         import json
         py = a.plot_python or sys.executable
         r = subprocess.run([py, "-c", code, json.dumps(series), a.plot], capture_output=True,

@@ -377,7 +377,8 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
         for (int fmt = 0; fmt < 3; fmt++) {
             rv_cpu_wpack *P = NULL;
             RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, n, k, (rv_wfmt)fmt), RV_OK);
-            RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(w));
+            float raw[16] = {0};
+            RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(raw));
             for (int act = 0; act < 2; act++) {
                 ref_packed(P, x, act ? NULL : bias, (rv_act)act, m, r);
                 for (int f = 0; f < 2; f++) {

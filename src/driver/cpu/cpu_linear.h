@@ -50,7 +50,8 @@ typedef struct rv_cpu_wpack {
 /* Packs host weights w [n, k]. Caller frees with rv_cpu_wpack_free. */
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt);
 void rv_cpu_wpack_free(rv_cpu_wpack *w); /* NULL ok */
-/* 1 when p is a packed weight made by rv_cpu_wpack_create. */
+/* 1 when p is a packed weight made by rv_cpu_wpack_create. p must have 16
+ * readable bytes (every cpu driver buffer has at least 64). */
 int rv_cpu_is_wpack(const void *p);
 
 /* One thread's share of out = act(x @ w^T + bias): rows [0, m) of x/out
