@@ -20,6 +20,8 @@
 # tokens/s-vs-batch-budget sweep, BENCH_ROUNDS (1; raise it on a noisy
 # machine). About 10 minutes on an idle 2-core machine, several times that
 # on a busy one. BENCH_QUICK=1 divides the chunk counts by 4.
+# BENCH_PIPELINE=DIR also runs bench_pipeline (walk/chunk/tokenize/embed/write
+# shares and peak RSS) over DIR.
 # Output: a summary table on stdout; RESULT lines, the table (results.md) and
 # the plot (budget.png) in BUILD_DIR/bench-out/.
 set -uo pipefail
@@ -124,6 +126,12 @@ for p in fp16 int8; do
     "$EMBED" --chunks "$NCOS" --threads 2 --precision "$p" --compare --no-profile "${CORPORA[@]}" |
         grep '^COSINE' | tee -a "$RES"
 done
+if [ -n "${BENCH_PIPELINE:-}" ] && [ -x "$BUILD/bench/bench_pipeline" ]; then
+    # opt-in (minutes): indexing steps over a tree, with peak RSS
+    echo "bench: indexing pipeline over $BENCH_PIPELINE (2 threads)"
+    /usr/bin/time -v "$BUILD/bench/bench_pipeline" --threads 2 "$BENCH_PIPELINE" >"$OUT/pipeline.txt" 2>&1
+    grep -E '^PIPELINE|Maximum resident' "$OUT/pipeline.txt"
+fi
 PEAK=$(grep -oE 'FMA peak [0-9.]+' "$OUT/gemm.txt" | awk '{print $3}')
 python3 bench/summarize.py "$RES" --peak "${PEAK:-0}" --gemm "$OUT/gemm.txt" --md "$OUT/results.md" \
     --plot "$OUT/budget.png" --plot-python "$PY_ORT"

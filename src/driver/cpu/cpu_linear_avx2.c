@@ -4,7 +4,7 @@
  * f32/f16: a 6x16 register tile (12 accumulators, 2 weight vectors, one
  * broadcast), the weight panel's k range blocked to stay in L1 while a block
  * of activation rows (up to MC x KC, in L2) streams past it. f16 weights are
- * widened with vcvtph2ps as they are loaded. q8: a 6x16 tile of int32
+ * widened with vcvtph2ps as they are loaded. q8: a 4x16 tile of int32
  * accumulators fed by vpmaddwd (int16 activations x int8 weights widened on
  * load); dequantization, bias and GELU are fused into the tile's store. */
 #include "driver/cpu/cpu_linear.h"
