@@ -82,6 +82,7 @@ static int rvt_passed, rvt_failed, rvt_cur_failed;
     } while (0)
 
 static inline int rv_test_summary(void) {
+    (void)rvt_cur_failed; /* a binary whose tests did not run uses no RV_RUN */
     printf("%d passed, %d failed\n", rvt_passed, rvt_failed);
     return rvt_failed ? 1 : 0;
 }
