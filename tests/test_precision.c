@@ -8,90 +8,40 @@
 
 #include "driver/cpu/cpu_linear.h"
 #include "engine/arch_bert.h"
+#include "golden.h"
 #include "ripvec/embed.h"
 #include "ripvec/modelfile.h"
-#include "util/fs.h"
 
-#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GOLD "tests/data/golden/minilm"
 #define TINY "tests/data/tiny_bert"
 
-static char **g_texts;
-static size_t g_n, g_dim;
-static float *g_gold;
-
-static char *model_dir(void) {
-    const char *env = getenv("RIPVEC_TEST_MODEL");
-    if (env && *env) return strdup(env);
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char buf[4096];
-    if (xdg && *xdg == '/')
-        snprintf(buf, sizeof buf, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-    else
-        snprintf(buf, sizeof buf, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
-    return strdup(buf);
-}
-
-static int load_golden(void) {
-    char *text = NULL, *vec = NULL;
-    size_t tl = 0, vl = 0, cap = 0;
-    int ok = 0;
-    if (rv_read_file(&text, &tl, GOLD "_texts.jsonl", 16u << 20) != RV_OK) goto done;
-    if (rv_read_file(&vec, &vl, GOLD "_vectors.f32", 16u << 20) != RV_OK) goto done;
-    char *line = text, *nl;
-    for (size_t ln = 0; (nl = strchr(line, '\n')); ln++, line = nl + 1) {
-        *nl = '\0';
-        cJSON *j = cJSON_Parse(line);
-        if (!j) goto done;
-        if (ln == 0) {
-            g_dim = (size_t)cJSON_GetObjectItem(j, "dim")->valueint;
-            cap = (size_t)cJSON_GetObjectItem(j, "count")->valueint;
-            g_texts = calloc(cap, sizeof *g_texts);
-        } else if (g_n < cap) {
-            g_texts[g_n++] = strdup(cJSON_GetObjectItem(j, "text")->valuestring);
-        }
-        cJSON_Delete(j);
-    }
-    if (g_n != cap || vl != g_n * g_dim * sizeof(float)) goto done;
-    g_gold = malloc(vl);
-    memcpy(g_gold, vec, vl);
-    ok = 1;
-done:
-    free(text);
-    free(vec);
-    return ok;
-}
+static rv_golden g_g;
 
 static double cosine(const float *a, const float *b, size_t n) {
-    double dot = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < n; i++) {
-        dot += (double)a[i] * b[i];
-        na += (double)a[i] * a[i];
-        nb += (double)b[i] * b[i];
-    }
-    return dot / sqrt(na * nb);
+    return rv_golden_cosine(a, b, n, NULL);
 }
 
 /* Embeds the golden texts at one precision; NULL on failure. */
 static float *embed_golden(rv_precision p, char *id, size_t idcap) {
-    char *dir = model_dir();
+    char *dir = rv_test_model_dir();
     rv_model_params mp = rv_model_default_params();
     mp.precision = p;
     mp.threads = 2;
     rv_model *m = NULL;
     rv_embed_ctx *ctx = NULL;
-    float *out = malloc(g_n * g_dim * sizeof *out);
+    float *out = malloc(g_g.count * g_g.dim * sizeof *out);
     rv_status st = rv_model_load(&m, dir, &mp);
     RV_CHECK_MSG(st == RV_OK, "model at %s (%s): %s", dir, rv_precision_name(p), rv_error_last());
     if (st == RV_OK) {
         RV_CHECK_EQ_INT(rv_model_precision(m), p);
         snprintf(id, idcap, "%s", rv_model_id(m));
         st = rv_embed_ctx_create(&ctx, m, NULL);
-        if (st == RV_OK) st = rv_embed_texts(ctx, (const char *const *)g_texts, NULL, g_n, out);
+        if (st == RV_OK)
+            st = rv_embed_texts(ctx, (const char *const *)g_g.texts, NULL, g_g.count, out);
         RV_CHECK_MSG(st == RV_OK, "embed %s: %s", rv_precision_name(p), rv_error_last());
     }
     rv_embed_ctx_free(ctx);
@@ -122,15 +72,15 @@ RV_TEST(precision_names_parse_and_defaults) {
     RV_CHECK(rv_precision_name((rv_precision)7) == NULL);
     rv_model *m = NULL;
     mp.precision = (rv_precision)7;
-    char *dir = model_dir();
+    char *dir = rv_test_model_dir();
     RV_CHECK_EQ_INT(rv_model_load(&m, dir, &mp), RV_ERR_INVALID_ARG);
     RV_CHECK(m == NULL);
     free(dir);
 }
 
 RV_TEST(fp16_and_int8_stay_close_to_fp32_on_golden_texts) {
-    RV_CHECK(load_golden());
-    if (!g_gold) return;
+    RV_CHECK(rv_golden_load(&g_g, RV_GOLDEN_MINILM));
+    if (!g_g.vectors) return;
     char id[3][200] = {"", "", ""};
     float *v[3];
     for (int p = 0; p < 3; p++)
@@ -143,19 +93,20 @@ RV_TEST(fp16_and_int8_stay_close_to_fp32_on_golden_texts) {
     RV_CHECK(strncmp(id[1], id[0], strlen(id[0])) == 0 && strcmp(id[1], id[2]) != 0);
     for (int p = 1; p < 3; p++) {
         double sum = 0, mn = 1, sum_ref = 0, mn_ref = 1;
-        for (size_t i = 0; i < g_n; i++) {
-            double c = cosine(v[p] + i * g_dim, v[0] + i * g_dim, g_dim);
-            double r = cosine(v[p] + i * g_dim, g_gold + i * g_dim, g_dim);
+        for (size_t i = 0; i < g_g.count; i++) {
+            double c = cosine(v[p] + i * g_g.dim, v[0] + i * g_g.dim, g_g.dim);
+            double r = cosine(v[p] + i * g_g.dim, g_g.vectors + i * g_g.dim, g_g.dim);
             sum += c, sum_ref += r;
             if (c < mn) mn = c;
             if (r < mn_ref) mn_ref = r;
         }
         printf("  %s vs fp32 over %zu golden texts: mean cosine %.6f, min %.6f; vs "
                "sentence-transformers: mean %.6f, min %.6f\n",
-               p == 1 ? "fp16" : "int8", g_n, sum / (double)g_n, mn, sum_ref / (double)g_n, mn_ref);
+               p == 1 ? "fp16" : "int8", g_g.count, sum / (double)g_g.count, mn,
+               sum_ref / (double)g_g.count, mn_ref);
         double min_bound = p == 1 ? 0.9999 : 0.99, mean_bound = p == 1 ? 0.99999 : 0.995;
-        RV_CHECK_MSG(mn >= min_bound && sum / (double)g_n >= mean_bound,
-                     "precision %d: min %.6f mean %.6f", p, mn, sum / (double)g_n);
+        RV_CHECK_MSG(mn >= min_bound && sum / (double)g_g.count >= mean_bound,
+                     "precision %d: min %.6f mean %.6f", p, mn, sum / (double)g_g.count);
         RV_CHECK(mn_ref >= min_bound - 1e-4);
     }
 done:
@@ -260,9 +211,6 @@ int main(void) {
     RV_RUN(fp16_and_int8_stay_close_to_fp32_on_golden_texts);
     RV_RUN(quantized_linear_close_to_f32_at_odd_sizes);
     RV_RUN(cls_only_last_layer_matches_full_layer);
-    for (size_t i = 0; i < g_n; i++)
-        free(g_texts[i]);
-    free(g_texts);
-    free(g_gold);
+    rv_golden_free(&g_g);
     return rv_test_summary();
 }
