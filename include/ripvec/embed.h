@@ -66,6 +66,10 @@ int rv_model_max_tokens(const rv_model *m); /* per-sequence limit incl. [CLS]/[S
 /* Stable id for indexes (owned by m): the model files, plus "-fp16"/"-int8"
  * for reduced precision (vectors of different precisions never mix). */
 const char *rv_model_id(const rv_model *m);
+/* The id rv_model_load would give the model in model_dir at `precision`,
+ * computed from config.json and the weights' size without loading anything
+ * (an index can be opened before, or without, the weights). */
+rv_status rv_model_id_for_dir(char *out, size_t cap, const char *model_dir, rv_precision precision);
 const char *rv_model_query_prefix(const rv_model *m);      /* "" when none (owned by m) */
 const char *rv_model_device(const rv_model *m);            /* driver in use: "cpu", "cuda" */
 const rv_tokenizer *rv_model_tokenizer(const rv_model *m); /* owned by m */

@@ -7,9 +7,11 @@
 #include "ripvec/tokenizer.h"
 #include "util/fs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 struct rv_model {
@@ -62,18 +64,22 @@ rv_embed_params rv_embed_default_params(void) {
 
 /* "<dir name>-<xxh64 of config.json bytes and the weights' size>": the same
  * model copied elsewhere keeps its id; changed weights or config change it. */
-static rv_status make_id(rv_model *m, const char *model_dir) {
+rv_status rv_model_id_for_dir(char *out, size_t cap, const char *model_dir,
+                              rv_precision precision) {
     char *cfg_text = NULL, *cfg_path = rv_path_join(model_dir, "config.json");
     char *st_path = rv_path_join(model_dir, "model.safetensors");
     size_t cfg_len = 0;
     rv_status s = RV_OK;
-    rv_mapped map = {0};
+    struct stat sb;
     if (!cfg_path || !st_path) {
         s = rv_error_set(RV_ERR_NOMEM, "model: out of memory");
         goto done;
     }
     if ((s = rv_read_file(&cfg_text, &cfg_len, cfg_path, 1u << 20)) != RV_OK) goto done;
-    if ((s = rv_map_file(&map, st_path)) != RV_OK) goto done;
+    if (stat(st_path, &sb) != 0) {
+        s = rv_error_set(RV_ERR_NOT_FOUND, "%s: %s", st_path, strerror(errno));
+        goto done;
+    }
     XXH64_state_t *h = XXH64_createState();
     if (!h) {
         s = rv_error_set(RV_ERR_NOMEM, "model: out of memory");
@@ -82,7 +88,7 @@ static rv_status make_id(rv_model *m, const char *model_dir) {
     XXH64_reset(h, 0);
     XXH64_update(h, "ripvec-bert-1", 13);
     XXH64_update(h, cfg_text, cfg_len);
-    unsigned long long wsize = (unsigned long long)map.size;
+    unsigned long long wsize = (unsigned long long)sb.st_size;
     XXH64_update(h, &wsize, sizeof wsize);
     unsigned long long hv = (unsigned long long)XXH64_digest(h);
     XXH64_freeState(h);
@@ -95,11 +101,10 @@ static rv_status make_id(rv_model *m, const char *model_dir) {
     int len = (int)(n - b);
     if (len > 100) len = 100;
     /* fp32 keeps the id it always had, so existing indexes stay valid */
-    snprintf(m->id, sizeof m->id, "%.*s-%016llx%s%s", len, model_dir + b, hv,
-             m->precision == RV_PRECISION_FP32 ? "" : "-",
-             m->precision == RV_PRECISION_FP32 ? "" : rv_precision_name(m->precision));
+    snprintf(out, cap, "%.*s-%016llx%s%s", len, model_dir + b, hv,
+             precision == RV_PRECISION_FP32 ? "" : "-",
+             precision == RV_PRECISION_FP32 ? "" : rv_precision_name(precision));
 done:
-    rv_unmap_file(&map);
     free(cfg_text);
     free(cfg_path);
     free(st_path);
@@ -182,7 +187,7 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
         rv_error_prefix(s, st_path);
         goto done;
     }
-    if ((s = make_id(m, model_dir)) != RV_OK) goto done;
+    if ((s = rv_model_id_for_dir(m->id, sizeof m->id, model_dir, m->precision)) != RV_OK) goto done;
 done:
     rv_safetensors_close(st);
     free(st_path);

@@ -1,8 +1,8 @@
 /* A searcher that loads its model only when something needs a forward pass:
  * a keyword query on a fresh index then costs no weight loading at all. The
  * index still needs the model's id, dim and token counts before that: the id
- * comes from the model files (the same recipe as rv_model_id, checked against
- * it once the model is loaded), the rest from config.json and the tokenizer. */
+ * comes from the model files (rv_model_id_for_dir, checked against rv_model_id
+ * once the model is loaded), the rest from config.json and the tokenizer. */
 #include "search/internal.h"
 
 #include "ripvec/modelfile.h"
@@ -12,54 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <xxhash.h>
-
-/* rv_model_id for an fp32 model in dir, without loading the weights:
- * "<dir name>-<xxh64 of a tag, config.json and the weights' size>".
- * TODO(engine): replace with an engine call (see the report). */
-static rv_status peek_id(char *out, size_t cap, const char *dir) {
-    char *cfg_text = NULL, *cfg_path = rv_path_join(dir, "config.json");
-    char *st_path = rv_path_join(dir, "model.safetensors");
-    size_t cfg_len = 0;
-    rv_status st = RV_OK;
-    struct stat sb;
-    if (!cfg_path || !st_path) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((st = rv_read_file(&cfg_text, &cfg_len, cfg_path, 1u << 20)) != RV_OK) goto done;
-    if (stat(st_path, &sb) != 0) {
-        st = rv_error_set(RV_ERR_NOT_FOUND, "%s: not found", st_path);
-        goto done;
-    }
-    XXH64_state_t *h = XXH64_createState();
-    if (!h) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    XXH64_reset(h, 0);
-    XXH64_update(h, "ripvec-bert-1", 13);
-    XXH64_update(h, cfg_text, cfg_len);
-    unsigned long long wsize = (unsigned long long)sb.st_size;
-    XXH64_update(h, &wsize, sizeof wsize);
-    unsigned long long hv = (unsigned long long)XXH64_digest(h);
-    XXH64_freeState(h);
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/')
-        n--;
-    size_t b = n;
-    while (b > 0 && dir[b - 1] != '/')
-        b--;
-    int len = (int)(n - b);
-    if (len > 100) len = 100;
-    snprintf(out, cap, "%.*s-%016llx", len, dir + b, hv);
-done:
-    free(cfg_text);
-    free(cfg_path);
-    free(st_path);
-    return st;
-}
 
 rv_status rv_search_lazy_prepare(rv_searcher *s) {
     rv_bert_config cfg;
@@ -69,7 +21,7 @@ rv_status rv_search_lazy_prepare(rv_searcher *s) {
         return rv_error_set(RV_ERR_FORMAT, "%s: unusable config", s->model_dir);
     s->lazy_dim = (size_t)cfg.hidden_size;
     s->lazy_max_tokens = cfg.max_seq_length;
-    return peek_id(s->lazy_id, sizeof s->lazy_id, s->model_dir);
+    return rv_model_id_for_dir(s->lazy_id, sizeof s->lazy_id, s->model_dir, RV_PRECISION_FP32);
 }
 
 rv_status rv_search_ensure_model(rv_searcher *s) {
