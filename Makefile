@@ -101,12 +101,17 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB)
 
 fuzz-bins: $(FUZZ_BINS)
 
+# The tiny synthetic BERT's weights are made at test time (never committed).
+TINY_BERT := tests/data/tiny_bert/model.safetensors
+$(TINY_BERT): scripts/golden/tiny_bert_weights.py tests/data/tiny_bert/vocab.txt
+	python3 scripts/golden/tiny_bert_weights.py tests/data/tiny_bert
+
 # The real model the parity and end-to-end tests use (fetched into the cache).
 model: $(BIN)
 	$(BIN) model fetch all-minilm-l6-v2
 
 # One pass over the unit/parity/e2e tests in this build flavour.
-unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) model
+unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) $(TINY_BERT) model
 	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
 
 # The README's test command: the normal build, then ASan+UBSan (with leak

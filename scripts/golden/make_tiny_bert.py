@@ -21,6 +21,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tiny_bert_weights  # noqa: E402
+
 SEED = 20240611
 H, LAYERS, HEADS, INTER, MAXPOS, TYPES = 32, 2, 4, 64, 64, 2
 EPS = 1e-12
@@ -42,82 +45,6 @@ def build_vocab():
         if w not in v:
             v.append(w)
     return v
-
-
-def bf16_round(x):
-    """float32 -> bfloat16 bits (round to nearest even) and back."""
-    b = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    b = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
-    return b.astype(np.uint16)
-
-
-def write_safetensors(path, tensors):
-    """tensors: list of (name, dtype_str, shape, raw_bytes)."""
-    header, off, blobs = {}, 0, []
-    for name, dt, shape, raw in tensors:
-        header[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
-        off += len(raw)
-        blobs.append(raw)
-    header["__metadata__"] = {"format": "pt", "made_by": "scripts/golden/make_tiny_bert.py"}
-    hj = json.dumps(header, separators=(",", ":")).encode()
-    hj += b" " * ((8 - len(hj) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)
-
-
-def make_weights(rng, vocab_size):
-    def w(*shape, s=0.25):
-        return (rng.standard_normal(shape) * s).astype(np.float32)
-
-    W = {}
-    W["embeddings.word_embeddings.weight"] = w(vocab_size, H, s=0.5)
-    W["embeddings.position_embeddings.weight"] = w(MAXPOS, H, s=0.3)
-    W["embeddings.token_type_embeddings.weight"] = w(TYPES, H, s=0.3)
-    W["embeddings.LayerNorm.weight"] = 1 + w(H, s=0.1)
-    W["embeddings.LayerNorm.bias"] = w(H, s=0.1)
-    for l in range(LAYERS):
-        p = f"encoder.layer.{l}."
-        for n in ("query", "key", "value"):
-            W[p + f"attention.self.{n}.weight"] = w(H, H, s=0.35)
-            W[p + f"attention.self.{n}.bias"] = w(H, s=0.1)
-        W[p + "attention.output.dense.weight"] = w(H, H)
-        W[p + "attention.output.dense.bias"] = w(H, s=0.1)
-        W[p + "attention.output.LayerNorm.weight"] = 1 + w(H, s=0.1)
-        W[p + "attention.output.LayerNorm.bias"] = w(H, s=0.1)
-        W[p + "intermediate.dense.weight"] = w(INTER, H)
-        W[p + "intermediate.dense.bias"] = w(INTER, s=0.2)
-        W[p + "output.dense.weight"] = w(H, INTER, s=0.2)
-        W[p + "output.dense.bias"] = w(H, s=0.1)
-        W[p + "output.LayerNorm.weight"] = 1 + w(H, s=0.1)
-        W[p + "output.LayerNorm.bias"] = w(H, s=0.1)
-    W["pooler.dense.weight"] = w(H, H)  # present in BERT checkpoints, unused
-    W["pooler.dense.bias"] = w(H, s=0.1)
-    return W
-
-
-def store(W):
-    """Returns (safetensors entries, the float32 values the file really holds)."""
-    entries, actual = [], {}
-    for name, arr in W.items():
-        if name == "embeddings.word_embeddings.weight":
-            h = arr.astype(np.float16)
-            entries.append(("bert." + name, "F16", arr.shape, h.tobytes()))
-            actual[name] = h.astype(np.float32)
-        elif name.startswith("encoder.layer.1.intermediate") or name.startswith("encoder.layer.1.output.dense"):
-            bits = bf16_round(arr)
-            entries.append(("bert." + name, "BF16", arr.shape, bits.tobytes()))
-            actual[name] = (bits.astype(np.uint32) << 16).view(np.float32)
-        else:
-            entries.append(("bert." + name, "F32", arr.shape, arr.tobytes()))
-            actual[name] = arr
-    # BERT checkpoints carry an int64 position_ids buffer; loaders must skip it.
-    pid = np.arange(MAXPOS, dtype=np.int64)[None, :]
-    entries.append(("bert.embeddings.position_ids", "I64", pid.shape, pid.tobytes()))
-    entries.sort(key=lambda e: e[0])
-    return entries, actual
 
 
 def erf(x):
@@ -211,11 +138,11 @@ def main():
     os.makedirs(os.path.join(out, "1_Pooling"), exist_ok=True)
     rng = np.random.default_rng(SEED)
     vocab = build_vocab()
-    W = make_weights(rng, len(vocab))
-    entries, actual = store(W)
-    write_safetensors(os.path.join(out, "model.safetensors"), entries)
     with open(os.path.join(out, "vocab.txt"), "w") as f:
         f.write("\n".join(vocab) + "\n")
+    # The weights come from the standard-library generator the build runs.
+    held = tiny_bert_weights.write(out)
+    actual = {k: np.array(v[3], dtype=np.float32).reshape(v[0]) for k, v in held.items()}
     with open(os.path.join(out, "tokenizer.json"), "w") as f:
         json.dump(tokenizer_json(vocab), f, indent=1, ensure_ascii=False)
     cfg = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": H, "num_hidden_layers": LAYERS,
