@@ -420,6 +420,37 @@ RV_TEST(cosine_is_dot) {
     RV_CHECK_NEAR(s[1], 1.0, 1e-6);
 }
 
+RV_TEST(prior_prefers_implementation) {
+    static const char *const tests[] = {
+        "tests/test_api.py", "test/util.c",        "src/__tests__/a.js", "spec/user_spec.rb",
+        "pkg/cmd_test.go",   "a/b/test_models.py", "ui/button.test.tsx", "ui/button.spec.ts",
+        "src/FooTest.java",  "src/FooTests.cs",    "Tests/x.swift",      "x/testdata/in.go",
+    };
+    static const char *const code[] = {
+        "src/requests/sessions.py", "command.go", "contest.py", "attest/main.c",
+        "src/testing_utils.c",      "latest.js",  "Test.java",  "lib/spec_helper_x/a.rb",
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        RV_CHECK_MSG(rv_path_is_test(tests[i]), "%s", tests[i]);
+    for (size_t i = 0; i < sizeof code / sizeof code[0]; i++)
+        RV_CHECK_MSG(!rv_path_is_test(code[i]), "%s", code[i]);
+    RV_CHECK(!rv_path_is_test(NULL));
+
+    rv_chunk c = {0};
+    c.path = "src/api.py";
+    c.language = "python";
+    RV_CHECK(rv_rank_prior(&c) == 1.0f);
+    c.path = "tests/test_api.py";
+    float t = rv_rank_prior(&c);
+    RV_CHECK(t > 0.0f && t < 1.0f);
+    c.path = "docs/guide.rst";
+    c.language = NULL;
+    RV_CHECK(rv_rank_prior(&c) > 0.0f && rv_rank_prior(&c) < 1.0f);
+    c.path = "README";
+    c.language = "markdown";
+    RV_CHECK(rv_rank_prior(&c) < 1.0f);
+}
+
 int main(void) {
     RV_RUN(tokenize_splits_identifiers);
     RV_RUN(tokenize_stems_and_stopwords);
@@ -434,5 +465,6 @@ int main(void) {
     RV_RUN(group_folds_neighbours);
     RV_RUN(group_drops_other_pieces_of_a_definition);
     RV_RUN(cosine_is_dot);
+    RV_RUN(prior_prefers_implementation);
     return rv_test_summary();
 }

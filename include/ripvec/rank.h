@@ -101,6 +101,18 @@ void rv_rank_cosine(float *scores, const float *vectors, size_t n, size_t dim, c
 rv_status rv_rank_top(rv_scored **out, size_t *n_out, const float *scores, size_t n, size_t k,
                       float min, const unsigned char *keep);
 
+/* The hybrid ranking's prior for a chunk: 0.75 for documentation (Markdown,
+ * .rst, .txt, .adoc, .org, .tex) and for test code (rv_path_is_test), 1
+ * otherwise. A user asking how something is done wants the implementation
+ * first; measured in docs/SEARCH.md. */
+float rv_rank_prior(const rv_chunk *c);
+
+/* 1 when a relative path is test code by the common conventions: a directory
+ * test(s), spec(s), __tests__ or testdata, or a file test_*, *_test.*,
+ * *_spec.*, *.test.*, *.spec.*, *Test.* or *Tests.* (case of the directory
+ * names ignored). */
+int rv_path_is_test(const char *path);
+
 /* Reciprocal-rank fusion: score(d) = sum over lists of w / (k + rank), rank
  * 1-based, for every id in either list. Result sorted like rv_rank_top
  * (caller frees *out). */

@@ -23,11 +23,6 @@
 #define RV_MIN_DEPTH 100
 /* Neighbouring results (adjacent definitions, a few lines apart) read best
  * as one region; regions stay a screenful long. Measured in docs/SEARCH.md. */
-/* Hybrid ranking prefers code to prose: documentation chunks (Markdown,
- * reStructuredText, plain text) have their fused score scaled by this. A
- * mild prior, measured in docs/SEARCH.md; semantic and keyword modes stay
- * pure. */
-#define RV_PROSE_FACTOR 0.75f
 #define RV_MERGE_GAP 3
 #define RV_MERGE_MAX_LINES 60
 
@@ -333,16 +328,6 @@ static rv_status embed_query(rv_searcher *s, const char *text) {
     return st;
 }
 
-static int is_prose(const rv_chunk *c) {
-    if (c->language && strcmp(c->language, "markdown") == 0) return 1;
-    const char *dot = c->path ? strrchr(c->path, '.') : NULL;
-    if (!dot || strchr(dot, '/')) return 0;
-    static const char *const ext[] = {".rst", ".txt", ".adoc", ".asciidoc", ".org", ".tex"};
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot, ext[i]) == 0) return 1;
-    return 0;
-}
-
 static int cmp_score(const void *a, const void *b) {
     const rv_scored *x = a, *y = b;
     if (x->score != y->score) return x->score > y->score ? -1 : 1;
@@ -541,7 +526,8 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
         double scale = (RV_RRF_K + 1.0) / (RV_RRF_W_SEM + RV_RRF_W_KW);
         for (size_t i = 0; i < nfused; i++) {
             fused[i].score = (float)(fused[i].score * scale);
-            if (is_prose(&s->corpus.chunks.items[fused[i].id])) fused[i].score *= RV_PROSE_FACTOR;
+            /* code before prose and tests; semantic and keyword stay pure */
+            fused[i].score *= rv_rank_prior(&s->corpus.chunks.items[fused[i].id]);
         }
         qsort(fused, nfused, sizeof *fused, cmp_score);
         st = finish(s, fused, nfused, q, out);
