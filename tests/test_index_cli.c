@@ -159,7 +159,44 @@ RV_TEST(index_subcommands_end_to_end) {
     scratch_close(&s);
 }
 
+/* Each precision keeps an index of its own, named by the model id, and a
+ * search at one precision never reads vectors made at another. */
+RV_TEST(precision_keeps_its_own_index) {
+    RV_CHECK_MSG(bin() != NULL, "RIPVEC_BIN is not set");
+    RV_CHECK_MSG(find_model(), "model missing at %s (make model)", g_model);
+    if (!bin() || !g_model[0]) return;
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    put_file(&s, "retry.py",
+             "def retry_with_backoff(fn, attempts=5):\n"
+             "    for i in range(attempts):\n"
+             "        time.sleep(0.1 * 2 ** i)\n");
+    put_file(&s, "parse.go",
+             "package p\n\nfunc ParseConfig(path string) error {\n\treturn nil\n}\n");
+    char out[16384], v8[1024], v32[1024], model[1024];
+    const char *search8[] = {"-q",       "--precision", "int8", "--model", g_model,
+                             "--format", "json",        "-n",   "1",       "sleep between attempts",
+                             s.root,     NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search8), 0);
+    RV_CHECK_MSG(strstr(out, "\"retry.py\"") != NULL, "%s", out);
+    const char *st8[] = {"index",   "status", "--precision", "int8",
+                         "--model", g_model,  s.root,        NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, st8), 0);
+    field(out, "path:", v8, sizeof v8);
+    field(out, "model:", model, sizeof model);
+    RV_CHECK_MSG(strstr(model, "-int8") != NULL, "%s", model);
+    const char *st32[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, st32), 2); /* fp32 has none yet */
+    field(out, "path:", v32, sizeof v32);
+    RV_CHECK(v32[0] && strcmp(v8, v32) != 0);
+    const char *bad[] = {"--precision", "int4", "x", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, bad), 2);
+    RV_CHECK_MSG(strstr(out, "--precision") != NULL, "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(index_subcommands_end_to_end);
+    RV_RUN(precision_keeps_its_own_index);
     return rv_test_summary();
 }

@@ -28,6 +28,7 @@
 
 #include "ripvec/common.h"
 #include "ripvec/corpus.h"
+#include "ripvec/embed.h"
 
 #include <stdint.h>
 
@@ -48,6 +49,9 @@ typedef struct rv_search_config {
     const char *model_dir; /* model directory; NULL = keyword-only searcher */
     const char *device;    /* "cpu" (NULL), "cuda", "auto" */
     int threads;           /* engine threads; 0 = all cores */
+    /* Linear-layer weights (cpu device): fp32 (default), fp16 or int8. Part
+     * of the model id, so each precision keeps an index of its own. */
+    rv_precision precision;
     int use_index;         /* 1: persistent index (update it); 0: build in memory */
     const char *cache_dir; /* index location; NULL = default cache dir */
     int repo_level;        /* 1: one index at the enclosing repository root */

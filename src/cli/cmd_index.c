@@ -29,6 +29,7 @@ static const char g_usage[] =
     "      --repo-level     the index in PATH/.ripvec/\n"
     "      --device D       cpu (default), cuda or auto (rebuild)\n"
     "  -j, --threads N      engine threads (rebuild)\n"
+    "      --precision P    the index of fp32 (default), fp16 or int8 weights\n"
     "      --hidden, --no-ignore, -L/--follow\n"
     "                       walk options for rebuild (as for search)\n"
     "  -q, --quiet          no progress or notes\n"
@@ -37,6 +38,7 @@ static const char g_usage[] =
 typedef struct opts {
     const char *action, *path, *model, *cache_dir, *device;
     int repo_level, threads, quiet, hidden, no_ignore, follow;
+    rv_precision precision;
 } opts;
 
 static int parse(opts *o, int argc, char **argv) {
@@ -75,6 +77,10 @@ static int parse(opts *o, int argc, char **argv) {
             if (errno || *end || end == val || n < 0 || n > 4096)
                 return rv_cli_fail("bad thread count '%s'", val);
             o->threads = (int)n;
+        } else if (IS("--precision")) {
+            VALUE();
+            if (rv_precision_parse(&o->precision, val) != RV_OK)
+                return rv_cli_fail("--precision: %s", rv_error_last());
         } else if (IS("--repo-level")) {
             o->repo_level = 1;
         } else if (IS("-q") || IS("--quiet")) {
@@ -222,6 +228,7 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     cfg.model_dir = model_dir;
     cfg.device = o->device;
     cfg.threads = o->threads;
+    cfg.precision = o->precision;
     cfg.use_index = 1;
     cfg.cache_dir = o->cache_dir;
     cfg.repo_level = o->repo_level;
@@ -268,6 +275,7 @@ int rv_cmd_index(int argc, char **argv) {
     rv_model_params mp = rv_model_default_params();
     if (is_rebuild && o.device) mp.device = o.device;
     mp.threads = o.threads;
+    mp.precision = o.precision;
     if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;

@@ -24,6 +24,7 @@ static const char g_usage[] =
     "                       all-minilm-l6-v2)\n"
     "      --device D       cpu (default), cuda or auto\n"
     "      --threads N      engine threads (default: all cores)\n"
+    "      --precision P    fp32 (default), fp16 or int8 weights (cpu)\n"
     "      --cache-dir DIR  where indexes live (default ~/.cache/ripvec)\n"
     "      --no-index       keep the index in memory only\n"
     "      --no-warm        load and index on the first tool call, not at start\n"
@@ -55,13 +56,16 @@ int rv_cmd_mcp(int argc, char **argv) {
         } else if (!strcmp(a, "--no-warm")) {
             warm = 0;
         } else if (!strcmp(a, "--model") || !strcmp(a, "--device") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--cache-dir")) {
+                   !strcmp(a, "--cache-dir") || !strcmp(a, "--precision")) {
             if (!val) return rv_cli_fail("%s needs a value", a);
             i++;
             if (!strcmp(a, "--model")) {
                 model = val;
             } else if (!strcmp(a, "--device")) {
                 ep.device = val;
+            } else if (!strcmp(a, "--precision")) {
+                if (rv_precision_parse(&ep.precision, val) != RV_OK)
+                    return rv_cli_fail("--precision: %s", rv_error_last());
             } else if (!strcmp(a, "--cache-dir")) {
                 ep.cache_dir = val;
             } else {

@@ -19,6 +19,7 @@ struct rv_mcp_engine {
     int warm_started;
     char *root, *model_dir, *model_name, *device, *cache_dir;
     int threads, use_index, use_watch;
+    rv_precision precision;
     rv_mcp_watch *watch; /* NULL: walk before every call */
     int watch_tried;
     void (*note)(void *user, const char *line);
@@ -101,6 +102,7 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     e->device = dup_opt(p->device, &oom);
     e->cache_dir = dup_opt(p->cache_dir, &oom);
     e->threads = p->threads;
+    e->precision = p->precision;
     e->use_index = p->use_index;
     e->use_watch = p->watch;
     e->note = p->note;
@@ -162,6 +164,7 @@ static rv_status ensure_open(rv_mcp_engine *e) {
     cfg.model_dir = e->model_dir;
     cfg.device = e->device;
     cfg.threads = e->threads;
+    cfg.precision = e->precision;
     cfg.use_index = e->use_index;
     cfg.cache_dir = e->cache_dir;
     cfg.progress = on_progress;

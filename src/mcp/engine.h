@@ -23,6 +23,7 @@
 #define RV_MCP_ENGINE_H
 
 #include "mcp/mcp.h"
+#include "ripvec/embed.h"
 
 typedef struct rv_mcp_engine rv_mcp_engine;
 
@@ -32,6 +33,7 @@ typedef struct rv_mcp_engine_params {
     const char *model_name; /* for index_status; NULL: the directory's basename */
     const char *device;     /* NULL: cpu */
     int threads;            /* 0: all cores */
+    rv_precision precision; /* weights: fp32 (default), fp16, int8 */
     int use_index;          /* default 1 */
     const char *cache_dir;  /* NULL: the index's default */
     int watch;              /* default 1: inotify tells when to walk (else walk every call) */

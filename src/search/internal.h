@@ -11,6 +11,7 @@
 struct rv_searcher {
     char *root, *model_dir, *device, *cache_dir;
     int threads, use_index, repo_level;
+    rv_precision precision;
     int root_is_file;      /* a single file was given: chunk paths are its basename */
     char **types, **globs; /* owned copies, NULL-terminated */
     size_t n_types, n_globs;

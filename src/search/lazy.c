@@ -21,7 +21,7 @@ rv_status rv_search_lazy_prepare(rv_searcher *s) {
         return rv_error_set(RV_ERR_FORMAT, "%s: unusable config", s->model_dir);
     s->lazy_dim = (size_t)cfg.hidden_size;
     s->lazy_max_tokens = cfg.max_seq_length;
-    return rv_model_id_for_dir(s->lazy_id, sizeof s->lazy_id, s->model_dir, RV_PRECISION_FP32);
+    return rv_model_id_for_dir(s->lazy_id, sizeof s->lazy_id, s->model_dir, s->precision);
 }
 
 rv_status rv_search_ensure_model(rv_searcher *s) {
@@ -30,6 +30,7 @@ rv_status rv_search_ensure_model(rv_searcher *s) {
     rv_model_params mp = rv_model_default_params();
     if (s->device) mp.device = s->device;
     mp.threads = s->threads;
+    mp.precision = s->precision;
     rv_status st = rv_model_load(&s->model, s->model_dir, &mp);
     if (st != RV_OK) return st;
     rv_search_trace(s, "model load");

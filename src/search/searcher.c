@@ -174,6 +174,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     }
     s->root_is_file = !S_ISDIR(sb.st_mode);
     s->threads = cfg->threads;
+    s->precision = cfg->precision;
     s->use_index = cfg->use_index;
     s->repo_level = cfg->repo_level;
     s->progress = cfg->progress;
