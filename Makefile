@@ -34,7 +34,12 @@ CFLAGS += $(CFLAGS_BASE) $(SANFLAGS)
 # the choice is made at run time from cpuid.
 SIMD_FLAGS = -mavx2 -mfma -mf16c
 LDFLAGS += $(SANFLAGS) -pthread
-LDLIBS += -lutf8proc -lopenblas -lsqlite3 -lxxhash -lcjson -lzip -lm
+# The ripvec binary links neither OpenBLAS nor libzip: the cpu driver and
+# `ripvec model fetch` dlopen them when they need them, so a search starts
+# without loading them (and the threads OpenBLAS starts at load).
+BIN_LDLIBS = -lutf8proc -lsqlite3 -lxxhash -lcjson -lm -ldl
+# Tests and benchmarks call libzip / OpenBLAS themselves.
+LDLIBS += $(BIN_LDLIBS) -lopenblas -lzip
 
 LIB_SRCS := $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/driver/cuda/*' | sort)
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -81,7 +86,7 @@ $(LIB): $(LIB_OBJS) $(EXTRA_OBJS)
 	ar rcs $@ $^
 
 $(BIN): $(CLI_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(EXTRA_LDLIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(EXTRA_LDLIBS) $(BIN_LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/rvtest.h
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #include "engine/arch_bert.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,21 +77,72 @@ typedef struct loader {
     rv_bert *b;
     const rv_safetensors *st;
     float *tmp; /* host staging, big enough for the largest tensor */
+    int zero_copy;
 } loader;
 
-/* A linear layer's weight [n, k]: in the driver's packed format when the
- * model was loaded with packing, else as plain f32 for gemm. */
-static rv_status upload_linear(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k) {
+/* The tensor's f32 values in place in the mapped file, when they can be
+ * used as they are: F32, 4-byte aligned, a little-endian host. Else NULL
+ * (the caller converts through the staging buffer). */
+static rv_status view_f32(loader *L, const char *name, int ndim, size_t d0, size_t d1,
+                          const float **out) {
+    const rv_tensor_info *t;
+    *out = NULL;
+    rv_status s = find_tensor(L->st, name, ndim, d0, d1, &t);
+    if (s != RV_OK) return s;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (L->zero_copy && t->dtype == RV_DTYPE_F32 && ((uintptr_t)t->data & 3u) == 0) *out = t->data;
+#endif
+    return RV_OK;
+}
+
+/* A linear layer's weight [n, k] given as row blocks (Q, K, V for the fused
+ * QKV weight): read in place when the driver can wrap host memory, else
+ * staged (in L->tmp) and uploaded packed or plain. views[i] NULL means
+ * block i must be converted; names[i] is its tensor. */
+static rv_status load_linear(loader *L, rv_dbuf **dst, const char *const *names,
+                             const float *const *views, size_t nparts, size_t rows, size_t k) {
     rv_bert *b = L->b;
-    if (b->packed) return b->drv->upload_linear_weight(b->dev, dst, w, n, k, b->wfmt);
-    return b->drv->upload(b->dev, dst, w, n * k * sizeof(float));
+    const rv_driver *d = b->drv;
+    size_t part_rows[4], n = rows * nparts;
+    int all = 1, contiguous = 1;
+    for (size_t i = 0; i < nparts; i++) {
+        part_rows[i] = rows;
+        all = all && views[i];
+        contiguous = contiguous && views[i] && views[i] == views[0] + i * rows * k;
+    }
+    if (all && b->packed && b->wfmt == RV_WFMT_F32 && d->wrap_linear_weight)
+        return d->wrap_linear_weight(b->dev, dst, views, part_rows, nparts, k);
+    if (all && contiguous && !b->packed && d->wrap_host)
+        return d->wrap_host(b->dev, dst, views[0], n * k * sizeof(float));
+    const float *w = views[0];
+    if (!contiguous) {
+        for (size_t i = 0; i < nparts; i++) {
+            rv_status s = read_into(L->st, names[i], 2, rows, k, L->tmp + i * rows * k);
+            if (s != RV_OK) return s;
+        }
+        w = L->tmp;
+    }
+    if (b->packed) return d->upload_linear_weight(b->dev, dst, w, n, k, b->wfmt);
+    return d->upload(b->dev, dst, w, n * k * sizeof(float));
 }
 
 static rv_status load_one(loader *L, rv_dbuf **dst, const char *name, int ndim, size_t d0,
                           size_t d1) {
-    rv_status s = read_into(L->st, name, ndim, d0, d1, L->tmp);
+    const float *view;
+    size_t bytes = (ndim == 2 ? d0 * d1 : d0) * sizeof(float);
+    rv_status s = view_f32(L, name, ndim, d0, d1, &view);
     if (s != RV_OK) return s;
-    return L->b->drv->upload(L->b->dev, dst, L->tmp, (ndim == 2 ? d0 * d1 : d0) * sizeof(float));
+    if (view && L->b->drv->wrap_host) return L->b->drv->wrap_host(L->b->dev, dst, view, bytes);
+    if (view) return L->b->drv->upload(L->b->dev, dst, view, bytes);
+    if ((s = read_into(L->st, name, ndim, d0, d1, L->tmp)) != RV_OK) return s;
+    return L->b->drv->upload(L->b->dev, dst, L->tmp, bytes);
+}
+
+static rv_status load_linear1(loader *L, rv_dbuf **dst, const char *name, size_t n, size_t k) {
+    const float *view;
+    rv_status s = view_f32(L, name, 2, n, k, &view);
+    if (s != RV_OK) return s;
+    return load_linear(L, dst, &name, &view, 1, n, k);
 }
 
 static rv_status load_layer(loader *L, size_t i) {
@@ -101,11 +153,13 @@ static rv_status load_layer(loader *L, size_t i) {
     static const char *const qkv[3] = {"query", "key", "value"};
     rv_status s;
     /* Q, K, V stacked into one [3H, H] matrix so one GEMM makes all three. */
+    const float *views[3];
+    const char *names[3] = {n[0], n[1], n[2]};
     for (int j = 0; j < 3; j++) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.weight", i, qkv[j]);
-        if ((s = read_into(L->st, n[j], 2, H, H, L->tmp + (size_t)j * H * H)) != RV_OK) return s;
+        if ((s = view_f32(L, n[j], 2, H, H, &views[j])) != RV_OK) return s;
     }
-    if ((s = upload_linear(L, &ly->qkv_w, L->tmp, 3 * H, H)) != RV_OK) return s;
+    if ((s = load_linear(L, &ly->qkv_w, names, views, 3, H, H)) != RV_OK) return s;
     for (int j = 0; j < 3; j++) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.bias", i, qkv[j]);
         if ((s = read_into(L->st, n[j], 1, H, 0, L->tmp + (size_t)j * H)) != RV_OK) return s;
@@ -131,8 +185,7 @@ static rv_status load_layer(loader *L, size_t i) {
     for (size_t r = 0; r < sizeof rest / sizeof rest[0]; r++) {
         snprintf(n[0], sizeof n[0], "encoder.layer.%zu.%s", i, rest[r].suffix);
         if (rest[r].linear) {
-            s = read_into(L->st, n[0], 2, rest[r].d0, rest[r].d1, L->tmp);
-            if (s == RV_OK) s = upload_linear(L, rest[r].dst, L->tmp, rest[r].d0, rest[r].d1);
+            s = load_linear1(L, rest[r].dst, n[0], rest[r].d0, rest[r].d1);
         } else {
             s = load_one(L, rest[r].dst, n[0], rest[r].ndim, rest[r].d0, rest[r].d1);
         }
@@ -191,6 +244,7 @@ rv_status rv_bert_load_ex(rv_bert **out, const rv_driver *drv, void *dev, const 
     b->layers = calloc((size_t)cfg->num_layers, sizeof *b->layers);
     L.b = b;
     L.st = st;
+    L.zero_copy = !opts->copy_weights;
     L.tmp = malloc(biggest);
     if (!b->layers || !L.tmp) {
         s = rv_error_set(RV_ERR_NOMEM, "model: out of memory loading weights");

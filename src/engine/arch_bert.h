@@ -3,10 +3,10 @@
  * learned positions, erf GELU, fused QKV), written once over rv_driver.
  *
  *   rv_bert *b;
- *   rv_bert_load(&b, drv, dev, &cfg, st);          // weights -> device
+ *   rv_bert_load(&b, drv, dev, &cfg, st);          // weights -> device (st stays open)
  *   void *dctx; drv->ctx_create(&dctx, dev, 0);
  *   rv_bert_forward(b, dctx, ids, lens, n, out, 0); // out [n, hidden], L2-normalized
- *   drv->ctx_destroy(dctx); rv_bert_free(b);
+ *   drv->ctx_destroy(dctx); rv_bert_free(b); rv_safetensors_close(st);
  *
  * A loaded rv_bert is immutable; forward only touches the driver context.
  */
@@ -59,6 +59,11 @@ typedef struct rv_bert_load_opts {
      * rows go on (output projection, FFN, LayerNorms): the pooled vector is
      * unchanged and the rest of the layer is skipped. */
     int cls_last_layer;
+    /* Copy every tensor to the device. By default, a driver that can wrap
+     * host memory (wrap_host / wrap_linear_weight) reads F32 tensors in
+     * place in the mapped file instead, so `st` must then stay open until
+     * rv_bert_free. */
+    int copy_weights;
 } rv_bert_load_opts;
 
 /* Forward flags: make the pass ignore a driver's optional fused slots (tests
@@ -74,8 +79,10 @@ enum {
 
 /* Validates every tensor's presence, dtype and shape against cfg (names with
  * or without a "bert." prefix), converts F16/BF16 to F32, fuses Q/K/V and
- * uploads. Errors name the tensor (RV_ERR_FORMAT / RV_ERR_NOT_FOUND /
- * RV_ERR_UNSUPPORTED). Caller frees with rv_bert_free (before closing dev). */
+ * uploads, or (F32 tensors, 4-byte aligned, drivers with wrap slots) reads
+ * them in place: keep `st` open until rv_bert_free. Errors name the tensor
+ * (RV_ERR_FORMAT / RV_ERR_NOT_FOUND / RV_ERR_UNSUPPORTED). Caller frees with
+ * rv_bert_free (before closing dev and st). */
 rv_status rv_bert_load(rv_bert **out, const rv_driver *drv, void *dev, const rv_bert_config *cfg,
                        const rv_safetensors *st);
 /* rv_bert_load with options (NULL = defaults). */

@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 2
+#define RV_DRIVER_VERSION 3
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -186,6 +186,21 @@ typedef struct rv_driver {
      * RV_ERR_UNSUPPORTED for a format the driver lacks. */
     rv_status (*upload_linear_weight)(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                       rv_wfmt fmt);
+
+    /* ---- version 3: zero-copy weights (both OPTIONAL; NULL: upload) ---- */
+
+    /* A buffer that reads `bytes` of host memory in place (e.g. a tensor in
+     * the mapped weights file). The memory must stay valid and unchanged
+     * until free_buf, which releases the buffer but never the memory. */
+    rv_status (*wrap_host)(void *dev, rv_dbuf **out, const void *host, size_t bytes);
+    /* A f32 linear weight w [n, k], n = sum(rows[0..nparts)), given as
+     * nparts row blocks (parts[i] holds rows[i] rows of k floats) in host
+     * memory kept valid and unchanged until free_buf. Like
+     * upload_linear_weight (RV_WFMT_F32) it may only be passed as `linear`'s
+     * w; the driver reads it in place and may build its own layout of it
+     * later, on first use, safely for concurrent contexts. nparts <= 4. */
+    rv_status (*wrap_linear_weight)(void *dev, rv_dbuf **out, const float *const *parts,
+                                    const size_t *rows, size_t nparts, size_t k);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this
@@ -206,6 +221,11 @@ const rv_driver *rv_driver_find(const char *name);
 
 /* The portable/AVX2 CPU driver (always built). */
 extern const rv_driver rv_driver_cpu;
+
+/* Loads OpenBLAS (libopenblas.so.0, with dlopen) for the cpu driver's
+ * general sgemm; without it the driver uses a slower portable loop.
+ * RV_ERR_UNSUPPORTED with a one-line reason when it cannot be loaded. */
+rv_status rv_cpu_blas_load(void);
 
 /* The CUDA driver lives in libripvec_cuda.so (src/driver/cuda/, built when
  * nvcc is present; mk/cuda.mk defines RV_HAVE_CUDA) and is reached through

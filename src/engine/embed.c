@@ -18,6 +18,7 @@ struct rv_model {
     const rv_driver *drv;
     void *dev;
     rv_bert *bert;
+    rv_safetensors *st; /* mapped weights: the cpu driver reads them in place */
     rv_tokenizer *tk;
     rv_bert_config cfg;
     int threads;
@@ -175,6 +176,8 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
         goto done;
     }
     if ((s = rv_safetensors_open(&st, st_path)) != RV_OK) goto done;
+    m->st = st; /* the model owns the mapping from here: its weights may view it */
+    st = NULL;
     if ((s = open_device(m, p->device, p->threads)) != RV_OK) goto done;
     rv_bert_load_opts lo = {.pack = 1, .cls_last_layer = 1};
     lo.wfmt = p->precision == RV_PRECISION_FP16   ? RV_WFMT_F16
@@ -182,8 +185,14 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
                                                   : RV_WFMT_F32;
     /* RIPVEC_CPU_GEMM=blas: plain f32 weights through OpenBLAS (benchmarks) */
     const char *gemm = getenv("RIPVEC_CPU_GEMM");
-    if (gemm && strcmp(gemm, "blas") == 0 && lo.wfmt == RV_WFMT_F32) lo.pack = 0;
-    if ((s = rv_bert_load_ex(&m->bert, m->drv, m->dev, &m->cfg, st, &lo)) != RV_OK) {
+    if (gemm && strcmp(gemm, "blas") == 0 && lo.wfmt == RV_WFMT_F32) {
+        if (m->drv == &rv_driver_cpu && (s = rv_cpu_blas_load()) != RV_OK) {
+            rv_error_prefix(s, "RIPVEC_CPU_GEMM=blas");
+            goto done;
+        }
+        lo.pack = 0;
+    }
+    if ((s = rv_bert_load_ex(&m->bert, m->drv, m->dev, &m->cfg, m->st, &lo)) != RV_OK) {
         rv_error_prefix(s, st_path);
         goto done;
     }
@@ -203,6 +212,7 @@ void rv_model_free(rv_model *m) {
     if (!m) return;
     rv_bert_free(m->bert);
     if (m->dev && m->drv->device_close) m->drv->device_close(m->dev);
+    rv_safetensors_close(m->st); /* after the buffers that view it */
     rv_tokenizer_free(m->tk);
     free(m);
 }

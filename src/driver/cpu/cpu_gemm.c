@@ -1,23 +1,11 @@
-/* CPU driver: matrix products (OpenBLAS sgemm, one thread per call, work
- * split across our own pool) and per-sequence attention without padding. */
+/* CPU driver: matrix products (sgemm from cpu_blas.c, one thread per call,
+ * work split across our own pool), linear layers over packed or wrapped
+ * weights, and per-sequence attention without padding. */
 #include "driver/cpu/cpu_internal.h"
 
-#include <cblas.h>
-#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
-
-static pthread_once_t g_blas_once = PTHREAD_ONCE_INIT;
-
-/* Our pool already splits every product, so BLAS threads would only fight
- * ours for cores. The setting is process-wide, hence done once. */
-static void blas_single_thread(void) {
-    openblas_set_num_threads(1);
-}
-
-void rv_cpu_blas_init(void) {
-    pthread_once(&g_blas_once, blas_single_thread);
-}
 
 /* Rows of a thread's slice below which splitting by columns pays more. */
 enum { GEMM_MIN_ROWS = 16 };
@@ -34,8 +22,7 @@ typedef struct gemm_args {
 
 static void sgemm(const float *a, const float *b, float *out, size_t m, size_t n, size_t k, int tb,
                   size_t lda, size_t ldb, size_t ldc) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
-                1.0f, a, (int)lda, b, (int)ldb, 0.0f, out, (int)ldc);
+    rv_cpu_sgemm(a, b, out, m, n, k, tb, lda, ldb, ldc);
 }
 
 static void do_gemm_rows(void *p, size_t r0, size_t r1) {
@@ -98,6 +85,15 @@ rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, 
     (void)dev;
     rv_cpu_wpack *p = NULL;
     rv_status s = rv_cpu_wpack_create(&p, w, n, k, fmt);
+    *out = CPU_BUF(p);
+    return s;
+}
+
+rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const *parts,
+                                    const size_t *rows, size_t nparts, size_t k) {
+    (void)dev;
+    rv_cpu_wpack *p = NULL;
+    rv_status s = rv_cpu_wpack_wrap(&p, parts, rows, nparts, k);
     *out = CPU_BUF(p);
     return s;
 }
@@ -176,11 +172,79 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
     return RV_OK;
 }
 
+/* ---- linear over wrapped (unpacked) weights, short batches ---- */
+
+typedef struct rows_args {
+    rv_cpu_ctx *c;
+    const float *x, *bias;
+    const rv_cpu_wpack *w;
+    float *out;
+    size_t m, n, k;
+    rv_act act;
+} rows_args;
+
+/* Output columns [b, e) of every row, from the weight parts they lie in. */
+static void rows_worker(void *p, int tid, int nthreads) {
+    rows_args *a = p;
+    size_t b, e, groups = (a->n + 3) / 4;
+    rv_split_range(groups, nthreads, tid, &b, &e);
+    b *= 4;
+    e = e * 4 < a->n ? e * 4 : a->n;
+    if (b >= e) return;
+    size_t first = 0;
+    for (size_t i = 0; i < a->w->nparts; first += a->w->part_rows[i++]) {
+        size_t lo = first > b ? first : b, last = first + a->w->part_rows[i];
+        size_t hi = last < e ? last : e;
+        if (lo >= hi) continue;
+        rv_cpu_rows_job j = {.x = a->x,
+                             .ldx = a->k,
+                             .m = a->m,
+                             .w = a->w->part[i] + (lo - first) * a->k,
+                             .nrows = hi - lo,
+                             .k = a->k,
+                             .out = a->out + lo,
+                             .ldo = a->n};
+        a->c->lk->rows(&j);
+    }
+    if (a->bias || a->act != RV_ACT_NONE)
+        for (size_t r = 0; r < a->m; r++) {
+            float *row = a->out + r * a->n + b;
+            const float *bias = a->bias ? a->bias + b : NULL;
+            if (a->act == RV_ACT_GELU)
+                a->c->k->bias_gelu(row, bias, e - b);
+            else
+                a->c->k->add_bias(row, bias, e - b);
+        }
+}
+
+static rv_status linear_rows(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack *w,
+                             const float *bias, float *out, size_t m, size_t n, size_t k,
+                             rv_act act) {
+    if (w->n != n || w->k != k)
+        return rv_error_set(RV_ERR_INVALID_ARG, "linear: weight is [%zu, %zu], not [%zu, %zu]",
+                            w->n, w->k, n, k);
+    if (m == 0) return RV_OK;
+    rows_args a = {
+        .c = c, .x = x, .bias = bias, .w = w, .out = out, .m = m, .n = n, .k = k, .act = act};
+    if (c->nthreads == 1 || m * n * k < 65536)
+        rows_worker(&a, 0, 1);
+    else
+        rv_threadpool_run(c->tp, rows_worker, &a);
+    return RV_OK;
+}
+
 rv_status rv_cpu_linear(void *ctx, const rv_dbuf *x, const rv_dbuf *w, const rv_dbuf *bias,
                         rv_dbuf *out, size_t m, size_t n, size_t k, rv_act act) {
-    if (rv_cpu_is_wpack(w))
-        return linear_packed(ctx, CPU_CF(x), (const rv_cpu_wpack *)(const void *)w, CPU_CF(bias),
-                             CPU_F(out), m, n, k, act);
+    if (rv_cpu_is_wpack(w)) {
+        /* wrapped weights are packed on first use by a batch long enough to
+         * gain from it; the pack is the weight's own state (see cpu_linear.h) */
+        rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)(uintptr_t)(const void *)w;
+        if (P->lazy && m <= RV_CPU_ROWS_MAX_M)
+            return linear_rows(ctx, CPU_CF(x), P, CPU_CF(bias), CPU_F(out), m, n, k, act);
+        rv_status st = rv_cpu_wpack_ensure(P);
+        if (st != RV_OK) return st;
+        return linear_packed(ctx, CPU_CF(x), P, CPU_CF(bias), CPU_F(out), m, n, k, act);
+    }
     gemm_args g = {.c = ctx,
                    .a = CPU_CF(x),
                    .b = CPU_CF(w),

@@ -23,7 +23,16 @@
 
 typedef struct rv_cpu_device {
     int threads; /* default per-context thread count (resolved, >= 1) */
+    /* buffers made by wrap_host: views of the caller's memory, which
+     * free_buf must not free */
+    const void **wrapped;
+    size_t n_wrapped, cap_wrapped;
 } rv_cpu_device;
+
+/* Batches of at most this many tokens read wrapped linear weights in place
+ * (rows kernel) instead of packing them: for so few rows the product is
+ * bound by reading the weights whatever their layout. */
+#define RV_CPU_ROWS_MAX_M 16
 
 typedef struct rv_cpu_ctx {
     rv_cpu_device *dev;
@@ -86,7 +95,13 @@ rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
 rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                       rv_wfmt fmt);
-/* Makes the OpenBLAS calls single-threaded (we split work ourselves). */
-void rv_cpu_blas_init(void);
+rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const *parts,
+                                    const size_t *rows, size_t nparts, size_t k);
+
+/* cpu_blas.c: out[m, n] = a[m, k] @ (tb ? b[n, k]^T : b[k, n]) (row-major,
+ * leading dimensions in floats) through OpenBLAS, loaded on first use and
+ * single-threaded, or a portable loop when it cannot be loaded. */
+void rv_cpu_sgemm(const float *a, const float *b, float *out, size_t m, size_t n, size_t k, int tb,
+                  size_t lda, size_t ldb, size_t ldc);
 
 #endif

@@ -83,6 +83,11 @@ int rv_cpu_is_wpack(const void *p) {
 }
 
 void rv_cpu_wpack_free(rv_cpu_wpack *w) {
+    if (!w) return;
+    if (w->lazy) {
+        free(w->data);
+        pthread_mutex_destroy(&w->mu);
+    }
     free(w);
 }
 
@@ -90,64 +95,157 @@ static size_t al64(size_t x) {
     return (x + 63) / 64 * 64;
 }
 
-rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
-    *out = NULL;
-    if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
-    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8)
-        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
+/* Row `row` of the logical weight [n, k] (row < n). */
+static const float *src_row(const float *const *part, const size_t *part_rows, size_t row,
+                            size_t k) {
+    size_t i = 0;
+    while (row >= part_rows[i])
+        row -= part_rows[i++];
+    return part[i] + row * k;
+}
+
+/* Sizes of the panel data (and, for q8, the scales behind it). */
+static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_t *extra) {
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
     size_t kp = fmt == RV_WFMT_Q8 ? (k + 1) / 2 * 2 : k;
     size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
     if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
-    size_t hdr = al64(sizeof(rv_cpu_wpack)), data = al64(np * kp * esz);
-    size_t extra = fmt == RV_WFMT_Q8 ? al64(np * 4) : 0;
-    unsigned char *mem = aligned_alloc(64, hdr + data + extra);
-    if (!mem) return rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
-    rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
+    *data = al64(np * kp * esz);
+    *extra = fmt == RV_WFMT_Q8 ? al64(np * 4) : 0;
+    return RV_OK;
+}
+
+/* Fills P->data (and P->scale for q8) from the source rows. */
+static void pack_panels(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows) {
+    size_t n = P->n, k = P->k, kp = P->kp, panels = P->panels, np = panels * RV_CPU_NR;
+    rv_wfmt fmt = P->fmt;
+    if (fmt == RV_WFMT_F32 || fmt == RV_WFMT_F16) {
+        float *f = P->data;
+        uint16_t *h = P->data;
+        for (size_t j = 0; j < panels; j++)
+            for (size_t c = 0; c < RV_CPU_NR; c++) {
+                size_t row = j * RV_CPU_NR + c;
+                const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
+                for (size_t p = 0; p < k; p++) {
+                    size_t at = (j * k + p) * RV_CPU_NR + c;
+                    float v = w ? w[p] : 0.0f;
+                    if (fmt == RV_WFMT_F32)
+                        f[at] = v;
+                    else
+                        h[at] = rv_cpu_f32_to_f16(v);
+                }
+            }
+        return;
+    }
+    int8_t *q = P->data;
+    P->act_max = rv_cpu_q8_act_max(k);
+    memset(q, 0, np * kp);
+    for (size_t row = 0; row < np; row++) {
+        size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
+        const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
+        float amax = 0.0f;
+        for (size_t p = 0; w && p < k; p++)
+            amax = fmaxf(amax, fabsf(w[p]));
+        float s = amax > 0.0f ? amax / (float)RV_CPU_Q8_MAX : 1.0f;
+        for (size_t p = 0; w && p < k; p++) {
+            long v = lrintf(w[p] / s);
+            if (v > RV_CPU_Q8_MAX) v = RV_CPU_Q8_MAX;
+            if (v < -RV_CPU_Q8_MAX) v = -RV_CPU_Q8_MAX;
+            q[((j * kp + p / 2 * 2) * RV_CPU_NR) + c * 2 + p % 2] = (int8_t)v;
+        }
+        P->scale[row] = s;
+    }
+}
+
+static void header_init(rv_cpu_wpack *P, size_t n, size_t k, rv_wfmt fmt) {
     memset(P, 0, sizeof *P);
     P->magic = RV_CPU_WPACK_MAGIC;
     P->self = P;
     P->fmt = fmt;
     P->n = n;
     P->k = k;
-    P->panels = panels;
-    P->kp = kp;
+    P->panels = (n + RV_CPU_NR - 1) / RV_CPU_NR;
+    P->kp = fmt == RV_WFMT_Q8 ? (k + 1) / 2 * 2 : k;
+    atomic_init(&P->ready, 0);
+}
+
+rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
+    *out = NULL;
+    if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
+    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8)
+        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
+    size_t data, extra, hdr = al64(sizeof(rv_cpu_wpack));
+    rv_status st = pack_sizes(n, k, fmt, &data, &extra);
+    if (st != RV_OK) return st;
+    unsigned char *mem = aligned_alloc(64, hdr + data + extra);
+    if (!mem) return rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
+    rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
+    header_init(P, n, k, fmt);
     P->data = mem + hdr;
-    if (fmt == RV_WFMT_F32 || fmt == RV_WFMT_F16) {
-        float *f = P->data;
-        uint16_t *h = P->data;
-        for (size_t j = 0; j < panels; j++)
-            for (size_t p = 0; p < k; p++)
-                for (size_t c = 0; c < RV_CPU_NR; c++) {
-                    size_t row = j * RV_CPU_NR + c, at = (j * k + p) * RV_CPU_NR + c;
-                    float v = row < n ? w[row * k + p] : 0.0f;
-                    if (fmt == RV_WFMT_F32)
-                        f[at] = v;
-                    else
-                        h[at] = rv_cpu_f32_to_f16(v);
-                }
-    } else {
-        int8_t *q = P->data;
-        P->scale = (float *)(void *)(mem + hdr + data);
-        P->act_max = rv_cpu_q8_act_max(k);
-        memset(q, 0, np * kp);
-        for (size_t row = 0; row < np; row++) {
-            size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
-            float amax = 0.0f;
-            for (size_t p = 0; row < n && p < k; p++)
-                amax = fmaxf(amax, fabsf(w[row * k + p]));
-            float s = amax > 0.0f ? amax / (float)RV_CPU_Q8_MAX : 1.0f;
-            for (size_t p = 0; row < n && p < k; p++) {
-                long v = lrintf(w[row * k + p] / s);
-                if (v > RV_CPU_Q8_MAX) v = RV_CPU_Q8_MAX;
-                if (v < -RV_CPU_Q8_MAX) v = -RV_CPU_Q8_MAX;
-                q[((j * kp + p / 2 * 2) * RV_CPU_NR) + c * 2 + p % 2] = (int8_t)v;
-            }
-            P->scale[row] = s;
-        }
+    if (fmt == RV_WFMT_Q8) P->scale = (float *)(void *)(mem + hdr + data);
+    const float *part[1] = {w};
+    size_t rows[1] = {n};
+    pack_panels(P, part, rows);
+    atomic_store_explicit(&P->ready, 1, memory_order_release);
+    *out = P;
+    return RV_OK;
+}
+
+rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
+                            size_t nparts, size_t k) {
+    *out = NULL;
+    size_t n = 0;
+    if (nparts == 0 || nparts > RV_CPU_WPARTS)
+        return rv_error_set(RV_ERR_INVALID_ARG, "pack: %zu weight parts (1..%d allowed)", nparts,
+                            (int)RV_CPU_WPARTS);
+    for (size_t i = 0; i < nparts; i++) {
+        if (!parts[i] || !rows[i] || rows[i] > SIZE_MAX / 8 - n)
+            return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty or NULL weight part");
+        n += rows[i];
+    }
+    if (k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
+    size_t data, extra;
+    rv_status st = pack_sizes(n, k, RV_WFMT_F32, &data, &extra);
+    if (st != RV_OK) return st;
+    rv_cpu_wpack *P = aligned_alloc(64, al64(sizeof *P));
+    if (!P) return rv_error_set(RV_ERR_NOMEM, "pack: out of memory");
+    header_init(P, n, k, RV_WFMT_F32);
+    P->lazy = 1;
+    P->nparts = nparts;
+    for (size_t i = 0; i < nparts; i++) {
+        P->part[i] = parts[i];
+        P->part_rows[i] = rows[i];
+    }
+    if (pthread_mutex_init(&P->mu, NULL) != 0) {
+        free(P);
+        return rv_error_set(RV_ERR_NOMEM, "pack: cannot create a lock");
     }
     *out = P;
     return RV_OK;
+}
+
+int rv_cpu_wpack_ready(const rv_cpu_wpack *w) {
+    return atomic_load_explicit(&((rv_cpu_wpack *)w)->ready, memory_order_acquire);
+}
+
+rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w) {
+    if (rv_cpu_wpack_ready(w)) return RV_OK;
+    rv_status st = RV_OK;
+    pthread_mutex_lock(&w->mu);
+    if (!atomic_load_explicit(&w->ready, memory_order_relaxed)) {
+        size_t data, extra;
+        void *mem = NULL;
+        if ((st = pack_sizes(w->n, w->k, w->fmt, &data, &extra)) == RV_OK &&
+            !(mem = aligned_alloc(64, data)))
+            st = rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
+        if (st == RV_OK) {
+            w->data = mem;
+            pack_panels(w, w->part, w->part_rows);
+            atomic_store_explicit(&w->ready, 1, memory_order_release);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return st;
 }
 
 /* ---- portable GEMM over packed weights ---- */
@@ -207,12 +305,29 @@ static void portable_run(const rv_cpu_gemm_job *J) {
     }
 }
 
-const rv_cpu_linear_kernels rv_cpu_linear_portable = {.name = "portable", .run = portable_run};
+static void portable_rows(const rv_cpu_rows_job *J) {
+    for (size_t j = 0; j < J->nrows; j++) {
+        const float *w = J->w + j * J->k;
+        for (size_t r = 0; r < J->m; r++) {
+            const float *x = J->x + r * J->ldx;
+            float acc[4] = {0, 0, 0, 0};
+            size_t p = 0;
+            for (; p + 4 <= J->k; p += 4)
+                for (size_t t = 0; t < 4; t++)
+                    acc[t] += x[p + t] * w[p + t];
+            for (; p < J->k; p++)
+                acc[0] += x[p] * w[p];
+            J->out[r * J->ldo + j] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        }
+    }
+}
+
+const rv_cpu_linear_kernels rv_cpu_linear_portable = {
+    .name = "portable", .run = portable_run, .rows = portable_rows};
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && cpu_has_f16c())
-        return &rv_cpu_linear_avx2;
+    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && cpu_has_f16c()) return &rv_cpu_linear_avx2;
 #endif
     return &rv_cpu_linear_portable;
 }

@@ -21,17 +21,25 @@
  * vpmaddwd does as many multiplies per instruction as the vpmaddubsw +
  * vpmaddwd pair, with 14-bit rather than 8-bit activations.
  *
- * A packed buffer is one allocation (header first) and is freed with free().
+ * An eagerly packed buffer is one allocation (header first). A wrapped one
+ * (rv_cpu_wpack_wrap, f32 only) starts as a header over the caller's rows
+ * (e.g. the mapped weights file): short batches read those rows directly
+ * (the `rows` kernel: for a few activation rows the product is bound by
+ * reading the weights, whatever their layout), and the panels are packed on
+ * the first call that wants them (rv_cpu_wpack_ensure), once, under a lock.
+ * Free either kind with rv_cpu_wpack_free.
  */
 #ifndef RV_DRIVER_CPU_LINEAR_H
 #define RV_DRIVER_CPU_LINEAR_H
 
 #include "engine/driver.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 127 };
+enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 127, RV_CPU_WPARTS = 4 };
 
 typedef struct rv_cpu_wpack {
     uint64_t magic;                  /* RV_CPU_WPACK_MAGIC */
@@ -42,13 +50,29 @@ typedef struct rv_cpu_wpack {
     size_t kp;       /* k, padded to a multiple of 2 for q8 */
     float *scale;    /* q8: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
-    void *data;      /* panels (float, uint16_t f16 bits, or int8) */
+    void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
+    /* wrapped (lazy) weights only: */
+    int lazy;
+    size_t nparts;
+    const float *part[RV_CPU_WPARTS]; /* caller's row blocks of k floats */
+    size_t part_rows[RV_CPU_WPARTS];
+    atomic_int ready; /* 1 once data holds the panels (release/acquire) */
+    pthread_mutex_t mu;
 } rv_cpu_wpack;
 
 #define RV_CPU_WPACK_MAGIC 0x314b4341505652ull /* "RVPACK1" */
 
 /* Packs host weights w [n, k]. Caller frees with rv_cpu_wpack_free. */
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt);
+/* A lazily packed f32 weight over nparts (<= RV_CPU_WPARTS) row blocks of
+ * the caller's memory, which must outlive it. No copy is made here. */
+rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
+                            size_t nparts, size_t k);
+/* Packs a wrapped weight's panels if that has not happened yet (thread-safe;
+ * RV_ERR_NOMEM leaves it unpacked, to be retried). No-op for eager packs. */
+rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w);
+/* 1 when the panels are there (always for eager packs). */
+int rv_cpu_wpack_ready(const rv_cpu_wpack *w);
 void rv_cpu_wpack_free(rv_cpu_wpack *w); /* NULL ok */
 /* 1 when p is a packed weight made by rv_cpu_wpack_create. p must have 16
  * readable bytes (every cpu driver buffer has at least 64). */
@@ -72,9 +96,21 @@ typedef struct rv_cpu_gemm_job {
 /* Scratch one job needs: a block of packed f32 or quantized activation rows. */
 size_t rv_cpu_linear_scratch_bytes(size_t k);
 
+/* out[r, j] = x[r, :] . w[j, :] for r < m, j < nrows: plain row-major f32
+ * weights (rows of k floats), no bias. For short batches (a query). */
+typedef struct rv_cpu_rows_job {
+    const float *x;
+    size_t ldx, m;
+    const float *w;
+    size_t nrows, k;
+    float *out;
+    size_t ldo;
+} rv_cpu_rows_job;
+
 typedef struct rv_cpu_linear_kernels {
     const char *name; /* "portable", "avx2" */
     void (*run)(const rv_cpu_gemm_job *job);
+    void (*rows)(const rv_cpu_rows_job *job);
 } rv_cpu_linear_kernels;
 
 extern const rv_cpu_linear_kernels rv_cpu_linear_portable;

@@ -298,5 +298,88 @@ static void avx2_run(const rv_cpu_gemm_job *J) {
         run_float(J, J->w->fmt == RV_WFMT_F16);
 }
 
-const rv_cpu_linear_kernels rv_cpu_linear_avx2 = {.name = "avx2", .run = avx2_run};
+/* {sum a, sum b, sum c, sum d} */
+AI __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+AI float hsum1(__m256 a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Plain weight rows x a few activation rows: 4 weight rows by 2 activation
+ * rows per step (8 accumulators); the weight rows stay in L1 while every
+ * activation row passes them. */
+static void avx2_rows(const rv_cpu_rows_job *J) {
+    size_t k = J->k, k8 = k / 8 * 8, j = 0;
+    for (; j + 4 <= J->nrows; j += 4) {
+        const float *w0 = J->w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+        size_t r = 0;
+        for (; r + 2 <= J->m; r += 2) {
+            const float *x0 = J->x + r * J->ldx, *x1 = x0 + J->ldx;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (size_t p = 0; p < k8; p += 8) {
+                __m256 v0 = _mm256_loadu_ps(w0 + p), v1 = _mm256_loadu_ps(w1 + p);
+                __m256 v2 = _mm256_loadu_ps(w2 + p), v3 = _mm256_loadu_ps(w3 + p);
+                __m256 xa = _mm256_loadu_ps(x0 + p), xb = _mm256_loadu_ps(x1 + p);
+                a0 = _mm256_fmadd_ps(v0, xa, a0);
+                a1 = _mm256_fmadd_ps(v1, xa, a1);
+                a2 = _mm256_fmadd_ps(v2, xa, a2);
+                a3 = _mm256_fmadd_ps(v3, xa, a3);
+                b0 = _mm256_fmadd_ps(v0, xb, b0);
+                b1 = _mm256_fmadd_ps(v1, xb, b1);
+                b2 = _mm256_fmadd_ps(v2, xb, b2);
+                b3 = _mm256_fmadd_ps(v3, xb, b3);
+            }
+            float ra[4], rb[4];
+            _mm_storeu_ps(ra, hsum4(a0, a1, a2, a3));
+            _mm_storeu_ps(rb, hsum4(b0, b1, b2, b3));
+            for (size_t p = k8; p < k; p++)
+                for (int t = 0; t < 4; t++) {
+                    ra[t] += x0[p] * w0[(size_t)t * k + p];
+                    rb[t] += x1[p] * w0[(size_t)t * k + p];
+                }
+            memcpy(J->out + r * J->ldo + j, ra, sizeof ra);
+            memcpy(J->out + (r + 1) * J->ldo + j, rb, sizeof rb);
+        }
+        for (; r < J->m; r++) {
+            const float *x0 = J->x + r * J->ldx;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (size_t p = 0; p < k8; p += 8) {
+                __m256 xa = _mm256_loadu_ps(x0 + p);
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + p), xa, a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + p), xa, a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + p), xa, a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + p), xa, a3);
+            }
+            float ra[4];
+            _mm_storeu_ps(ra, hsum4(a0, a1, a2, a3));
+            for (size_t p = k8; p < k; p++)
+                for (int t = 0; t < 4; t++)
+                    ra[t] += x0[p] * w0[(size_t)t * k + p];
+            memcpy(J->out + r * J->ldo + j, ra, sizeof ra);
+        }
+    }
+    for (; j < J->nrows; j++) {
+        const float *w0 = J->w + j * k;
+        for (size_t r = 0; r < J->m; r++) {
+            const float *x0 = J->x + r * J->ldx;
+            __m256 a0 = _mm256_setzero_ps();
+            for (size_t p = 0; p < k8; p += 8)
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + p), _mm256_loadu_ps(x0 + p), a0);
+            float v = hsum1(a0);
+            for (size_t p = k8; p < k; p++)
+                v += x0[p] * w0[p];
+            J->out[r * J->ldo + j] = v;
+        }
+    }
+}
+
+const rv_cpu_linear_kernels rv_cpu_linear_avx2 = {
+    .name = "avx2", .run = avx2_run, .rows = avx2_rows};
 #endif
