@@ -20,6 +20,7 @@ enum { PEND_MAX = 64, WSTACK = 1024 };
 
 typedef struct {
     const rv_tokenizer *tk;
+    const rv_tok_trie *trie; /* NULL: longest match through the hash table */
     int mode;
     int32_t *ids;
     size_t cap, n;
@@ -71,7 +72,7 @@ static void wordpiece(state *st) {
     }
     const char *w = st->w;
     size_t len = st->wlen, n0 = st->n, k = 0, start = 0;
-    while (start < len && tk->trie.built) {
+    while (start < len && st->trie) {
         size_t used = len - start;
         /* The whole rest is the longest candidate: one hash probe settles
          * the common case of a word that is in the vocabulary as is. */
@@ -80,7 +81,7 @@ static void wordpiece(state *st) {
                          : rv_tok_vocab_get2(&tk->vocab, start ? tk->prefix : NULL,
                                              start ? tk->prefix_len : 0, w + start, used);
         if (id < 0)
-            id = rv_tok_trie_longest(&tk->trie, start ? tk->trie.cont : 0, w + start, len - start,
+            id = rv_tok_trie_longest(st->trie, start ? st->trie->cont : 0, w + start, len - start,
                                      &used);
         if (id < 0) {
             st->n = n0;
@@ -390,6 +391,7 @@ static void state_done(state *st) {
 }
 
 static void run(state *st, const unsigned char *s, size_t len, int added) {
+    st->trie = rv_tok_trie_for(st->tk, len);
     const rv_tokenizer *tk = st->tk;
     size_t pos = 0;
     while (pos < len && !st->done) {

@@ -13,6 +13,8 @@
 
 #include "ripvec/tokenizer.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* ---- vocabulary: string -> id, open addressing ------------------------ */
@@ -32,6 +34,8 @@ typedef struct rv_tok_vocab {
     int32_t max_id;
 } rv_tok_vocab;
 
+/* Sizes the tables for about n entries of blob_bytes key bytes in all. */
+rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, size_t n, size_t blob_bytes);
 /* Adds or replaces (later wins, as a Rust HashMap insert does). */
 rv_status rv_tok_vocab_put(rv_tok_vocab *v, const char *key, size_t len, int32_t id);
 /* Looks up the concatenation pre[0..plen) + s[0..slen); -1 if absent. */
@@ -120,10 +124,31 @@ struct rv_tokenizer {
     /* ASCII fast path, built from the flags at load. */
     unsigned char asc_class[128];
     char asc_map[128];
+    /* The trie is built on demand, once RV_TOK_TRIE_AFTER bytes have been
+     * encoded (indexing), under trie_mu: a short query's few words go
+     * through the hash table, which gives the same pieces, and loading the
+     * tokenizer skips the build (a few ms of cache misses). */
+    pthread_mutex_t trie_mu;
+    int trie_mu_ok;
+    atomic_int trie_state;   /* 0 not built, 1 built (acquire), 2 not buildable */
+    atomic_size_t trie_seen; /* bytes encoded before it was built */
 };
 
+enum { RV_TOK_TRIE_AFTER = 64 * 1024 };
+
+/* The vocabulary trie if it is (or now gets) built, else NULL (use the
+ * hash table). len: bytes about to be encoded. Thread-safe. */
+const rv_tok_trie *rv_tok_trie_for(const rv_tokenizer *tk, size_t len);
+
+/* tok_json.c: when tokenizer.json's model.vocab can be read by the fast
+ * scanner, puts its entries into v (file order) and sets *handled, with
+ * [*vb, *ve) the object's bytes; else leaves v empty and *handled 0. */
+rv_status rv_tok_json_vocab(rv_tok_vocab *v, const char *json, size_t len, size_t *vb, size_t *ve,
+                            int *handled);
+
 /* Builds the derived fields (ASCII tables, max key lengths, added-token
- * index) once the loader has filled the rest. */
+ * index) once the loader has filled the rest. The trie comes later
+ * (rv_tok_trie_for). */
 rv_status rv_tok_finish(rv_tokenizer *tk);
 
 /* Normalizes `text` with the tokenizer's BertNormalizer flags (no added

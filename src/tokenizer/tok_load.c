@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,9 +88,24 @@ static rv_status add_added(rv_tokenizer *tk, const char *content, int32_t id, in
     return RV_OK;
 }
 
+const rv_tok_trie *rv_tok_trie_for(const rv_tokenizer *ctk, size_t len) {
+    rv_tokenizer *tk = (rv_tokenizer *)(uintptr_t)ctk; /* only the lazy trie fields change */
+    int s = atomic_load_explicit(&tk->trie_state, memory_order_acquire);
+    if (s) return s == 1 ? &tk->trie : NULL;
+    size_t seen = atomic_fetch_add_explicit(&tk->trie_seen, len, memory_order_relaxed);
+    if (seen + len < RV_TOK_TRIE_AFTER || !tk->trie_mu_ok) return NULL;
+    pthread_mutex_lock(&tk->trie_mu);
+    if (!atomic_load_explicit(&tk->trie_state, memory_order_relaxed)) {
+        /* too big (built == 0) or out of memory: the hash table serves */
+        int ok = rv_tok_trie_build(&tk->trie, &tk->vocab, tk->prefix, tk->prefix_len) == RV_OK &&
+                 tk->trie.built;
+        atomic_store_explicit(&tk->trie_state, ok ? 1 : 2, memory_order_release);
+    }
+    pthread_mutex_unlock(&tk->trie_mu);
+    return atomic_load_explicit(&tk->trie_state, memory_order_acquire) == 1 ? &tk->trie : NULL;
+}
+
 rv_status rv_tok_finish(rv_tokenizer *tk) {
-    rv_status st = rv_tok_trie_build(&tk->trie, &tk->vocab, tk->prefix, tk->prefix_len);
-    if (st != RV_OK) return st;
     tk->max_first = tk->vocab.max_key;
     tk->max_cont = rv_tok_vocab_max_suffix(&tk->vocab, tk->prefix, tk->prefix_len);
     memset(tk->added_first, 0, sizeof tk->added_first);
@@ -138,7 +154,8 @@ static rv_status parse_normalizer(rv_tokenizer *tk, const cJSON *n) {
     return get_bool(n, "strip_accents", tk->lowercase, &tk->strip_accents);
 }
 
-static rv_status parse_model(rv_tokenizer *tk, const cJSON *m) {
+/* have_vocab: the fast scanner already put model.vocab (blanked in m). */
+static rv_status parse_model(rv_tokenizer *tk, const cJSON *m, int have_vocab) {
     rv_status st;
     const char *type, *unk, *prefix;
     if (!cJSON_IsObject(m))
@@ -167,6 +184,7 @@ static rv_status parse_model(rv_tokenizer *tk, const cJSON *m) {
         return rv_error_set(RV_ERR_FORMAT,
                             "tokenizer.json: model.vocab is missing or not an object");
     const cJSON *e;
+    if (have_vocab) vocab = NULL; /* an empty object in what cJSON saw */
     cJSON_ArrayForEach(e, vocab) {
         int32_t id;
         if (!e->string || !as_id(e, &id))
@@ -260,7 +278,7 @@ static rv_status parse_post(rv_tokenizer *tk, const cJSON *p) {
     return RV_OK;
 }
 
-static rv_status parse_root(rv_tokenizer *tk, const cJSON *root) {
+static rv_status parse_root(rv_tokenizer *tk, const cJSON *root, int have_vocab) {
     rv_status st;
     if (!cJSON_IsObject(root))
         return rv_error_set(RV_ERR_FORMAT, "tokenizer.json: not a JSON object");
@@ -271,7 +289,7 @@ static rv_status parse_root(rv_tokenizer *tk, const cJSON *root) {
         return rv_error_set(RV_ERR_UNSUPPORTED,
                             "tokenizer.json: pre_tokenizer must be BertPreTokenizer");
     if ((st = parse_normalizer(tk, cJSON_GetObjectItemCaseSensitive(root, "normalizer"))) ||
-        (st = parse_model(tk, cJSON_GetObjectItemCaseSensitive(root, "model"))) ||
+        (st = parse_model(tk, cJSON_GetObjectItemCaseSensitive(root, "model"), have_vocab)) ||
         (st = parse_added(tk, cJSON_GetObjectItemCaseSensitive(root, "added_tokens"))) ||
         (st = parse_post(tk, cJSON_GetObjectItemCaseSensitive(root, "post_processor"))))
         return st;
@@ -287,7 +305,11 @@ static rv_status parse_root(rv_tokenizer *tk, const cJSON *root) {
 
 static rv_tokenizer *tk_new(void) {
     rv_tokenizer *tk = calloc(1, sizeof *tk);
-    if (tk) tk->unk_id = tk->cls_id = tk->sep_id = tk->pad_id = -1;
+    if (!tk) return NULL;
+    tk->unk_id = tk->cls_id = tk->sep_id = tk->pad_id = -1;
+    atomic_init(&tk->trie_state, 0);
+    atomic_init(&tk->trie_seen, 0);
+    tk->trie_mu_ok = pthread_mutex_init(&tk->trie_mu, NULL) == 0;
     return tk;
 }
 
@@ -296,19 +318,32 @@ rv_status rv_tokenizer_load_json(rv_tokenizer **out, const char *json, size_t le
         return rv_error_set(RV_ERR_INVALID_ARG, "tokenizer: load_json needs out and json");
     *out = NULL;
     rv_status st = RV_OK;
-    cJSON *root = cJSON_ParseWithLength(json ? json : "", len);
-    rv_tokenizer *tk = NULL;
+    cJSON *root = NULL;
+    char *rest = NULL;
+    size_t vb = 0, ve = 0;
+    int fast = 0;
+    rv_tokenizer *tk = tk_new();
+    if (!tk) return nomem();
+    if ((st = rv_tok_json_vocab(&tk->vocab, json ? json : "", len, &vb, &ve, &fast)) != RV_OK)
+        goto done;
+    if (fast) {
+        /* cJSON checks and reads everything else, the vocab object blanked */
+        if (!(rest = malloc(len ? len : 1))) {
+            st = nomem();
+            goto done;
+        }
+        memcpy(rest, json, len);
+        memset(rest + vb + 1, ' ', ve - vb - 2);
+    }
+    root = cJSON_ParseWithLength(fast ? rest : json ? json : "", len);
     if (!root) {
         st = rv_error_set(RV_ERR_FORMAT, "tokenizer.json: invalid JSON");
         goto done;
     }
-    if (!(tk = tk_new())) {
-        st = nomem();
-        goto done;
-    }
-    st = parse_root(tk, root);
+    st = parse_root(tk, root, fast);
 done:
     cJSON_Delete(root);
+    free(rest);
     if (st != RV_OK) {
         rv_tokenizer_free(tk);
         return st;
@@ -471,6 +506,7 @@ void rv_tokenizer_free(rv_tokenizer *tk) {
     if (!tk) return;
     rv_tok_vocab_release(&tk->vocab);
     rv_tok_trie_release(&tk->trie);
+    if (tk->trie_mu_ok) pthread_mutex_destroy(&tk->trie_mu);
     for (size_t i = 0; i < tk->n_added; i++)
         free(tk->added[i].content);
     free(tk->added);

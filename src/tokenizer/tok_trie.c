@@ -18,11 +18,43 @@ static uint32_t child(const rv_tok_trie *t, uint32_t node, unsigned char b) {
     }
 }
 
-static uint32_t child_or_add(rv_tok_trie *t, uint32_t node, unsigned char b) {
+/* Doubles the edge table (its slots stay at least 3/2 of the node count,
+ * as lookups probe it once per byte of input). */
+static int grow_edges(rv_tok_trie *t) {
+    size_t slots = (t->mask + 1) * 2;
+    struct rv_tok_edge *e = calloc(slots, sizeof *e);
+    if (!e) return 0;
+    for (size_t i = 0; i <= t->mask; i++) {
+        uint32_t key = t->edges[i].key;
+        if (!key) continue;
+        size_t j = slot_of(key, slots - 1);
+        while (e[j].key)
+            j = (j + 1) & (slots - 1);
+        e[j] = t->edges[i];
+    }
+    free(t->edges);
+    t->edges = e;
+    t->mask = slots - 1;
+    return 1;
+}
+
+/* The child of node by byte b, made when missing; 0 when out of memory. */
+static uint32_t child_or_add(rv_tok_trie *t, uint32_t node, unsigned char b, size_t *term_cap) {
     uint32_t key = ((node << 8) | b) + 1;
     size_t j = slot_of(key, t->mask);
     for (; t->edges[j].key; j = (j + 1) & t->mask)
         if (t->edges[j].key == key) return t->edges[j].child;
+    if ((t->n_nodes + 1) * 3 / 2 > t->mask + 1) {
+        if (!grow_edges(t)) return 0;
+        return child_or_add(t, node, b, term_cap);
+    }
+    if (t->n_nodes == *term_cap) {
+        size_t cap = *term_cap * 2;
+        int32_t *p = realloc(t->term, cap * sizeof *p);
+        if (!p) return 0;
+        t->term = p;
+        *term_cap = cap;
+    }
     uint32_t c = (uint32_t)t->n_nodes++;
     t->term[c] = -1;
     t->edges[j].key = key;
@@ -33,40 +65,15 @@ static uint32_t child_or_add(rv_tok_trie *t, uint32_t node, unsigned char b) {
 rv_status rv_tok_trie_build(rv_tok_trie *t, const rv_tok_vocab *v, const char *prefix,
                             size_t plen) {
     memset(t, 0, sizeof *t);
-    size_t max_nodes = v->blob_len + 1;
-    if (max_nodes > MAX_NODES) return RV_OK; /* too big: the hash path serves */
-    size_t slots = 1024;
-    while (slots < max_nodes * 2)
+    if (v->blob_len + 1 > MAX_NODES) return RV_OK; /* too big: the hash path serves */
+    /* One pass; a BERT vocabulary makes about two nodes per entry, so the
+     * table rarely grows. */
+    size_t slots = 1024, term_cap = 1024;
+    while (slots < v->n * 3)
         slots *= 2;
-    /* First pass with a throwaway table counts the nodes, so the real one
-     * is no bigger than needed (it is probed once per byte of input). */
-    {
-        rv_tok_trie c = {0};
-        c.term = malloc(max_nodes * sizeof *c.term);
-        c.edges = calloc(slots, sizeof *c.edges);
-        if (!c.term || !c.edges) {
-            rv_tok_trie_release(&c);
-            return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary trie");
-        }
-        c.mask = slots - 1;
-        c.n_nodes = 1;
-        for (size_t i = 0; i < v->n; i++) {
-            uint32_t node = 0;
-            for (uint32_t k = 0; k < v->ent[i].len; k++)
-                node = child_or_add(&c, node, (unsigned char)v->blob[v->ent[i].off + k]);
-        }
-        max_nodes = c.n_nodes;
-        rv_tok_trie_release(&c);
-        slots = 1024;
-        while (slots < max_nodes * 3 / 2)
-            slots *= 2;
-    }
-    t->term = malloc(max_nodes * sizeof *t->term);
+    t->term = malloc(term_cap * sizeof *t->term);
     t->edges = calloc(slots, sizeof *t->edges);
-    if (!t->term || !t->edges) {
-        rv_tok_trie_release(t);
-        return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary trie");
-    }
+    if (!t->term || !t->edges) goto nomem;
     t->mask = slots - 1;
     t->n_nodes = 1;
     t->term[0] = -1;
@@ -74,7 +81,8 @@ rv_status rv_tok_trie_build(rv_tok_trie *t, const rv_tok_vocab *v, const char *p
         const struct rv_tok_entry *e = &v->ent[i];
         uint32_t node = 0;
         for (uint32_t k = 0; k < e->len; k++)
-            node = child_or_add(t, node, (unsigned char)v->blob[e->off + k]);
+            if (!(node = child_or_add(t, node, (unsigned char)v->blob[e->off + k], &term_cap)))
+                goto nomem;
         if (e->len) t->term[node] = e->id; /* the empty key cannot match a piece */
     }
     t->cont = 0;
@@ -84,6 +92,9 @@ rv_status rv_tok_trie_build(rv_tok_trie *t, const rv_tok_vocab *v, const char *p
     }
     t->built = 1;
     return RV_OK;
+nomem:
+    rv_tok_trie_release(t);
+    return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary trie");
 }
 
 int32_t rv_tok_trie_longest(const rv_tok_trie *t, uint32_t node, const char *w, size_t len,

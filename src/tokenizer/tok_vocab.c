@@ -42,6 +42,30 @@ static rv_status rehash(rv_tok_vocab *v, size_t nslots) {
     return RV_OK;
 }
 
+rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, size_t n, size_t blob_bytes) {
+    if (n > UINT32_MAX / 4 || blob_bytes > UINT32_MAX) return RV_OK; /* grows as it goes */
+    size_t slots = v->nslots ? v->nslots : 1024;
+    while ((n + 1) * 2 > slots)
+        slots *= 2;
+    if (slots > v->nslots) {
+        rv_status st = rehash(v, slots);
+        if (st != RV_OK) return st;
+    }
+    if (n > v->ent_cap) {
+        void *p = realloc(v->ent, n * sizeof *v->ent);
+        if (!p) return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+        v->ent = p;
+        v->ent_cap = n;
+    }
+    if (blob_bytes > v->blob_cap) {
+        char *p = realloc(v->blob, blob_bytes);
+        if (!p) return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+        v->blob = p;
+        v->blob_cap = blob_bytes;
+    }
+    return RV_OK;
+}
+
 rv_status rv_tok_vocab_put(rv_tok_vocab *v, const char *key, size_t len, int32_t id) {
     if (len > UINT32_MAX / 2)
         return rv_error_set(RV_ERR_FORMAT, "tokenizer: vocabulary token too long");
