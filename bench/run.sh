@@ -95,7 +95,7 @@ peer() { # engine py n threads [budget]
 [ -f "$OUT/chunks-$N2.jsonl" ] || cp "$OUT/chunks.jsonl" "$OUT/chunks-$N2.jsonl"
 
 echo "bench: GEMM kernels (1 thread) ..."
-"$GEMM" --rows 1024 --repeat 5 | tee "$OUT/gemm.txt" | grep -E 'bench_gemm|shape=all'
+"$GEMM" --rows 1024 --repeat 10 | tee "$OUT/gemm.txt" | grep -E 'bench_gemm|shape=all'
 echo "bench: engine profile (2 threads, ${BENCH_PROFILE_CHUNKS:-200} chunks) ..."
 "$EMBED" --chunks "${BENCH_PROFILE_CHUNKS:-200}" --threads 2 "${CORPORA[@]}" >"$OUT/profile.txt"
 grep -E '^(peak|time by op|GEMM share)' "$OUT/profile.txt"
