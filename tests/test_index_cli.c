@@ -77,12 +77,19 @@ static void field(const char *out, const char *name, char *val, size_t cap) {
     snprintf(val, cap, "%.*s", (int)n, p);
 }
 
-RV_TEST(index_subcommands_end_to_end) {
+/* The binary, the model and a scratch tree, each checked; 0 when one is missing. */
+static int begin(scratch *s) {
     RV_CHECK_MSG(bin() != NULL, "RIPVEC_BIN is not set");
     RV_CHECK_MSG(find_model(), "model missing at %s (make model)", g_model);
-    if (!bin() || !g_model[0]) return;
+    if (!bin() || !g_model[0]) return 0;
+    int ok = scratch_open(s) == 0;
+    RV_CHECK(ok);
+    return ok;
+}
+
+RV_TEST(index_subcommands_end_to_end) {
     scratch s;
-    RV_CHECK(scratch_open(&s) == 0);
+    if (!begin(&s)) return;
     put_file(&s, "retry.py",
              "def retry_with_backoff(fn, attempts=5):\n"
              "    delay = 0.1\n"
@@ -162,11 +169,8 @@ RV_TEST(index_subcommands_end_to_end) {
 /* Each precision keeps an index of its own, named by the model id, and a
  * search at one precision never reads vectors made at another. */
 RV_TEST(precision_keeps_its_own_index) {
-    RV_CHECK_MSG(bin() != NULL, "RIPVEC_BIN is not set");
-    RV_CHECK_MSG(find_model(), "model missing at %s (make model)", g_model);
-    if (!bin() || !g_model[0]) return;
     scratch s;
-    RV_CHECK(scratch_open(&s) == 0);
+    if (!begin(&s)) return;
     put_file(&s, "retry.py",
              "def retry_with_backoff(fn, attempts=5):\n"
              "    for i in range(attempts):\n"
