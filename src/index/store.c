@@ -313,6 +313,14 @@ static rv_status connect_db(rv_store *s) {
     rv_status st = rv_store_exec(s, "PRAGMA page_size=16384");
     if (st != RV_OK) return st;
     if (!s->readonly && (st = rv_store_exec(s, "PRAGMA journal_mode=WAL")) != RV_OK) return st;
+    /* Keep the -wal and -shm files when the last connection closes: a warm
+     * query would otherwise create both at open and checkpoint and delete
+     * them at close, a few file-system round trips every search. */
+    int persist = 1;
+    sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    /* ... but not at the size of the last big write: 4 MiB at most. */
+    if (!s->readonly && (st = rv_store_exec(s, "PRAGMA journal_size_limit=4194304")) != RV_OK)
+        return st;
     /* Reads through a mapping: the corpus load is one pass over the file
      * and copying every page through read() doubled its cost. */
     if ((st = rv_store_exec(s, "PRAGMA mmap_size=1073741824")) != RV_OK) return st;
