@@ -178,7 +178,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     if (g_expect_n < 3) abort();
     rv_corpus_free(&c);
     rv_index_close(idx);
-    if (access(g_wal, F_OK) == 0) {
+    /* The index keeps its WAL file between runs, emptied by the checkpoint
+     * at close: anything left in it means the template is incomplete. */
+    struct stat wsb;
+    if (stat(g_wal, &wsb) == 0 && wsb.st_size > 0) {
         fprintf(stderr, "fuzz_index_open: a WAL outlived close; template incomplete\n");
         abort();
     }

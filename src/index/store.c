@@ -43,9 +43,11 @@ static void note(rv_store *s, const char *fmt, ...) {
     s->note(s->note_user, buf);
 }
 
+/* SQLITE_TOOBIG on a read is a damaged record header claiming a value over
+ * SQLite's length limit: we never write one (chunks are a few KiB). */
 static int is_corrupt_code(int rc) {
     rc &= 0xff;
-    return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+    return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_TOOBIG;
 }
 
 /* Maps an SQLite failure to an rv_status with a one-line message. */
