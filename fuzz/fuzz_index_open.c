@@ -21,7 +21,11 @@
  *   2. rv_index_open(OPEN) + rv_index_update must succeed (a newer format
  *      may be refused with RV_ERR_UNSUPPORTED), and the corpus afterwards
  *      must equal the one built from scratch: nothing lost, nothing stale;
- *   3. a fresh read-only handle reads the same corpus back from disk.
+ *   3. a fresh read-only handle reads the same corpus back from disk;
+ *   4. a second update, which takes the corpus snapshot written by the
+ *      first ("<index>.corpus"), gives the same corpus again.
+ * Each input starts without a snapshot: one made from the intact template
+ * would (rightly) be taken for it, leaving the damage unseen until a write.
  */
 #include "ripvec/index.h"
 
@@ -116,7 +120,7 @@ static uint64_t digest(const rv_corpus *c) {
 }
 
 static void remove_index_files(void) {
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal", ".corpus"};
     char path[4300];
     for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
         snprintf(path, sizeof path, "%s%s", g_db, sfx[i]);
@@ -301,6 +305,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (c.chunks.count != g_expect_n || digest(&c) != g_expect) {
         fprintf(stderr, "repaired index reads back different: %zu chunks, want %zu\n",
+                c.chunks.count, g_expect_n);
+        abort();
+    }
+    rv_corpus_free(&c);
+    rv_index_close(idx);
+
+    /* 4. the snapshot the repair left reads back the same. */
+    p = params(RV_INDEX_OPEN);
+    if (rv_index_open(&idx, NULL, &p) != RV_OK ||
+        rv_index_update(idx, NULL, NULL, NULL, NULL, &stats) != RV_OK ||
+        rv_index_corpus(idx, &c) != RV_OK) {
+        fprintf(stderr, "second update: %s\n", rv_error_last());
+        abort();
+    }
+    if (c.chunks.count != g_expect_n || digest(&c) != g_expect) {
+        fprintf(stderr, "second update reads back different: %zu chunks, want %zu\n",
                 c.chunks.count, g_expect_n);
         abort();
     }

@@ -14,10 +14,24 @@
 extern "C" {
 #endif
 
+/* The owner of a corpus whose strings and vectors live in one block (the
+ * index's mapped corpus snapshot) instead of separate allocations:
+ * rv_corpus_free calls release(self) once, which frees the block and the
+ * backing itself. */
+typedef struct rv_corpus_backing {
+    void (*release)(struct rv_corpus_backing *self);
+} rv_corpus_backing;
+
 typedef struct rv_corpus {
     rv_chunk_list chunks;
-    float *vectors; /* chunks.count * dim, malloc'd */
+    float *vectors; /* chunks.count * dim, malloc'd (or in `backing`) */
     size_t dim;
+    /* NULL: every chunk string and `vectors` are malloc'd. Otherwise they
+     * point into `backing` (read-only in spirit: writes are private copies
+     * that go away with it) and must not be freed, realloc'd or kept past
+     * rv_corpus_free; chunks.items itself is still malloc'd. Copy a chunk
+     * out with rv_chunk_copy. */
+    rv_corpus_backing *backing;
 } rv_corpus;
 
 /* Progress of a long step (walking, chunking, embedding, writing), reported
@@ -31,7 +45,8 @@ typedef struct rv_progress {
 
 typedef void (*rv_progress_fn)(void *user, const rv_progress *p);
 
-/* Frees chunks and vectors; leaves *c zeroed. NULL is a no-op. */
+/* Frees chunks and vectors (or releases the backing); leaves *c zeroed.
+ * NULL is a no-op. */
 void rv_corpus_free(rv_corpus *c);
 
 #ifdef __cplusplus

@@ -157,14 +157,14 @@ rv_status rv_index_reset(rv_index *idx) {
     return st;
 }
 
-/* A .gitignore in <root>/.ripvec keeps the lock and WAL side files out of
- * commits while the index itself can be committed. */
+/* A .gitignore in <root>/.ripvec keeps the lock, WAL and snapshot side
+ * files out of commits while the index itself can be committed. */
 static void write_repo_gitignore(const char *dir) {
     char *gi = rv_path_join(dir, ".gitignore");
     if (gi && access(gi, F_OK) != 0) {
         FILE *f = fopen(gi, "w");
         if (f) {
-            fputs("*.lock\n*-wal\n*-shm\n*-journal\n", f);
+            fputs("*.lock\n*-wal\n*-shm\n*-journal\n*.corpus\n", f);
             fclose(f);
         }
     }
@@ -210,6 +210,12 @@ rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_pa
     }
     memcpy(idx->lock_path, idx->db_path, n);
     memcpy(idx->lock_path + n, ".lock", 6);
+    if (!(idx->snap_path = malloc(n + 8))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(idx->snap_path, idx->db_path, n);
+    memcpy(idx->snap_path + n, ".corpus", 8);
     /* The index directory, relative to the root, when it lies inside it: the
      * walk must not index the index. */
     char *slash = strrchr(idx->db_path, '/');
@@ -253,6 +259,7 @@ void rv_index_close(rv_index *idx) {
     free(idx->root);
     free(idx->db_path);
     free(idx->lock_path);
+    free(idx->snap_path);
     free(idx->skip_rel);
     free(idx->model_id);
     free(idx);
@@ -271,8 +278,8 @@ rv_status rv_index_corpus(rv_index *idx, rv_corpus *out) {
         return RV_OK;
     }
     if (!idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
-    rv_status st =
-        rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim, idx->p.load_embed_text);
+    rv_status st = rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim,
+                                 idx->p.load_embed_text, NULL);
     if (st == RV_ERR_CORRUPT) idx->need_rebuild = 1;
     if (st != RV_OK) rv_corpus_free(out);
     return st;

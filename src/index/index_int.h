@@ -11,6 +11,7 @@ struct rv_index {
     char *root;      /* canonical (realpath) */
     char *db_path;   /* the SQLite file */
     char *lock_path; /* "<db_path>.lock" */
+    char *snap_path; /* "<db_path>.corpus": the corpus snapshot (index/snapshot.h) */
     char *skip_rel;  /* index directory relative to root when inside it ("" none) */
     char *model_id;
     size_t dim;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -177,7 +178,7 @@ int64_t rv_store_now(void) {
 /* ---- files on disk ---- */
 
 rv_status rv_store_remove_files(const char *path) {
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal", ".corpus"};
     char buf[4096];
     for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
         if (snprintf(buf, sizeof buf, "%s%s", path, sfx[i]) >= (int)sizeof buf)
@@ -293,6 +294,50 @@ rv_status rv_store_meta_set_int(rv_store *s, const char *key, long long v) {
     return rv_store_meta_set(s, key, buf);
 }
 
+/* A nonzero 64-bit token no other write, here or in another copy of the
+ * file, is likely to draw: the kernel's random bytes, mixed with the clock,
+ * pid and a counter should getrandom be unavailable. */
+static uint64_t new_generation(void) {
+    static unsigned long long counter;
+    struct {
+        uint64_t rnd;
+        struct timespec ts;
+        pid_t pid;
+        unsigned long long n;
+    } seed;
+    memset(&seed, 0, sizeof seed);
+    if (getrandom(&seed.rnd, sizeof seed.rnd, GRND_NONBLOCK) != (ssize_t)sizeof seed.rnd)
+        seed.rnd = 0;
+    clock_gettime(CLOCK_REALTIME, &seed.ts);
+    seed.pid = getpid();
+    seed.n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    uint64_t g = XXH3_64bits(&seed, sizeof seed);
+    return g ? g : 1;
+}
+
+rv_status rv_store_bump_generation(rv_store *s) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%016llx", (unsigned long long)new_generation());
+    return rv_store_meta_set(s, "generation", buf);
+}
+
+rv_status rv_store_generation(rv_store *s, uint64_t *out) {
+    char buf[64];
+    int found;
+    *out = 0;
+    rv_status st = rv_store_meta_get(s, "generation", buf, sizeof buf, &found);
+    if (st != RV_OK || !found || strlen(buf) != 16) return st;
+    uint64_t g = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = buf[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return RV_OK; /* damaged: no generation, so no snapshot fits */
+        g = g << 4 | (uint64_t)d;
+    }
+    *out = g;
+    return RV_OK;
+}
+
 /* ---- open ---- */
 
 static rv_status connect_db(rv_store *s) {
@@ -355,7 +400,8 @@ static rv_status create_schema(rv_store *s, const rv_store_meta *want) {
         (st = rv_store_meta_set(s, "chunker", want->chunker ? want->chunker : "")) != RV_OK ||
         (st = rv_store_meta_set(s, "root", want->root ? want->root : "")) != RV_OK ||
         (st = rv_store_meta_set_int(s, "created", t)) != RV_OK ||
-        (st = rv_store_meta_set_int(s, "updated", t)) != RV_OK)
+        (st = rv_store_meta_set_int(s, "updated", t)) != RV_OK ||
+        (st = rv_store_bump_generation(s)) != RV_OK)
         goto fail;
     if ((st = rv_store_exec(s, "COMMIT")) != RV_OK) goto fail;
     s->fresh = 1;

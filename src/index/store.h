@@ -14,7 +14,8 @@
  * float32 little-endian blobs:
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)      format_version, model_id, dim,
- *                                               chunker, created, updated, root
+ *                                               chunker, created, updated, root,
+ *                                               generation
  *   files(id, rel UNIQUE, size, mtime_ns, ino, hash BLOB(16) xxh3-128, nchunks)
  *   chunks(id, file_id, seq, start_line, end_line, kind, name, scope, language,
  *          content, embed_head, embed_tail, text_hash BLOB(16), vector BLOB, sum)
@@ -64,7 +65,8 @@ rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *w
                         rv_store_mode mode, rv_store_note_fn note, void *note_user);
 void rv_store_close(rv_store *s);
 
-/* Deletes the database and its -wal/-shm files (the caller holds the lock). */
+/* Deletes the database, its -wal/-shm/-journal files and its corpus
+ * snapshot "<path>.corpus" (the caller holds the lock). */
 rv_status rv_store_remove_files(const char *path);
 
 /* 1 when the stored chunker signature differs from the one asked for at open
@@ -100,9 +102,24 @@ int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec);
 /* Loads every chunk in (rel, seq) order with its vector into `chunks` (appended)
  * and a new malloc'd matrix `*vectors`. Verifies each row's checksum:
  * RV_ERR_CORRUPT on a mismatch or any SQLite corruption error. embed_text is
- * only rebuilt with `with_embed_text` (else NULL: searching never needs it). */
+ * only rebuilt with `with_embed_text` (else NULL: searching never needs it).
+ * `*generation` (may be NULL) gets the generation of the state read, in the
+ * same read transaction (0: the file has none). */
 rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
-                        int with_embed_text);
+                        int with_embed_text, uint64_t *generation);
+
+/* The generation of the committed state: a random nonzero 64-bit token that
+ * every write transaction (rv_store_commit, creation) replaces. A copy of the
+ * corpus made at one generation (index/snapshot.h) is current exactly while
+ * the token is unchanged; a random token, not a counter, so a file replaced
+ * by another copy of the index (a pulled repo-level index, a restored cache)
+ * never matches by accident. 0 when the file has none (older files: until
+ * their next write). */
+rv_status rv_store_generation(rv_store *s, uint64_t *out);
+
+/* The static string for a language name read back from a file (rv_chunk's
+ * language is never freed): interned once per process, thread-safe. */
+const char *rv_store_intern_language(const char *name);
 
 typedef struct rv_store_info {
     int64_t files, chunks;

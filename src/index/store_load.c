@@ -12,7 +12,7 @@ static pthread_mutex_t g_lang_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *g_langs[128];
 static size_t g_nlangs;
 
-static const char *intern_language(const char *name) {
+const char *rv_store_intern_language(const char *name) {
     const char *r = "text";
     pthread_mutex_lock(&g_lang_mu);
     for (size_t i = 0; i < g_nlangs; i++)
@@ -103,7 +103,8 @@ static const lfile *find_file(const lfile *f, size_t n, int64_t id) {
  * every row's sum and that each file's chunks are exactly seq 0..nchunks-1.
  * Rows land directly in their (rel, seq) slot, found from the files table;
  * with `chunks` NULL it only verifies. */
-static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed) {
+static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed,
+                      uint64_t *generation) {
     rv_status st;
     sqlite3_stmt *q = NULL;
     lfile *files = NULL, **by_rel = NULL;
@@ -114,6 +115,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
     size_t vbytes = rv_store_vec_bytes(s->dim);
     int rc;
     if ((st = rv_store_exec(s, "BEGIN")) != RV_OK) return st; /* one snapshot */
+    if (generation && (st = rv_store_generation(s, generation)) != RV_OK) goto done;
     rc = sqlite3_prepare_v2(s->db, "SELECT id, rel, nchunks FROM files NOT INDEXED", -1, &q, NULL);
     if (rc != SQLITE_OK) {
         st = rv_store_sql_fail(s, rc, "load files");
@@ -229,7 +231,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
         rv_chunk *c = &chunks->items[base + slot];
         c->start_line = row.start;
         c->end_line = row.end;
-        c->language = intern_language(row.lang);
+        c->language = rv_store_intern_language(row.lang);
         if (!(c->path = strdup(f->rel)) || !(c->kind = dup_col(q, 4)) ||
             !(c->name = dup_col(q, 5)) || !(c->scope = dup_col(q, 6)) ||
             !(c->content = dup_col(q, 8))) {
@@ -270,11 +272,12 @@ done:
 }
 
 rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
-                        int with_embed_text) {
+                        int with_embed_text, uint64_t *generation) {
     *vectors = NULL;
+    if (generation) *generation = 0;
     if (dim) *dim = s->dim;
     size_t before = chunks->count;
-    rv_status st = scan(s, chunks, vectors, with_embed_text);
+    rv_status st = scan(s, chunks, vectors, with_embed_text, generation);
     if (st != RV_OK) {
         /* Drop the (zeroed or filled) slots this call appended. */
         for (size_t i = before; i < chunks->count; i++) {
@@ -325,7 +328,7 @@ rv_status rv_store_verify(rv_store *s) {
     }
     sqlite3_finalize(q);
     if (st != RV_OK) return st;
-    if ((st = scan(s, NULL, NULL, 0)) != RV_OK) return st;
+    if ((st = scan(s, NULL, NULL, 0, NULL)) != RV_OK) return st;
     int64_t bad = 0;
     st = count_rows(s,
                     "SELECT count(*) FROM files f WHERE f.nchunks != "

@@ -42,7 +42,12 @@ rv_status rv_store_begin(rv_store *s) {
 }
 
 rv_status rv_store_commit(rv_store *s) {
-    rv_status st = rv_store_exec(s, "COMMIT");
+    /* Every write gets a new generation in the same transaction: a snapshot
+     * of the corpus made before it can never pass for current, even when the
+     * process is killed right after this commit. */
+    rv_status st = s->in_tx ? rv_store_bump_generation(s) : RV_OK;
+    if (st != RV_OK) return st;
+    st = rv_store_exec(s, "COMMIT");
     if (st == RV_OK) s->in_tx = 0;
     return st;
 }

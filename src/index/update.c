@@ -1,5 +1,6 @@
 /* The incremental update of the index (see index.h for the contract). */
 #include "index/index_int.h"
+#include "index/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -470,6 +471,43 @@ done:
     return st;
 }
 
+/* The corpus after the pass, into idx->cached: from the snapshot when it is
+ * of the current generation (nothing written since it was made), else from
+ * the store, verified row by row, after which the snapshot is rewritten for
+ * the next run (best effort). The snapshot has no embed_text: with
+ * load_embed_text the store is always read. */
+static rv_status load_corpus(rv_index *idx) {
+    rv_corpus *c = &idx->cached;
+    memset(c, 0, sizeof *c);
+    uint64_t gen = 0;
+    rv_status st;
+    if (!idx->p.load_embed_text) {
+        if ((st = rv_store_generation(idx->store, &gen)) != RV_OK) return st;
+        /* A file from before generations gets one now (an empty write
+         * transaction bumps it), or it would never have a snapshot while
+         * nothing changes. Best effort: a read-only file stays without. */
+        if (!gen && rv_store_begin(idx->store) == RV_OK) {
+            if (rv_store_commit(idx->store) != RV_OK) rv_store_rollback(idx->store);
+        }
+        if (gen && rv_snapshot_load(c, idx->snap_path, gen, idx->dim) == RV_OK) {
+            idx->have_cached = 1;
+            return RV_OK;
+        }
+    }
+    st = rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim, idx->p.load_embed_text, &gen);
+    if (st != RV_OK) {
+        rv_corpus_free(c);
+        return st;
+    }
+    idx->have_cached = 1;
+    if (gen && !idx->p.load_embed_text) {
+        struct stat sb;
+        mode_t mode = stat(idx->db_path, &sb) == 0 ? sb.st_mode & 0666 : 0644;
+        rv_snapshot_save(idx->snap_path, c, gen, mode);
+    }
+    return RV_OK;
+}
+
 rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_params *cp,
                           rv_progress_fn progress, void *progress_user, rv_index_stats *stats) {
     rv_index_stats local;
@@ -503,18 +541,8 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         r.cand_total = r.cand_done = 0;
         r.wrote = 0;
         st = update_pass(&r);
-        if (st == RV_OK) {
-            rv_corpus *c = &idx->cached;
-            memset(c, 0, sizeof *c);
-            st =
-                rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim, idx->p.load_embed_text);
-            if (st == RV_OK) {
-                idx->have_cached = 1;
-                stats->chunks_total = c->chunks.count;
-            } else {
-                rv_corpus_free(c);
-            }
-        }
+        if (st == RV_OK) st = load_corpus(idx);
+        if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         if (st != RV_ERR_CORRUPT || attempt == 1) break;
         rv_index_note(idx, "index %s is corrupt (%s): rebuilding", idx->db_path, rv_error_last());
         if ((st = rv_index_reset(idx)) != RV_OK) break;

@@ -6,7 +6,12 @@
 
 void rv_corpus_free(rv_corpus *c) {
     if (!c) return;
-    rv_chunk_list_free(&c->chunks);
-    free(c->vectors);
+    if (c->backing) { /* the strings and vectors are the backing's */
+        free(c->chunks.items);
+        c->backing->release(c->backing);
+    } else {
+        rv_chunk_list_free(&c->chunks);
+        free(c->vectors);
+    }
     memset(c, 0, sizeof *c);
 }
