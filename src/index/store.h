@@ -131,6 +131,11 @@ typedef struct rv_store_info {
 
 rv_status rv_store_info_get(rv_store *s, rv_store_info *out);
 
+/* PRAGMA quick_check of the meta table alone (cheap): RV_ERR_CORRUPT when
+ * it is damaged. Run before writing to a meta table nothing has vouched for:
+ * a write into a damaged page can spread the damage. */
+rv_status rv_store_check_meta(rv_store *s);
+
 /* PRAGMA quick_check plus every row checksum and a files/chunks cross-check.
  * RV_OK when consistent, else RV_ERR_CORRUPT with the first problem found. */
 rv_status rv_store_verify(rv_store *s);

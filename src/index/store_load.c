@@ -115,6 +115,9 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
     size_t vbytes = rv_store_vec_bytes(s->dim);
     int rc;
     if ((st = rv_store_exec(s, "BEGIN")) != RV_OK) return st; /* one snapshot */
+    /* meta is written by every commit: a write into a damaged page there
+     * would otherwise go unseen until the next open. */
+    if ((st = rv_store_check_meta(s)) != RV_OK) goto done;
     if (generation && (st = rv_store_generation(s, generation)) != RV_OK) goto done;
     rc = sqlite3_prepare_v2(s->db, "SELECT id, rel, nchunks FROM files NOT INDEXED", -1, &q, NULL);
     if (rc != SQLITE_OK) {
@@ -312,6 +315,23 @@ rv_status rv_store_info_get(rv_store *s, rv_store_info *out) {
         RV_OK)
         return st;
     return rv_store_meta_get(s, "root", out->root, sizeof out->root, &found);
+}
+
+rv_status rv_store_check_meta(rv_store *s) {
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(meta)", -1, &q, NULL);
+    if (rc != SQLITE_OK) return rv_store_sql_fail(s, rc, "quick_check(meta)");
+    rv_status st = RV_OK;
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *r = col_str(q, 0);
+        if (strcmp(r, "ok") != 0)
+            st = rv_error_set(RV_ERR_CORRUPT, "index %s: meta: %s", s->path, r);
+    } else {
+        st = rv_store_sql_fail(s, rc, "quick_check(meta)");
+    }
+    sqlite3_finalize(q);
+    return st;
 }
 
 rv_status rv_store_verify(rv_store *s) {

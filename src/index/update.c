@@ -485,9 +485,12 @@ static rv_status load_corpus(rv_index *idx) {
         if ((st = rv_store_generation(idx->store, &gen)) != RV_OK) return st;
         /* A file from before generations gets one now (an empty write
          * transaction bumps it), or it would never have a snapshot while
-         * nothing changes. Best effort: a read-only file stays without. */
-        if (!gen && rv_store_begin(idx->store) == RV_OK) {
-            if (rv_store_commit(idx->store) != RV_OK) rv_store_rollback(idx->store);
+         * nothing changes. Best effort: a read-only file stays without.
+         * A missing or unreadable key may be damage: meta is checked first. */
+        if (!gen) {
+            if ((st = rv_store_check_meta(idx->store)) != RV_OK) return st;
+            if (rv_store_begin(idx->store) == RV_OK && rv_store_commit(idx->store) != RV_OK)
+                rv_store_rollback(idx->store);
         }
         if (gen && rv_snapshot_load(c, idx->snap_path, gen, idx->dim) == RV_OK) {
             idx->have_cached = 1;
