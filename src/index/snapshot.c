@@ -278,8 +278,14 @@ rv_status rv_snapshot_load(rv_corpus *out, const char *path, uint64_t generation
         goto done;
     }
     /* Private and writable: pages are shared with the page cache until
-     * written, and a stray write changes only this process's copy. */
-    map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+     * written, and a stray write changes only this process's copy. Mapped
+     * read-only first so MAP_POPULATE maps every page in one call without
+     * copying it (populating a writable private mapping would copy). */
+    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map != MAP_FAILED && mprotect(map, size, PROT_READ | PROT_WRITE) != 0) {
+        munmap(map, size);
+        map = MAP_FAILED;
+    }
     if (map == MAP_FAILED) {
         st = rv_error_set(RV_ERR_NOMEM, "%s: mmap: %s", path, strerror(errno));
         goto done;
