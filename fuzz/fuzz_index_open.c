@@ -14,7 +14,12 @@
  *              [3-byte offset][1-byte len][len bytes] overwrite, and a
  *              record with len 0 truncates the file at that offset;
  *   bit 1 = 1: (raw mode) the bytes become the "-wal" file next to an
- *              intact template instead.
+ *              intact template instead;
+ *   bit 2 = 1: (raw mode, before bit 1) the bytes become the corpus
+ *              snapshot "<index>.corpus" next to an intact template, with
+ *              the template's generation written in (so they get past the
+ *              staleness check); bit 3 also re-seals their checksum so the
+ *              mutations reach the checks behind it.
  * Then, for each input:
  *   1. rv_index_open(INSPECT) + rv_index_status + rv_index_corpus may fail,
  *      but only with a one-line message;
@@ -26,6 +31,10 @@
  *      first ("<index>.corpus"), gives the same corpus again.
  * Each input starts without a snapshot: one made from the intact template
  * would (rightly) be taken for it, leaving the damage unseen until a write.
+ * A snapshot input whose checksum holds is as good as one ripvec wrote, so
+ * for it the corpus may differ; it must still load without a crash or an
+ * out-of-bounds string (ASan), or be refused. Any other snapshot input must
+ * be refused: the corpus equals the template's.
  */
 #include "ripvec/index.h"
 
@@ -50,6 +59,9 @@ static char *g_db;                /* the index file's path */
 static char g_wal[4200];          /* g_db + "-wal" */
 static unsigned char *g_template; /* a valid index file */
 static size_t g_template_len;
+static char g_snap[4200];          /* g_db + ".corpus" */
+static unsigned char *g_snap_good; /* the snapshot the template's update wrote */
+static size_t g_snap_good_len;
 static uint64_t g_expect; /* digest of the corpus built from scratch */
 static size_t g_expect_n; /* its chunk count */
 
@@ -166,6 +178,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     rv_index_params p = params(RV_INDEX_OPEN);
     if (rv_index_locate(&g_db, MODEL_ID, &p) != RV_OK) abort();
     snprintf(g_wal, sizeof g_wal, "%s-wal", g_db);
+    snprintf(g_snap, sizeof g_snap, "%s.corpus", g_db);
     rv_index *idx = NULL;
     rv_index_stats stats;
     if (rv_index_open(&idx, NULL, &p) != RV_OK ||
@@ -199,6 +212,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         abort();
     g_template_len = (size_t)n;
     fclose(f);
+    /* The snapshot the first update wrote: its header carries the
+     * generation every snapshot input gets. */
+    if (!(f = fopen(g_snap, "rb"))) abort();
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n < 128 || !(g_snap_good = malloc((size_t)n)) ||
+        fread(g_snap_good, 1, (size_t)n, f) != (size_t)n)
+        abort();
+    g_snap_good_len = (size_t)n;
+    fclose(f);
     /* The template, when asked to, seeds the corpus directory given as the
      * first argument (how fuzz/corpus/fuzz_index_open/ was made). */
     const char *seed_out = getenv("RIPVEC_FUZZ_WRITE_SEED");
@@ -208,6 +232,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         raw[0] = 0;
         memcpy(raw + 1, g_template, g_template_len);
         write_file(seed_out, raw, g_template_len + 1);
+        free(raw);
+    }
+    seed_out = getenv("RIPVEC_FUZZ_WRITE_SNAPSHOT_SEED");
+    if (seed_out && *seed_out) {
+        unsigned char *raw = malloc(g_snap_good_len + 1);
+        if (!raw) abort();
+        raw[0] = 4;
+        memcpy(raw + 1, g_snap_good, g_snap_good_len);
+        write_file(seed_out, raw, g_snap_good_len + 1);
         free(raw);
     }
     return 0;
@@ -241,11 +274,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t mode = data[0];
     data++, size--;
     remove_index_files();
+    int sealed = 0; /* a snapshot input that passes its checksum */
     if (mode & 1) {
         size_t len;
         unsigned char *buf = patched(data, size, &len);
         write_file(g_db, buf, len);
         free(buf);
+    } else if (mode & 4) {
+        write_file(g_db, g_template, g_template_len);
+        unsigned char *snap = malloc(size ? size : 1);
+        if (!snap) abort();
+        if (size) memcpy(snap, data, size);
+        if (size >= 24) memcpy(snap + 16, g_snap_good + 16, 8); /* generation */
+        if (size >= 128) {
+            uint64_t h = XXH3_64bits(snap + 128, size - 128);
+            if (mode & 8) memcpy(snap + 96, &h, 8); /* body hash */
+            sealed = memcmp(snap + 96, &h, 8) == 0;
+        }
+        write_file(g_snap, snap, size);
+        free(snap);
     } else if (mode & 2) {
         write_file(g_db, g_template, g_template_len);
         write_file(g_wal, data, size);
@@ -289,7 +336,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "corpus after update: %s\n", rv_error_last());
         abort();
     }
-    if (c.chunks.count != g_expect_n || digest(&c) != g_expect) {
+    if (c.chunks.count && (!c.vectors || c.dim != DIM)) abort();
+    uint64_t got = digest(&c); /* reads every string: ASan checks their bounds */
+    if (!sealed && (c.chunks.count != g_expect_n || got != g_expect)) {
         fprintf(stderr, "corpus after repair differs: %zu chunks, want %zu\n", c.chunks.count,
                 g_expect_n);
         abort();
@@ -319,7 +368,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "second update: %s\n", rv_error_last());
         abort();
     }
-    if (c.chunks.count != g_expect_n || digest(&c) != g_expect) {
+    got = digest(&c);
+    if (!sealed && (c.chunks.count != g_expect_n || got != g_expect)) {
         fprintf(stderr, "second update reads back different: %zu chunks, want %zu\n",
                 c.chunks.count, g_expect_n);
         abort();
