@@ -446,6 +446,39 @@ RV_TEST(index_without_generation) {
     scratch_close(&s);
 }
 
+/* A file written just now is stored RACY and healed by the next run (a
+ * write): no snapshot is saved meanwhile, or every query in the seconds
+ * after an edit would write one only to find it stale. */
+RV_TEST(racy_files_defer_the_snapshot) {
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    make_tree(&s);
+    put_file(&s, "fresh.py", "def fresh():\n    return 0\n"); /* mtime: now */
+    fake_embedder fe = {0};
+    rv_index_params p = plain_params(&s, &fe);
+    char *snap = snap_path_of(&p);
+    rv_corpus c = {0}, fresh = {0};
+    int mapped;
+    for (int i = 0; i < 2; i++) {
+        RV_CHECK_EQ_INT(run_once(&p, &c, &mapped), RV_OK);
+        RV_CHECK(!mapped);
+        RV_CHECK_MSG(access(snap, F_OK) != 0, "run %d saved a snapshot", i);
+        rv_corpus_free(&c);
+    }
+    age_file(&s, "fresh.py", 3600);
+    RV_CHECK_EQ_INT(run_once(&p, &c, &mapped), RV_OK); /* heals it, settled: saves */
+    rv_corpus_free(&c);
+    RV_CHECK(access(snap, F_OK) == 0);
+    RV_CHECK_EQ_INT(run_once(&p, &c, &mapped), RV_OK);
+    RV_CHECK(mapped);
+    RV_CHECK(fresh_plain(&s, &fresh) == 0);
+    RV_CHECK(corpus_equal(&c, &fresh));
+    rv_corpus_free(&c);
+    rv_corpus_free(&fresh);
+    free(snap);
+    scratch_close(&s);
+}
+
 RV_TEST(clear_and_rebuild_drop_the_snapshot) {
     scratch s;
     RV_CHECK(scratch_open(&s) == 0);
@@ -522,6 +555,7 @@ int main(void) {
     RV_RUN(damaged_snapshot_is_ignored_and_rewritten);
     RV_RUN(store_damage_behind_a_valid_snapshot);
     RV_RUN(index_without_generation);
+    RV_RUN(racy_files_defer_the_snapshot);
     RV_RUN(clear_and_rebuild_drop_the_snapshot);
     RV_RUN(empty_index_snapshot);
     return rv_test_summary();

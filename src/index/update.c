@@ -60,6 +60,7 @@ typedef struct run {
     int force_rechunk;
     int record_chunker; /* empty index: the first commit records the chunker */
     int wrote;
+    int racy; /* a file was stored RACY: the next run writes again */
     uint64_t read_limit;
 } run;
 
@@ -357,6 +358,7 @@ static rv_status process(run *r, batch *b, const wfile *w, const rv_store_file *
     bf->old_id = old ? old->id : -1;
     bf->size = (int64_t)sb.st_size;
     bf->mtime_ns = stored_mtime(&sb);
+    if (bf->mtime_ns == RACY) r->racy = 1;
     bf->ino = (int64_t)sb.st_ino;
     rv_store_hash128(bf->hash, data, len);
     if (old && memcmp(bf->hash, old->hash, 16) == 0 && !r->force_rechunk) {
@@ -474,9 +476,11 @@ done:
 /* The corpus after the pass, into idx->cached: from the snapshot when it is
  * of the current generation (nothing written since it was made), else from
  * the store, verified row by row, after which the snapshot is rewritten for
- * the next run (best effort). The snapshot has no embed_text: with
- * load_embed_text the store is always read. */
-static rv_status load_corpus(rv_index *idx) {
+ * the next run (best effort) unless `save` is 0 (a file was stored RACY,
+ * so the next run heals it and the snapshot would be stale at once: seconds
+ * after an edit every query would write megabytes). The snapshot has no
+ * embed_text: with load_embed_text the store is always read. */
+static rv_status load_corpus(rv_index *idx, int save) {
     rv_corpus *c = &idx->cached;
     memset(c, 0, sizeof *c);
     uint64_t gen = 0;
@@ -503,7 +507,7 @@ static rv_status load_corpus(rv_index *idx) {
         return st;
     }
     idx->have_cached = 1;
-    if (gen && !idx->p.load_embed_text) {
+    if (gen && save && !idx->p.load_embed_text) {
         struct stat sb;
         mode_t mode = stat(idx->db_path, &sb) == 0 ? sb.st_mode & 0666 : 0644;
         rv_snapshot_save(idx->snap_path, c, gen, mode);
@@ -542,9 +546,9 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
     for (int attempt = 0; attempt < 2; attempt++) {
         memset(stats, 0, sizeof *stats);
         r.cand_total = r.cand_done = 0;
-        r.wrote = 0;
+        r.wrote = r.racy = 0;
         st = update_pass(&r);
-        if (st == RV_OK) st = load_corpus(idx);
+        if (st == RV_OK) st = load_corpus(idx, !r.racy);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         if (st != RV_ERR_CORRUPT || attempt == 1) break;
         rv_index_note(idx, "index %s is corrupt (%s): rebuilding", idx->db_path, rv_error_last());
