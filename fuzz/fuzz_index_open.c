@@ -19,7 +19,9 @@
  *              snapshot "<index>.corpus" next to an intact template, with
  *              the template's generation written in (so they get past the
  *              staleness check); bit 3 also re-seals their checksum so the
- *              mutations reach the checks behind it.
+ *              mutations reach the checks behind it;
+ *   bit 4 = 1: the tree is left as indexed; otherwise (and unless bit 2)
+ *              one file is touched first, so the update writes.
  * Then, for each input:
  *   1. rv_index_open(INSPECT) + rv_index_status + rv_index_corpus may fail,
  *      but only with a one-line message;
@@ -45,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -100,11 +103,27 @@ static rv_index_params params(rv_index_mode mode) {
     return p;
 }
 
+static struct timespec g_old; /* the tree's mtime: an hour before start-up */
+
+/* Sets a tree file's mtime to g_old, or to now. */
+static void set_mtime(const char *rel, int old) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", g_root, rel);
+    struct timespec ts[2];
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    if (old) ts[0] = g_old;
+    ts[1] = ts[0];
+    if (utimensat(AT_FDCWD, path, ts, 0) != 0) abort();
+}
+
+/* Writes a tree file, an hour old: a settled tree, whose update writes
+ * nothing and leaves a corpus snapshot. */
 static void put(const char *rel, const char *text) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", g_root, rel);
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) abort();
+    set_mtime(rel, 1);
 }
 
 static uint64_t digest_str(uint64_t h, const char *s) {
@@ -166,6 +185,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(g_root, sizeof g_root, "%s/tree", g_dir);
     snprintf(g_cache, sizeof g_cache, "%s/cache", g_dir);
     if (mkdir(g_root, 0755) || mkdir(g_cache, 0755)) abort();
+    clock_gettime(CLOCK_REALTIME, &g_old);
+    g_old.tv_sec -= 3600;
     put("retry.py", "import time\n\n\ndef retry_with_backoff(fn, tries=5):\n"
                     "    for i in range(tries):\n        try:\n            return fn()\n"
                     "        except OSError:\n            time.sleep(2 ** i)\n\n\n"
@@ -274,6 +295,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t mode = data[0];
     data++, size--;
     remove_index_files();
+    /* Unless the input says the tree is settled (and always for a snapshot
+     * input, which a write would make stale), one file was just touched:
+     * step 2 then re-reads it and writes (a heal, a new generation) into
+     * whatever damage there is. */
+    set_mtime("retry.py", (mode & 4) || (mode & 16));
     int sealed = 0; /* a snapshot input that passes its checksum */
     if (mode & 1) {
         size_t len;
