@@ -147,4 +147,4 @@ format:
 clean:
 	rm -rf build build-san build-fuzz build-*.log
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/cuda -name '*.d' 2>/dev/null)
