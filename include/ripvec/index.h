@@ -127,9 +127,13 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
                           rv_progress_fn progress, void *progress_user, rv_index_stats *stats);
 
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
- * position) order: one SELECT streamed into a preallocated matrix, each row's
- * checksum verified. chunk.embed_text is NULL unless params.load_embed_text. Caller frees with
- * rv_corpus_free. RV_ERR_CORRUPT on a damaged row (the next rv_index_update rebuilds). */
+ * position) order: the corpus the last rv_index_update loaded, either mapped
+ * from the verified snapshot of the current store generation
+ * (<index>.corpus; out->backing then owns the mapping) or read from SQLite,
+ * one SELECT streamed into a preallocated matrix with each row's checksum
+ * verified. chunk.embed_text is NULL unless params.load_embed_text (which also
+ * bypasses the snapshot). Caller frees with rv_corpus_free. RV_ERR_CORRUPT on
+ * a damaged row (the next rv_index_update rebuilds). */
 rv_status rv_index_corpus(rv_index *idx, rv_corpus *out);
 
 typedef struct rv_index_info {
