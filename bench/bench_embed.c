@@ -14,6 +14,7 @@
 #include "driver/cpu/cpu_kernels.h"
 #include "engine/arch_bert.h"
 #include "ripvec/embed.h"
+#include "ripvec/model_store.h"
 #include "ripvec/modelfile.h"
 #include "ripvec/tokenizer.h"
 #include "util/fs.h"
@@ -379,7 +380,6 @@ int main(int argc, char **argv) {
     rv_precision prec = RV_PRECISION_FP32;
     char *dirs[16];
     int ndirs = 0;
-    char def_model[1024];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             want = 300;
@@ -419,14 +419,10 @@ int main(int argc, char **argv) {
             dirs[ndirs++] = argv[i];
         }
     }
-    if (!model_dir || !*model_dir) {
-        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        if (xdg && *xdg == '/')
-            snprintf(def_model, sizeof def_model, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-        else
-            snprintf(def_model, sizeof def_model, "%s/.cache/ripvec/models/all-minilm-l6-v2",
-                     home ? home : ".");
-        model_dir = def_model;
+    char *cache_root = NULL; /* default: the default model's cache directory (kept to exit) */
+    if ((!model_dir || !*model_dir) && rv_model_cache_root(&cache_root) == RV_OK) {
+        model_dir = rv_path_join(cache_root, rv_model_default_name());
+        free(cache_root);
     }
     static char d1[] = "/work/shared/eval/dev/cobra/corpus",
                 d2[] = "/work/shared/eval/dev/requests/corpus";

@@ -19,6 +19,7 @@
  */
 #include "ripvec/chunk.h"
 #include "ripvec/embed.h"
+#include "ripvec/model_store.h"
 #include "ripvec/tokenizer.h"
 #include "ripvec/walk.h"
 #include "util/fs.h"
@@ -65,7 +66,6 @@ int main(int argc, char **argv) {
     int threads = 0;
     rv_precision prec = RV_PRECISION_FP32;
     const char *model_dir = getenv("RIPVEC_TEST_MODEL");
-    char def_model[1024];
     const char *roots[16];
     int nroots = 0;
     for (int i = 1; i < argc; i++) {
@@ -84,14 +84,10 @@ int main(int argc, char **argv) {
         } else if (nroots < 16)
             roots[nroots++] = argv[i];
     }
-    if (!model_dir || !*model_dir) {
-        const char *home = getenv("HOME"), *xdg = getenv("XDG_CACHE_HOME");
-        if (xdg && *xdg == '/')
-            snprintf(def_model, sizeof def_model, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-        else
-            snprintf(def_model, sizeof def_model, "%s/.cache/ripvec/models/all-minilm-l6-v2",
-                     home ? home : ".");
-        model_dir = def_model;
+    char *cache_root = NULL; /* default: the default model's cache directory (kept to exit) */
+    if ((!model_dir || !*model_dir) && rv_model_cache_root(&cache_root) == RV_OK) {
+        model_dir = rv_path_join(cache_root, rv_model_default_name());
+        free(cache_root);
     }
     if (nroots == 0) {
         fprintf(stderr, "bench_pipeline: give one or more directories\n");
