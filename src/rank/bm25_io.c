@@ -4,13 +4,11 @@
  * from) decides whether a file still fits; a checksum over the arrays and
  * full bounds checks make a damaged file an error, never a crash. */
 #include "rank/bm25_int.h"
+#include "util/fs.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -146,42 +144,23 @@ static void *take(const char **cur, size_t bytes) {
     return p;
 }
 
-/* Maps the whole file read-only, every page at once: reading it into fresh
- * memory cost more (page faults on a new buffer, growing it) than the
- * copies below. *len 0 and *data NULL for an empty file. */
-static rv_status map_file(const char *path, size_t max, char **data, size_t *len) {
-    *data = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return RV_ERR_NOT_FOUND;
-    struct stat sb;
-    rv_status st = RV_OK;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max) {
-        st = RV_ERR_NOT_FOUND;
-    } else if (sb.st_size > 0) {
-        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (p == MAP_FAILED) {
-            st = RV_ERR_NOT_FOUND;
-        } else {
-            *data = p;
-            *len = (size_t)sb.st_size;
-        }
-    }
-    close(fd);
-    return st;
-}
-
 rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
     if (!out || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;
-    char *data = NULL;
-    size_t len = 0;
+    rv_mapped map;
     rv_bm25 *bm = NULL;
     uint64_t *off64 = NULL;
     uint32_t *docs = NULL;
     uint16_t *tfs = NULL;
-    rv_status st = map_file(path, RV_BM25_MAX_FILE + sizeof(file_header), &data, &len);
-    if (st != RV_OK) return rv_error_set(RV_ERR_NOT_FOUND, "%s: no saved keyword index", path);
+    /* Mapped, not read: reading it into fresh memory cost more (page faults
+     * on a new buffer, growing it) than the copies below. */
+    if (rv_map_file(&map, path) != RV_OK || map.size > RV_BM25_MAX_FILE + sizeof(file_header)) {
+        rv_unmap_file(&map);
+        return rv_error_set(RV_ERR_NOT_FOUND, "%s: no saved keyword index", path);
+    }
+    const char *data = (const char *)map.data;
+    size_t len = map.size;
+    rv_status st = RV_OK;
     file_header fh;
     size_t sz;
     if (len < sizeof fh) goto corrupt;
@@ -254,6 +233,6 @@ done:
     free(off64);
     free(docs);
     free(tfs);
-    if (data) munmap(data, len);
+    rv_unmap_file(&map);
     return st;
 }
