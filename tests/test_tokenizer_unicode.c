@@ -6,6 +6,7 @@
  */
 #include "rvtest.h"
 #include "tokenizer/tok_internal.h"
+#include "util/text.h"
 
 #include <stdlib.h>
 
@@ -29,20 +30,20 @@ static rv_tokenizer *make_tk(const char *normalizer) {
 /* Expected output of one field for code point cp, as UTF-8. */
 static size_t expect(const char *f, uint32_t cp, char *out) {
     size_t n = 0;
-    if (!strcmp(f, "=")) return rv_tok_utf8_encode(cp, out);
+    if (!strcmp(f, "=")) return rv_utf8_put(cp, out);
     if (!strcmp(f, "-")) return 0;
     if (!strcmp(f, "c")) {
         out[n++] = ' ';
-        n += rv_tok_utf8_encode(cp, out + n);
+        n += rv_utf8_put(cp, out + n);
         out[n++] = ' ';
         return n;
     }
-    if (f[0] == 'd') return rv_tok_utf8_encode((uint32_t)((long)cp + strtol(f + 1, NULL, 10)), out);
+    if (f[0] == 'd') return rv_utf8_put((uint32_t)((long)cp + strtol(f + 1, NULL, 10)), out);
     const char *p = f;
     while (*p) {
         char *end;
         unsigned long v = strtoul(p, &end, 16);
-        n += rv_tok_utf8_encode((uint32_t)v, out + n);
+        n += rv_utf8_put((uint32_t)v, out + n);
         p = *end == ',' ? end + 1 : end;
         if (end == p && *p) break;
     }
@@ -99,7 +100,7 @@ RV_TEST(every_code_point_matches_hf) {
             continue;
         }
         char in[8], want[64];
-        size_t inlen = rv_tok_utf8_encode(cp, in);
+        size_t inlen = rv_utf8_put(cp, in);
         for (int k = 0; k < 3; k++) {
             size_t wn = expect(listed ? fa[k] : "=", cp, want);
             char *got = NULL;

@@ -1,4 +1,5 @@
 /* chunk/text.c — normalised text, line index, token budget, chunk emission. */
+#include "util/text.h"
 #include "chunk/chunk_internal.h"
 
 #include <limits.h>
@@ -50,29 +51,6 @@ static void sanitize(char *t, size_t n) {
     }
 }
 
-static size_t put_utf8(char *o, uint32_t cp) {
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* UTF-16 (after its BOM) to UTF-8; unpaired surrogates become U+FFFD. Each
  * 2-byte unit yields at most 3 bytes, a pair at most 4: 3/2 * n bounds it. */
 static rv_status utf16_to_utf8(char **out, size_t *out_len, const unsigned char *d, size_t n,
@@ -89,13 +67,13 @@ static rv_status utf16_to_utf8(char **out, size_t *out_len, const unsigned char 
             uint32_t v = big_endian ? ((uint32_t)d[2 * i + 2] << 8 | d[2 * i + 3])
                                     : ((uint32_t)d[2 * i + 3] << 8 | d[2 * i + 2]);
             if (v >= 0xDC00 && v < 0xE000) {
-                w += put_utf8(o + w, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+                w += rv_utf8_put(0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00), o + w);
                 i++;
                 continue;
             }
         }
         if (u >= 0xD800 && u < 0xE000) u = 0xFFFD;
-        w += put_utf8(o + w, u);
+        w += rv_utf8_put(u, o + w);
     }
     o[w] = 0;
     *out = o;

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "ripvec/model_store.h"
 #include "ripvec/tokenizer.h"
+#include "util/text.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -20,97 +21,6 @@ static const char k_usage[] =
     "N ids (default 512). The model is a name, a directory holding tokenizer.json\n"
     "or vocab.txt, or $RIPVEC_MODEL, else the default model.\n";
 
-/* Appends the UTF-8 of cp to buf. */
-static size_t put_utf8(unsigned long cp, char *o) {
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int hex4(const char *s, unsigned long *out) {
-    unsigned long v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned long)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned long)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned long)(c - 'A' + 10);
-        else
-            return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-/* Decodes the JSON string starting at s[0] == '"' in place into out (which
- * may alias s: output never outruns input). Keeps NULs (\u0000), which
- * cJSON's C strings would cut. Returns the end of the literal, or NULL. */
-static const char *json_string(const char *s, const char *end, char *out, size_t *out_len) {
-    size_t n = 0;
-    const char *p = s + 1;
-    while (p < end && *p != '"') {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20) return NULL;
-        if (c != '\\') {
-            out[n++] = (char)c;
-            p++;
-            continue;
-        }
-        if (p + 1 >= end) return NULL;
-        char e = p[1];
-        p += 2;
-        switch (e) {
-        case '"': out[n++] = '"'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '/': out[n++] = '/'; break;
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
-        case 'u': {
-            unsigned long cp, lo;
-            if (end - p < 4 || !hex4(p, &cp)) return NULL;
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
-                hex4(p + 2, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-            } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-                cp = 0xFFFD; /* a lone surrogate has no UTF-8 form */
-            }
-            /* \uXXXX takes 6 input bytes, at most 4 output bytes. */
-            n += put_utf8(cp, out + n);
-            break;
-        }
-        default: return NULL;
-        }
-    }
-    if (p >= end) return NULL;
-    *out_len = n;
-    return p + 1;
-}
-
 static int is_blank(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
@@ -124,7 +34,7 @@ static int line_text(char *line, size_t len, cJSON **obj, const char **text, siz
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
     if (i < len && line[i] == '"') {
-        const char *after = json_string(line + i, line + len, line + i, tlen);
+        const char *after = rv_json_string(line + i, line + len, line + i, SIZE_MAX, tlen, 0);
         if (!after || !is_blank(after, (size_t)(line + len - after))) return 0;
         *text = line + i;
         return 1;

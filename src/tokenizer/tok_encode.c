@@ -9,6 +9,7 @@
  * rv_tokenizer is never written.
  */
 #include "tokenizer/tok_internal.h"
+#include "util/text.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -168,14 +169,14 @@ static int word_room(state *st, size_t extra) {
 static void word_add(state *st, uint32_t cp) {
     st->wchars++;
     if (!word_room(st, 4)) return;
-    st->wlen += rv_tok_utf8_encode(cp, st->w + st->wlen);
+    st->wlen += rv_utf8_put(cp, st->w + st->wlen);
 }
 
 /* A normalized char enters the pre-tokenizer. */
 static void emit(state *st, uint32_t cp) {
     if (st->mode == MODE_NORM) {
         char b[4];
-        out_bytes(st, b, rv_tok_utf8_encode(cp, b));
+        out_bytes(st, b, rv_utf8_put(cp, b));
         return;
     }
     if (rv_tok_is_whitespace(cp)) {

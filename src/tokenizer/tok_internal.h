@@ -76,8 +76,7 @@ void rv_tok_trie_release(rv_tok_trie *t);
  * U+FFFD for each maximal ill-formed subpart, as CPython's "replace" does.
  * Returns the bytes consumed (>= 1). */
 size_t rv_tok_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
-/* Appends cp as UTF-8 to out (room for 4 bytes); returns bytes written. */
-size_t rv_tok_utf8_encode(uint32_t cp, char *out);
+/* The UTF-8 encoder is rv_utf8_put (util/text.h). */
 
 /* Rust char::is_whitespace (Unicode White_Space). */
 int rv_tok_is_whitespace(uint32_t cp);

@@ -13,6 +13,7 @@
  * field is validated the usual way.
  */
 #include "tokenizer/tok_internal.h"
+#include "util/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,71 +102,13 @@ static int find_member(scan *s, const char *key) {
     }
 }
 
-static int hex4(const char *p, unsigned *out) {
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-/* At '"': decodes a key into buf[cap]; 0 = give up (also when too long). */
+/* At '"': decodes a key into buf[cap]; 0 = give up (also when too long,
+ * \u0000 or a lone surrogate: cJSON then decides). */
 static int read_key(scan *s, char *buf, size_t cap, size_t *len) {
-    size_t n = 0;
-    for (s->p++; s->p < s->end;) {
-        unsigned char c = (unsigned char)*s->p;
-        if (n + 4 > cap) return 0;
-        if (c == '"') {
-            s->p++;
-            *len = n;
-            return 1;
-        }
-        if (c < 0x20) return 0;
-        if (c != '\\') {
-            buf[n++] = (char)c;
-            s->p++;
-            continue;
-        }
-        if (s->end - s->p < 2) return 0;
-        char e = s->p[1];
-        s->p += 2;
-        switch (e) {
-        case '"': buf[n++] = '"'; continue;
-        case '\\': buf[n++] = '\\'; continue;
-        case '/': buf[n++] = '/'; continue;
-        case 'b': buf[n++] = '\b'; continue;
-        case 'f': buf[n++] = '\f'; continue;
-        case 'n': buf[n++] = '\n'; continue;
-        case 'r': buf[n++] = '\r'; continue;
-        case 't': buf[n++] = '\t'; continue;
-        case 'u': break;
-        default: return 0;
-        }
-        unsigned cp, lo;
-        if (s->end - s->p < 4 || !hex4(s->p, &cp) || cp == 0) return 0;
-        s->p += 4;
-        if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' || !hex4(s->p + 2, &lo) ||
-                lo < 0xDC00 || lo > 0xDFFF)
-                return 0;
-            s->p += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        /* \uXXXX is 6 bytes (12 for a pair): UTF-8 never needs more room */
-        n += rv_tok_utf8_encode(cp, buf + n);
-    }
-    return 0;
+    const char *after = rv_json_string(s->p, s->end, buf, cap, len, 1);
+    if (!after) return 0;
+    s->p = after;
+    return 1;
 }
 
 rv_status rv_tok_json_vocab(rv_tok_vocab *v, const char *json, size_t len, size_t *vb, size_t *ve,
