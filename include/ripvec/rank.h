@@ -78,9 +78,18 @@ rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores);
  * The key hashes every field the index reads (name, scope, path, content)
  * and the params; 0 only on allocation failure. save writes a private
  * temporary file and renames it over path (concurrent savers are safe).
- * load: RV_ERR_NOT_FOUND when path is missing or was saved under another
- * key, RV_ERR_CORRUPT when damaged (checksum and bounds are verified). */
+ * load maps the file read-only and the index points into the mapping (no
+ * copies; rv_bm25_free unmaps it). It costs a checksum and one linear
+ * bounds pass over the arrays. RV_ERR_NOT_FOUND when path is missing, was
+ * saved under another key or by another format version (stale: rebuild
+ * and save), RV_ERR_CORRUPT when damaged (checksum and bounds are verified,
+ * so a loaded index never reads outside its arrays). */
 uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p);
+/* A key for the corpus of an index store identified by its generation (a
+ * nonzero token that changes on every write to the store), instead of
+ * hashing every chunk: O(1). Hashed under its own domain tag, so it never
+ * matches an rv_bm25_key value in practice; 0 only on allocation failure. */
+uint64_t rv_bm25_key_generation(uint64_t generation, const rv_bm25_params *p);
 rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path);
 rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path);
 

@@ -32,16 +32,19 @@ size_t rv_bm25_vocab_size(const rv_bm25 *bm) {
 
 void rv_bm25_free(rv_bm25 *bm) {
     if (!bm) return;
-    free(bm->table);
+    if (bm->borrowed) {
+        rv_unmap_file(&bm->map);
+    } else {
+        free(bm->table);
+        free(bm->term_off);
+        free(bm->term_len);
+        free(bm->chars);
+        free(bm->post_off);
+        free(bm->post);
+        for (int f = 0; f < NFIELDS; f++)
+            free(bm->norm[f]);
+    }
     free(bm->term_hash);
-    free(bm->term_off);
-    free(bm->term_len);
-    free(bm->chars);
-    free(bm->df);
-    free(bm->post_off);
-    free(bm->post);
-    for (int f = 0; f < NFIELDS; f++)
-        free(bm->norm[f]);
     free(bm);
 }
 
@@ -175,7 +178,8 @@ rv_status rv_bm25_build(rv_bm25 **out, const rv_chunk *chunks, size_t n,
     if (n >= UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: too many chunks");
     build b;
     memset(&b, 0, sizeof b);
-    posting *tmp = NULL;       /* postings in document order */
+    posting *tmp = NULL; /* postings in document order */
+    uint32_t *df = NULL;
     uint32_t *tmp_term = NULL; /* their terms, parallel to tmp */
     size_t ntmp = 0, tmp_cap = 0, tmp_term_cap = 0;
     float *len[NFIELDS] = {0};
@@ -215,21 +219,22 @@ rv_status rv_bm25_build(rv_bm25 **out, const rv_chunk *chunks, size_t n,
             uint32_t id = b.touched[k];
             tmp[ntmp].doc = (uint32_t)d;
             memcpy(tmp[ntmp].tf, b.tf[id], sizeof tmp[ntmp].tf);
+            tmp[ntmp].pad = 0; /* saved as is */
             tmp_term[ntmp] = id;
             ntmp++;
         }
     }
     /* CSR by term: counting sort keeps document order inside each list. */
-    bm->df = calloc(bm->nterms ? bm->nterms : 1, sizeof *bm->df);
+    df = calloc(bm->nterms ? bm->nterms : 1, sizeof *df);
     bm->post_off = calloc(bm->nterms + 1, sizeof *bm->post_off);
     bm->post = malloc((ntmp ? ntmp : 1) * sizeof *bm->post);
-    if (!bm->df || !bm->post_off || !bm->post) goto done;
+    if (!df || !bm->post_off || !bm->post) goto done;
     for (size_t i = 0; i < ntmp; i++)
-        bm->df[tmp_term[i]]++;
+        df[tmp_term[i]]++;
     for (size_t t = 0; t < bm->nterms; t++)
-        bm->post_off[t + 1] = bm->post_off[t] + bm->df[t];
+        bm->post_off[t + 1] = bm->post_off[t] + df[t];
     {
-        size_t *fill = malloc((bm->nterms ? bm->nterms : 1) * sizeof *fill);
+        uint64_t *fill = malloc((bm->nterms ? bm->nterms : 1) * sizeof *fill);
         if (!fill) goto done;
         memcpy(fill, bm->post_off, bm->nterms * sizeof *fill);
         for (size_t i = 0; i < ntmp; i++)
@@ -256,6 +261,7 @@ done:
     if (st != RV_OK) rv_error_set(st, "bm25: out of memory");
     free(tmp);
     free(tmp_term);
+    free(df);
     free(b.seen);
     free(b.tf);
     free(b.touched);
@@ -295,9 +301,10 @@ rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
     const double N = (double)bm->ndocs;
     for (size_t i = 0; i < q.n; i++) {
         uint32_t t = q.ids[i];
-        double df = bm->df[t];
+        const uint64_t lo = bm->post_off[t], hi = bm->post_off[t + 1];
+        double df = (double)(hi - lo);
         float idf = (float)log(1.0 + (N - df + 0.5) / (df + 0.5));
-        for (size_t j = bm->post_off[t]; j < bm->post_off[t + 1]; j++) {
+        for (uint64_t j = lo; j < hi; j++) {
             const posting *p = &bm->post[j];
             float tf = 0;
             for (int f = 0; f < NFIELDS; f++)

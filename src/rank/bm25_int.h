@@ -1,42 +1,54 @@
 /* rank/bm25_int.h — the BM25F index's layout, shared by building (bm25.c)
- * and its on-disk form (bm25_io.c). */
+ * and its on-disk form (bm25_io.c). A loaded index borrows every array
+ * from the file's read-only mapping, so the postings, offsets and the term
+ * table have one fixed layout in memory and on disk. */
 #ifndef RV_RANK_BM25_INT_H
 #define RV_RANK_BM25_INT_H
 
 #include "ripvec/rank.h"
+#include "util/fs.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 enum { F_NAME, F_PATH, F_BODY, NFIELDS };
 
+/* 12 bytes, no implicit padding: saved and mapped as is. */
 typedef struct posting {
     uint32_t doc;
     uint16_t tf[NFIELDS];
+    uint16_t pad; /* always 0 */
 } posting;
+
+_Static_assert(NFIELDS == 3, "posting layout assumes three fields");
+_Static_assert(sizeof(posting) == 12, "posting must be 12 bytes");
+_Static_assert(offsetof(posting, tf) == 4 && offsetof(posting, pad) == 10, "posting layout");
 
 struct rv_bm25 {
     rv_bm25_params p;
     size_t ndocs;
     /* vocabulary: open-addressing table of term ids; strings in one buffer */
     uint64_t *table;  /* (hash >> 32) << 32 | (term id + 1); 0 = empty */
-    size_t table_cap; /* power of two */
+    size_t table_cap; /* power of two, > nterms (an empty slot ends every probe) */
     size_t nterms, terms_cap;
-    uint64_t *term_hash;
-    uint32_t *term_off; /* into chars */
+    uint64_t *term_hash; /* building only (rehash); NULL once loaded */
+    uint32_t *term_off;  /* into chars */
     uint16_t *term_len;
     char *chars;
     size_t chars_len, chars_cap;
-    /* postings, CSR by term */
-    uint32_t *df;
-    size_t *post_off; /* nterms + 1 */
+    /* postings, CSR by term; a term's df is post_off[t + 1] - post_off[t] */
+    uint64_t *post_off; /* nterms + 1 */
     posting *post;
     /* per-field length normalization, precomputed: 1 / (1 - b + b * len / avg) */
     float *norm[NFIELDS];
+    /* Loaded: every array above points into this read-only mapping (never
+     * written through) and rv_bm25_free unmaps it; built: all malloc'd. */
+    int borrowed;
+    rv_mapped map;
 };
 
 /* Rebuilds the term table with `cap` slots (a power of two) from term_hash;
- * 0 on allocation failure. */
+ * 0 on allocation failure. Building only. */
 int rv_bm25_rehash(rv_bm25 *bm, size_t cap);
 
 #endif

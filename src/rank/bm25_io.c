@@ -1,10 +1,20 @@
-/* The BM25F index on disk: one file, a fixed header and the arrays, so a
- * warm query reads it back instead of re-tokenizing the whole corpus. The
- * caller's key (rv_bm25_key: a hash of every field the index was built
- * from) decides whether a file still fits; a checksum over the arrays and
- * full bounds checks make a damaged file an error, never a crash. */
+/* The BM25F index on disk: one file, a fixed header and the arrays, laid out
+ * exactly as in memory, so a warm query maps it and points into the mapping
+ * instead of re-tokenizing the corpus or copying anything. The caller's key
+ * decides whether a file still fits; a checksum over the arrays and linear
+ * bounds checks of everything the scorer follows make a damaged or crafted
+ * file an error, never a crash (at load or at any later score).
+ *
+ * Layout (native endianness; the file is a local cache): the header, then
+ * these sections, each starting on an 8-byte boundary (zero padding):
+ *   table      table_cap x u64   open-addressing term table
+ *   post_off   (nterms+1) x u64  CSR offsets into post
+ *   post       npost x posting   12-byte structs (bm25_int.h)
+ *   term_off   nterms x u32
+ *   norm[3]    3 x ndocs x f32
+ *   term_len   nterms x u16
+ *   chars      chars_len bytes */
 #include "rank/bm25_int.h"
-#include "util/fs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +22,53 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#define RV_BM25_MAGIC "RVBM25\0\1" /* the last byte is the format version */
-#define RV_BM25_MAX_FILE ((size_t)1 << 31)
+/* The last byte is the format version: another one is stale, not damaged. */
+#define RV_BM25_MAGIC "RVBM25\0\2"
+#define RV_BM25_MAGIC_PREFIX 7
+#define RV_BM25_MAX_FILE ((uint64_t)1 << 31)
 
 typedef struct file_header {
     char magic[8];
     uint64_t key;
-    uint64_t ndocs, nterms, chars_len, npost;
+    uint64_t ndocs, nterms, chars_len, npost, table_cap;
     float k1, w[3], b[3];
     uint32_t flags;
     uint64_t payload_hash; /* XXH3 of everything after the header */
 } file_header;
+
+_Static_assert(sizeof(file_header) == 96, "file_header has no implicit padding");
+_Static_assert(sizeof(float) == 4, "f32 norms");
+
+enum {
+    S_TABLE,
+    S_POST_OFF,
+    S_POST,
+    S_TERM_OFF,
+    S_NORM0,
+    S_NORM1,
+    S_NORM2,
+    S_TERM_LEN,
+    S_CHARS,
+    NSEC
+};
+
+/* Each section's byte offset in the payload (off[NSEC] = payload size) for
+ * the header's counts; 0 when a count is out of range or the file would be
+ * too large. Every count is capped first, so no sum below can overflow. */
+static int layout(const file_header *fh, uint64_t off[NSEC + 1]) {
+    uint64_t t = fh->nterms, d = fh->ndocs, c = fh->chars_len, p = fh->npost, tc = fh->table_cap;
+    if (t >= UINT32_MAX - 1 || d >= UINT32_MAX || c > UINT32_MAX || p > (uint64_t)1 << 40) return 0;
+    if (tc <= t || tc > (uint64_t)1 << 33 || (tc & (tc - 1)) != 0) return 0;
+    uint64_t bytes[NSEC] = {
+        tc * 8, (t + 1) * 8, p * sizeof(posting), t * 4, d * 4, d * 4, d * 4, t * 2, c};
+    uint64_t at = 0;
+    for (int i = 0; i < NSEC; i++) {
+        off[i] = at;
+        at += (bytes[i] + 7) & ~(uint64_t)7;
+    }
+    off[NSEC] = at;
+    return at <= RV_BM25_MAX_FILE;
+}
 
 /* Feeds one string field to the hash, with its length so fields never run
  * together ("ab"+"c" differs from "a"+"bc"). */
@@ -32,16 +78,31 @@ static void hash_str(XXH3_state_t *h, const char *s) {
     if (n) XXH3_64bits_update(h, s, (size_t)n);
 }
 
-uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p) {
+/* Starts a key: a domain tag (so the two key kinds never share inputs), the
+ * format and the params. */
+static XXH3_state_t *key_start(const char *domain, const rv_bm25_params *p) {
     rv_bm25_params def = rv_bm25_default_params();
     if (!p) p = &def;
     XXH3_state_t *h = XXH3_createState();
-    if (!h) return 0;
+    if (!h) return NULL;
     XXH3_64bits_reset(h);
+    hash_str(h, domain);
     XXH3_64bits_update(h, RV_BM25_MAGIC, 8);
     float pf[7] = {p->k1, p->w_name, p->w_path, p->w_body, p->b_name, p->b_path, p->b_body};
     XXH3_64bits_update(h, pf, sizeof pf);
     XXH3_64bits_update(h, &p->flags, sizeof p->flags);
+    return h;
+}
+
+static uint64_t key_finish(XXH3_state_t *h) {
+    uint64_t k = XXH3_64bits_digest(h);
+    XXH3_freeState(h);
+    return k ? k : 1;
+}
+
+uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p) {
+    XXH3_state_t *h = key_start("ripvec bm25 chunks", p);
+    if (!h) return 0;
     uint64_t nn = n;
     XXH3_64bits_update(h, &nn, sizeof nn);
     for (size_t i = 0; i < n; i++) {
@@ -50,20 +111,29 @@ uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p) 
         hash_str(h, chunks[i].path);
         hash_str(h, chunks[i].content);
     }
-    uint64_t k = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
-    return k ? k : 1;
+    return key_finish(h);
 }
 
-/* Payload size for the header's counts; 0 when it would overflow. */
-static size_t payload_size(const file_header *fh) {
-    uint64_t t = fh->nterms, d = fh->ndocs, c = fh->chars_len, p = fh->npost;
-    if (t >= UINT32_MAX || d >= UINT32_MAX || c > UINT32_MAX || p > (uint64_t)1 << 40) return 0;
-    /* term_hash 8, post_off 8 (+1), term_off 4, df 4, term_len 2 per term;
-     * norm 12 per doc; doc 4 + tf 6 per posting; chars */
-    uint64_t sz = t * 26 + 8 + d * 12 + p * 10 + c;
-    return sz > RV_BM25_MAX_FILE ? 0 : (size_t)sz;
+uint64_t rv_bm25_key_generation(uint64_t generation, const rv_bm25_params *p) {
+    XXH3_state_t *h = key_start("ripvec bm25 store generation", p);
+    if (!h) return 0;
+    XXH3_64bits_update(h, &generation, sizeof generation);
+    return key_finish(h);
 }
+
+/* The section sources of an index, in file order, with their sizes. */
+static void sections(const rv_bm25 *bm, const file_header *fh, const void *src[NSEC],
+                     uint64_t bytes[NSEC]) {
+    const void *s[NSEC] = {bm->table,   bm->post_off, bm->post,     bm->term_off, bm->norm[0],
+                           bm->norm[1], bm->norm[2],  bm->term_len, bm->chars};
+    uint64_t b[NSEC] = {fh->table_cap * 8, (fh->nterms + 1) * 8, fh->npost * sizeof(posting),
+                        fh->nterms * 4,    fh->ndocs * 4,        fh->ndocs * 4,
+                        fh->ndocs * 4,     fh->nterms * 2,       fh->chars_len};
+    memcpy(src, s, sizeof s);
+    memcpy(bytes, b, sizeof b);
+}
+
+static const unsigned char zeros[8];
 
 rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     if (!bm || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
@@ -75,7 +145,8 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     fh.ndocs = bm->ndocs;
     fh.nterms = bm->nterms;
     fh.chars_len = bm->chars_len;
-    fh.npost = bm->nterms ? bm->post_off[bm->nterms] : 0;
+    fh.npost = bm->post_off[bm->nterms];
+    fh.table_cap = bm->table_cap;
     fh.k1 = bm->p.k1;
     fh.w[0] = bm->p.w_name;
     fh.w[1] = bm->p.w_path;
@@ -84,100 +155,112 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     fh.b[1] = bm->p.b_path;
     fh.b[2] = bm->p.b_body;
     fh.flags = bm->p.flags;
-    size_t sz = payload_size(&fh);
-    if (!sz) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
-    char *buf = malloc(sz), *q = buf, *tmp = NULL;
+    uint64_t off[NSEC + 1];
+    if (!layout(&fh, off)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
+    const void *src[NSEC];
+    uint64_t bytes[NSEC];
+    sections(bm, &fh, src, bytes);
+    char *tmp = NULL;
     FILE *f = NULL;
-    if (!buf) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-#define PUT(src, bytes)                                                                            \
-    do {                                                                                           \
-        if ((bytes) != 0) memcpy(q, (src), (bytes));                                               \
-        q += (bytes);                                                                              \
-    } while (0)
-    size_t t = bm->nterms, d = bm->ndocs, np = (size_t)fh.npost;
-    PUT(bm->term_hash, t * 8);
-    for (size_t i = 0; i <= t; i++) {
-        uint64_t v = bm->nterms ? bm->post_off[i] : 0;
-        PUT(&v, 8);
+    /* Two passes over the arrays (hash, then write) instead of one copy of
+     * the whole file in memory. */
+    XXH3_state_t *h = XXH3_createState();
+    if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    XXH3_64bits_reset(h);
+    for (int i = 0; i < NSEC; i++) {
+        if (bytes[i]) XXH3_64bits_update(h, src[i], (size_t)bytes[i]);
+        XXH3_64bits_update(h, zeros, (size_t)(off[i + 1] - off[i] - bytes[i]));
     }
-    PUT(bm->term_off, t * 4);
-    PUT(bm->df, t * 4);
-    PUT(bm->term_len, t * 2);
-    for (int fi = 0; fi < NFIELDS; fi++)
-        PUT(bm->norm[fi], d * 4);
-    for (size_t i = 0; i < np; i++)
-        PUT(&bm->post[i].doc, 4);
-    for (size_t i = 0; i < np; i++)
-        PUT(bm->post[i].tf, 6);
-    PUT(bm->chars, bm->chars_len);
-#undef PUT
-    fh.payload_hash = XXH3_64bits(buf, sz);
+    fh.payload_hash = XXH3_64bits_digest(h);
+    XXH3_freeState(h);
     size_t pl = strlen(path);
     tmp = malloc(pl + 32);
-    if (!tmp) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!tmp) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     /* a private name, then rename: readers see the old file or the new one */
     snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
     f = fopen(tmp, "wb");
-    if (!f || fwrite(&fh, sizeof fh, 1, f) != 1 || fwrite(buf, 1, sz, f) != sz) {
+    int bad = !f || fwrite(&fh, sizeof fh, 1, f) != 1;
+    for (int i = 0; i < NSEC && !bad; i++) {
+        size_t padn = (size_t)(off[i + 1] - off[i] - bytes[i]);
+        bad = (bytes[i] && fwrite(src[i], 1, (size_t)bytes[i], f) != bytes[i]) ||
+              (padn && fwrite(zeros, 1, padn, f) != padn);
+    }
+    if (bad) {
         st = rv_error_set(RV_ERR_IO, "%s: cannot write", tmp);
         goto done;
     }
-    int bad = fclose(f) != 0;
+    bad = fclose(f) != 0;
     f = NULL;
     if (bad || rename(tmp, path) != 0) st = rv_error_set(RV_ERR_IO, "%s: cannot write", path);
 done:
     if (f) fclose(f);
-    if (st != RV_OK && tmp) unlink(tmp);
+    if (st != RV_OK) unlink(tmp);
     free(tmp);
-    free(buf);
     return st;
 }
 
-/* Copies `bytes` from the cursor into a fresh allocation (at least 1 byte). */
-static void *take(const char **cur, size_t bytes) {
-    void *p = malloc(bytes ? bytes : 1);
-    if (p && bytes) memcpy(p, *cur, bytes);
-    *cur += bytes;
-    return p;
+/* Everything the scorer follows, checked in one linear pass per array:
+ * offsets monotonic and inside post, postings' docs < ndocs, term strings
+ * inside chars, and the table holding exactly nterms entries, each a valid
+ * term id (so with table_cap > nterms every probe meets an empty slot). */
+static int valid(const rv_bm25 *bm, uint64_t npost) {
+    const uint64_t *po = bm->post_off;
+    size_t t = bm->nterms;
+    if (po[0] != 0 || po[t] != npost) return 0;
+    for (size_t i = 0; i < t; i++) {
+        if (po[i + 1] < po[i]) return 0;
+        if ((uint64_t)bm->term_off[i] + bm->term_len[i] > bm->chars_len) return 0;
+    }
+    uint32_t nd = (uint32_t)bm->ndocs, bad = 0;
+    for (uint64_t i = 0; i < npost; i++)
+        bad |= bm->post[i].doc >= nd; /* no branch: this loop is the longest */
+    if (bad) return 0;
+    /* Branch-free too: a third of the slots are full, at random. */
+    uint64_t used = 0, out_of_range = 0;
+    for (size_t i = 0; i < bm->table_cap; i++) {
+        uint64_t v = bm->table[i];
+        uint32_t id1 = (uint32_t)v - 1; /* term id; wraps for an empty or zero-id slot */
+        used += v != 0;
+        out_of_range |= (v != 0) & (id1 >= t);
+    }
+    if (out_of_range) return 0;
+    return used == t;
 }
 
 rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
     if (!out || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;
     rv_mapped map;
-    rv_bm25 *bm = NULL;
-    uint64_t *off64 = NULL;
-    uint32_t *docs = NULL;
-    uint16_t *tfs = NULL;
-    /* Mapped, not read: reading it into fresh memory cost more (page faults
-     * on a new buffer, growing it) than the copies below. */
     if (rv_map_file(&map, path) != RV_OK || map.size > RV_BM25_MAX_FILE + sizeof(file_header)) {
         rv_unmap_file(&map);
         return rv_error_set(RV_ERR_NOT_FOUND, "%s: no saved keyword index", path);
     }
-    const char *data = (const char *)map.data;
+    const unsigned char *data = map.data; /* page-aligned: the sections' alignment holds */
     size_t len = map.size;
     rv_status st = RV_OK;
+    rv_bm25 *bm = NULL;
     file_header fh;
-    size_t sz;
+    uint64_t off[NSEC + 1];
     if (len < sizeof fh) goto corrupt;
     memcpy(&fh, data, sizeof fh);
-    if (memcmp(fh.magic, RV_BM25_MAGIC, 8) != 0) goto corrupt;
+    if (memcmp(fh.magic, RV_BM25_MAGIC, RV_BM25_MAGIC_PREFIX) != 0) goto corrupt;
+    if (fh.magic[7] != RV_BM25_MAGIC[7]) {
+        st = rv_error_set(RV_ERR_NOT_FOUND, "%s: keyword index of another format version", path);
+        goto done;
+    }
     if (fh.key != key) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "%s: saved for another corpus", path);
         goto done;
     }
-    sz = payload_size(&fh);
-    if (!sz || len - sizeof fh != sz) goto corrupt;
-    const char *cur = data + sizeof fh;
-    if (XXH3_64bits(cur, sz) != fh.payload_hash) goto corrupt;
-    st = RV_ERR_NOMEM;
+    if (!layout(&fh, off) || len - sizeof fh != off[NSEC]) goto corrupt;
+    const unsigned char *pl = data + sizeof fh;
+    if ((uintptr_t)pl % 8 != 0) goto corrupt; /* mmap gives pages; sections are 8-aligned */
+    if (XXH3_64bits(pl, (size_t)off[NSEC]) != fh.payload_hash) goto corrupt;
     bm = calloc(1, sizeof *bm);
-    if (!bm) goto done;
-    size_t t = (size_t)fh.nterms, d = (size_t)fh.ndocs, np = (size_t)fh.npost;
+    if (!bm) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     bm->p.k1 = fh.k1;
     bm->p.w_name = fh.w[0];
     bm->p.w_path = fh.w[1];
@@ -186,53 +269,31 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
     bm->p.b_path = fh.b[1];
     bm->p.b_body = fh.b[2];
     bm->p.flags = fh.flags;
-    bm->ndocs = d;
-    bm->nterms = bm->terms_cap = t;
+    bm->ndocs = (size_t)fh.ndocs;
+    bm->nterms = bm->terms_cap = (size_t)fh.nterms;
     bm->chars_len = bm->chars_cap = (size_t)fh.chars_len;
-    bm->term_hash = take(&cur, t * 8);
-    off64 = take(&cur, (t + 1) * 8);
-    bm->term_off = take(&cur, t * 4);
-    bm->df = take(&cur, t * 4);
-    bm->term_len = take(&cur, t * 2);
-    for (int fi = 0; fi < NFIELDS; fi++)
-        bm->norm[fi] = take(&cur, d * 4);
-    docs = take(&cur, np * 4);
-    tfs = take(&cur, np * 6);
-    bm->chars = take(&cur, bm->chars_len);
-    bm->post_off = malloc((t + 1) * sizeof *bm->post_off);
-    bm->post = malloc((np ? np : 1) * sizeof *bm->post);
-    if (!bm->term_hash || !off64 || !bm->term_off || !bm->df || !bm->term_len || !docs || !tfs ||
-        !bm->chars || !bm->post_off || !bm->post || !bm->norm[0] || !bm->norm[1] || !bm->norm[2])
-        goto done;
-    /* Bounds: every offset and id the scorer follows must stay inside. */
-    if (off64[0] != 0 || off64[t] != np) goto corrupt;
-    for (size_t i = 0; i < t; i++) {
-        if (off64[i + 1] < off64[i] || off64[i + 1] - off64[i] != bm->df[i]) goto corrupt;
-        if ((uint64_t)bm->term_off[i] + bm->term_len[i] > bm->chars_len) goto corrupt;
-        bm->post_off[i] = (size_t)off64[i];
-    }
-    bm->post_off[t] = np;
-    for (size_t i = 0; i < np; i++) {
-        if (docs[i] >= d) goto corrupt;
-        bm->post[i].doc = docs[i];
-        memcpy(bm->post[i].tf, tfs + 3 * i, 6);
-    }
-    size_t cap = 1024;
-    while (cap < 2 * (t + 1))
-        cap *= 2;
-    if (!rv_bm25_rehash(bm, cap)) goto done;
+    bm->table_cap = (size_t)fh.table_cap;
+    /* Borrowed, not copied; the casts drop const, but a loaded index is
+     * immutable (nothing writes its arrays) and the mapping is read-only. */
+    bm->table = (uint64_t *)(uintptr_t)(pl + off[S_TABLE]);
+    bm->post_off = (uint64_t *)(uintptr_t)(pl + off[S_POST_OFF]);
+    bm->post = (posting *)(uintptr_t)(pl + off[S_POST]);
+    bm->term_off = (uint32_t *)(uintptr_t)(pl + off[S_TERM_OFF]);
+    for (int f = 0; f < NFIELDS; f++)
+        bm->norm[f] = (float *)(uintptr_t)(pl + off[S_NORM0 + f]);
+    bm->term_len = (uint16_t *)(uintptr_t)(pl + off[S_TERM_LEN]);
+    bm->chars = (char *)(uintptr_t)(pl + off[S_CHARS]);
+    bm->borrowed = 1;
+    bm->map = map;
+    map.data = NULL; /* bm owns it now */
+    if (!valid(bm, fh.npost)) goto corrupt;
     *out = bm;
     bm = NULL;
-    st = RV_OK;
     goto done;
 corrupt:
     st = rv_error_set(RV_ERR_CORRUPT, "%s: damaged keyword index", path);
 done:
-    if (st == RV_ERR_NOMEM) rv_error_set(st, "out of memory");
     rv_bm25_free(bm);
-    free(off64);
-    free(docs);
-    free(tfs);
     rv_unmap_file(&map);
     return st;
 }
