@@ -936,6 +936,208 @@ RV_TEST(walk_ignore_parser_lines) {
     rv_ignore_free(NULL);
 }
 
+/* ---- the `known` hook ---- */
+
+/* What a caller "holds": rels with the stat it saw; or every file (all). */
+typedef struct holds {
+    char rel[8][64];
+    struct stat sb[8];
+    int n, all;
+    char asked[4096]; /* rels the hook was asked about, in walk order */
+} holds;
+
+static void hold(holds *h, const char *dir, const char *rel) {
+    char p[512];
+    sub(p, sizeof p, dir, rel);
+    snprintf(h->rel[h->n], sizeof h->rel[h->n], "%s", rel);
+    if (stat(p, &h->sb[h->n]) == 0) h->n++;
+}
+
+static int known_cb(void *u, const rv_walk_entry *e) {
+    holds *h = u;
+    append(h->asked, sizeof h->asked, e->rel);
+    if (h->all) return 1;
+    for (int i = 0; i < h->n; i++) {
+        const struct stat *sb = &h->sb[i];
+        if (strcmp(h->rel[i], e->rel) == 0)
+            return e->size == (uint64_t)sb->st_size && e->mtime_sec == sb->st_mtim.tv_sec &&
+                   e->mtime_nsec == sb->st_mtim.tv_nsec && e->ino == (uint64_t)sb->st_ino &&
+                   e->dev == (uint64_t)sb->st_dev;
+    }
+    return 0;
+}
+
+/* Rewrites dir/rel in place with n bytes (its size) and puts its mtime back:
+ * the same stat (inode, size, mtime) for new bytes. */
+static int swap_keep_stat(const char *dir, const char *rel, const void *data, size_t n) {
+    char p[512];
+    struct stat before, after;
+    sub(p, sizeof p, dir, rel);
+    if (stat(p, &before) != 0 || (size_t)before.st_size != n) return -1;
+    put_bytes(dir, rel, data, n);
+    struct timespec ts[2] = {before.st_atim, before.st_mtim};
+    if (utimensat(AT_FDCWD, p, ts, 0) != 0 || stat(p, &after) != 0) return -1;
+    return after.st_ino == before.st_ino && after.st_size == before.st_size &&
+                   after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+                   after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
+               ? 0
+               : -1;
+}
+
+RV_TEST(walk_known_file_is_not_opened) {
+    const char *d = fresh();
+    put(d, "a.c", "int a = 1;\n");
+    put(d, "b.c", "int b = 2;\n");
+    put(d, "c.c", "int c = 3;\n");
+    holds h;
+    memset(&h, 0, sizeof h);
+    hold(&h, d, "a.c");
+    hold(&h, d, "b.c");
+    RV_CHECK_EQ_INT(h.n, 2);
+    put(d, "b.c", "int b = 22;\n"); /* held with a stale stat: its size changed */
+    /* a.c (held) and c.c (not held) turn binary, keeping their stat. Only an
+     * open and read could tell: a.c must be delivered unread, c.c sniffed. */
+    RV_CHECK(swap_keep_stat(d, "a.c", "int\0a = 1;\n", 11) == 0);
+    RV_CHECK(swap_keep_stat(d, "c.c", "int\0c = 3;\n", 11) == 0);
+    char pa[512];
+    sub(pa, sizeof pa, d, "a.c");
+    int unreadable = geteuid() != 0 && chmod(pa, 0) == 0; /* root reads anyway */
+    rv_walk_params p = rv_walk_default_params();
+    p.known = known_cb;
+    p.known_user = &h;
+    seen s;
+    RV_CHECK_EQ_INT(walk(&s, d, &p), RV_OK);
+    RV_CHECK_STR(s.files, "a.c,b.c");
+    RV_CHECK(has_skip(&s, "c.c:binary"));
+    RV_CHECK(!has_skip(&s, "a.c:binary") && !has_skip(&s, "a.c:unreadable"));
+    RV_CHECK_STR(h.asked, "a.c,b.c,c.c");
+    if (unreadable) chmod(pa, 0644);
+    /* Without the hook a.c is sniffed like any file. */
+    RV_CHECK_EQ_INT(walk(&s, d, NULL), RV_OK);
+    RV_CHECK_STR(s.files, "b.c");
+    RV_CHECK(has_skip(&s, "a.c:binary"));
+    /* The entry of a known file carries its stat, as on the usual path. */
+    const char *only_a[] = {"a.c"};
+    p.globs = only_a;
+    p.n_globs = 1;
+    grab g;
+    memset(&g, 0, sizeof g);
+    RV_CHECK_EQ_INT(rv_walk(d, &p, grab_cb, NULL, &g), RV_OK);
+    RV_CHECK_EQ_INT(g.n, 1);
+    RV_CHECK_STR(g.rel, "a.c");
+    RV_CHECK_STR(g.path, pa);
+    RV_CHECK_EQ_INT(g.e.size, 11);
+    RV_CHECK_EQ_INT(g.e.mtime_sec, h.sb[0].st_mtim.tv_sec);
+    RV_CHECK_EQ_INT(g.e.mtime_nsec, h.sb[0].st_mtim.tv_nsec);
+    RV_CHECK_EQ_INT(g.e.dev, h.sb[0].st_dev);
+    RV_CHECK_EQ_INT(g.e.ino, h.sb[0].st_ino);
+    /* on_file returning nonzero for a known file stops the walk. */
+    p.globs = NULL;
+    p.n_globs = 0;
+    memset(&s, 0, sizeof s);
+    s.stop_after = 1;
+    RV_CHECK_EQ_INT(walk_ex(&s, d, &p), RV_ERR_CANCELLED);
+    RV_CHECK_STR(s.files, "a.c");
+}
+
+RV_TEST(walk_known_files_keep_every_rule) {
+    const char *d = fresh();
+    make_repo(d);
+    put(d, ".gitignore", "ignored.c\nbuild/\n");
+    put(d, "a.c", "a");
+    put(d, "ignored.c", "i");
+    put(d, "build/x.c", "x");
+    put(d, ".hidden.c", "h");
+    put(d, "Cargo.lock", "l");
+    put(d, "big.c", "0123456789012345678901234567890123456789012345678901234567890123456789");
+    put(d, "src/m.rs", "fn m() {}");
+    put(d, "src/n.py", "n = 1");
+    put(d, "doc.md", "# doc");
+    const char *t_c[] = {"c"}, *t_py[] = {"py"}, *g_not_rs[] = {"!*.rs"}, *g_src[] = {"src/**"},
+               *g_ign[] = {"ignored.c", "*.rs"};
+    rv_walk_params v[8];
+    for (int i = 0; i < 8; i++)
+        v[i] = rv_walk_default_params();
+    v[1].types = t_c, v[1].n_types = 1;
+    v[2].types_not = t_py, v[2].n_types_not = 1;
+    v[3].globs = g_not_rs, v[3].n_globs = 1;
+    v[4].globs = g_src, v[4].n_globs = 1;
+    v[5].globs = g_ign, v[5].n_globs = 2; /* a glob re-includes an ignored file */
+    v[6].hidden = 1;
+    v[7].max_filesize = 50;
+    for (int i = 0; i < 8; i++) {
+        seen plain, fast;
+        holds h;
+        memset(&h, 0, sizeof h);
+        h.all = 1;
+        RV_CHECK_EQ_INT(walk(&plain, d, &v[i]), RV_OK);
+        rv_walk_params k = v[i];
+        k.known = known_cb;
+        k.known_user = &h;
+        RV_CHECK_EQ_INT(walk(&fast, d, &k), RV_OK);
+        RV_CHECK_MSG(strcmp(plain.files, fast.files) == 0, "params %d: %s vs %s", i, plain.files,
+                     fast.files);
+        RV_CHECK_MSG(strcmp(plain.skips, fast.skips) == 0, "params %d: %s vs %s", i, plain.skips,
+                     fast.skips);
+        /* Asked about exactly the files it then got: never a filtered one. */
+        RV_CHECK_STR(h.asked, fast.files);
+    }
+    seen s;
+    holds h;
+    memset(&h, 0, sizeof h);
+    h.all = 1;
+    v[7].known = known_cb;
+    v[7].known_user = &h;
+    RV_CHECK_EQ_INT(walk(&s, d, &v[7]), RV_OK);
+    RV_CHECK(has_skip(&s, "big.c:too-large"));
+    RV_CHECK(has_skip(&s, "Cargo.lock:lockfile"));
+    RV_CHECK(strstr(h.asked, "big.c") == NULL);
+    RV_CHECK_STR(s.files, "a.c,doc.md,src/m.rs,src/n.py");
+}
+
+RV_TEST(walk_known_never_for_fifo_or_symlink) {
+    const char *d = fresh();
+    char p[1024], root[400];
+    put(d, "tree/a.c", "a");
+    mkdirs(strcat(strcpy(p, d), "/out"));
+    put_bytes(d, "out/bin.dat", "bin\0ary", 7);
+    sub(root, sizeof root, d, "tree");
+    sub(p, sizeof p, root, "l.c");
+    RV_CHECK(symlink("../out/bin.dat", p) == 0); /* a link to a binary file */
+    sub(p, sizeof p, root, "t.c");
+    RV_CHECK(symlink("a.c", p) == 0); /* a link to a text file */
+    sub(p, sizeof p, root, "pipe");
+    RV_CHECK(mkfifo(p, 0644) == 0);
+    holds h;
+    memset(&h, 0, sizeof h);
+    h.all = 1;
+    rv_walk_params k = rv_walk_default_params();
+    k.known = known_cb;
+    k.known_user = &h;
+    seen s;
+    RV_CHECK_EQ_INT(walk(&s, root, &k), RV_OK);
+    RV_CHECK_STR(s.files, "a.c");
+    RV_CHECK(has_skip(&s, "l.c:symlink") && has_skip(&s, "t.c:symlink"));
+    RV_CHECK(has_skip(&s, "pipe:special"));
+    RV_CHECK_STR(h.asked, "a.c");
+    /* Followed links take the usual path: the binary target is sniffed. */
+    memset(&h, 0, sizeof h);
+    h.all = 1;
+    k.follow = 1;
+    RV_CHECK_EQ_INT(walk(&s, root, &k), RV_OK);
+    RV_CHECK_STR(s.files, "a.c,t.c");
+    RV_CHECK(has_skip(&s, "l.c:binary"));
+    RV_CHECK(has_skip(&s, "pipe:special"));
+    RV_CHECK_STR(h.asked, "a.c");
+    /* A file root takes the usual path too. */
+    memset(&h, 0, sizeof h);
+    h.all = 1;
+    sub(p, sizeof p, d, "out/bin.dat");
+    RV_CHECK_EQ_INT(walk(&s, p, &k), RV_OK);
+    RV_CHECK_STR(s.files, "");
+    RV_CHECK_STR(h.asked, "");
+}
+
 int main(void) {
     snprintf(g_base, sizeof g_base, "/tmp/rv-walk-XXXXXX");
     if (!mkdtemp(g_base)) {
@@ -970,6 +1172,9 @@ int main(void) {
     RV_RUN(walk_glob_match_api);
     RV_RUN(walk_glob_long_patterns);
     RV_RUN(walk_ignore_parser_lines);
+    RV_RUN(walk_known_file_is_not_opened);
+    RV_RUN(walk_known_files_keep_every_rule);
+    RV_RUN(walk_known_never_for_fifo_or_symlink);
     rm_rf(g_base);
     return rv_test_summary();
 }

@@ -56,6 +56,19 @@
  * the hidden rule (a file re-included by a '!' ignore line or selected by a
  * type is shown even when hidden, as in ripgrep).
  *
+ * Known files: a caller that keeps what it saw last time (the index) can set
+ * `known`. For a regular file that is not a symlink and passed every rule
+ * above except the binary sniff, the walk then lstat()s it (no open) and
+ * asks `known` with that stat (e->path, rel, size, mtime, dev, ino as
+ * on_file would get them); on nonzero it calls on_file with that stat and
+ * never opens or reads the file. So a known file that became binary while
+ * keeping its stat is still delivered: the caller vouches for it by its
+ * stat alone (as a stat fast path does). On zero, or for symlinks (even
+ * followed ones), FIFOs and the like, the file takes the usual path (opened
+ * O_NONBLOCK, re-checked with fstat, NUL sniff). A known-path file over
+ * `max_filesize` is reported as too large without being opened. A root that
+ * is a file always takes the usual path.
+ *
  * Order is deterministic: each directory's entries in bytewise name order,
  * depth first (ripgrep --sort path). The walk holds no file descriptor per
  * level and no recursion, so depth is bounded only by PATH_MAX.
@@ -73,6 +86,20 @@
 extern "C" {
 #endif
 
+typedef struct rv_walk_entry {
+    const char *path; /* the root as given joined with rel: "./proj/src/a.c" */
+    const char *rel;  /* relative to the root: "src/a.c" (a file root: its basename) */
+    uint64_t size;
+    int64_t mtime_sec;
+    int32_t mtime_nsec;
+    uint64_t dev, ino;
+} rv_walk_entry;
+/* The strings are valid only during the callback; copy what you keep. */
+
+/* Optional: whether the caller already holds this file, unchanged, by its
+ * stat (see "Known files" above). Nonzero: known. */
+typedef int (*rv_walk_known_fn)(void *user, const rv_walk_entry *e);
+
 typedef struct rv_walk_params {
     int hidden;               /* also walk entries whose name starts with '.' */
     int no_ignore;            /* read no ignore files at all */
@@ -85,20 +112,13 @@ typedef struct rv_walk_params {
     size_t n_types_not;
     const char *const *globs; /* "GLOB" or "!GLOB", ripgrep -g syntax */
     size_t n_globs;
+    rv_walk_known_fn known; /* NULL: every file is opened and sniffed */
+    void *known_user;       /* passed to `known` */
 } rv_walk_params;
 
-/* hidden 0, no_ignore 0, follow 0, max_filesize 1 MiB, no filters. */
+/* hidden 0, no_ignore 0, follow 0, max_filesize 1 MiB, no filters, no
+ * `known` hook. */
 rv_walk_params rv_walk_default_params(void);
-
-typedef struct rv_walk_entry {
-    const char *path; /* the root as given joined with rel: "./proj/src/a.c" */
-    const char *rel;  /* relative to the root: "src/a.c" (a file root: its basename) */
-    uint64_t size;
-    int64_t mtime_sec;
-    int32_t mtime_nsec;
-    uint64_t dev, ino;
-} rv_walk_entry;
-/* The strings are valid only during the callback; copy what you keep. */
 
 typedef enum rv_walk_skip {
     RV_WALK_SKIP_BINARY,      /* NUL byte in the first 8 KiB */

@@ -268,6 +268,40 @@ skip:
     return RV_OK;
 }
 
+/* The `known` shortcut (see walk.h): a regular file, not a symlink, whose
+ * lstat the caller recognises is handed over without open and sniff.
+ * `have` is the lstat visit() already made, or NULL. Returns 1 when the file
+ * was dealt with here (*st set), 0 to take visit_file. */
+static int visit_known(walker *w, const char *path, const char *rel, const struct stat *have,
+                       rv_status *st) {
+    struct stat sb;
+    char detail[96];
+    *st = RV_OK;
+    if (!have) {
+        if (lstat(path, &sb) != 0) return 0; /* visit_file reports it */
+        have = &sb;
+    }
+    if (!S_ISREG(have->st_mode)) return 0;
+    if (w->p.max_filesize && (uint64_t)have->st_size > w->p.max_filesize) {
+        snprintf(detail, sizeof detail, "%llu bytes > %llu", (unsigned long long)have->st_size,
+                 (unsigned long long)w->p.max_filesize);
+        note(w, path, RV_WALK_SKIP_TOO_LARGE, detail);
+        return 1;
+    }
+    rv_walk_entry e;
+    e.path = path;
+    e.rel = rel;
+    e.size = (uint64_t)have->st_size;
+    e.mtime_sec = (int64_t)have->st_mtim.tv_sec;
+    e.mtime_nsec = (int32_t)have->st_mtim.tv_nsec;
+    e.dev = (uint64_t)have->st_dev;
+    e.ino = (uint64_t)have->st_ino;
+    if (!w->p.known(w->p.known_user, &e)) return 0;
+    if (w->on_file(w->user, &e) != 0)
+        *st = rv_error_set(RV_ERR_CANCELLED, "walk stopped by the caller");
+    return 1;
+}
+
 static int mode_to_dt(mode_t m) {
     if (S_ISREG(m)) return DT_REG;
     if (S_ISDIR(m)) return DT_DIR;
@@ -279,7 +313,7 @@ static int mode_to_dt(mode_t m) {
 static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t rel_len) {
     const char *path = w->path, *rel = w->path + w->rel_off;
     struct stat sb;
-    int type = dtype, is_link = 0, link_err = 0;
+    int type = dtype, is_link = 0, link_err = 0, have_sb = 0;
     mode_t mode = 0;
     if (strcmp(name, ".git") == 0) return RV_OK;
     if (type == DT_UNKNOWN || type == DT_LNK) {
@@ -287,6 +321,7 @@ static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t 
             note_errno(w, path, errno, 0);
             return RV_OK;
         }
+        have_sb = 1;
         if (S_ISLNK(sb.st_mode)) {
             is_link = 1;
             if (w->p.follow && stat(path, &sb) != 0) link_err = errno;
@@ -317,6 +352,9 @@ static rv_status visit(walker *w, const char *name, unsigned char dtype, size_t 
             note(w, path, RV_WALK_SKIP_LOCKFILE, "lock file");
             return RV_OK;
         }
+        rv_status st;
+        if (w->p.known && !is_link && visit_known(w, path, rel, have_sb ? &sb : NULL, &st))
+            return st;
         return visit_file(w, path, rel, !is_link);
     }
     note(w, path, RV_WALK_SKIP_SPECIAL, special_kind(mode));
