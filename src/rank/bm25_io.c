@@ -16,6 +16,7 @@
  *   chars      chars_len bytes */
 #include "rank/bm25_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,17 @@ typedef struct file_header {
     uint64_t ndocs, nterms, chars_len, npost, table_cap;
     float k1, w[3], b[3];
     uint32_t flags;
-    uint64_t payload_hash; /* XXH3 of everything after the header */
+    uint64_t payload_hash; /* XXH3 of everything after the header, seeded with
+                              the XXH3 of the header's bytes before this field */
 } file_header;
 
 _Static_assert(sizeof(file_header) == 96, "file_header has no implicit padding");
+_Static_assert(offsetof(file_header, payload_hash) == 88, "the hash ends the header");
+
+/* The checksum covers the params and counts in the header too. */
+static uint64_t header_seed(const file_header *fh) {
+    return XXH3_64bits(fh, offsetof(file_header, payload_hash));
+}
 _Static_assert(sizeof(float) == 4, "f32 norms");
 
 enum {
@@ -166,7 +174,7 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
      * the whole file in memory. */
     XXH3_state_t *h = XXH3_createState();
     if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    XXH3_64bits_reset(h);
+    XXH3_64bits_reset_withSeed(h, header_seed(&fh));
     for (int i = 0; i < NSEC; i++) {
         if (bytes[i]) XXH3_64bits_update(h, src[i], (size_t)bytes[i]);
         XXH3_64bits_update(h, zeros, (size_t)(off[i + 1] - off[i] - bytes[i]));
@@ -255,7 +263,8 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
     if (!layout(&fh, off) || len - sizeof fh != off[NSEC]) goto corrupt;
     const unsigned char *pl = data + sizeof fh;
     if ((uintptr_t)pl % 8 != 0) goto corrupt; /* mmap gives pages; sections are 8-aligned */
-    if (XXH3_64bits(pl, (size_t)off[NSEC]) != fh.payload_hash) goto corrupt;
+    if (XXH3_64bits_withSeed(pl, (size_t)off[NSEC], header_seed(&fh)) != fh.payload_hash)
+        goto corrupt;
     bm = calloc(1, sizeof *bm);
     if (!bm) {
         st = rv_error_set(RV_ERR_NOMEM, "out of memory");
