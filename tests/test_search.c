@@ -370,6 +370,120 @@ RV_TEST(indexed_refresh_keeps_corpus) {
     waitpid(pid, &ws, 0);
 }
 
+/* Results as "path:start-end score" lines, for comparing two searches. */
+static void describe(char *buf, size_t cap, const rv_result_list *r) {
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->count && off + 1 < cap; i++) {
+        int w =
+            snprintf(buf + off, cap - off, "%s:%d-%d %.9g\n", r->items[i].chunk->path,
+                     r->items[i].chunk->start_line, r->items[i].chunk->end_line, r->items[i].score);
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+}
+
+/* Which trace phases the last lazy_search reported. */
+static int g_saw_prefetch, g_saw_query_embed;
+
+static void on_trace(void *user, const char *msg) {
+    (void)user;
+    if (strstr(msg, "trace: prefetch:")) g_saw_prefetch = 1;
+    if (strstr(msg, "trace: query embed")) g_saw_query_embed = 1;
+}
+
+/* Opens a lazy searcher on the index in `cache`, optionally prefetching
+ * `pre` before the refresh, then runs `text` in `mode`. */
+static rv_status lazy_search(const char *cache, const char *model, const char *pre,
+                             const char *text, rv_search_mode mode, char *out, size_t cap) {
+    g_saw_prefetch = g_saw_query_embed = 0;
+    setenv("RIPVEC_TRACE", "1", 1);
+    rv_search_config cfg = rv_search_default_config();
+    cfg.note = on_trace;
+    cfg.root = g_root;
+    cfg.model_dir = model;
+    cfg.cache_dir = cache;
+    cfg.threads = 2;
+    cfg.lazy_model = 1;
+    rv_searcher *s = NULL;
+    rv_status st = rv_searcher_open(&s, &cfg);
+    if (st == RV_OK && pre) st = rv_searcher_prefetch_query(s, pre);
+    if (st == RV_OK) st = rv_searcher_refresh(s, NULL);
+    rv_result_list r = {0};
+    rv_query q = rv_query_default();
+    q.text = text;
+    q.mode = mode;
+    if (st == RV_OK && text) st = rv_searcher_query(s, &q, &r);
+    if (st == RV_OK && out) describe(out, cap, &r);
+    rv_result_list_free(&r);
+    rv_searcher_close(s);
+    unsetenv("RIPVEC_TRACE");
+    return st;
+}
+
+RV_TEST(prefetched_query_matches_inline) {
+    char base[] = "/tmp/rv-search-pf-XXXXXX";
+    RV_CHECK(mkdtemp(base) != NULL);
+    char cache[300], want[4096], got[4096];
+    snprintf(cache, sizeof cache, "%s/cache", base);
+    const char *q1 = "compute fibonacci numbers", *q2 = "download a file over http";
+    /* the index is built by the first search (no prefetch) */
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, NULL, q1, RV_MODE_SEMANTIC, want, sizeof want),
+                    RV_OK);
+    RV_CHECK(want[0] != '\0');
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, q1, RV_MODE_SEMANTIC, got, sizeof got), RV_OK);
+    RV_CHECK_STR(got, want);
+    RV_CHECK(g_saw_prefetch && !g_saw_query_embed); /* the thread's vector was used */
+    /* hybrid, and a prefetch of another text: the query is embedded anew */
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, NULL, q2, RV_MODE_HYBRID, want, sizeof want),
+                    RV_OK);
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q2, q2, RV_MODE_HYBRID, got, sizeof got), RV_OK);
+    RV_CHECK_STR(got, want);
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, q2, RV_MODE_HYBRID, got, sizeof got), RV_OK);
+    RV_CHECK_STR(got, want);
+    RV_CHECK(g_saw_prefetch && g_saw_query_embed);
+    /* prefetched but never queried, or a keyword query: close joins */
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, NULL, RV_MODE_SEMANTIC, NULL, 0), RV_OK);
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, "fibonacci", RV_MODE_KEYWORD, got, sizeof got),
+                    RV_OK);
+    RV_CHECK(strstr(got, "math/fib.py") != NULL);
+    /* a file changed: the refresh embeds it while (or after) the prefetch runs */
+    put("math/fact.py", "def factorial(n):\n    return 1 if n < 2 else n * factorial(n - 1)\n");
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, q1, RV_MODE_SEMANTIC, got, sizeof got), RV_OK);
+    char fresh[300];
+    snprintf(fresh, sizeof fresh, "%s/fresh", base);
+    RV_CHECK_EQ_INT(lazy_search(fresh, g_model, NULL, q1, RV_MODE_SEMANTIC, want, sizeof want),
+                    RV_OK);
+    RV_CHECK_STR(got, want);
+    RV_CHECK(strstr(got, "math/fact.py") != NULL);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s/math/fact.py", g_root);
+    unlink(cmd);
+    /* weights that do not load: the prefetch fails quietly, the search
+     * reports the model's error */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/badmodel", base);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s' && cp -r '%s'/. '%s'/ && head -c 5000 '%s/model.safetensors' > "
+             "'%s/model.safetensors'",
+             bad, g_model, bad, g_model, bad);
+    RV_CHECK_EQ_INT(system(cmd), 0);
+    snprintf(fresh, sizeof fresh, "%s/fresh2", base);
+    RV_CHECK(lazy_search(fresh, bad, q1, q1, RV_MODE_SEMANTIC, got, sizeof got) != RV_OK);
+    RV_CHECK_MSG(strstr(rv_error_last(), "safetensors") != NULL, "%s", rv_error_last());
+    /* an eager searcher has its model loaded: the prefetch does nothing */
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = g_root;
+    cfg.model_dir = g_model;
+    cfg.use_index = 0;
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    if (s) RV_CHECK_EQ_INT(rv_searcher_prefetch_query(s, q1), RV_OK);
+    rv_searcher_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    RV_CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void) {
     const char *m = getenv("RIPVEC_TEST_MODEL");
     if (m && *m) {
@@ -393,6 +507,7 @@ int main(void) {
     RV_RUN(model_searcher_modes_and_similar);
     RV_RUN(adjacent_results_become_one_region);
     RV_RUN(indexed_refresh_keeps_corpus);
+    RV_RUN(prefetched_query_matches_inline);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("rm", "rm", "-rf", g_root, (char *)NULL);

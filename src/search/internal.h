@@ -8,6 +8,8 @@
 #include "ripvec/search.h"
 #include "ripvec/walk.h"
 
+typedef struct rv_search_prefetch rv_search_prefetch;
+
 struct rv_searcher {
     char *root, *model_dir, *device, *cache_dir;
     int threads, use_index, repo_level;
@@ -37,9 +39,12 @@ struct rv_searcher {
     char lazy_id[176]; /* the model's index id, derived from its files */
     size_t lazy_dim;
     int lazy_max_tokens;
-    rv_tokenizer *lazy_tk; /* for chunking before the model is loaded */
-    int trace;             /* RIPVEC_TRACE set: phase timings go to note */
-    double trace_t;        /* monotonic seconds of the last trace point */
+    rv_tokenizer *lazy_tk;  /* for chunking before the model is loaded */
+    rv_search_prefetch *pf; /* model load + query embedding under way */
+    char *pf_text;          /* after the join: the prefetched query and */
+    float *pf_vec;          /* its vector, until the query takes them */
+    int trace;              /* RIPVEC_TRACE set: phase timings go to note */
+    double trace_t;         /* monotonic seconds of the last trace point */
 };
 
 /* With RIPVEC_TRACE set (and a note callback), sends "trace: <phase>
@@ -54,6 +59,15 @@ rv_status rv_search_ensure_model(rv_searcher *s);
 rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_t *lens, size_t n,
                                float *out);
 size_t rv_search_lazy_count(void *user, const char *text, size_t len);
+
+/* Embeds `text` as a query (with the model's query prefix) into out. */
+rv_status rv_search_embed_query(rv_model *m, rv_embed_ctx *ctx, const char *text, float *out);
+/* Waits for a prefetch (rv_searcher_prefetch_query) and adopts its model;
+ * no-op without one. */
+void rv_search_prefetch_join(rv_searcher *s);
+/* 1 and the query vector in s->qvec when `text` was prefetched; drops the
+ * prefetched vector either way. */
+int rv_search_take_prefetched(rv_searcher *s, const char *text);
 
 /* Chunking parameters tied to the model's tokenizer and limit. */
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s);

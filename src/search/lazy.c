@@ -25,6 +25,7 @@ rv_status rv_search_lazy_prepare(rv_searcher *s) {
 }
 
 rv_status rv_search_ensure_model(rv_searcher *s) {
+    rv_search_prefetch_join(s);
     if (s->model) return RV_OK;
     if (!s->model_dir) return rv_error_set(RV_ERR_INVALID_ARG, "no model configured");
     rv_model_params mp = rv_model_default_params();

@@ -100,6 +100,9 @@ static void free_list(char **l) {
 
 void rv_searcher_close(rv_searcher *s) {
     if (!s) return;
+    rv_search_prefetch_join(s);
+    free(s->pf_text);
+    free(s->pf_vec);
     rv_bm25_free(s->bm);
     free(s->defs);
     rv_corpus_free(&s->corpus);
@@ -314,21 +317,6 @@ const char *rv_searcher_device(const rv_searcher *s) {
     return s && s->model ? rv_model_device(s->model) : NULL;
 }
 
-/* Embeds the query, with the model's retrieval instruction when it has one
- * (bge: "Represent this sentence for searching relevant passages: "). */
-static rv_status embed_query(rv_searcher *s, const char *text) {
-    const char *prefix = rv_model_query_prefix(s->model);
-    size_t pl = prefix ? strlen(prefix) : 0, tl = strlen(text);
-    char *buf = malloc(pl + tl + 1);
-    if (!buf) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    if (pl) memcpy(buf, prefix, pl);
-    memcpy(buf + pl, text, tl + 1);
-    const char *texts[1] = {buf};
-    rv_status st = rv_embed_texts(s->ctx, texts, NULL, 1, s->qvec);
-    free(buf);
-    return st;
-}
-
 static int cmp_score(const void *a, const void *b) {
     const rv_scored *x = a, *y = b;
     if (x->score != y->score) return x->score > y->score ? -1 : 1;
@@ -489,9 +477,8 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (use_sem && (!rv_searcher_has_model(s) || (!s->corpus.vectors && s->corpus.chunks.count)))
         return rv_error_set(RV_ERR_INVALID_ARG, "%s search needs a model",
                             rv_search_mode_name(q->mode));
-    if (use_sem && (st = rv_search_ensure_model(s)) != RV_OK) return st;
     size_t n = s->corpus.chunks.count;
-    if (n == 0) return RV_OK;
+    if (n == 0) return use_sem ? rv_search_ensure_model(s) : RV_OK;
     if (q->path_glob && q->path_glob[0]) {
         keep = malloc(n);
         if (!keep) goto oom;
@@ -506,19 +493,24 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (depth > n) depth = n;
     scores = malloc(n * sizeof *scores);
     if (!scores) goto oom;
-    if (use_sem) {
-        if ((st = embed_query(s, q->text)) != RV_OK) goto done;
-        rv_search_trace(s, "query embed");
-        rv_rank_cosine(scores, s->corpus.vectors, n, s->corpus.dim, s->qvec);
-        if ((st = rv_rank_top(&sem, &nsem, scores, n, depth, -INFINITY, keep)) != RV_OK) goto done;
-        rv_search_trace(s, "cosine rank");
-    }
+    /* Keyword first: a prefetched query embedding may still be under way. */
     if (use_kw) {
         if ((st = ensure_bm25(s)) != RV_OK) goto done;
         if ((st = rv_bm25_score(s->bm, q->text, scores)) != RV_OK) goto done;
         /* only chunks holding a query term */
         if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
         rv_search_trace(s, "bm25 score");
+    }
+    if (use_sem) {
+        if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
+        if (!rv_search_take_prefetched(s, q->text)) {
+            st = rv_search_embed_query(s->model, s->ctx, q->text, s->qvec);
+            if (st != RV_OK) goto done;
+            rv_search_trace(s, "query embed");
+        }
+        rv_rank_cosine(scores, s->corpus.vectors, n, s->corpus.dim, s->qvec);
+        if ((st = rv_rank_top(&sem, &nsem, scores, n, depth, -INFINITY, keep)) != RV_OK) goto done;
+        rv_search_trace(s, "cosine rank");
     }
     if (q->mode == RV_MODE_HYBRID) {
         st = rv_rank_rrf(&fused, &nfused, sem, nsem, RV_RRF_W_SEM, kw, nkw, RV_RRF_W_KW, RV_RRF_K);

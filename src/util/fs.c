@@ -32,6 +32,11 @@ rv_status rv_map_file(rv_mapped *out, const char *path) {
         rc = rv_error_set(RV_ERR_IO, "%s: mmap: %s", path, strerror(errno));
         goto done;
     }
+    /* Large files (model weights, index sections): should the kernel read
+     * them back after an eviction, let it use 2 MiB page-cache folios, which
+     * this mapping then maps one PMD at a time. Touching and unmapping 90 MB
+     * of weights in 4 KiB pages costs ~10 + 6 ms; in 2 MiB pages < 1 ms. */
+    if ((size_t)st.st_size >= RV_HUGE_FILE_BYTES) madvise(p, (size_t)st.st_size, MADV_HUGEPAGE);
     out->data = p;
     out->size = (size_t)st.st_size;
 done:

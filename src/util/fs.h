@@ -17,6 +17,11 @@ typedef struct rv_mapped {
     size_t size;
 } rv_mapped;
 
+/* Files at least this big are mapped with MADV_HUGEPAGE (rv_map_file), and
+ * the model fetch drops them from the page cache once written, so that the
+ * first mapping reads them back in 2 MiB folios. */
+#define RV_HUGE_FILE_BYTES ((size_t)2 << 20)
+
 /* Maps `path` read-only. Empty files give data == NULL, size == 0. */
 rv_status rv_map_file(rv_mapped *out, const char *path);
 void rv_unmap_file(rv_mapped *m);
