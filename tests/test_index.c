@@ -196,6 +196,158 @@ RV_TEST(empty_and_removed_everything) {
     scratch_close(&s);
 }
 
+/* Replaces `from` by `to` (same length) in root/rel, in place (same inode);
+ * with keep_mtime the mtime is put back: a change only the bytes show. */
+static int rewrite(const scratch *s, const char *rel, const char *from, const char *to, size_t n,
+                   int keep_mtime) {
+    char path[1024], buf[8192];
+    struct stat before;
+    snprintf(path, sizeof path, "%s/%s", s->root, rel);
+    FILE *f = fopen(path, "r+b");
+    if (!f || stat(path, &before) != 0) goto fail;
+    size_t len = fread(buf, 1, sizeof buf, f);
+    char *at = NULL;
+    for (size_t i = 0; i + n <= len && !at; i++)
+        if (memcmp(buf + i, from, n) == 0) at = buf + i;
+    if (!at || fseek(f, at - buf, SEEK_SET) != 0 || fwrite(to, 1, n, f) != n) goto fail;
+    if (fclose(f) != 0) return -1;
+    struct timespec ts[2] = {before.st_atim, before.st_mtim};
+    return keep_mtime ? utimensat(AT_FDCWD, path, ts, 0) : 0;
+fail:
+    if (f) fclose(f);
+    return -1;
+}
+
+/* Replaces root/rel by a new file (new inode) of `text` with the old mtime,
+ * as an editor's atomic save followed by a restored timestamp. */
+static int replace_keep_mtime(const scratch *s, const char *rel, const char *text) {
+    char path[1024], tmp[1100];
+    struct stat before;
+    snprintf(path, sizeof path, "%s/%s", s->root, rel);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (stat(path, &before) != 0) return -1;
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return -1;
+    fputs(text, f);
+    fclose(f);
+    struct timespec ts[2] = {before.st_atim, before.st_mtim};
+    return utimensat(AT_FDCWD, tmp, ts, 0) || rename(tmp, path) ? -1 : 0;
+}
+
+RV_TEST(known_path_changes_equal_rebuild) {
+    /* Unchanged files skip the walk's open and sniff (their stored stat
+     * vouches for them); every kind of change must still be found. */
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    make_base(&s);
+    put_file(&s, "racy.py", "X = 1\n");
+    age_file(&s, "racy.py", 1); /* stored RACY: written just now */
+    fake_embedder fe = {0};
+    rv_index_params p = params_for(&s, &fe);
+    rv_index_stats st;
+    RV_CHECK_EQ_INT(index_once(&p, &st, NULL), RV_OK);
+    RV_CHECK_EQ_INT(st.files_added, 6);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/sub/deep/e.go", s.root);
+    struct stat e_before;
+    RV_CHECK(stat(path, &e_before) == 0);
+
+    age_file(&s, "a.py", 60);                                           /* touched */
+    RV_CHECK(rewrite(&s, "b.py", "VALUE_3 =", "VALUE_9 =", 9, 0) == 0); /* same size */
+    age_file(&s, "b.py", 1700);
+    RV_CHECK(rewrite(&s, "racy.py", "X = 1", "X = 2", 5, 1) == 0); /* same size and mtime */
+    RV_CHECK(replace_keep_mtime(&s, "sub/deep/e.go",
+                                "package e\n\nfunc Again(n int) int {\n\treturn n * 2\n}\n\n"
+                                "func Other() {}\n") == 0); /* same size and mtime, new inode */
+    struct stat e_after;
+    RV_CHECK(stat(path, &e_after) == 0);
+    RV_CHECK(e_after.st_size == e_before.st_size && e_after.st_ino != e_before.st_ino &&
+             e_after.st_mtim.tv_sec == e_before.st_mtim.tv_sec &&
+             e_after.st_mtim.tv_nsec == e_before.st_mtim.tv_nsec);
+    put_file(&s, "new.py", "def brand_new():\n    return 42\n");
+    age_file(&s, "new.py", 1700);
+    del_file(&s, "notes.txt");
+    mv_file(&s, "sub/d.py", "sub/moved.py");
+
+    rv_corpus inc = {0}, fresh = {0};
+    RV_CHECK_EQ_INT(index_once(&p, &st, &inc), RV_OK);
+    RV_CHECK_EQ_INT(st.files_seen, 6);
+    RV_CHECK_EQ_INT(st.files_touched, 1); /* a.py */
+    RV_CHECK_EQ_INT(st.files_changed, 3); /* b.py, racy.py, sub/deep/e.go */
+    RV_CHECK_EQ_INT(st.files_added, 2);   /* new.py, sub/moved.py */
+    RV_CHECK_EQ_INT(st.files_removed, 2); /* notes.txt, sub/d.py */
+    RV_CHECK(fresh_corpus(&s, &fresh) == 0);
+    RV_CHECK(corpus_equal(&inc, &fresh));
+    int saw_x2 = 0, saw_again = 0;
+    for (size_t i = 0; i < inc.chunks.count; i++) {
+        saw_x2 |= strstr(inc.chunks.items[i].content, "X = 2") != NULL;
+        saw_again |= strstr(inc.chunks.items[i].content, "func Again") != NULL;
+    }
+    RV_CHECK(saw_x2 && saw_again);
+    rv_corpus_free(&inc);
+
+    /* Settled: the next run changes nothing and still equals the rebuild. */
+    RV_CHECK_EQ_INT(index_once(&p, &st, &inc), RV_OK);
+    RV_CHECK_EQ_INT(st.files_changed + st.files_added + st.files_removed, 0);
+    RV_CHECK(corpus_equal(&inc, &fresh));
+    rv_corpus_free(&inc);
+    rv_corpus_free(&fresh);
+    scratch_close(&s);
+}
+
+static void skip_note(void *user, const char *path, rv_walk_skip why, const char *detail) {
+    notes *n = user;
+    (void)detail;
+    size_t len = strlen(n->text);
+    snprintf(n->text + len, sizeof n->text - len, "%s:%s\n", strrchr(path, '/') + 1,
+             rv_walk_skip_name(why));
+    n->count++;
+}
+
+RV_TEST(stored_stat_vouches_for_content) {
+    /* A file whose size, mtime and inode equal its stored row is not opened
+     * by the walk, so bytes changed behind an unchanged stat go unseen (the
+     * stat fast path's contract); a RACY row or a new mtime gets a look. */
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    make_base(&s);
+    put_file(&s, "racy.py", "X = 1\n");
+    age_file(&s, "racy.py", 1);
+    fake_embedder fe = {0};
+    rv_index_params p = params_for(&s, &fe);
+    notes skips = {0};
+    p.on_skip = skip_note;
+    p.skip_user = &skips;
+    rv_index_stats st;
+    rv_corpus c = {0}, fresh = {0};
+    RV_CHECK_EQ_INT(index_once(&p, &st, NULL), RV_OK);
+    /* Both turn binary (a NUL), keeping size and mtime. */
+    RV_CHECK(rewrite(&s, "notes.txt", "Some", "So\0e", 4, 1) == 0);
+    RV_CHECK(rewrite(&s, "racy.py", "X", "\0", 1, 1) == 0);
+    RV_CHECK_EQ_INT(index_once(&p, &st, &c), RV_OK);
+    /* notes.txt: not sniffed (no skip), kept as stored; racy.py: sniffed. */
+    RV_CHECK_STR(skips.text, "racy.py:binary\n");
+    RV_CHECK_EQ_INT(st.files_removed, 1);
+    RV_CHECK_EQ_INT(st.files_changed + st.files_touched + st.files_added, 0);
+    int saw_notes = 0;
+    for (size_t i = 0; i < c.chunks.count; i++)
+        saw_notes |= strstr(c.chunks.items[i].content, "exponential backoff") != NULL;
+    RV_CHECK(saw_notes);
+    rv_corpus_free(&c);
+    /* Once its mtime moves, notes.txt is sniffed and dropped, as a rebuild
+     * drops it. */
+    age_file(&s, "notes.txt", 1700);
+    skips.text[0] = 0;
+    RV_CHECK_EQ_INT(index_once(&p, &st, &c), RV_OK);
+    RV_CHECK_EQ_INT(st.files_removed, 1);
+    RV_CHECK(strstr(skips.text, "notes.txt:binary") != NULL);
+    RV_CHECK(fresh_corpus(&s, &fresh) == 0);
+    RV_CHECK(corpus_equal(&c, &fresh));
+    rv_corpus_free(&c);
+    rv_corpus_free(&fresh);
+    scratch_close(&s);
+}
+
 static int set_meta(const char *db_path, const char *key, const char *value) {
     sqlite3 *db = NULL;
     int ok = sqlite3_open(db_path, &db) == SQLITE_OK;
@@ -377,6 +529,8 @@ int main(void) {
     RV_RUN(touched_file_is_healed_not_reembedded);
     RV_RUN(recent_file_is_hashed_again_once);
     RV_RUN(empty_and_removed_everything);
+    RV_RUN(known_path_changes_equal_rebuild);
+    RV_RUN(stored_stat_vouches_for_content);
     RV_RUN(newer_format_is_refused_until_rebuild);
     RV_RUN(older_format_and_model_change_rebuild);
     RV_RUN(chunker_change_rechunks_but_reuses_vectors);

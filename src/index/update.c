@@ -31,6 +31,10 @@ typedef struct walked {
     size_t skip_len;
     rv_status err;
     const rv_index *idx;
+    /* The stored rows (sorted by rel) the `known` hook looks files up in;
+     * NULL when every file must be looked at (re-chunking). */
+    const rv_store_file *old;
+    size_t nold;
 } walked;
 
 typedef struct bfile {
@@ -87,6 +91,43 @@ static void hook(run *r, const char *point) {
 
 /* ---- walking ---- */
 
+/* The walk's mtime as stored, saturated (an absurd mtime must not overflow,
+ * nor become RACY). */
+static int64_t entry_mtime_ns(const rv_walk_entry *e) {
+    const int64_t s = e->mtime_sec;
+    if (s >= INT64_MAX / 1000000000LL - 1) return INT64_MAX;
+    if (s <= INT64_MIN / 1000000000LL + 1) return INT64_MIN + 1;
+    return s * 1000000000LL + e->mtime_nsec;
+}
+
+static const rv_store_file *find_old(const walked *w, const char *rel) {
+    size_t lo = 0, hi = w->nold;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(rel, w->old[mid].rel);
+        if (c == 0) return &w->old[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* The walk's `known` hook: the file may skip the walk's open and binary
+ * sniff exactly when the diff below will take the stat fast path for it
+ * (same size, mtime and inode as stored). A RACY row never matches, so a
+ * file stored within RACY_NS of its mtime is sniffed and hashed as before.
+ * A file that turned binary while keeping size, mtime and inode stays
+ * indexed: the stat fast path already trusts such a stat for content. */
+static int on_walk_known(void *user, const rv_walk_entry *e) {
+    const walked *w = user;
+    if (!w->old) return 0;
+    const rv_store_file *o = find_old(w, e->rel);
+    return o && o->mtime_ns != RACY && o->size == (int64_t)e->size &&
+           o->mtime_ns == entry_mtime_ns(e) && o->ino == (int64_t)e->ino;
+}
+
 static int on_walk_file(void *user, const rv_walk_entry *e) {
     walked *w = user;
     if (w->skip_len && strncmp(e->rel, w->skip, w->skip_len) == 0 &&
@@ -108,7 +149,7 @@ static int on_walk_file(void *user, const rv_walk_entry *e) {
         goto oom;
     }
     f->size = (int64_t)e->size;
-    f->mtime_ns = e->mtime_sec * 1000000000LL + e->mtime_nsec;
+    f->mtime_ns = entry_mtime_ns(e);
     f->ino = (int64_t)e->ino;
     w->n++;
     return 0;
@@ -396,10 +437,18 @@ static rv_status update_pass(run *r) {
     rv_index_chunker_sig(sig, sizeof sig, r->cp);
     if ((st = rv_store_want_chunker(idx->store, sig)) != RV_OK) goto done;
     r->force_rechunk = rv_store_chunker_changed(idx->store);
+    /* The stored rows first: the walk asks them which files it need not
+     * open (on_walk_known). */
+    if ((st = rv_store_files(idx->store, &old, &nold)) != RV_OK) goto done;
     w.skip = idx->skip_rel;
     w.skip_len = strlen(idx->skip_rel);
     w.idx = idx;
-    st = rv_walk(idx->root, idx->have_walk ? &idx->walk : NULL, on_walk_file, on_walk_skip, &w);
+    w.old = r->force_rechunk ? NULL : old;
+    w.nold = nold;
+    rv_walk_params wp = idx->have_walk ? idx->walk : rv_walk_default_params();
+    wp.known = on_walk_known;
+    wp.known_user = &w;
+    st = rv_walk(idx->root, &wp, on_walk_file, on_walk_skip, &w);
     if (st != RV_OK) {
         if (w.err != RV_OK) st = w.err;
         goto done;
@@ -408,7 +457,6 @@ static rv_status update_pass(run *r) {
     r->stats->files_seen = w.n;
     r->read_limit =
         idx->have_walk && idx->walk.max_filesize ? idx->walk.max_filesize : READ_LIMIT_DEFAULT;
-    if ((st = rv_store_files(idx->store, &old, &nold)) != RV_OK) goto done;
     if (nold == 0) { /* nothing to re-chunk; a crash must not make it look so */
         r->record_chunker = r->force_rechunk;
         r->force_rechunk = 0;
