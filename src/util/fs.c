@@ -52,6 +52,54 @@ void rv_unmap_file(rv_mapped *m) {
     }
 }
 
+rv_status rv_writer_init(rv_writer *w, int fd) {
+    w->fd = fd;
+    w->len = 0;
+    w->err = 0;
+    w->buf = malloc(RV_HUGE_FILE_BYTES);
+    return w->buf ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
+}
+
+static int writer_drain(rv_writer *w) {
+    const char *c = w->buf;
+    size_t n = w->len;
+    while (n && !w->err) {
+        ssize_t k = write(w->fd, c, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0)
+            w->err = k < 0 ? errno : EIO;
+        else {
+            c += k;
+            n -= (size_t)k;
+        }
+    }
+    w->len = 0;
+    return w->err ? -1 : 0;
+}
+
+int rv_writer_put(rv_writer *w, const void *p, size_t n) {
+    const char *c = p;
+    while (n && !w->err) {
+        size_t take = RV_HUGE_FILE_BYTES - w->len;
+        if (take > n) take = n;
+        memcpy(w->buf + w->len, c, take);
+        w->len += take;
+        c += take;
+        n -= take;
+        if (w->len == RV_HUGE_FILE_BYTES) writer_drain(w);
+    }
+    if (w->err) errno = w->err;
+    return w->err ? -1 : 0;
+}
+
+int rv_writer_finish(rv_writer *w) {
+    int rc = writer_drain(w);
+    if (rc) errno = w->err;
+    free(w->buf);
+    w->buf = NULL;
+    return rc;
+}
+
 rv_status rv_read_file(char **out, size_t *out_len, const char *path, size_t max_bytes) {
     *out = NULL;
     if (out_len) *out_len = 0;
