@@ -484,6 +484,34 @@ RV_TEST(prefetched_query_matches_inline) {
     RV_CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* The saved keyword index is named by the index's store generation: an
+ * edit must make the next search rebuild it, a warm search must reuse it. */
+RV_TEST(saved_keyword_index_follows_changes) {
+    char base[] = "/tmp/rv-search-kw-XXXXXX";
+    RV_CHECK(mkdtemp(base) != NULL);
+    char cache[300], got[4096], cmd[4096];
+    snprintf(cache, sizeof cache, "%s/cache", base);
+    put("num/seq.py", "def tribonacci(n):\n    a, b, c = 0, 0, 1\n    for _ in range(n):\n"
+                      "        a, b, c = b, c, a + b + c\n    return a\n");
+    RV_CHECK_EQ_INT(
+        lazy_search(cache, g_model, NULL, "tribonacci", RV_MODE_KEYWORD, got, sizeof got), RV_OK);
+    RV_CHECK(strstr(got, "num/seq.py") != NULL);
+    RV_CHECK_EQ_INT(
+        lazy_search(cache, g_model, NULL, "tribonacci", RV_MODE_KEYWORD, got, sizeof got), RV_OK);
+    RV_CHECK(strstr(got, "num/seq.py") != NULL);
+    /* same size, so only the content (and mtime) tell */
+    put("num/seq.py", "def padovanseq(n):\n    a, b, c = 1, 1, 1\n    for _ in range(n):\n"
+                      "        a, b, c = b, c, a + b + 0\n    return a\n");
+    RV_CHECK_EQ_INT(
+        lazy_search(cache, g_model, NULL, "tribonacci", RV_MODE_KEYWORD, got, sizeof got), RV_OK);
+    RV_CHECK(strstr(got, "num/seq.py") == NULL);
+    RV_CHECK_EQ_INT(
+        lazy_search(cache, g_model, NULL, "padovanseq", RV_MODE_KEYWORD, got, sizeof got), RV_OK);
+    RV_CHECK(strstr(got, "num/seq.py") != NULL);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s/num'", base, g_root);
+    RV_CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void) {
     const char *m = getenv("RIPVEC_TEST_MODEL");
     if (m && *m) {
@@ -508,6 +536,7 @@ int main(void) {
     RV_RUN(adjacent_results_become_one_region);
     RV_RUN(indexed_refresh_keeps_corpus);
     RV_RUN(prefetched_query_matches_inline);
+    RV_RUN(saved_keyword_index_follows_changes);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("rm", "rm", "-rf", g_root, (char *)NULL);

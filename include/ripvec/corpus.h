@@ -10,6 +10,8 @@
 
 #include "ripvec/chunk.h"
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,6 +34,10 @@ typedef struct rv_corpus {
      * rv_corpus_free; chunks.items itself is still malloc'd. Copy a chunk
      * out with rv_chunk_copy. */
     rv_corpus_backing *backing;
+    /* The persistent index's store generation this corpus was read at (a
+     * random token that every write to the index replaces); 0 when it does
+     * not come from an index. Equal generations mean equal corpora. */
+    uint64_t generation;
 } rv_corpus;
 
 /* Progress of a long step (walking, chunking, embedding, writing), reported

@@ -279,7 +279,7 @@ rv_status rv_index_corpus(rv_index *idx, rv_corpus *out) {
     }
     if (!idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
     rv_status st = rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim,
-                                 idx->p.load_embed_text, NULL);
+                                 idx->p.load_embed_text, &out->generation);
     if (st == RV_ERR_CORRUPT) idx->need_rebuild = 1;
     if (st != RV_OK) rv_corpus_free(out);
     return st;

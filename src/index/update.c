@@ -545,6 +545,7 @@ static rv_status load_corpus(rv_index *idx, int save) {
                 rv_store_rollback(idx->store);
         }
         if (gen && rv_snapshot_load(c, idx->snap_path, gen, idx->dim) == RV_OK) {
+            c->generation = gen;
             idx->have_cached = 1;
             return RV_OK;
         }
@@ -554,6 +555,7 @@ static rv_status load_corpus(rv_index *idx, int save) {
         rv_corpus_free(c);
         return st;
     }
+    c->generation = gen;
     idx->have_cached = 1;
     if (gen && save && !idx->p.load_embed_text) {
         struct stat sb;

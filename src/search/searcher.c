@@ -336,7 +336,10 @@ static rv_status ensure_bm25(rv_searcher *s) {
     const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
     if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
         sprintf(path, "%s.bm25", ip);
-        key = rv_bm25_key(cs, n, &bp);
+        /* A corpus read from the index is named by its store generation;
+         * hashing every chunk's text would cost more than the load. */
+        key = s->corpus.generation ? rv_bm25_key_generation(s->corpus.generation, &bp)
+                                   : rv_bm25_key(cs, n, &bp);
         if (key && rv_bm25_load(&s->bm, key, path) == RV_OK) {
             rv_search_trace(s, "bm25 load");
             free(path);
