@@ -420,6 +420,14 @@ done:
 
 /* Final list: threshold, grouping into regions, offset, top_k. Takes
  * ownership of `list`. */
+/* The definition table rv_rank_group needs, built once per corpus. */
+static rv_status ensure_defs(rv_searcher *s) {
+    if (s->defs || !s->corpus.chunks.count) return RV_OK;
+    rv_status st = rv_rank_definitions(&s->defs, s->corpus.chunks.items, s->corpus.chunks.count);
+    if (st == RV_OK) rv_search_trace(s, "definitions");
+    return st;
+}
+
 static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_query *q,
                         rv_result_list *out) {
     rv_status st = RV_OK;
@@ -429,11 +437,7 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         if (q->threshold <= 0 || list[i].score >= q->threshold) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
-    if (!s->defs && s->corpus.chunks.count) {
-        st = rv_rank_definitions(&s->defs, s->corpus.chunks.items, s->corpus.chunks.count);
-        if (st != RV_OK) goto done;
-        rv_search_trace(s, "definitions");
-    }
+    if ((st = ensure_defs(s)) != RV_OK) goto done;
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
                        want);
     if (st != RV_OK || q->offset >= nsp) goto done;
@@ -504,6 +508,8 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
         if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
         rv_search_trace(s, "bm25 score");
     }
+    /* Built while a prefetch may still be running. */
+    if ((st = ensure_defs(s)) != RV_OK) goto done;
     if (use_sem) {
         if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
         if (!rv_search_take_prefetched(s, q->text)) {
