@@ -80,9 +80,9 @@ static long find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, si
     }
 }
 
-int rv_bm25_rehash(rv_bm25 *bm, size_t cap) {
+uint64_t *rv_bm25_make_table(const rv_bm25 *bm, size_t cap) {
     uint64_t *t = calloc(cap, sizeof *t);
-    if (!t) return 0;
+    if (!t) return NULL;
     for (size_t id = 0; id < bm->nterms; id++) {
         uint64_t h = bm->term_hash[id];
         size_t i = (size_t)h & (cap - 1);
@@ -90,6 +90,12 @@ int rv_bm25_rehash(rv_bm25 *bm, size_t cap) {
             i = (i + 1) & (cap - 1);
         t[i] = (h >> 32 << 32) | ((uint64_t)id + 1);
     }
+    return t;
+}
+
+int rv_bm25_rehash(rv_bm25 *bm, size_t cap) {
+    uint64_t *t = rv_bm25_make_table(bm, cap);
+    if (!t) return 0;
     free(bm->table);
     bm->table = t;
     bm->table_cap = cap;

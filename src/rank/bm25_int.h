@@ -47,8 +47,10 @@ struct rv_bm25 {
     rv_mapped map;
 };
 
-/* Rebuilds the term table with `cap` slots (a power of two) from term_hash;
- * 0 on allocation failure. Building only. */
+/* A term table with `cap` slots (a power of two > nterms) from term_hash,
+ * malloc'd; NULL on allocation failure. Built indexes only. */
+uint64_t *rv_bm25_make_table(const rv_bm25 *bm, size_t cap);
+/* Replaces bm->table with one of `cap` slots; 0 on allocation failure. */
 int rv_bm25_rehash(rv_bm25 *bm, size_t cap);
 
 #endif

@@ -130,9 +130,9 @@ uint64_t rv_bm25_key_generation(uint64_t generation, const rv_bm25_params *p) {
 }
 
 /* The section sources of an index, in file order, with their sizes. */
-static void sections(const rv_bm25 *bm, const file_header *fh, const void *src[NSEC],
-                     uint64_t bytes[NSEC]) {
-    const void *s[NSEC] = {bm->table,   bm->post_off, bm->post,     bm->term_off, bm->norm[0],
+static void sections(const rv_bm25 *bm, const uint64_t *table, const file_header *fh,
+                     const void *src[NSEC], uint64_t bytes[NSEC]) {
+    const void *s[NSEC] = {table,       bm->post_off, bm->post,     bm->term_off, bm->norm[0],
                            bm->norm[1], bm->norm[2],  bm->term_len, bm->chars};
     uint64_t b[NSEC] = {fh->table_cap * 8, (fh->nterms + 1) * 8, fh->npost * sizeof(posting),
                         fh->nterms * 4,    fh->ndocs * 4,        fh->ndocs * 4,
@@ -155,6 +155,20 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     fh.chars_len = bm->chars_len;
     fh.npost = bm->post_off[bm->nterms];
     fh.table_cap = bm->table_cap;
+    /* Building keeps the table at most half full; on disk it may be up to
+     * two thirds full: a smaller file to checksum and check at every load,
+     * and a query looks up only a few terms. */
+    uint64_t *compact = NULL;
+    if (bm->term_hash) {
+        size_t cap = 16;
+        while (cap < bm->nterms + bm->nterms / 2 + 1)
+            cap *= 2;
+        if (cap < bm->table_cap) {
+            if (!(compact = rv_bm25_make_table(bm, cap)))
+                return rv_error_set(RV_ERR_NOMEM, "out of memory");
+            fh.table_cap = cap;
+        }
+    }
     fh.k1 = bm->p.k1;
     fh.w[0] = bm->p.w_name;
     fh.w[1] = bm->p.w_path;
@@ -164,26 +178,34 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     fh.b[2] = bm->p.b_body;
     fh.flags = bm->p.flags;
     uint64_t off[NSEC + 1];
-    if (!layout(&fh, off)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
     const void *src[NSEC];
     uint64_t bytes[NSEC];
-    sections(bm, &fh, src, bytes);
+    sections(bm, compact ? compact : bm->table, &fh, src, bytes);
     char *tmp = NULL;
     FILE *f = NULL;
+    XXH3_state_t *h = NULL;
+    if (!layout(&fh, off)) {
+        st = rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
+        goto done;
+    }
     /* Two passes over the arrays (hash, then write) instead of one copy of
      * the whole file in memory. */
-    XXH3_state_t *h = XXH3_createState();
-    if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    if (!(h = XXH3_createState())) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     XXH3_64bits_reset_withSeed(h, header_seed(&fh));
     for (int i = 0; i < NSEC; i++) {
         if (bytes[i]) XXH3_64bits_update(h, src[i], (size_t)bytes[i]);
         XXH3_64bits_update(h, zeros, (size_t)(off[i + 1] - off[i] - bytes[i]));
     }
     fh.payload_hash = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
     size_t pl = strlen(path);
     tmp = malloc(pl + 32);
-    if (!tmp) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    if (!tmp) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     /* a private name, then rename: readers see the old file or the new one */
     snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
     f = fopen(tmp, "wb");
@@ -202,8 +224,10 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     if (bad || rename(tmp, path) != 0) st = rv_error_set(RV_ERR_IO, "%s: cannot write", path);
 done:
     if (f) fclose(f);
-    if (st != RV_OK) unlink(tmp);
+    if (st != RV_OK && tmp) unlink(tmp);
     free(tmp);
+    XXH3_freeState(h);
+    free(compact);
     return st;
 }
 
