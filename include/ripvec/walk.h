@@ -57,17 +57,19 @@
  * type is shown even when hidden, as in ripgrep).
  *
  * Known files: a caller that keeps what it saw last time (the index) can set
- * `known`. For a regular file that is not a symlink and passed every rule
- * above except the binary sniff, the walk then lstat()s it (no open) and
- * asks `known` with that stat (e->path, rel, size, mtime, dev, ino as
- * on_file would get them); on nonzero it calls on_file with that stat and
- * never opens or reads the file. So a known file that became binary while
- * keeping its stat is still delivered: the caller vouches for it by its
- * stat alone (as a stat fast path does). On zero, or for symlinks (even
- * followed ones), FIFOs and the like, the file takes the usual path (opened
- * O_NONBLOCK, re-checked with fstat, NUL sniff). A known-path file over
- * `max_filesize` is reported as too large without being opened. A root that
- * is a file always takes the usual path.
+ * `known`. For a regular file (by d_type, or by lstat where the file system
+ * gives none) that is not a symlink and passed every rule above, the walk
+ * asks `known` for the stat the caller holds for its rel. Only when it holds
+ * one does the walk lstat() the file (no open); when size, mtime (seconds
+ * and nanoseconds) and inode all equal what is held, on_file gets the file
+ * with that stat and it is never opened or read. So a held file that became
+ * binary while keeping its stat is still delivered: the caller vouches for
+ * it by its stat alone (as a stat fast path does). A held file over
+ * `max_filesize` is reported as too large without being opened. Files not
+ * held, or whose stat differs, symlinks (even followed ones), FIFOs and the
+ * like, and a root that is a file take the usual path (opened O_NONBLOCK,
+ * re-checked with fstat, NUL sniff), so a file the caller does not hold
+ * costs no extra system call.
  *
  * Order is deterministic: each directory's entries in bytewise name order,
  * depth first (ripgrep --sort path). The walk holds no file descriptor per
@@ -96,9 +98,17 @@ typedef struct rv_walk_entry {
 } rv_walk_entry;
 /* The strings are valid only during the callback; copy what you keep. */
 
-/* Optional: whether the caller already holds this file, unchanged, by its
- * stat (see "Known files" above). Nonzero: known. */
-typedef int (*rv_walk_known_fn)(void *user, const rv_walk_entry *e);
+/* The stat a caller holds for a file (see "Known files" above). */
+typedef struct rv_walk_held {
+    uint64_t size;
+    int64_t mtime_sec;
+    int32_t mtime_nsec; /* 0..999999999 */
+    uint64_t ino;
+} rv_walk_held;
+
+/* Optional: 1 with *held filled when the caller holds a stat for `rel`
+ * (relative to the root, as in rv_walk_entry), else 0. */
+typedef int (*rv_walk_known_fn)(void *user, const char *rel, rv_walk_held *held);
 
 typedef struct rv_walk_params {
     int hidden;               /* also walk entries whose name starts with '.' */

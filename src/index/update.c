@@ -114,18 +114,28 @@ static const rv_store_file *find_old(const walked *w, const char *rel) {
     return NULL;
 }
 
-/* The walk's `known` hook: the file may skip the walk's open and binary
- * sniff exactly when the diff below will take the stat fast path for it
- * (same size, mtime and inode as stored). A RACY row never matches, so a
- * file stored within RACY_NS of its mtime is sniffed and hashed as before.
- * A file that turned binary while keeping size, mtime and inode stays
- * indexed: the stat fast path already trusts such a stat for content. */
-static int on_walk_known(void *user, const rv_walk_entry *e) {
+/* The walk's `known` hook: the stored stat of `rel`, so the walk need not
+ * open and sniff a file the diff below will pass by on the stat fast path
+ * (the walk compares size, mtime and inode, as the diff does). A RACY row is
+ * not offered: a file stored within RACY_NS of its mtime is sniffed and
+ * hashed as before. A file that turned binary while keeping size, mtime and
+ * inode stays indexed: the stat fast path already trusts such a stat for
+ * the content. */
+static int on_walk_known(void *user, const char *rel, rv_walk_held *held) {
     const walked *w = user;
     if (!w->old) return 0;
-    const rv_store_file *o = find_old(w, e->rel);
-    return o && o->mtime_ns != RACY && o->size == (int64_t)e->size &&
-           o->mtime_ns == entry_mtime_ns(e) && o->ino == (int64_t)e->ino;
+    const rv_store_file *o = find_old(w, rel);
+    if (!o || o->mtime_ns == RACY || o->size < 0) return 0;
+    int64_t sec = o->mtime_ns / 1000000000LL, nsec = o->mtime_ns % 1000000000LL;
+    if (nsec < 0) { /* before 1970: floor, as struct timespec has it */
+        sec--;
+        nsec += 1000000000LL;
+    }
+    held->size = (uint64_t)o->size;
+    held->mtime_sec = sec;
+    held->mtime_nsec = (int32_t)nsec;
+    held->ino = (uint64_t)o->ino;
+    return 1;
 }
 
 static int on_walk_file(void *user, const rv_walk_entry *e) {

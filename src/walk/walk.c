@@ -269,14 +269,17 @@ skip:
 }
 
 /* The `known` shortcut (see walk.h): a regular file, not a symlink, whose
- * lstat the caller recognises is handed over without open and sniff.
- * `have` is the lstat visit() already made, or NULL. Returns 1 when the file
- * was dealt with here (*st set), 0 to take visit_file. */
+ * lstat equals the stat the caller holds is handed over without open and
+ * sniff. `have` is the lstat visit() already made, or NULL. Returns 1 when
+ * the file was dealt with here (*st set), 0 to take visit_file. */
 static int visit_known(walker *w, const char *path, const char *rel, const struct stat *have,
                        rv_status *st) {
     struct stat sb;
     char detail[96];
+    rv_walk_held held;
     *st = RV_OK;
+    memset(&held, 0, sizeof held);
+    if (!w->p.known(w->p.known_user, rel, &held)) return 0; /* not held: no lstat */
     if (!have) {
         if (lstat(path, &sb) != 0) return 0; /* visit_file reports it */
         have = &sb;
@@ -288,6 +291,9 @@ static int visit_known(walker *w, const char *path, const char *rel, const struc
         note(w, path, RV_WALK_SKIP_TOO_LARGE, detail);
         return 1;
     }
+    if ((uint64_t)have->st_size != held.size || (int64_t)have->st_mtim.tv_sec != held.mtime_sec ||
+        (int32_t)have->st_mtim.tv_nsec != held.mtime_nsec || (uint64_t)have->st_ino != held.ino)
+        return 0;
     rv_walk_entry e;
     e.path = path;
     e.rel = rel;
@@ -296,7 +302,6 @@ static int visit_known(walker *w, const char *path, const char *rel, const struc
     e.mtime_nsec = (int32_t)have->st_mtim.tv_nsec;
     e.dev = (uint64_t)have->st_dev;
     e.ino = (uint64_t)have->st_ino;
-    if (!w->p.known(w->p.known_user, &e)) return 0;
     if (w->on_file(w->user, &e) != 0)
         *st = rv_error_set(RV_ERR_CANCELLED, "walk stopped by the caller");
     return 1;
