@@ -317,8 +317,11 @@ RV_TEST(normalizer_stage) {
     check_norm(tk, "\x0b\x0c", "");                           /* VT/FF are controls first */
     /* NFD's canonical reordering of the combining chars that survive the Mn
      * filter (expected values from HF's BertNormalizer). */
-    check_norm(tk, "a\xf0\x9d\x85\xad\xcc\x81\xf0\x9d\x85\xa5" "b",
-               "a\xf0\x9d\x85\xa5\xf0\x9d\x85\xad" "b");
+    check_norm(tk,
+               "a\xf0\x9d\x85\xad\xcc\x81\xf0\x9d\x85\xa5"
+               "b",
+               "a\xf0\x9d\x85\xa5\xf0\x9d\x85\xad"
+               "b");
     check_norm(tk, "A\xcd\x85\xf0\x9d\x85\xad\xcc\x81\xf0\x9d\x85\xa5\xe1\xb7\xb6\xcc\x96",
                "a\xf0\x9d\x85\xa5\xf0\x9d\x85\xad\xe1\xb7\xb6");
     check_norm(tk, "\xce\xa3", "\xcf\x83"); /* Σ -> σ, no final-sigma rule */
@@ -523,6 +526,50 @@ RV_TEST(shared_across_threads) {
     rv_tokenizer_free(tk);
 }
 
+/* The bulk build (append, then index) gives the table a put of each key in
+ * order would: the same lookups, the same entries, later ids winning. */
+RV_TEST(vocab_bulk_index_equals_puts) {
+    rv_tok_vocab a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    char key[32];
+    unsigned x = 12345;
+    size_t nkeys = 5000;
+    for (size_t i = 0; i < nkeys; i++) {
+        x = x * 1103515245u + 12345u;
+        /* ~1 in 8 keys repeats an earlier one (a small key space) */
+        unsigned k = (x >> 8) % (nkeys - nkeys / 8);
+        int len = snprintf(key, sizeof key, "%s%u", (k & 1) ? "##" : "", k);
+        RV_CHECK_EQ_INT(rv_tok_vocab_put(&a, key, (size_t)len, (int32_t)i), RV_OK);
+        RV_CHECK_EQ_INT(rv_tok_vocab_append(&b, key, (size_t)len, (int32_t)i), RV_OK);
+    }
+    RV_CHECK_EQ_INT(rv_tok_vocab_append(&b, "", 0, 7), RV_OK); /* the empty key too */
+    RV_CHECK_EQ_INT(rv_tok_vocab_put(&a, "", 0, 7), RV_OK);
+    RV_CHECK_EQ_INT(rv_tok_vocab_index(&b), RV_OK);
+    RV_CHECK(a.n < nkeys); /* there were repeats */
+    RV_CHECK_EQ_INT(b.n, a.n);
+    RV_CHECK_EQ_INT(b.max_id, a.max_id);
+    RV_CHECK_EQ_INT(b.max_key, a.max_key);
+    for (size_t i = 0; i < a.n && i < b.n; i++) { /* same entries, same order */
+        RV_CHECK_EQ_INT(b.ent[i].len, a.ent[i].len);
+        RV_CHECK_EQ_INT(b.ent[i].id, a.ent[i].id);
+        RV_CHECK(memcmp(b.blob + b.ent[i].off, a.blob + a.ent[i].off, a.ent[i].len) == 0);
+        RV_CHECK_EQ_INT(rv_tok_vocab_get2(&b, "", 0, a.blob + a.ent[i].off, a.ent[i].len),
+                        a.ent[i].id);
+    }
+    for (unsigned k = 0; k < nkeys; k++) { /* absent keys stay absent */
+        int len = snprintf(key, sizeof key, "%s%u", (k & 1) ? "" : "##", k);
+        RV_CHECK_EQ_INT(rv_tok_vocab_get2(&b, "", 0, key, (size_t)len),
+                        rv_tok_vocab_get2(&a, "", 0, key, (size_t)len));
+    }
+    RV_CHECK_EQ_INT(rv_tok_vocab_get2(&b, "##", 2, "1", 1), rv_tok_vocab_get2(&a, "##1", 3, "", 0));
+    /* puts on top of a bulk-built table still work */
+    RV_CHECK_EQ_INT(rv_tok_vocab_put(&b, "[NEW]", 5, 999999), RV_OK);
+    RV_CHECK_EQ_INT(rv_tok_vocab_get2(&b, "[NEW]", 5, "", 0), 999999);
+    rv_tok_vocab_release(&a);
+    rv_tok_vocab_release(&b);
+}
+
 int main(void) {
     RV_RUN(utf8_decode_replaces_like_python);
     RV_RUN(normalizer_stage);
@@ -531,6 +578,7 @@ int main(void) {
     RV_RUN(malformed_tokenizer_json);
     RV_RUN(vocab_txt_with_config);
     RV_RUN(shared_across_threads);
+    RV_RUN(vocab_bulk_index_equals_puts);
     RV_RUN(golden_minilm_tokenizer_json);
     RV_RUN(golden_minilm_vocab_txt);
     return rv_test_summary();

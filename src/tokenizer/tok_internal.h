@@ -25,19 +25,26 @@ typedef struct rv_tok_vocab {
     struct rv_tok_entry {
         uint32_t off, len;
         int32_t id;
-        uint32_t tag; /* high hash bits, for a cheap reject */
     } * ent;
     size_t n, ent_cap;
-    uint32_t *slots; /* 0 = empty, else entry index + 1 */
-    size_t nslots;   /* power of two */
-    size_t max_key;  /* longest key in bytes */
+    /* 0 = empty, else the key's high hash bits << 32 | (entry index + 1):
+     * a probe rejects other keys without touching their entries. */
+    uint64_t *slots;
+    size_t nslots;  /* power of two */
+    size_t max_key; /* longest key in bytes */
     int32_t max_id;
 } rv_tok_vocab;
 
-/* Sizes the tables for about n entries of blob_bytes key bytes in all. */
-rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, size_t n, size_t blob_bytes);
+/* Sizes the tables for about n entries of blob_bytes key bytes in all;
+ * with_table 0: the entry arrays only (for rv_tok_vocab_append). */
+rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, int with_table, size_t n, size_t blob_bytes);
 /* Adds or replaces (later wins, as a Rust HashMap insert does). */
 rv_status rv_tok_vocab_put(rv_tok_vocab *v, const char *key, size_t len, int32_t id);
+/* Bulk loading: entries appended without the table, then rv_tok_vocab_index
+ * builds it once (same result as a put of each, in order). No put or
+ * lookup in between. */
+rv_status rv_tok_vocab_append(rv_tok_vocab *v, const char *key, size_t len, int32_t id);
+rv_status rv_tok_vocab_index(rv_tok_vocab *v);
 /* Looks up the concatenation pre[0..plen) + s[0..slen); -1 if absent. */
 int32_t rv_tok_vocab_get2(const rv_tok_vocab *v, const char *pre, size_t plen, const char *s,
                           size_t slen);

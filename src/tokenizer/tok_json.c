@@ -123,7 +123,7 @@ rv_status rv_tok_json_vocab(rv_tok_vocab *v, const char *json, size_t len, size_
     char buf[1024]; /* longer keys are left to cJSON */
     rv_status st = RV_OK;
     int ok = 0;
-    if ((st = rv_tok_vocab_reserve(v, len / 16 + 16, len / 3)) != RV_OK) goto done;
+    if ((st = rv_tok_vocab_reserve(v, 0, len / 16 + 16, len / 3)) != RV_OK) goto done;
     s.p++;
     ws(&s);
     if (s.p < s.end && *s.p == '}') {
@@ -144,7 +144,7 @@ rv_status rv_tok_json_vocab(rv_tok_vocab *v, const char *json, size_t len, size_
         while (s.p < s.end && *s.p >= '0' && *s.p <= '9' && s.p - d < 11)
             id = id * 10 + (uint64_t)(*s.p++ - '0');
         if (s.p == d || id > INT32_MAX) goto done;
-        if ((st = rv_tok_vocab_put(v, buf, kl, (int32_t)id)) != RV_OK) goto done;
+        if ((st = rv_tok_vocab_append(v, buf, kl, (int32_t)id)) != RV_OK) goto done;
         ws(&s);
         if (s.p >= s.end) goto done;
         if (*s.p == ',') {
@@ -161,6 +161,7 @@ done:
         rv_tok_vocab_release(v); /* the cJSON path starts over */
         return RV_OK;
     }
+    if ((st = rv_tok_vocab_index(v)) != RV_OK) return st;
     *vb = (size_t)(start - json);
     *ve = (size_t)(s.p - json);
     *handled = 1;
