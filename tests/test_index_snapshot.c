@@ -174,7 +174,9 @@ RV_TEST(snapshot_equals_store_and_is_used_when_unchanged) {
 }
 
 /* Each kind of write gives a new generation; the update after it reads the
- * store (equal to a fresh build) and the one after that the new snapshot. */
+ * store (equal to a fresh build) and the one after that the new snapshot.
+ * A touch only heals the file's stat: the corpus, its generation and its
+ * snapshot stay. */
 RV_TEST(every_write_bumps_generation_and_stale_snapshot_is_not_used) {
     scratch s;
     RV_CHECK(scratch_open(&s) == 0);
@@ -200,9 +202,14 @@ RV_TEST(every_write_bumps_generation_and_stale_snapshot_is_not_used) {
         }
         rv_corpus fresh = {0}, warm = {0};
         RV_CHECK_EQ_INT(run_once(&p, &c, &mapped), RV_OK);
-        RV_CHECK_MSG(!mapped, "step %d: the stale snapshot was used", step);
         uint64_t after = generation_of(&p);
-        RV_CHECK_MSG(after != before && after != 0, "step %d: generation unchanged", step);
+        if (step < 3) {
+            RV_CHECK_MSG(!mapped, "step %d: the stale snapshot was used", step);
+            RV_CHECK_MSG(after != before && after != 0, "step %d: generation unchanged", step);
+        } else {
+            RV_CHECK_MSG(mapped, "touch: the snapshot was not used");
+            RV_CHECK_MSG(after == before, "touch: a new generation for a stat heal");
+        }
         RV_CHECK(fresh_plain(&s, &fresh) == 0);
         RV_CHECK_MSG(corpus_equal(&c, &fresh), "step %d", step);
         RV_CHECK_EQ_INT(run_once(&p, &warm, &mapped), RV_OK);

@@ -109,7 +109,8 @@ rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, siz
                         int with_embed_text, uint64_t *generation);
 
 /* The generation of the committed state: a random nonzero 64-bit token that
- * every write transaction (rv_store_commit, creation) replaces. A copy of the
+ * every write transaction (rv_store_commit, creation) replaces, except
+ * those that leave the corpus as it was (rv_store_commit_keep_generation). A copy of the
  * corpus made at one generation (index/snapshot.h) is current exactly while
  * the token is unchanged; a random token, not a counter, so a file replaced
  * by another copy of the index (a pulled repo-level index, a restored cache)
@@ -144,6 +145,11 @@ rv_status rv_store_verify(rv_store *s);
 
 rv_status rv_store_begin(rv_store *s);
 rv_status rv_store_commit(rv_store *s);
+/* Commits keeping the generation: only for a transaction that changed no
+ * chunk, vector or file path (rv_store_heal_file, rv_store_touch_meta). The
+ * corpus is then that of the current generation, and so are copies of it
+ * (the corpus snapshot, the saved keyword index), which hold no file stats. */
+rv_status rv_store_commit_keep_generation(rv_store *s);
 void rv_store_rollback(rv_store *s);
 
 /* Replaces the file `rel`: deletes its old chunks, upserts its row, inserts

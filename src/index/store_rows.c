@@ -41,15 +41,23 @@ rv_status rv_store_begin(rv_store *s) {
     return st;
 }
 
-rv_status rv_store_commit(rv_store *s) {
-    /* Every write gets a new generation in the same transaction: a snapshot
-     * of the corpus made before it can never pass for current, even when the
-     * process is killed right after this commit. */
-    rv_status st = s->in_tx ? rv_store_bump_generation(s) : RV_OK;
+static rv_status commit(rv_store *s, int new_generation) {
+    rv_status st = s->in_tx && new_generation ? rv_store_bump_generation(s) : RV_OK;
     if (st != RV_OK) return st;
     st = rv_store_exec(s, "COMMIT");
     if (st == RV_OK) s->in_tx = 0;
     return st;
+}
+
+rv_status rv_store_commit(rv_store *s) {
+    /* Every write gets a new generation in the same transaction: a snapshot
+     * of the corpus made before it can never pass for current, even when the
+     * process is killed right after this commit. */
+    return commit(s, 1);
+}
+
+rv_status rv_store_commit_keep_generation(rv_store *s) {
+    return commit(s, 0);
 }
 
 void rv_store_rollback(rv_store *s) {

@@ -352,8 +352,13 @@ static rv_status flush(run *r, batch *b) {
     hook(r, "batch-embedded");
     report(r, "write");
     if ((st = rv_store_begin(idx->store)) != RV_OK) goto done;
+    /* Stats alone leave the corpus as it was: the same generation then keeps
+     * its snapshot and keyword index (a racy file healed seconds after an
+     * edit would otherwise cost the next search both). */
+    int stats_only = !r->record_chunker;
     for (size_t f = 0; f < b->nfiles && st == RV_OK; f++) {
         bfile *bf = &b->files[f];
+        stats_only &= bf->heal_only;
         if (bf->heal_only) {
             st = rv_store_heal_file(idx->store, bf->old_id, bf->size, bf->mtime_ns, bf->ino);
         } else {
@@ -365,7 +370,8 @@ static rv_status flush(run *r, batch *b) {
         hook(r, "file-written");
     }
     if (st == RV_OK && r->record_chunker) st = rv_store_touch_meta(idx->store);
-    if (st == RV_OK) st = rv_store_commit(idx->store);
+    if (st == RV_OK)
+        st = stats_only ? rv_store_commit_keep_generation(idx->store) : rv_store_commit(idx->store);
     if (st != RV_OK) {
         rv_store_rollback(idx->store);
         goto done;
@@ -519,7 +525,11 @@ static rv_status update_pass(run *r) {
         for (size_t k = 0; k < ngone && st == RV_OK; k++)
             st = rv_store_delete_file(idx->store, gone[k]);
         if (st == RV_OK) st = rv_store_touch_meta(idx->store);
-        if (st == RV_OK) st = rv_store_commit(idx->store);
+        /* The batches' commits gave their writes a generation already. */
+        if (st == RV_OK)
+            st = ngone || r->force_rechunk || r->record_chunker
+                     ? rv_store_commit(idx->store)
+                     : rv_store_commit_keep_generation(idx->store);
         if (st != RV_OK) rv_store_rollback(idx->store);
         r->stats->files_removed = ngone;
     }
