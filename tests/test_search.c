@@ -385,6 +385,9 @@ static void describe(char *buf, size_t cap, const rv_result_list *r) {
 
 /* Which trace phases the last lazy_search reported. */
 static int g_saw_prefetch, g_saw_query_embed;
+/* 1: lazy_search prefetches with rv_searcher_prefetch_query after open;
+ * 0: through cfg.prefetch_query (as the CLI does). */
+static int g_prefetch_via_api;
 
 static void on_trace(void *user, const char *msg) {
     (void)user;
@@ -405,9 +408,10 @@ static rv_status lazy_search(const char *cache, const char *model, const char *p
     cfg.cache_dir = cache;
     cfg.threads = 2;
     cfg.lazy_model = 1;
+    if (!g_prefetch_via_api) cfg.prefetch_query = pre;
     rv_searcher *s = NULL;
     rv_status st = rv_searcher_open(&s, &cfg);
-    if (st == RV_OK && pre) st = rv_searcher_prefetch_query(s, pre);
+    if (st == RV_OK && pre && g_prefetch_via_api) st = rv_searcher_prefetch_query(s, pre);
     if (st == RV_OK) st = rv_searcher_refresh(s, NULL);
     rv_result_list r = {0};
     rv_query q = rv_query_default();
@@ -442,6 +446,11 @@ RV_TEST(prefetched_query_matches_inline) {
     RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, q2, RV_MODE_HYBRID, got, sizeof got), RV_OK);
     RV_CHECK_STR(got, want);
     RV_CHECK(g_saw_prefetch && g_saw_query_embed);
+    g_prefetch_via_api = 1; /* the same through the call after open */
+    RV_CHECK_EQ_INT(lazy_search(cache, g_model, q2, q2, RV_MODE_HYBRID, got, sizeof got), RV_OK);
+    RV_CHECK_STR(got, want);
+    RV_CHECK(g_saw_prefetch && !g_saw_query_embed);
+    g_prefetch_via_api = 0;
     /* prefetched but never queried, or a keyword query: close joins */
     RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, NULL, RV_MODE_SEMANTIC, NULL, 0), RV_OK);
     RV_CHECK_EQ_INT(lazy_search(cache, g_model, q1, "fibonacci", RV_MODE_KEYWORD, got, sizeof got),

@@ -59,6 +59,9 @@ typedef struct rv_search_config {
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */
     int lazy_model;
+    /* With lazy_model: a query to prefetch (rv_searcher_prefetch_query) from
+     * inside rv_searcher_open, before the index is opened; NULL = none. */
+    const char *prefetch_query;
     /* Walk options (see ripvec/walk.h). */
     int hidden;               /* include dot files */
     int no_ignore;            /* ignore .gitignore/.ignore files */

@@ -447,6 +447,7 @@ int rv_cmd_search(int argc, char **argv) {
      * needs no weights, and a semantic one loads them and embeds the query
      * while the index is refreshed (rv_searcher_prefetch_query). */
     o.cfg.lazy_model = 1;
+    if (o.q.mode != RV_MODE_KEYWORD) o.cfg.prefetch_query = o.q.text;
     if (show_progress) {
         o.cfg.progress = draw_progress;
         o.cfg.progress_user = &ps;
@@ -460,10 +461,6 @@ int rv_cmd_search(int argc, char **argv) {
         o.cfg.note_user = show_progress ? &ps : NULL;
     }
     if (rv_searcher_open(&s, &o.cfg) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
-        goto done;
-    }
-    if (o.q.mode != RV_MODE_KEYWORD && rv_searcher_prefetch_query(s, o.q.text) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }

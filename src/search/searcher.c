@@ -203,6 +203,9 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     if (s->lazy) {
         if ((st = rv_search_lazy_prepare(s)) != RV_OK) goto done;
         rv_search_trace(s, "model peek");
+        if (cfg->prefetch_query && cfg->prefetch_query[0] &&
+            (st = rv_searcher_prefetch_query(s, cfg->prefetch_query)) != RV_OK)
+            goto done;
     } else if (s->model_dir) {
         if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
     }
