@@ -152,6 +152,39 @@ static void a_accumulate(float *acc, const float *x, size_t n) {
         acc[i] += x[i];
 }
 
+/* One row of attention scores x[0..L) (padded to L16): x[j] becomes
+ * exp((x[j] - max) * scale) (scale > 0), x[L..L16) zero; returns 1 / their sum. The
+ * caller scales the P V row by it: one pass over the row instead of the
+ * three of a_softmax (scale and max, exp and sum, normalize). */
+static float exp_row(float *x, size_t L, size_t L16, float scale) {
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    size_t j = 0;
+    for (; j + 8 <= L; j += 8)
+        vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + j));
+    float mx = hmax8(vmax);
+    for (; j < L; j++)
+        if (x[j] > mx) mx = x[j];
+    const __m256 vm = _mm256_set1_ps(mx), vs = _mm256_set1_ps(scale);
+    __m256 acc = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= L; j += 8) {
+        __m256 e = exp8(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vs));
+        _mm256_storeu_ps(x + j, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (j < L16) { /* the tail and the padding: exp of -inf is 0 */
+        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256 keep =
+            _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(L - j)), lane));
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vs);
+        __m256 e = _mm256_and_ps(exp8(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), d, keep)), keep);
+        _mm256_storeu_ps(x + j, e);
+        acc = _mm256_add_ps(acc, e);
+        for (j += 8; j < L16; j++)
+            x[j] = 0.0f;
+    }
+    return 1.0f / hsum8(acc);
+}
+
 /* Attention for one (sequence, head), see cpu_kernels.h. K is transposed
  * once so scores are computed 16 keys at a time with vertical FMAs; queries
  * go 4 rows at a time so each K vector loaded feeds 4 FMAs. */
@@ -198,9 +231,10 @@ static void a_attn_head(float *out, size_t ld_out, const float *q, const float *
             _mm256_storeu_ps(sc + 3 * L16 + jb, a30);
             _mm256_storeu_ps(sc + 3 * L16 + jb + 8, a31);
         }
+        float inv[4] = {1.0f, 1.0f, 1.0f, 1.0f};
         for (size_t r = 0; r < nr; r++)
-            a_softmax(sc + r * L16, NULL, L, scale);
-        /* out rows = P V, 16 output columns at a time */
+            inv[r] = exp_row(sc + r * L16, L, L16, scale);
+        /* out rows = P V / sum, 16 output columns at a time */
         for (size_t c = 0; c < hd; c += 16) {
             int two = c + 16 <= hd;
             __m256 o00 = _mm256_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00,
@@ -224,8 +258,9 @@ static void a_attn_head(float *out, size_t ld_out, const float *q, const float *
             __m256 res[4][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
             for (size_t r = 0; r < nr; r++) {
                 float *o = out + (i0 + r) * ld_out + c;
-                _mm256_storeu_ps(o, res[r][0]);
-                if (two) _mm256_storeu_ps(o + 8, res[r][1]);
+                __m256 vi = _mm256_set1_ps(inv[r]);
+                _mm256_storeu_ps(o, _mm256_mul_ps(res[r][0], vi));
+                if (two) _mm256_storeu_ps(o + 8, _mm256_mul_ps(res[r][1], vi));
             }
         }
     }
