@@ -19,6 +19,7 @@
  * input's own bytes. The untouched template must load and score exactly
  * like the built index.
  */
+#include "fuzz_patch.h"
 #include "ripvec/rank.h"
 
 #include <fcntl.h>
@@ -98,29 +99,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-/* Applies the patch records of `data` to a copy of the template. */
-static unsigned char *patched(const uint8_t *data, size_t size, size_t *out_len) {
-    unsigned char *buf = malloc(g_template_len);
-    if (!buf) abort();
-    memcpy(buf, g_template, g_template_len);
-    size_t len = g_template_len;
-    for (size_t i = 0; i + 4 <= size;) {
-        size_t off = ((size_t)data[i] << 16 | (size_t)data[i + 1] << 8 | data[i + 2]) % len;
-        size_t n = data[i + 3];
-        i += 4;
-        if (n == 0) {
-            len = off ? off : 1;
-            continue;
-        }
-        if (n > size - i) n = size - i;
-        if (n > len - off) n = len - off;
-        memcpy(buf + off, data + i, n);
-        i += n;
-    }
-    *out_len = len;
-    return buf;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     uint8_t mode = data[0];
@@ -128,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *buf;
     size_t len;
     if (mode & 1) {
-        buf = patched(data, size, &len);
+        buf = rv_fuzz_patched(g_template, g_template_len, data, size, &len);
     } else {
         buf = malloc(size ? size : 1);
         if (!buf) abort();

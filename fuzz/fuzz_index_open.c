@@ -38,6 +38,7 @@
  * out-of-bounds string (ASan), or be refused. Any other snapshot input must
  * be refused: the corpus equals the template's.
  */
+#include "fuzz_patch.h"
 #include "ripvec/index.h"
 
 #include <fcntl.h>
@@ -267,29 +268,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-/* Applies the patch records of `data` to a copy of the template. */
-static unsigned char *patched(const uint8_t *data, size_t size, size_t *out_len) {
-    unsigned char *buf = malloc(g_template_len);
-    if (!buf) abort();
-    memcpy(buf, g_template, g_template_len);
-    size_t len = g_template_len;
-    for (size_t i = 0; i + 4 <= size;) {
-        size_t off = ((size_t)data[i] << 16 | (size_t)data[i + 1] << 8 | data[i + 2]) % len;
-        size_t n = data[i + 3];
-        i += 4;
-        if (n == 0) {
-            len = off ? off : 1;
-            continue;
-        }
-        if (n > size - i) n = size - i;
-        if (n > len - off) n = len - off;
-        memcpy(buf + off, data + i, n);
-        i += n;
-    }
-    *out_len = len;
-    return buf;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     uint8_t mode = data[0];
@@ -303,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int sealed = 0; /* a snapshot input that passes its checksum */
     if (mode & 1) {
         size_t len;
-        unsigned char *buf = patched(data, size, &len);
+        unsigned char *buf = rv_fuzz_patched(g_template, g_template_len, data, size, &len);
         write_file(g_db, buf, len);
         free(buf);
     } else if (mode & 4) {
