@@ -428,6 +428,11 @@ RV_TEST(malformed_tokenizer_json) {
         "[{\"SpecialToken\": {\"id\": \"[X]\"}}, 1, {\"SpecialToken\": {\"id\": \"[X]\"}}],"
         " \"special_tokens\": {}}, \"model\": {\"vocab\": {\"[UNK]\": 0}}}",
         RV_ERR_FORMAT);
+    /* ids the post-processor names must be in the vocabulary */
+    expect_load_fails("{" PRE "\"post_processor\": {\"type\": \"BertProcessing\", "
+                      "\"cls\": [\"[CLS]\", 1], \"sep\": [\"[SEP]\", 3]},"
+                      " \"model\": {\"vocab\": {\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2}}}",
+                      RV_ERR_FORMAT);
     expect_load_fails("{" PRE "\"model\": {\"type\": \"BPE\", \"vocab\": {}}}", RV_ERR_UNSUPPORTED);
     expect_load_fails("{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": {\"vocab\": {}}}",
                       RV_ERR_UNSUPPORTED);

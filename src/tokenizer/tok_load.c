@@ -275,6 +275,14 @@ static rv_status parse_post(rv_tokenizer *tk, const cJSON *p) {
     }
     if (tk->cls_id < 0 || tk->sep_id < 0)
         return rv_error_set(RV_ERR_FORMAT, "tokenizer.json: no [CLS]/[SEP] token");
+    /* The post-processor names ids directly: one past the vocabulary would
+     * index past the model's embedding table. */
+    size_t vocab = rv_tokenizer_vocab_size(tk);
+    if ((size_t)tk->cls_id >= vocab || (size_t)tk->sep_id >= vocab)
+        return rv_error_set(RV_ERR_FORMAT,
+                            "tokenizer.json: post_processor's [CLS]/[SEP] id %d/%d is outside "
+                            "the vocabulary (%zu ids)",
+                            (int)tk->cls_id, (int)tk->sep_id, vocab);
     return RV_OK;
 }
 
