@@ -4,8 +4,8 @@
 p=0; f=0
 for log in "$@"; do
     if grep -q '^fuzz: [0-9]* targets' "$log"; then
-        lp=$(grep -c -E '^fuzz [a-z_]+ +ok: ' "$log")
-        lf=$(grep -c -E '^fuzz [a-z_]+ +(FAILED|MISSING)' "$log")
+        lp=$(grep -c -E '^fuzz [a-z0-9_]+ +ok: ' "$log")
+        lf=$(grep -c -E '^fuzz [a-z0-9_]+ +(FAILED|MISSING)' "$log")
         echo "$log: $lp fuzz targets ok, $lf failed"
         p=$((p + lp)); f=$((f + lf)); continue
     fi
