@@ -32,7 +32,7 @@ size_t rv_bm25_vocab_size(const rv_bm25 *bm) {
 
 void rv_bm25_free(rv_bm25 *bm) {
     if (!bm) return;
-    if (bm->borrowed) {
+    if (bm->map.data) { /* loaded: the arrays are the mapping's */
         rv_unmap_file(&bm->map);
     } else {
         free(bm->table);

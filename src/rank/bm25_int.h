@@ -42,8 +42,8 @@ struct rv_bm25 {
     /* per-field length normalization, precomputed: 1 / (1 - b + b * len / avg) */
     float *norm[NFIELDS];
     /* Loaded: every array above points into this read-only mapping (never
-     * written through) and rv_bm25_free unmaps it; built: all malloc'd. */
-    int borrowed;
+     * written through) and rv_bm25_free unmaps it; built (map.data NULL):
+     * all malloc'd. */
     rv_mapped map;
 };
 

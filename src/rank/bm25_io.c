@@ -16,11 +16,14 @@
  *   chars      chars_len bytes */
 #include "rank/bm25_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 /* The last byte is the format version: another one is stale, not damaged. */
@@ -60,19 +63,21 @@ enum {
     NSEC
 };
 
-/* Each section's byte offset in the payload (off[NSEC] = payload size) for
- * the header's counts; 0 when a count is out of range or the file would be
- * too large. Every count is capped first, so no sum below can overflow. */
-static int layout(const file_header *fh, uint64_t off[NSEC + 1]) {
+/* Each section's size (bytes[i], before padding) and byte offset in the
+ * payload (off[NSEC] = payload size) for the header's counts; 0 when a
+ * count is out of range or the file would be too large. Every count is
+ * capped first, so no sum below can overflow. */
+static int layout(const file_header *fh, uint64_t off[NSEC + 1], uint64_t bytes[NSEC]) {
     uint64_t t = fh->nterms, d = fh->ndocs, c = fh->chars_len, p = fh->npost, tc = fh->table_cap;
     if (t >= UINT32_MAX - 1 || d >= UINT32_MAX || c > UINT32_MAX || p > (uint64_t)1 << 40) return 0;
     if (tc <= t || tc > (uint64_t)1 << 33 || (tc & (tc - 1)) != 0) return 0;
-    uint64_t bytes[NSEC] = {
+    const uint64_t b[NSEC] = {
         tc * 8, (t + 1) * 8, p * sizeof(posting), t * 4, d * 4, d * 4, d * 4, t * 2, c};
     uint64_t at = 0;
     for (int i = 0; i < NSEC; i++) {
+        bytes[i] = b[i];
         off[i] = at;
-        at += (bytes[i] + 7) & ~(uint64_t)7;
+        at += (b[i] + 7) & ~(uint64_t)7;
     }
     off[NSEC] = at;
     return at <= RV_BM25_MAX_FILE;
@@ -129,18 +134,6 @@ uint64_t rv_bm25_key_generation(uint64_t generation, const rv_bm25_params *p) {
     return key_finish(h);
 }
 
-/* The section sources of an index, in file order, with their sizes. */
-static void sections(const rv_bm25 *bm, const uint64_t *table, const file_header *fh,
-                     const void *src[NSEC], uint64_t bytes[NSEC]) {
-    const void *s[NSEC] = {table,       bm->post_off, bm->post,     bm->term_off, bm->norm[0],
-                           bm->norm[1], bm->norm[2],  bm->term_len, bm->chars};
-    uint64_t b[NSEC] = {fh->table_cap * 8, (fh->nterms + 1) * 8, fh->npost * sizeof(posting),
-                        fh->nterms * 4,    fh->ndocs * 4,        fh->ndocs * 4,
-                        fh->ndocs * 4,     fh->nterms * 2,       fh->chars_len};
-    memcpy(src, s, sizeof s);
-    memcpy(bytes, b, sizeof b);
-}
-
 static const unsigned char zeros[8];
 
 rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
@@ -177,56 +170,60 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
     fh.b[1] = bm->p.b_path;
     fh.b[2] = bm->p.b_body;
     fh.flags = bm->p.flags;
-    uint64_t off[NSEC + 1];
-    const void *src[NSEC];
-    uint64_t bytes[NSEC];
-    sections(bm, compact ? compact : bm->table, &fh, src, bytes);
+    uint64_t off[NSEC + 1], bytes[NSEC];
+    if (!layout(&fh, off, bytes)) {
+        free(compact);
+        return rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
+    }
+    const void *src[NSEC] = {compact ? compact : bm->table,
+                             bm->post_off,
+                             bm->post,
+                             bm->term_off,
+                             bm->norm[0],
+                             bm->norm[1],
+                             bm->norm[2],
+                             bm->term_len,
+                             bm->chars};
     char *tmp = NULL;
-    FILE *f = NULL;
-    XXH3_state_t *h = NULL;
-    if (!layout(&fh, off)) {
-        st = rv_error_set(RV_ERR_INVALID_ARG, "bm25: index too large to save");
-        goto done;
-    }
-    /* Two passes over the arrays (hash, then write) instead of one copy of
-     * the whole file in memory. */
-    if (!(h = XXH3_createState())) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    XXH3_64bits_reset_withSeed(h, header_seed(&fh));
-    for (int i = 0; i < NSEC; i++) {
-        if (bytes[i]) XXH3_64bits_update(h, src[i], (size_t)bytes[i]);
-        XXH3_64bits_update(h, zeros, (size_t)(off[i + 1] - off[i] - bytes[i]));
-    }
-    fh.payload_hash = XXH3_64bits_digest(h);
+    int fd = -1;
     size_t pl = strlen(path);
-    tmp = malloc(pl + 32);
-    if (!tmp) {
+    if (!(tmp = malloc(pl + 32))) {
         st = rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;
     }
     /* a private name, then rename: readers see the old file or the new one */
     snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
-    f = fopen(tmp, "wb");
-    int bad = !f || fwrite(&fh, sizeof fh, 1, f) != 1;
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+        st = rv_error_set(RV_ERR_IO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    /* Through the 2 MiB writer (each search maps the whole file), hashing
+     * as it goes; the header, with the hash, is written over last. */
+    rv_writer w;
+    if ((st = rv_writer_init(&w, fd)) != RV_OK) goto done;
+    XXH3_state_t h;
+    XXH3_64bits_reset_withSeed(&h, header_seed(&fh));
+    int bad = rv_writer_put(&w, &fh, sizeof fh) != 0;
     for (int i = 0; i < NSEC && !bad; i++) {
         size_t padn = (size_t)(off[i + 1] - off[i] - bytes[i]);
-        bad = (bytes[i] && fwrite(src[i], 1, (size_t)bytes[i], f) != bytes[i]) ||
-              (padn && fwrite(zeros, 1, padn, f) != padn);
+        if (bytes[i]) XXH3_64bits_update(&h, src[i], (size_t)bytes[i]);
+        XXH3_64bits_update(&h, zeros, padn);
+        bad = (bytes[i] && rv_writer_put(&w, src[i], (size_t)bytes[i]) != 0) ||
+              rv_writer_put(&w, zeros, padn) != 0;
     }
-    if (bad) {
+    bad |= rv_writer_finish(&w) != 0;
+    fh.payload_hash = XXH3_64bits_digest(&h);
+    if (bad || pwrite(fd, &fh, sizeof fh, 0) != (ssize_t)sizeof fh) {
         st = rv_error_set(RV_ERR_IO, "%s: cannot write", tmp);
         goto done;
     }
-    bad = fclose(f) != 0;
-    f = NULL;
+    bad = close(fd) != 0;
+    fd = -1;
     if (bad || rename(tmp, path) != 0) st = rv_error_set(RV_ERR_IO, "%s: cannot write", path);
 done:
-    if (f) fclose(f);
+    if (fd >= 0) close(fd);
     if (st != RV_OK && tmp) unlink(tmp);
     free(tmp);
-    XXH3_freeState(h);
     free(compact);
     return st;
 }
@@ -284,7 +281,8 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "%s: saved for another corpus", path);
         goto done;
     }
-    if (!layout(&fh, off) || len - sizeof fh != off[NSEC]) goto corrupt;
+    uint64_t bytes[NSEC];
+    if (!layout(&fh, off, bytes) || len - sizeof fh != off[NSEC]) goto corrupt;
     const unsigned char *pl = data + sizeof fh;
     if ((uintptr_t)pl % 8 != 0) goto corrupt; /* mmap gives pages; sections are 8-aligned */
     if (XXH3_64bits_withSeed(pl, (size_t)off[NSEC], header_seed(&fh)) != fh.payload_hash)
@@ -316,7 +314,6 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
         bm->norm[f] = (float *)(uintptr_t)(pl + off[S_NORM0 + f]);
     bm->term_len = (uint16_t *)(uintptr_t)(pl + off[S_TERM_LEN]);
     bm->chars = (char *)(uintptr_t)(pl + off[S_CHARS]);
-    bm->borrowed = 1;
     bm->map = map;
     map.data = NULL; /* bm owns it now */
     if (!valid(bm, fh.npost)) goto corrupt;
