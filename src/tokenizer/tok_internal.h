@@ -35,9 +35,9 @@ typedef struct rv_tok_vocab {
     int32_t max_id;
 } rv_tok_vocab;
 
-/* Sizes the tables for about n entries of blob_bytes key bytes in all;
- * with_table 0: the entry arrays only (for rv_tok_vocab_append). */
-rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, int with_table, size_t n, size_t blob_bytes);
+/* Sizes the entry arrays for about n entries of blob_bytes key bytes in all
+ * (bulk loading: the table comes with rv_tok_vocab_index). */
+rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, size_t n, size_t blob_bytes);
 /* Adds or replaces (later wins, as a Rust HashMap insert does). */
 rv_status rv_tok_vocab_put(rv_tok_vocab *v, const char *key, size_t len, int32_t id);
 /* Bulk loading: entries appended without the table, then rv_tok_vocab_index

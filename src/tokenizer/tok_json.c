@@ -123,7 +123,7 @@ rv_status rv_tok_json_vocab(rv_tok_vocab *v, const char *json, size_t len, size_
     char buf[1024]; /* longer keys are left to cJSON */
     rv_status st = RV_OK;
     int ok = 0;
-    if ((st = rv_tok_vocab_reserve(v, 0, len / 16 + 16, len / 3)) != RV_OK) goto done;
+    if ((st = rv_tok_vocab_reserve(v, len / 16 + 16, len / 3)) != RV_OK) goto done;
     s.p++;
     ws(&s);
     if (s.p < s.end && *s.p == '}') {

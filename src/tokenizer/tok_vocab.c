@@ -64,13 +64,8 @@ static rv_status rehash(rv_tok_vocab *v, size_t nslots) {
     return RV_OK;
 }
 
-rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, int with_table, size_t n, size_t blob_bytes) {
+rv_status rv_tok_vocab_reserve(rv_tok_vocab *v, size_t n, size_t blob_bytes) {
     if (n > UINT32_MAX / 4 || blob_bytes > UINT32_MAX) return RV_OK; /* grows as it goes */
-    size_t slots = slots_for(n);
-    if (with_table && slots > v->nslots) {
-        rv_status st = rehash(v, slots);
-        if (st != RV_OK) return st;
-    }
     if (n > v->ent_cap) {
         void *p = realloc(v->ent, n * sizeof *v->ent);
         if (!p) return rv_error_set(RV_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
