@@ -19,7 +19,7 @@
  * input's own bytes. The untouched template must load and score exactly
  * like the built index.
  */
-#include "fuzz_patch.h"
+#include "fuzz_files.h"
 #include "ripvec/rank.h"
 
 #include <fcntl.h>
@@ -86,16 +86,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         abort();
     for (int q = 0; q < 3; q++)
         if (rv_bm25_score(g_built, g_queries[q], g_want[q]) != RV_OK) abort();
-    FILE *f = fopen(g_path, "rb");
-    if (!f) abort();
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n < HDR || !(g_template = malloc((size_t)n)) ||
-        fread(g_template, 1, (size_t)n, f) != (size_t)n)
-        abort();
-    g_template_len = (size_t)n;
-    fclose(f);
+    g_template = rv_fuzz_read(g_path, HDR, &g_template_len);
     return 0;
 }
 

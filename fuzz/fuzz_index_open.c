@@ -38,7 +38,7 @@
  * out-of-bounds string (ASan), or be refused. Any other snapshot input must
  * be refused: the corpus equals the template's.
  */
-#include "fuzz_patch.h"
+#include "fuzz_files.h"
 #include "ripvec/index.h"
 
 #include <fcntl.h>
@@ -176,6 +176,18 @@ static void write_file(const char *path, const void *data, size_t len) {
     if (fd < 0 || (len && write(fd, data, len) != (ssize_t)len) || close(fd) != 0) abort();
 }
 
+/* With $env set, writes `data` behind the mode byte as a seed input there. */
+static void write_seed(const char *env, unsigned char mode, const unsigned char *data, size_t len) {
+    const char *out = getenv(env);
+    if (!out || !*out) return;
+    unsigned char *raw = malloc(len + 1);
+    if (!raw) abort();
+    raw[0] = mode;
+    memcpy(raw + 1, data, len);
+    write_file(out, raw, len + 1);
+    free(raw);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
@@ -224,47 +236,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         fprintf(stderr, "fuzz_index_open: a WAL outlived close; template incomplete\n");
         abort();
     }
-    FILE *f = fopen(g_db, "rb");
-    if (!f) abort();
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n <= 0 || !(g_template = malloc((size_t)n)) ||
-        fread(g_template, 1, (size_t)n, f) != (size_t)n)
-        abort();
-    g_template_len = (size_t)n;
-    fclose(f);
+    g_template = rv_fuzz_read(g_db, 1, &g_template_len);
     /* The snapshot the first update wrote: its header carries the
      * generation every snapshot input gets. */
-    if (!(f = fopen(g_snap, "rb"))) abort();
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n < 128 || !(g_snap_good = malloc((size_t)n)) ||
-        fread(g_snap_good, 1, (size_t)n, f) != (size_t)n)
-        abort();
-    g_snap_good_len = (size_t)n;
-    fclose(f);
-    /* The template, when asked to, seeds the corpus directory given as the
-     * first argument (how fuzz/corpus/fuzz_index_open/ was made). */
-    const char *seed_out = getenv("RIPVEC_FUZZ_WRITE_SEED");
-    if (seed_out && *seed_out) {
-        unsigned char *raw = malloc(g_template_len + 1);
-        if (!raw) abort();
-        raw[0] = 0;
-        memcpy(raw + 1, g_template, g_template_len);
-        write_file(seed_out, raw, g_template_len + 1);
-        free(raw);
-    }
-    seed_out = getenv("RIPVEC_FUZZ_WRITE_SNAPSHOT_SEED");
-    if (seed_out && *seed_out) {
-        unsigned char *raw = malloc(g_snap_good_len + 1);
-        if (!raw) abort();
-        raw[0] = 4;
-        memcpy(raw + 1, g_snap_good, g_snap_good_len);
-        write_file(seed_out, raw, g_snap_good_len + 1);
-        free(raw);
-    }
+    g_snap_good = rv_fuzz_read(g_snap, 128, &g_snap_good_len);
+    /* The templates, when asked to, become seeds (how
+     * fuzz/corpus/fuzz_index_open/ was made). */
+    write_seed("RIPVEC_FUZZ_WRITE_SEED", 0, g_template, g_template_len);
+    write_seed("RIPVEC_FUZZ_WRITE_SNAPSHOT_SEED", 4, g_snap_good, g_snap_good_len);
     return 0;
 }
 
