@@ -100,36 +100,45 @@ rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const
 
 /* ---- linear over packed weights (our kernel) ---- */
 
-/* Rows go to threads in groups of this many (a multiple of both tile heights). */
+/* Rows go to threads in groups of a multiple of this many (both tile heights). */
 enum { LIN_ROW_GROUP = 12 };
 
 typedef struct lin_args {
     rv_cpu_ctx *c;
     rv_cpu_gemm_job job;
     int by_rows;
+    size_t chunk;       /* by rows: rows per grab, a multiple of LIN_ROW_GROUP */
+    atomic_size_t next; /* by rows: first row not yet taken */
 } lin_args;
 
+/* By rows, threads take chunks from a shared counter rather than a fixed
+ * half each: on a shared machine one core often runs slower than the other
+ * for a while, and a fixed split would leave the faster one waiting. */
 static void lin_worker(void *p, int tid, int n) {
     lin_args *a = p;
-    rv_cpu_gemm_job j = a->job;
-    size_t b, e;
-    if (a->by_rows) {
-        size_t groups = (j.m + LIN_ROW_GROUP - 1) / LIN_ROW_GROUP;
-        rv_split_range(groups, n, tid, &b, &e);
-        b *= LIN_ROW_GROUP;
-        e = e * LIN_ROW_GROUP < j.m ? e * LIN_ROW_GROUP : j.m;
-        if (b >= e) return;
-        j.x += b * j.ldx;
-        j.out += b * j.ldo;
-        j.m = e - b;
-    } else {
+    void *scratch =
+        a->c->gemm_scratch ? a->c->gemm_scratch + (size_t)tid * a->c->gemm_stride : NULL;
+    if (!a->by_rows) {
+        rv_cpu_gemm_job j = a->job;
+        size_t b, e;
         rv_split_range(j.p1 - j.p0, n, tid, &b, &e);
         if (b >= e) return;
         j.p1 = j.p0 + e;
         j.p0 += b;
+        j.scratch = scratch;
+        a->c->lk->run(&j);
+        return;
     }
-    if (a->c->gemm_scratch) j.scratch = a->c->gemm_scratch + (size_t)tid * a->c->gemm_stride;
-    a->c->lk->run(&j);
+    for (;;) {
+        size_t b = atomic_fetch_add(&a->next, a->chunk);
+        if (b >= a->job.m) break;
+        rv_cpu_gemm_job j = a->job;
+        j.x += b * j.ldx;
+        j.out += b * j.ldo;
+        j.m = a->job.m - b < a->chunk ? a->job.m - b : a->chunk;
+        j.scratch = scratch;
+        a->c->lk->run(&j);
+    }
 }
 
 static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack *w,
@@ -165,6 +174,10 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                           .p1 = w->panels,
                           .act = act}};
     a.by_rows = m >= (size_t)c->nthreads * 2 * LIN_ROW_GROUP || w->panels < (size_t)c->nthreads;
+    /* about four chunks a thread, at most one row block (RV_CPU_MC) each */
+    size_t per = m / ((size_t)c->nthreads * 4) / LIN_ROW_GROUP * LIN_ROW_GROUP;
+    a.chunk = per < LIN_ROW_GROUP ? LIN_ROW_GROUP : per > RV_CPU_MC ? RV_CPU_MC : per;
+    atomic_init(&a.next, 0);
     if (c->nthreads == 1 || m * n * k < 65536)
         lin_worker(&a, 0, 1);
     else
@@ -327,7 +340,7 @@ rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale) {
     rv_cpu_ctx *c = ctx;
     size_t s16 = (in->max_seq + 15) / 16 * 16;
-    if (!c->attn_scratch || c->attn_stride < s16 * (s16 + 4 + RV_CPU_ATTN_MAX_HD))
+    if (!c->attn_scratch || c->attn_stride < s16 * (s16 + RV_CPU_ATTN_ROWS + RV_CPU_ATTN_MAX_HD))
         return rv_error_set(RV_ERR_INTERNAL, "attention: batch not prepared on this context");
     attn_args a = {.c = c,
                    .out = CPU_F(ctx_out),

@@ -72,9 +72,7 @@ void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float
 
 size_t rv_cpu_linear_scratch_bytes(size_t k) {
     size_t kp = (k + 1) / 2 * 2;
-    size_t q8 = RV_CPU_MC * (kp * sizeof(int16_t) + sizeof(float)) + 128;
-    size_t f = (RV_CPU_MC + RV_CPU_MR) * RV_CPU_KC * sizeof(float) + 64;
-    return q8 > f ? q8 : f;
+    return RV_CPU_MC * (kp * sizeof(int16_t) + sizeof(float)) + 128;
 }
 
 int rv_cpu_is_wpack(const void *p) {

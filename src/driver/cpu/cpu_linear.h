@@ -93,7 +93,7 @@ typedef struct rv_cpu_gemm_job {
     void *scratch;
 } rv_cpu_gemm_job;
 
-/* Scratch one job needs: a block of packed f32 or quantized activation rows. */
+/* Scratch one job needs: a block of quantized activation rows (q8). */
 size_t rv_cpu_linear_scratch_bytes(size_t k);
 
 /* out[r, j] = x[r, :] . w[j, :] for r < m, j < nrows: plain row-major f32
