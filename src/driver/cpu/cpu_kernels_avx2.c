@@ -152,11 +152,7 @@ static void a_accumulate(float *acc, const float *x, size_t n) {
         acc[i] += x[i];
 }
 
-/* One row of attention scores x[0..L) (padded to L16): x[j] becomes
- * exp((x[j] - max) * scale) (scale > 0), x[L..L16) zero; returns 1 / their sum. The
- * caller scales the P V row by it: one pass over the row instead of the
- * three of a_softmax (scale and max, exp and sum, normalize). */
-static float exp_row(float *x, size_t L, size_t L16, float scale) {
+static float row_max(const float *x, size_t L) {
     __m256 vmax = _mm256_set1_ps(-INFINITY);
     size_t j = 0;
     for (; j + 8 <= L; j += 8)
@@ -164,10 +160,19 @@ static float exp_row(float *x, size_t L, size_t L16, float scale) {
     float mx = hmax8(vmax);
     for (; j < L; j++)
         if (x[j] > mx) mx = x[j];
-    const __m256 vm = _mm256_set1_ps(mx), vs = _mm256_set1_ps(scale);
+    return mx;
+}
+
+/* One row of attention scores x[0..L) (padded to L16): x[j] becomes
+ * exp((x[j] - max) * scale) (scale > 0), x[L..L16) zero; returns 1 / their sum. The
+ * caller scales the P V row by it: one pass over the row instead of the
+ * three of a_softmax (scale and max, exp and sum, normalize). */
+static float exp_row(float *x, size_t L, size_t L16, float scale) {
+    const __m256 vs = _mm256_set1_ps(scale), vms = _mm256_set1_ps(row_max(x, L) * scale);
     __m256 acc = _mm256_setzero_ps();
-    for (j = 0; j + 8 <= L; j += 8) {
-        __m256 e = exp8(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vs));
+    size_t j = 0;
+    for (; j + 8 <= L; j += 8) {
+        __m256 e = exp8(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms));
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
     }
@@ -175,7 +180,7 @@ static float exp_row(float *x, size_t L, size_t L16, float scale) {
         __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         __m256 keep =
             _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(L - j)), lane));
-        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vs);
+        __m256 d = _mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms);
         __m256 e = _mm256_and_ps(exp8(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), d, keep)), keep);
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
@@ -185,82 +190,106 @@ static float exp_row(float *x, size_t L, size_t L16, float scale) {
     return 1.0f / hsum8(acc);
 }
 
+/* kt[d * ld_kt + j] = k[j * ld + d] for j < L (a multiple-of-8 prefix by
+ * 8x8 register transposes), zero for L <= j < L16. */
+static void transpose_k(float *kt, size_t ld_kt, const float *k, size_t ld, size_t L, size_t L16,
+                        size_t hd) {
+    size_t j = 0;
+    for (; j + 8 <= L; j += 8)
+        for (size_t d = 0; d < hd; d += 8) {
+            const float *s = k + j * ld + d;
+            __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * ld), r3 = _mm256_loadu_ps(s + 3 * ld);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+            float *o = kt + d * ld_kt + j;
+            _mm256_storeu_ps(o, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(o + ld_kt, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(o + 2 * ld_kt, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(o + 3 * ld_kt, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(o + 4 * ld_kt, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(o + 5 * ld_kt, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(o + 6 * ld_kt, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(o + 7 * ld_kt, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    for (; j < L16; j++)
+        for (size_t d = 0; d < hd; d++)
+            kt[d * ld_kt + j] = j < L ? k[j * ld + d] : 0.0f;
+}
+
 /* Attention for one (sequence, head), see cpu_kernels.h. K is transposed
  * once so scores are computed 16 keys at a time with vertical FMAs; queries
- * go 4 rows at a time so each K vector loaded feeds 4 FMAs. */
+ * go RV_CPU_ATTN_ROWS (6) at a time, so each K or V vector loaded feeds 6
+ * FMAs and a tile keeps 12 accumulators in registers. The tiles are arrays
+ * indexed by constants only (loops fully unrolled), which keeps them out of
+ * memory. */
 static void a_attn_head(float *out, size_t ld_out, const float *q, const float *k, const float *v,
                         size_t ld, size_t L, size_t hd, float scale, float *scratch) {
+    enum { R = RV_CPU_ATTN_ROWS };
     size_t L16 = (L + 15) / 16 * 16;
     float *kt = scratch, *sc = scratch + hd * L16;
-    for (size_t j = 0; j < L; j++)
-        for (size_t d = 0; d < hd; d++)
-            kt[d * L16 + j] = k[j * ld + d];
-    for (size_t d = 0; d < hd; d++)
-        for (size_t j = L; j < L16; j++)
-            kt[d * L16 + j] = 0.0f;
-    for (size_t i0 = 0; i0 < L; i0 += 4) {
-        size_t nr = L - i0 < 4 ? L - i0 : 4;
-        const float *qr[4];
-        for (size_t r = 0; r < 4; r++)
+    transpose_k(kt, L16, k, ld, L, L16, hd);
+    for (size_t i0 = 0; i0 < L; i0 += R) {
+        size_t nr = L - i0 < R ? L - i0 : R;
+        const float *qr[R];
+        for (size_t r = 0; r < R; r++)
             qr[r] = q + (i0 + (r < nr ? r : 0)) * ld;
         for (size_t jb = 0; jb < L16; jb += 16) {
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00,
-                   a30 = a00, a31 = a00;
+            __m256 a[R][2];
+#pragma GCC unroll 6
+            for (size_t r = 0; r < R; r++)
+                a[r][0] = a[r][1] = _mm256_setzero_ps();
             const float *kp = kt + jb;
             for (size_t d = 0; d < hd; d++, kp += L16) {
                 __m256 k0 = _mm256_loadu_ps(kp), k1 = _mm256_loadu_ps(kp + 8);
-                __m256 b = _mm256_broadcast_ss(qr[0] + d);
-                a00 = _mm256_fmadd_ps(b, k0, a00);
-                a01 = _mm256_fmadd_ps(b, k1, a01);
-                b = _mm256_broadcast_ss(qr[1] + d);
-                a10 = _mm256_fmadd_ps(b, k0, a10);
-                a11 = _mm256_fmadd_ps(b, k1, a11);
-                b = _mm256_broadcast_ss(qr[2] + d);
-                a20 = _mm256_fmadd_ps(b, k0, a20);
-                a21 = _mm256_fmadd_ps(b, k1, a21);
-                b = _mm256_broadcast_ss(qr[3] + d);
-                a30 = _mm256_fmadd_ps(b, k0, a30);
-                a31 = _mm256_fmadd_ps(b, k1, a31);
+#pragma GCC unroll 6
+                for (size_t r = 0; r < R; r++) {
+                    __m256 b = _mm256_broadcast_ss(qr[r] + d);
+                    a[r][0] = _mm256_fmadd_ps(b, k0, a[r][0]);
+                    a[r][1] = _mm256_fmadd_ps(b, k1, a[r][1]);
+                }
             }
-            _mm256_storeu_ps(sc + 0 * L16 + jb, a00);
-            _mm256_storeu_ps(sc + 0 * L16 + jb + 8, a01);
-            _mm256_storeu_ps(sc + 1 * L16 + jb, a10);
-            _mm256_storeu_ps(sc + 1 * L16 + jb + 8, a11);
-            _mm256_storeu_ps(sc + 2 * L16 + jb, a20);
-            _mm256_storeu_ps(sc + 2 * L16 + jb + 8, a21);
-            _mm256_storeu_ps(sc + 3 * L16 + jb, a30);
-            _mm256_storeu_ps(sc + 3 * L16 + jb + 8, a31);
+#pragma GCC unroll 6
+            for (size_t r = 0; r < R; r++) {
+                _mm256_storeu_ps(sc + r * L16 + jb, a[r][0]);
+                _mm256_storeu_ps(sc + r * L16 + jb + 8, a[r][1]);
+            }
         }
-        float inv[4] = {1.0f, 1.0f, 1.0f, 1.0f};
-        for (size_t r = 0; r < nr; r++)
-            inv[r] = exp_row(sc + r * L16, L, L16, scale);
+        float inv[R];
+        for (size_t r = 0; r < R; r++)
+            inv[r] = r < nr ? exp_row(sc + r * L16, L, L16, scale) : 0.0f;
         /* out rows = P V / sum, 16 output columns at a time */
         for (size_t c = 0; c < hd; c += 16) {
             int two = c + 16 <= hd;
-            __m256 o00 = _mm256_setzero_ps(), o01 = o00, o10 = o00, o11 = o00, o20 = o00, o21 = o00,
-                   o30 = o00, o31 = o00;
+            __m256 o[R][2];
+#pragma GCC unroll 6
+            for (size_t r = 0; r < R; r++)
+                o[r][0] = o[r][1] = _mm256_setzero_ps();
             const float *vp = v + c;
             for (size_t j = 0; j < L; j++, vp += ld) {
                 __m256 v0 = _mm256_loadu_ps(vp), v1 = two ? _mm256_loadu_ps(vp + 8) : v0;
-                __m256 p = _mm256_broadcast_ss(sc + j);
-                o00 = _mm256_fmadd_ps(p, v0, o00);
-                o01 = _mm256_fmadd_ps(p, v1, o01);
-                p = _mm256_broadcast_ss(sc + L16 + j);
-                o10 = _mm256_fmadd_ps(p, v0, o10);
-                o11 = _mm256_fmadd_ps(p, v1, o11);
-                p = _mm256_broadcast_ss(sc + 2 * L16 + j);
-                o20 = _mm256_fmadd_ps(p, v0, o20);
-                o21 = _mm256_fmadd_ps(p, v1, o21);
-                p = _mm256_broadcast_ss(sc + 3 * L16 + j);
-                o30 = _mm256_fmadd_ps(p, v0, o30);
-                o31 = _mm256_fmadd_ps(p, v1, o31);
+#pragma GCC unroll 6
+                for (size_t r = 0; r < R; r++) {
+                    __m256 p = _mm256_broadcast_ss(sc + r * L16 + j);
+                    o[r][0] = _mm256_fmadd_ps(p, v0, o[r][0]);
+                    o[r][1] = _mm256_fmadd_ps(p, v1, o[r][1]);
+                }
             }
-            __m256 res[4][2] = {{o00, o01}, {o10, o11}, {o20, o21}, {o30, o31}};
-            for (size_t r = 0; r < nr; r++) {
-                float *o = out + (i0 + r) * ld_out + c;
+#pragma GCC unroll 6
+            for (size_t r = 0; r < R; r++) {
+                if (r >= nr) break;
+                float *dst = out + (i0 + r) * ld_out + c;
                 __m256 vi = _mm256_set1_ps(inv[r]);
-                _mm256_storeu_ps(o, _mm256_mul_ps(res[r][0], vi));
-                if (two) _mm256_storeu_ps(o + 8, _mm256_mul_ps(res[r][1], vi));
+                _mm256_storeu_ps(dst, _mm256_mul_ps(o[r][0], vi));
+                if (two) _mm256_storeu_ps(dst + 8, _mm256_mul_ps(o[r][1], vi));
             }
         }
     }
