@@ -172,16 +172,16 @@ static float exp_row(float *x, size_t L, size_t L16, float scale) {
     __m256 acc = _mm256_setzero_ps();
     size_t j = 0;
     for (; j + 8 <= L; j += 8) {
-        __m256 e = exp8(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms));
+        __m256 e = exp8_nonpos(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms));
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
     }
-    if (j < L16) { /* the tail and the padding: exp of -inf is 0 */
+    if (j < L16) { /* the tail: lanes past L (scores of the zero padding) are masked to 0 */
         __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         __m256 keep =
             _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(L - j)), lane));
         __m256 d = _mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms);
-        __m256 e = _mm256_and_ps(exp8(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), d, keep)), keep);
+        __m256 e = _mm256_and_ps(exp8_nonpos(d), keep);
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
         for (j += 8; j < L16; j++)
