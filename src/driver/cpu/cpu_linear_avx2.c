@@ -6,7 +6,7 @@
  * of activation rows (up to MC x KC, in L2) streams past it. The rows are
  * read in place: packing them cost up to 12% of a 384-wide product and
  * gained nothing (six row streams are as easy on L1 as one). f16 weights are
- * widened with vcvtph2ps as they are loaded. q8: a 4x16 tile of int32
+ * widened with vcvtph2ps as they are loaded. q8: a 6x16 tile of int32
  * accumulators fed by vpmaddwd (int16 activations x int8 weights widened on
  * load); dequantization, bias and GELU are fused into the tile's store. */
 #include "driver/cpu/cpu_linear.h"
@@ -20,7 +20,7 @@
 
 #define AI static inline __attribute__((always_inline))
 
-enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC, QMR = 4 };
+enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC, QMR = 6 };
 
 /* Bias and activation on 8 output columns. */
 AI __m256 finish8(__m256 v, const float *bias, rv_act act) {
@@ -177,7 +177,7 @@ static void quant_row(const float *x, size_t k, size_t kp, int16_t *q, float *sc
     *scale = s;
 }
 
-/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 4): per
+/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 6): per
  * k pair, the 32 weight bytes (16 columns x 2) widen to two int16 vectors
  * and meet each row's broadcast activation pair in vpmaddwd. Named
  * accumulators (not an array) keep GCC from shuffling them through memory;
@@ -185,33 +185,32 @@ static void quant_row(const float *x, size_t k, size_t kp, int16_t *q, float *sc
 static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
                     const float *xs, const float *ws, const float *bias, rv_act act) {
     const int16_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
-                  *a3 = qa + (mr > 3 ? 3 * kp : 0);
+                  *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),
+                  *a5 = qa + (mr > 5 ? 5 * kp : 0);
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00;
+            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (size_t g = 0; g < kp / 2; g++) {
         __m256i b0 =
             _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32)));
         __m256i b1 =
             _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32 + 16)));
         int32_t t;
-        memcpy(&t, a0 + 2 * g, 4);
-        __m256i av = _mm256_set1_epi32(t);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(av, b0));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(av, b1));
-        memcpy(&t, a1 + 2 * g, 4);
-        av = _mm256_set1_epi32(t);
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(av, b0));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(av, b1));
-        memcpy(&t, a2 + 2 * g, 4);
-        av = _mm256_set1_epi32(t);
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(av, b0));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(av, b1));
-        memcpy(&t, a3 + 2 * g, 4);
-        av = _mm256_set1_epi32(t);
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(av, b0));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(av, b1));
+#define Q8_ROW(A, C0, C1)                                                                          \
+    memcpy(&t, A + 2 * g, 4);                                                                      \
+    {                                                                                              \
+        __m256i av = _mm256_set1_epi32(t);                                                         \
+        C0 = _mm256_add_epi32(C0, _mm256_madd_epi16(av, b0));                                      \
+        C1 = _mm256_add_epi32(C1, _mm256_madd_epi16(av, b1));                                      \
     }
-    __m256i acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+        Q8_ROW(a0, c00, c01)
+        Q8_ROW(a1, c10, c11)
+        Q8_ROW(a2, c20, c21)
+        Q8_ROW(a3, c30, c31)
+        Q8_ROW(a4, c40, c41)
+        Q8_ROW(a5, c50, c51)
+#undef Q8_ROW
+    }
+    __m256i acc[QMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
     for (int r = 0; r < mr; r++) {
         __m256 sc = _mm256_set1_ps(xs[r]);
