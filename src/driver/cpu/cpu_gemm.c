@@ -100,44 +100,44 @@ rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const
 
 /* ---- linear over packed weights (our kernel) ---- */
 
-/* Rows go to threads in groups of a multiple of this many (both tile heights). */
+/* Rows are cut into blocks of a multiple of this many (both tile heights). */
 enum { LIN_ROW_GROUP = 12 };
 
+/* The product is cut into work items of a block of rows (at most one row
+ * block, RV_CPU_MC) by a group of weight panels, which threads take from a
+ * shared counter: on a shared machine one core often runs slower than the
+ * other for a while, and a fixed split would leave the faster one waiting.
+ * Long batches get whole-width items (each row block streams the weights
+ * once); short ones are also cut by panels, so there are enough items to
+ * share without cutting rows so thin that the weights stream once per few
+ * rows. */
 typedef struct lin_args {
     rv_cpu_ctx *c;
     rv_cpu_gemm_job job;
-    int by_rows;
-    size_t chunk;       /* by rows: rows per grab, a multiple of LIN_ROW_GROUP */
-    atomic_size_t next; /* by rows: first row not yet taken */
+    size_t rows;        /* rows per item, a multiple of LIN_ROW_GROUP */
+    size_t groups;      /* panel groups per row block */
+    size_t items;       /* row blocks x groups */
+    atomic_size_t next; /* next item */
 } lin_args;
 
-/* By rows, threads take chunks from a shared counter rather than a fixed
- * half each: on a shared machine one core often runs slower than the other
- * for a while, and a fixed split would leave the faster one waiting. */
 static void lin_worker(void *p, int tid, int n) {
+    (void)n;
     lin_args *a = p;
     void *scratch =
         a->c->gemm_scratch ? a->c->gemm_scratch + (size_t)tid * a->c->gemm_stride : NULL;
-    if (!a->by_rows) {
-        rv_cpu_gemm_job j = a->job;
-        size_t b, e;
-        rv_split_range(j.p1 - j.p0, n, tid, &b, &e);
-        if (b >= e) return;
-        j.p1 = j.p0 + e;
-        j.p0 += b;
-        j.scratch = scratch;
-        a->c->lk->run(&j);
-        return;
-    }
     for (;;) {
-        size_t b = atomic_fetch_add(&a->next, a->chunk);
-        if (b >= a->job.m) break;
+        size_t it = atomic_fetch_add(&a->next, 1);
+        if (it >= a->items) break;
+        size_t r0 = it / a->groups * a->rows, pb, pe;
+        rv_split_range(a->job.p1, (int)a->groups, (int)(it % a->groups), &pb, &pe);
         rv_cpu_gemm_job j = a->job;
-        j.x += b * j.ldx;
-        j.out += b * j.ldo;
-        j.m = a->job.m - b < a->chunk ? a->job.m - b : a->chunk;
+        j.x += r0 * j.ldx;
+        j.out += r0 * j.ldo;
+        j.m = a->job.m - r0 < a->rows ? a->job.m - r0 : a->rows;
+        j.p0 = pb;
+        j.p1 = pe;
         j.scratch = scratch;
-        a->c->lk->run(&j);
+        if (pb < pe) a->c->lk->run(&j);
     }
 }
 
@@ -173,15 +173,21 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                           .p0 = 0,
                           .p1 = w->panels,
                           .act = act}};
-    a.by_rows = m >= (size_t)c->nthreads * 2 * LIN_ROW_GROUP || w->panels < (size_t)c->nthreads;
-    /* about four chunks a thread, at most one row block (RV_CPU_MC) each */
-    size_t per = m / ((size_t)c->nthreads * 4) / LIN_ROW_GROUP * LIN_ROW_GROUP;
-    a.chunk = per < LIN_ROW_GROUP ? LIN_ROW_GROUP : per > RV_CPU_MC ? RV_CPU_MC : per;
+    size_t T = (size_t)c->nthreads;
+    if (T == 1 || m * n * k < 65536) {
+        a.job.scratch = c->gemm_scratch;
+        c->lk->run(&a.job);
+        return RV_OK;
+    }
+    /* about four items a thread */
+    size_t per = (m + LIN_ROW_GROUP - 1) / LIN_ROW_GROUP * LIN_ROW_GROUP;
+    a.rows = per < RV_CPU_MC ? per : RV_CPU_MC;
+    size_t blocks = (m + a.rows - 1) / a.rows;
+    a.groups = blocks >= 4 * T ? 1 : (4 * T + blocks - 1) / blocks;
+    if (a.groups > w->panels) a.groups = w->panels;
+    a.items = blocks * a.groups;
     atomic_init(&a.next, 0);
-    if (c->nthreads == 1 || m * n * k < 65536)
-        lin_worker(&a, 0, 1);
-    else
-        rv_threadpool_run(c->tp, lin_worker, &a);
+    rv_threadpool_run(c->tp, lin_worker, &a);
     return RV_OK;
 }
 
