@@ -417,7 +417,10 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
 }
 
 RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
-    static const size_t dims[][3] = {{1, 40, 24}, {30, 1152, 48}, {150, 40, 70}, {301, 64, 33}};
+    /* few rows (cut by panels), a few row blocks (cut both ways, partial
+     * blocks and panel groups), and enough blocks for whole-width items */
+    static const size_t dims[][3] = {
+        {1, 40, 24}, {30, 1152, 48}, {150, 40, 70}, {301, 64, 33}, {1300, 40, 20}};
     for (int threads = 1; threads <= 3; threads += 2) {
         env e;
         RV_CHECK(env_open(&e, threads));
