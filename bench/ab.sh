@@ -4,20 +4,21 @@
 # the same chunks and prints every run and the best of each (wall tokens/s and
 # tokens per CPU-second), so a burst of other work cannot favour one side.
 #
-#   bash bench/ab.sh BASE_BUILD NEW_BUILD [THREADS=2] [ROUNDS=5] [CHUNKS=150] [BUDGET=8192]
+#   bash bench/ab.sh BASE_BUILD NEW_BUILD [THREADS=2] [ROUNDS=5] [CHUNKS=150] [BUDGET=8192] [PRECISION=fp32]
 #
 # Build the base from another commit into its own directory, e.g.
 #   git stash && make BUILD=build-base build-base/bench/bench_embed && git stash pop
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
-BASE=$1 NEW=$2 T=${3:-2} R=${4:-5} C=${5:-150} B=${6:-8192}
+BASE=$1 NEW=$2 T=${3:-2} R=${4:-5} C=${5:-150} B=${6:-8192} P=${7:-fp32}
 for b in "$BASE" "$NEW"; do
     [ -x "$b/bench/bench_embed" ] || { echo "ab: $b/bench/bench_embed is missing" >&2; exit 2; }
 done
 for _ in $(seq "$R"); do
     for b in "$BASE" "$NEW"; do
-        "$b/bench/bench_embed" --chunks "$C" --threads "$T" --budget "$B" --no-profile |
+        "$b/bench/bench_embed" --chunks "$C" --threads "$T" --budget "$B" --precision "$P" \
+            --no-profile |
             grep '^RESULT' | sed "s|^RESULT|$b|"
     done
 done | awk '{

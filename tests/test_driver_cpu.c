@@ -325,29 +325,38 @@ static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
     if (P->fmt == RV_WFMT_F16)
         return rv_cpu_f16_to_f32(((const uint16_t *)P->data)[(j * P->k + p) * RV_CPU_NR + cc]);
     const int8_t *q = P->data;
-    return (double)P->scale[c] * q[(j * P->kp + p / 2 * 2) * RV_CPU_NR + cc * 2 + p % 2];
+    size_t st = P->fmt == RV_WFMT_Q8 ? 2 : 4;
+    return (double)P->scale[c] * q[(j * P->kp + p / st * st) * RV_CPU_NR + cc * st + p % st];
 }
 
-/* Reference for one format: f32/f16 from the stored weights, q8 also from the
- * quantized activations (the kernels must match it to float rounding). */
+/* Reference for one format: f32/f16 from the stored weights, q8/q7 also
+ * from the quantized activations (the kernels must match it to float
+ * rounding). q7's stored weights carry the column factors, and its
+ * activations their inverse. */
 static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias, rv_act act,
                        size_t m, double *out) {
     size_t n = P->n, k = P->k;
-    int16_t *q = malloc(P->kp * sizeof *q);
+    int16_t *q16 = malloc(P->kp * sizeof *q16);
+    uint8_t *q8 = malloc(P->kp);
     for (size_t i = 0; i < m; i++) {
         float xs = 1;
-        if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_s16(x + i * k, k, P->kp, q, &xs, P->act_max);
+        int32_t zero = 0;
+        if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_s16(x + i * k, k, P->kp, q16, &xs, P->act_max);
+        if (P->fmt == RV_WFMT_Q7)
+            rv_cpu_quant_row_u8(x + i * k, P->colinv, k, P->kp, q8, &xs, &zero);
         for (size_t c = 0; c < n; c++) {
             double s = 0;
             for (size_t p = 0; p < k; p++) {
-                double xv = P->fmt == RV_WFMT_Q8 ? (double)xs * q[p] : x[i * k + p];
+                double xv = P->fmt == RV_WFMT_Q8   ? (double)xs * q16[p]
+                            : P->fmt == RV_WFMT_Q7 ? (double)xs * (q8[p] - zero)
+                                                   : x[i * k + p];
                 s += xv * packed_w(P, c, p);
             }
             s += bias ? bias[c] : 0;
             out[i * n + c] = act == RV_ACT_GELU ? gelu(s) : s;
         }
     }
-    free(q);
+    free(q16), free(q8);
 }
 
 RV_TEST(f16_conversion_rounds_to_nearest_even) {
@@ -373,10 +382,16 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
         float *out = malloc(m * n * sizeof *out);
         double *r = malloc(m * n * sizeof *r), *exact = malloc(m * n * sizeof *exact);
         void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(k) + 63) / 64 * 64);
+        float *colscale = rnd(k, 1);
+        for (size_t p = 0; p < k; p++) /* factors in [0.25, 4] */
+            colscale[p] = exp2f(2.0f * colscale[p]);
         ref_gemm(x, w, exact, m, n, k, 1);
-        for (int fmt = 0; fmt < 3; fmt++) {
+        /* f32, f16, q8, q7, and q7 with column factors */
+        for (int v = 0; v < 5; v++) {
+            rv_wfmt fmt = v < 4 ? (rv_wfmt)v : RV_WFMT_Q7;
             rv_cpu_wpack *P = NULL;
-            RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, n, k, (rv_wfmt)fmt), RV_OK);
+            RV_CHECK_EQ_INT(rv_cpu_wpack_create_scaled(&P, w, n, k, fmt, v == 4 ? colscale : NULL),
+                            RV_OK);
             float raw[16] = {0};
             RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(raw));
             for (int act = 0; act < 2; act++) {
@@ -396,8 +411,8 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
                                          .scratch = scratch};
                     fl[f]->run(&J);
                     double d = maxdiff(out, r, m * n);
-                    RV_CHECK_MSG(d <= 2e-5 * (double)k, "%s fmt %d act %d %zux%zux%zu: %g",
-                                 fl[f]->name, fmt, act, m, n, k, d);
+                    RV_CHECK_MSG(d <= 2e-5 * (double)k, "%s variant %d act %d %zux%zux%zu: %g",
+                                 fl[f]->name, v, act, m, n, k, d);
                 }
             }
             /* and each format stays near the exact f32 product */
@@ -408,12 +423,73 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
                 scale = fmax(scale, fabs(exact[i]));
             }
             double tol = fmt == RV_WFMT_F32 ? 1e-5 : fmt == RV_WFMT_F16 ? 2e-3 : 6e-2;
-            RV_CHECK_MSG(worst <= tol * (scale + 1), "fmt %d %zux%zux%zu: %g off exact (scale %g)",
-                         fmt, m, n, k, worst, scale);
+            RV_CHECK_MSG(worst <= tol * (scale + 1),
+                         "variant %d %zux%zux%zu: %g off exact (scale %g)", v, m, n, k, worst,
+                         scale);
             rv_cpu_wpack_free(P);
         }
         free(x), free(w), free(bias), free(out), free(r), free(exact), free(scratch);
+        free(colscale);
     }
+}
+
+/* q7's activation quantizer on rows that stress it: all zero, one sign
+ * only, tiny, huge, NaN and infinity among ordinary values. Codes stay in
+ * [0, 255], finite rows come back within half a step, and both kernel
+ * flavours (each with its own quantizer) give the same outputs. */
+RV_TEST(q7_quantizer_handles_extreme_rows) {
+    enum { K = 40, N = 16, M = 8 };
+    float x[M][K], w[N * K];
+    for (size_t i = 0; i < N * K; i++)
+        w[i] = frand() * 0.3f;
+    for (size_t p = 0; p < K; p++) {
+        float f = frand();
+        x[0][p] = 0.0f;
+        x[1][p] = fabsf(f) + 0.5f;  /* all positive: zero point 0 */
+        x[2][p] = -fabsf(f) - 0.5f; /* all negative: zero point 255 */
+        x[3][p] = f * 1e-35f;       /* a range too small to divide by */
+        x[4][p] = f * 1e30f;
+        x[5][p] = p == 7 ? NAN : f;
+        x[6][p] = p == 3 ? INFINITY : f;
+        x[7][p] = f;
+    }
+    uint8_t q[K];
+    for (int r = 0; r < M; r++) {
+        float sc = 0;
+        int32_t z = -1;
+        rv_cpu_quant_row_u8(x[r], NULL, K, K, q, &sc, &z);
+        RV_CHECK_MSG(z >= 0 && z <= 255 && sc > 0 && isfinite(sc) == (r != 6), "row %d: %g %d", r,
+                     sc, z);
+        for (size_t p = 0; r != 6 && p < K; p++)
+            if (x[r][p] == x[r][p])
+                RV_CHECK_MSG(fabs(sc * ((double)q[p] - z) - x[r][p]) <= sc * 0.5001,
+                             "row %d col %zu", r, p);
+    }
+    rv_cpu_wpack *P = NULL;
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7), RV_OK);
+    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
+    float out[2][M * N];
+    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
+    for (int f = 0; f < 2; f++) {
+        rv_cpu_gemm_job J = {.x = &x[0][0],
+                             .ldx = K,
+                             .w = P,
+                             .out = out[f],
+                             .ldo = N,
+                             .m = M,
+                             .p0 = 0,
+                             .p1 = P->panels,
+                             .act = RV_ACT_NONE,
+                             .scratch = scratch};
+        fl[f]->run(&J);
+    }
+    for (int i = 0; i < M * N; i++)
+        RV_CHECK_MSG(out[0][i] == out[1][i] || (out[0][i] != out[0][i] && out[1][i] != out[1][i]),
+                     "row %d col %d: %g vs %g", i / N, i % N, out[0][i], out[1][i]);
+    for (int i = 0; i < N; i++) /* a zero row gives exact zeros */
+        RV_CHECK(out[1][i] == 0.0f);
+    rv_cpu_wpack_free(P);
+    free(scratch);
 }
 
 RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
@@ -425,7 +501,7 @@ RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
         env e;
         RV_CHECK(env_open(&e, threads));
         for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
-            for (int fmt = 0; fmt < 3; fmt++) {
+            for (int fmt = 0; fmt < 4; fmt++) {
                 size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
                 size_t mark = D->pool_mark(e.ctx);
                 float *x = rnd(m * k, 1), *w = rnd(n * k, 0.5f), *bias = rnd(n, 1);
@@ -708,6 +784,7 @@ int main(void) {
     RV_RUN(gemm_and_linear_match_reference_at_odd_sizes);
     RV_RUN(f16_conversion_rounds_to_nearest_even);
     RV_RUN(packed_linear_kernels_match_reference_at_odd_sizes);
+    RV_RUN(q7_quantizer_handles_extreme_rows);
     RV_RUN(linear_slot_with_packed_weights_splits_across_threads);
     RV_RUN(gemm_batched_matches_reference);
     RV_RUN(elementwise_and_norm_ops_match_reference);

@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 3
+#define RV_DRIVER_VERSION 4
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -64,9 +64,11 @@ typedef struct rv_batch_inputs {
 /* Activation for the optional fused linear slot. */
 typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv_act;
 
-/* Storage of a linear layer's weight (upload_linear_weight): f32, f16, or
- * int8 with one scale per output row. */
-typedef enum rv_wfmt { RV_WFMT_F32 = 0, RV_WFMT_F16 = 1, RV_WFMT_Q8 = 2 } rv_wfmt;
+/* Storage of a linear layer's weight (upload_linear_weight): f32, f16, int8
+ * with one scale per output row (activations kept at about 16 bits), or Q7:
+ * 7-bit weights against 8-bit activations (faster where the hardware has no
+ * int8 dot product, less precise). */
+typedef enum rv_wfmt { RV_WFMT_F32 = 0, RV_WFMT_F16 = 1, RV_WFMT_Q8 = 2, RV_WFMT_Q7 = 3 } rv_wfmt;
 
 typedef struct rv_driver {
     uint32_t version; /* RV_DRIVER_VERSION */
@@ -201,6 +203,16 @@ typedef struct rv_driver {
      * later, on first use, safely for concurrent contexts. nparts <= 4. */
     rv_status (*wrap_linear_weight)(void *dev, rv_dbuf **out, const float *const *parts,
                                     const size_t *rows, size_t nparts, size_t k);
+
+    /* ---- version 4 ---- */
+
+    /* OPTIONAL. upload_linear_weight in RV_WFMT_Q7 with per-input-column
+     * factors colscale[k] > 0 (SmoothQuant): the product stays x @ w^T, but
+     * the driver quantizes x[:, c] / colscale[c] against w[:, c] *
+     * colscale[c], which moves range from activation columns with outliers
+     * into the weights. */
+    rv_status (*upload_linear_weight_scaled)(void *dev, rv_dbuf **out, const float *w, size_t n,
+                                             size_t k, rv_wfmt fmt, const float *colscale);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

@@ -1,10 +1,12 @@
 /*
  * driver/cpu/cpu_avx2_math.h — AVX2+FMA vector helpers (horizontal sums,
- * exp, erf) shared by the *_avx2.c files. Include only from files compiled
- * with -mavx2 -mfma.
+ * exp, erf, a GEMM tile's bias + GELU) shared by the *_avx2.c files. Include only from files
+ * compiled with -mavx2 -mfma.
  */
 #ifndef RV_DRIVER_CPU_AVX2_MATH_H
 #define RV_DRIVER_CPU_AVX2_MATH_H
+
+#include "engine/driver.h"
 
 #include <immintrin.h>
 
@@ -82,6 +84,18 @@ static inline __m256 erf8(__m256 x) {
     q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.0f));
     __m256 y = _mm256_min_ps(_mm256_div_ps(_mm256_mul_ps(ax, p), q), _mm256_set1_ps(1.0f));
     return _mm256_or_ps(y, _mm256_and_ps(x, sign));
+}
+
+/* Bias and activation on 8 output columns. */
+static inline __attribute__((always_inline)) __m256 finish8(__m256 v, const float *bias,
+                                                            rv_act act) {
+    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias));
+    if (act == RV_ACT_GELU) {
+        __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+        v = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
+                          _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    }
+    return v;
 }
 
 #endif

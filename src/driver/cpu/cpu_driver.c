@@ -277,6 +277,7 @@ const rv_driver rv_driver_cpu = {
     .linear = rv_cpu_linear,
     .attention = rv_cpu_attention,
     .upload_linear_weight = rv_cpu_upload_linear_weight,
+    .upload_linear_weight_scaled = rv_cpu_upload_linear_weight_scaled,
     .wrap_host = cpu_wrap_host,
     .wrap_linear_weight = rv_cpu_wrap_linear_weight,
 };

@@ -82,9 +82,14 @@ rv_status rv_cpu_gemm(void *ctx, const rv_dbuf *a, const rv_dbuf *b, rv_dbuf *ou
 
 rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                       rv_wfmt fmt) {
+    return rv_cpu_upload_linear_weight_scaled(dev, out, w, n, k, fmt, NULL);
+}
+
+rv_status rv_cpu_upload_linear_weight_scaled(void *dev, rv_dbuf **out, const float *w, size_t n,
+                                             size_t k, rv_wfmt fmt, const float *colscale) {
     (void)dev;
     rv_cpu_wpack *p = NULL;
-    rv_status s = rv_cpu_wpack_create(&p, w, n, k, fmt);
+    rv_status s = rv_cpu_wpack_create_scaled(&p, w, n, k, fmt, colscale);
     *out = CPU_BUF(p);
     return s;
 }
@@ -149,7 +154,7 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                             "linear: packed weight is [%zu, %zu], not [%zu, %zu]", w->n, w->k, n,
                             k);
     if (m == 0) return RV_OK;
-    if (w->fmt == RV_WFMT_Q8) { /* only q8 quantizes its activation rows into scratch */
+    if (w->fmt == RV_WFMT_Q8 || w->fmt == RV_WFMT_Q7) { /* they quantize rows into scratch */
         size_t need = rv_cpu_linear_scratch_bytes(k);
         if (need > c->gemm_stride) {
             /* grows once per context, at the first (widest) layer */

@@ -95,6 +95,8 @@ rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale);
 rv_status rv_cpu_upload_linear_weight(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                       rv_wfmt fmt);
+rv_status rv_cpu_upload_linear_weight_scaled(void *dev, rv_dbuf **out, const float *w, size_t n,
+                                             size_t k, rv_wfmt fmt, const float *colscale);
 rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const *parts,
                                     const size_t *rows, size_t nparts, size_t k);
 

@@ -67,8 +67,19 @@ float rv_cpu_f16_to_f32(uint16_t h) {
     return f;
 }
 
+/* k steps per int8 weight group: q8 pairs, q7 quads (see cpu_linear.h). */
+static size_t int_step(rv_wfmt fmt) {
+    return fmt == RV_WFMT_Q8 ? 2 : fmt == RV_WFMT_Q7 ? 4 : 1;
+}
+
+static size_t kpad(size_t k, rv_wfmt fmt) {
+    size_t st = int_step(fmt);
+    return (k + st - 1) / st * st;
+}
+
 int32_t rv_cpu_q8_act_max(size_t k) {
-    size_t kp = (k + 1) / 2 * 2, m = (size_t)INT32_MAX / ((size_t)RV_CPU_Q8_MAX * (kp ? kp : 1));
+    size_t kp = kpad(k, RV_WFMT_Q8),
+           m = (size_t)INT32_MAX / ((size_t)RV_CPU_Q8_MAX * (kp ? kp : 1));
     return m > 32767 ? 32767 : m < 1 ? 1 : (int32_t)m;
 }
 
@@ -87,9 +98,31 @@ void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float
     *scale = s;
 }
 
+void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                         float *scale, int32_t *zero) {
+    float lo = 0.0f, hi = 0.0f;
+    for (size_t i = 0; i < k; i++) {
+        float y = colinv ? x[i] * colinv[i] : x[i];
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+    }
+    /* a range too small for 1 / s to stay finite counts as none */
+    float s = hi - lo > 1e-30f ? (hi - lo) / 255.0f : 1.0f, inv = 1.0f / s;
+    long z = round_even(-lo * inv);
+    z = z < 0 ? 0 : z > 255 ? 255 : z;
+    for (size_t i = 0; i < k; i++) {
+        long v = round_even((colinv ? x[i] * colinv[i] : x[i]) * inv) + z;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    for (size_t i = k; i < kp; i++)
+        q[i] = 0;
+    *scale = s;
+    *zero = (int32_t)z;
+}
+
 size_t rv_cpu_linear_scratch_bytes(size_t k) {
-    size_t kp = (k + 1) / 2 * 2;
-    return RV_CPU_MC * (kp * sizeof(int16_t) + sizeof(float)) + 128;
+    /* the larger of q8 (int16 rows, a scale) and q7 (u8 rows, scale and zero) */
+    return RV_CPU_MC * (kpad(k, RV_WFMT_Q7) * sizeof(int16_t) + 2 * sizeof(float)) + 192;
 }
 
 int rv_cpu_is_wpack(const void *p) {
@@ -119,70 +152,91 @@ static const float *src_row(const float *const *part, const size_t *part_rows, s
     return part[i] + row * k;
 }
 
-/* Sizes of the panel data (and, for q8, the scales behind it). */
+/* Sizes of the panel data and, for q8/q7, what lies behind it (scales,
+ * q7's row sums and column factors). */
 static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_t *extra) {
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
-    size_t kp = fmt == RV_WFMT_Q8 ? (k + 1) / 2 * 2 : k;
+    size_t kp = kpad(k, fmt);
     size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
+    if (fmt == RV_WFMT_Q7 && k > RV_CPU_Q7_KMAX)
+        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: 7-bit weights need k <= %d, not %zu",
+                            (int)RV_CPU_Q7_KMAX, k);
     if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
     *data = al64(np * kp * esz);
-    *extra = fmt == RV_WFMT_Q8 ? al64(np * 4) : 0;
+    *extra = fmt == RV_WFMT_Q8   ? al64(np * 4)
+             : fmt == RV_WFMT_Q7 ? 2 * al64(np * 4) + al64(k * 4)
+                                 : 0;
     return RV_OK;
 }
 
-/* Fills P->data (and P->scale for q8) from the source rows. */
-static void pack_panels(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows) {
-    size_t n = P->n, k = P->k, kp = P->kp, panels = P->panels, np = panels * RV_CPU_NR;
-    rv_wfmt fmt = P->fmt;
-    if (fmt == RV_WFMT_F32 || fmt == RV_WFMT_F16) {
-        float *f = P->data;
-        uint16_t *h = P->data;
-        for (size_t j = 0; j < panels; j++)
-            for (size_t c = 0; c < RV_CPU_NR; c++) {
-                size_t row = j * RV_CPU_NR + c;
-                const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
-                for (size_t p = 0; p < k; p++) {
-                    size_t at = (j * k + p) * RV_CPU_NR + c;
-                    float v = w ? w[p] : 0.0f;
-                    if (fmt == RV_WFMT_F32)
-                        f[at] = v;
-                    else
-                        h[at] = rv_cpu_f32_to_f16(v);
-                }
-            }
-        return;
-    }
+/* q8/q7: each row rounded to |q| <= qmax with its own scale (q7: after the
+ * column factors), laid out in groups of `step` k values. */
+static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
+                     const float *colscale) {
+    size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
+    int32_t qmax = P->fmt == RV_WFMT_Q8 ? RV_CPU_Q8_MAX : RV_CPU_Q7_MAX;
     int8_t *q = P->data;
-    P->act_max = rv_cpu_q8_act_max(k);
     memset(q, 0, np * kp);
+    if (P->colinv)
+        for (size_t p = 0; p < k; p++)
+            P->colinv[p] = 1.0f / colscale[p];
     for (size_t row = 0; row < np; row++) {
         size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
         const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
-        float amax = 0.0f;
+        float amax = 0.0f, t[256];
         for (size_t p = 0; w && p < k; p++)
-            amax = max_abs(amax, w[p]);
-        float s = amax > 0.0f ? amax / (float)RV_CPU_Q8_MAX : 1.0f;
+            amax = max_abs(amax, colscale ? w[p] * colscale[p] : w[p]);
+        float s = amax > 0.0f ? amax / (float)qmax : 1.0f;
+        int32_t sum = 0, r[256];
         /* w / s rounded, a piece at a time: four lanes at once where SSE
          * is there (the scattered stores below are scalar) */
-        int32_t t[256];
         for (size_t p0 = 0; w && p0 < k; p0 += 256) {
             size_t len = k - p0 < 256 ? k - p0 : 256, i = 0;
+            for (size_t e = 0; e < len; e++)
+                t[e] = colscale ? w[p0 + e] * colscale[p0 + e] : w[p0 + e];
 #if defined(__SSE2__)
             for (__m128 vs = _mm_set1_ps(s); i + 4 <= len; i += 4)
-                _mm_storeu_si128((__m128i *)(void *)(t + i),
-                                 _mm_cvtps_epi32(_mm_div_ps(_mm_loadu_ps(w + p0 + i), vs)));
+                _mm_storeu_si128((__m128i *)(void *)(r + i),
+                                 _mm_cvtps_epi32(_mm_div_ps(_mm_loadu_ps(t + i), vs)));
 #endif
             for (; i < len; i++)
-                t[i] = (int32_t)round_even(w[p0 + i] / s);
+                r[i] = (int32_t)round_even(t[i] / s);
             for (i = 0; i < len; i++) {
                 size_t p = p0 + i;
-                int32_t v = t[i] > RV_CPU_Q8_MAX ? RV_CPU_Q8_MAX : t[i];
-                if (v < -RV_CPU_Q8_MAX) v = -RV_CPU_Q8_MAX;
-                q[((j * kp + p / 2 * 2) * RV_CPU_NR) + c * 2 + p % 2] = (int8_t)v;
+                int32_t v = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
+                q[((j * kp + p / step * step) * RV_CPU_NR) + c * step + p % step] = (int8_t)v;
+                sum += v;
             }
         }
         P->scale[row] = s;
+        if (P->qsum) P->qsum[row] = sum;
     }
+    if (P->fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(k);
+}
+
+/* Fills P->data (and the q8/q7 extras) from the source rows. */
+static void pack_panels(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
+                        const float *colscale) {
+    size_t n = P->n, k = P->k, panels = P->panels;
+    if (P->fmt != RV_WFMT_F32 && P->fmt != RV_WFMT_F16) {
+        pack_int(P, part, part_rows, colscale);
+        return;
+    }
+    float *f = P->data;
+    uint16_t *h = P->data;
+    for (size_t j = 0; j < panels; j++)
+        for (size_t c = 0; c < RV_CPU_NR; c++) {
+            size_t row = j * RV_CPU_NR + c;
+            const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
+            for (size_t p = 0; p < k; p++) {
+                size_t at = (j * k + p) * RV_CPU_NR + c;
+                float v = w ? w[p] : 0.0f;
+                if (P->fmt == RV_WFMT_F32)
+                    f[at] = v;
+                else
+                    h[at] = rv_cpu_f32_to_f16(v);
+            }
+        }
 }
 
 static void header_init(rv_cpu_wpack *P, size_t n, size_t k, rv_wfmt fmt) {
@@ -193,15 +247,22 @@ static void header_init(rv_cpu_wpack *P, size_t n, size_t k, rv_wfmt fmt) {
     P->n = n;
     P->k = k;
     P->panels = (n + RV_CPU_NR - 1) / RV_CPU_NR;
-    P->kp = fmt == RV_WFMT_Q8 ? (k + 1) / 2 * 2 : k;
+    P->kp = kpad(k, fmt);
     atomic_init(&P->ready, 0);
 }
 
-rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
+rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t n, size_t k,
+                                     rv_wfmt fmt, const float *colscale) {
     *out = NULL;
     if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
-    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8)
+    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8 && fmt != RV_WFMT_Q7)
         return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
+    if (colscale && fmt != RV_WFMT_Q7)
+        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: column factors need 7-bit weights");
+    for (size_t p = 0; colscale && p < k; p++)
+        if (!(colscale[p] > 0.0f && colscale[p] < 1e30f))
+            return rv_error_set(RV_ERR_INVALID_ARG, "pack: column factor %zu is %g", p,
+                                (double)colscale[p]);
     size_t data, extra, hdr = al64(sizeof(rv_cpu_wpack));
     rv_status st = pack_sizes(n, k, fmt, &data, &extra);
     if (st != RV_OK) return st;
@@ -210,13 +271,24 @@ rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size
     rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
     header_init(P, n, k, fmt);
     P->data = mem + hdr;
-    if (fmt == RV_WFMT_Q8) P->scale = (float *)(void *)(mem + hdr + data);
+    if (fmt == RV_WFMT_Q8 || fmt == RV_WFMT_Q7) {
+        size_t rows4 = al64(P->panels * RV_CPU_NR * 4);
+        P->scale = (float *)(void *)(mem + hdr + data);
+        if (fmt == RV_WFMT_Q7) {
+            P->qsum = (int32_t *)(void *)(mem + hdr + data + rows4);
+            if (colscale) P->colinv = (float *)(void *)(mem + hdr + data + 2 * rows4);
+        }
+    }
     const float *part[1] = {w};
     size_t rows[1] = {n};
-    pack_panels(P, part, rows);
+    pack_panels(P, part, rows, colscale);
     atomic_store_explicit(&P->ready, 1, memory_order_release);
     *out = P;
     return RV_OK;
+}
+
+rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
+    return rv_cpu_wpack_create_scaled(out, w, n, k, fmt, NULL);
 }
 
 rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
@@ -268,7 +340,7 @@ rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w) {
             st = rv_error_set(RV_ERR_NOMEM, "pack: cannot allocate %zu bytes", data);
         if (st == RV_OK) {
             w->data = mem;
-            pack_panels(w, w->part, w->part_rows);
+            pack_panels(w, w->part, w->part_rows, NULL);
             atomic_store_explicit(&w->ready, 1, memory_order_release);
         }
     }
@@ -293,25 +365,34 @@ static void epilogue(float *dst, const float *acc, const float *bias, size_t nco
 static void portable_run(const rv_cpu_gemm_job *J) {
     const rv_cpu_wpack *W = J->w;
     size_t k = W->k, kp = W->kp;
-    int16_t *qrow = NULL;
-    if (W->fmt == RV_WFMT_Q8) qrow = J->scratch;
+    int16_t *q16 = NULL;
+    uint8_t *q8u = NULL;
+    if (W->fmt == RV_WFMT_Q8) q16 = J->scratch;
+    if (W->fmt == RV_WFMT_Q7) q8u = J->scratch;
     for (size_t r = 0; r < J->m; r++) {
         const float *x = J->x + r * J->ldx;
         float xs = 1.0f;
-        if (qrow) rv_cpu_quant_row_s16(x, k, kp, qrow, &xs, W->act_max);
+        int32_t zero = 0;
+        if (q16) rv_cpu_quant_row_s16(x, k, kp, q16, &xs, W->act_max);
+        if (q8u) rv_cpu_quant_row_u8(x, W->colinv, k, kp, q8u, &xs, &zero);
         for (size_t j = J->p0; j < J->p1; j++) {
             float acc[RV_CPU_NR];
             size_t col0 = j * RV_CPU_NR;
             size_t ncols = W->n - col0 < RV_CPU_NR ? W->n - col0 : RV_CPU_NR;
-            if (W->fmt == RV_WFMT_Q8) {
+            if (q16 || q8u) {
                 const int8_t *q = (const int8_t *)W->data + j * kp * RV_CPU_NR;
+                size_t step = int_step(W->fmt);
                 int32_t ia[RV_CPU_NR] = {0};
-                for (size_t g = 0; g < kp / 2; g++)
+                for (size_t g = 0; g < kp / step; g++)
                     for (size_t c = 0; c < RV_CPU_NR; c++)
-                        for (size_t t = 0; t < 2; t++)
-                            ia[c] += (int32_t)qrow[g * 2 + t] * q[(g * RV_CPU_NR + c) * 2 + t];
-                for (size_t c = 0; c < RV_CPU_NR; c++)
-                    acc[c] = (float)ia[c] * (xs * W->scale[col0 + c]);
+                        for (size_t t = 0; t < step; t++) {
+                            int32_t a = q16 ? q16[g * step + t] : q8u[g * step + t];
+                            ia[c] += a * q[(g * RV_CPU_NR + c) * step + t];
+                        }
+                for (size_t c = 0; c < RV_CPU_NR; c++) {
+                    int32_t v = q8u ? ia[c] - zero * W->qsum[col0 + c] : ia[c];
+                    acc[c] = (float)v * (xs * W->scale[col0 + c]);
+                }
             } else {
                 for (size_t c = 0; c < RV_CPU_NR; c++)
                     acc[c] = 0.0f;

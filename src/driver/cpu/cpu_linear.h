@@ -11,15 +11,23 @@
  * Layout. Output columns come in panels of RV_CPU_NR (16); the last panel is
  * zero-padded. For f32/f16, panel j holds w[16j + c, p] at [j][p][c] (k rows
  * of 16 values), so the micro-kernel reads 16 consecutive values per k step.
- * For q8, weights are rounded to int8 (|q| <= 127) with one scale per output
- * row, and k is padded to a multiple of 2: panel j holds q[16j + c, p] at
- * [j][p / 2][c][p % 2]. The kernel widens them to int16 as it loads them and
- * multiplies with vpmaddwd against activations quantized per row to
- * symmetric int16 (|q| <= rv_cpu_q8_act_max(k), so the int32 sums cannot
- * overflow). AVX2 without VNNI has no int8 dot product that is safe from
- * saturation at 8-bit weights (vpmaddubsw's int16 pair sums overflow), and
- * vpmaddwd does as many multiplies per instruction as the vpmaddubsw +
- * vpmaddwd pair, with 14-bit rather than 8-bit activations.
+ * The two integer formats keep one scale per output row and pad k to a
+ * multiple of `step`: panel j holds q[16j + c, p] at [j][p / step][c][p %
+ * step]. AVX2 without VNNI has no int8 dot product without an int16 step,
+ * which bounds the formats:
+ *  - q8 (step 2): weights rounded to int8 (|q| <= 127), activations per row
+ *    to symmetric int16 (|q| <= rv_cpu_q8_act_max(k), so the int32 sums
+ *    cannot overflow); the kernel widens the weights to int16 as it loads
+ *    them and multiplies in vpmaddwd.
+ *  - q7 (step 4): weights rounded to 7 bits (|q| <= 63), activations per row
+ *    to u8 with a zero point (x ~= scale * (q - zero)); the kernel uses
+ *    vpmaddubsw (u8 x s8, pairs summed into int16, which 2 * 255 * 63 <
+ *    32767 keeps from saturating) and widens the pairs with vpmaddwd against
+ *    ones: twice the multiplies per instruction of q8, at 8-bit activations.
+ *    The zero point comes off in the tile's store as zero * (the row's sum
+ *    of q). Optional per-input-column factors f (SmoothQuant) move range
+ *    from activations to weights: the weights are packed as w[:, c] * f[c]
+ *    and activation column c is divided by f[c] before it is quantized.
  *
  * An eagerly packed buffer is one allocation (header first). A wrapped one
  * (rv_cpu_wpack_wrap, f32 only) starts as a header over the caller's rows
@@ -39,7 +47,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_Q8_MAX = 127, RV_CPU_WPARTS = 4 };
+enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
+/* Largest |q| of q8 and q7 weights; q7's int32 sums bound k (< 2^31 / (255 * 63)). */
+enum { RV_CPU_Q8_MAX = 127, RV_CPU_Q7_MAX = 63, RV_CPU_Q7_KMAX = 1 << 17 };
 
 typedef struct rv_cpu_wpack {
     uint64_t magic;                  /* RV_CPU_WPACK_MAGIC */
@@ -47,9 +57,11 @@ typedef struct rv_cpu_wpack {
     rv_wfmt fmt;
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
-    size_t kp;       /* k, padded to a multiple of 2 for q8 */
-    float *scale;    /* q8: [panels * 16] dequantization scale per output row */
+    size_t kp;       /* k, padded to a multiple of 2 (q8) or 4 (q7) */
+    float *scale;    /* q8/q7: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
+    int32_t *qsum;   /* q7: [panels * 16] sum of each output row's q */
+    float *colinv;   /* q7: [k] 1 / f[c] (the activation factors), NULL without */
     void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
     /* wrapped (lazy) weights only: */
     int lazy;
@@ -64,6 +76,10 @@ typedef struct rv_cpu_wpack {
 
 /* Packs host weights w [n, k]. Caller frees with rv_cpu_wpack_free. */
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt);
+/* The same with per-input-column factors colscale[k] (> 0; q7 only, NULL:
+ * none): see the layout notes above. */
+rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t n, size_t k,
+                                     rv_wfmt fmt, const float *colscale);
 /* A lazily packed f32 weight over nparts (<= RV_CPU_WPARTS) row blocks of
  * the caller's memory, which must outlive it. No copy is made here. */
 rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
@@ -93,7 +109,7 @@ typedef struct rv_cpu_gemm_job {
     void *scratch;
 } rv_cpu_gemm_job;
 
-/* Scratch one job needs: a block of quantized activation rows (q8). */
+/* Scratch one job needs: a block of quantized activation rows (q8, q7). */
 size_t rv_cpu_linear_scratch_bytes(size_t k);
 
 /* out[r, j] = x[r, :] . w[j, :] for r < m, j < nrows: plain row-major f32
@@ -116,6 +132,9 @@ typedef struct rv_cpu_linear_kernels {
 extern const rv_cpu_linear_kernels rv_cpu_linear_portable;
 /* Only call when the CPU has AVX2, FMA and F16C. */
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx2;
+/* Its integer formats' runs (cpu_linear_int_avx2.c). */
+void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *job);
+void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *job);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
 
 /* Blocking: activation rows per block (both formats), and the k range of a
@@ -126,10 +145,14 @@ enum { RV_CPU_MC = 96, RV_CPU_KC = 384 };
  * stays below 2^31 (capped at 32767). */
 int32_t rv_cpu_q8_act_max(size_t k);
 
-/* Quantizes one activation row x[k] to int16 q[kp] (zero past k):
- * x ~= scale * q, |q| <= amax. The reference for both flavours' kernels. */
+/* The activation quantizers, the reference for both flavours' kernels.
+ * q8: x[k] to int16 q[kp] (zero past k), x ~= scale * q, |q| <= amax. */
 void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
                           int32_t amax);
+/* q7: y = x[k] * colinv (elementwise; colinv NULL: y = x) to u8 q[kp] (zero
+ * past k), y ~= scale * (q - zero): [min(y, 0), max(y, 0)] over 255 steps. */
+void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                         float *scale, int32_t *zero);
 
 /* f32 <-> IEEE half (round to nearest even), portable. */
 uint16_t rv_cpu_f32_to_f16(float f);

@@ -6,9 +6,8 @@
  * of activation rows (up to MC x KC, in L2) streams past it. The rows are
  * read in place: packing them cost up to 12% of a 384-wide product and
  * gained nothing (six row streams are as easy on L1 as one). f16 weights are
- * widened with vcvtph2ps as they are loaded. q8: a 6x16 tile of int32
- * accumulators fed by vpmaddwd (int16 activations x int8 weights widened on
- * load); dequantization, bias and GELU are fused into the tile's store. */
+ * widened with vcvtph2ps as they are loaded. The integer
+ * formats' kernels are in cpu_linear_int_avx2.c. */
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,18 +19,7 @@
 
 #define AI static inline __attribute__((always_inline))
 
-enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC, QMR = 6 };
-
-/* Bias and activation on 8 output columns. */
-AI __m256 finish8(__m256 v, const float *bias, rv_act act) {
-    if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias));
-    if (act == RV_ACT_GELU) {
-        __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
-        v = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
-                          _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-    }
-    return v;
-}
+enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC };
 
 /* c[mr, 16] (+)= a[mr, kc] @ b[kc, 16]; on the last k block, bias + act.
  * a is read in place, row r at a + r * lda: each k step broadcasts one value
@@ -145,120 +133,12 @@ static void run_float(const rv_cpu_gemm_job *J, int f16) {
 
 /* ---- q8 ---- */
 
-/* Same arithmetic as rv_cpu_quant_row_s16 (max |x|, x * inv rounded to
- * nearest even, clamped), eight lanes at a time. */
-static void quant_row(const float *x, size_t k, size_t kp, int16_t *q, float *scale, int32_t amax) {
-    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    __m256 vmx = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 8 <= k; i += 8)
-        vmx = _mm256_max_ps(vmx, _mm256_and_ps(_mm256_loadu_ps(x + i), absmask));
-    float mx = hmax8(vmx);
-    for (; i < k; i++)
-        mx = fmaxf(mx, fabsf(x[i]));
-    float s = mx > 0.0f ? mx / (float)amax : 1.0f, inv = 1.0f / s;
-    __m256 vinv = _mm256_set1_ps(inv);
-    __m256i hi = _mm256_set1_epi32(amax), lo = _mm256_set1_epi32(-amax);
-    for (i = 0; i + 16 <= k; i += 16) {
-        __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv));
-        __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), vinv));
-        a = _mm256_max_epi32(_mm256_min_epi32(a, hi), lo);
-        b = _mm256_max_epi32(_mm256_min_epi32(b, hi), lo);
-        /* packs works within 128-bit lanes: restore the order with a permute */
-        __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
-        _mm256_storeu_si256((__m256i *)(void *)(q + i), p);
-    }
-    for (; i < k; i++) {
-        int32_t v = _mm_cvtss_si32(_mm_set_ss(x[i] * inv));
-        q[i] = (int16_t)(v > amax ? amax : v < -amax ? -amax : v);
-    }
-    for (i = k; i < kp; i++)
-        q[i] = 0;
-    *scale = s;
-}
-
-/* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 6): per
- * k pair, the 32 weight bytes (16 columns x 2) widen to two int16 vectors
- * and meet each row's broadcast activation pair in vpmaddwd. Named
- * accumulators (not an array) keep GCC from shuffling them through memory;
- * rows past mr recompute row 0 and are not stored. */
-static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
-                    const float *xs, const float *ws, const float *bias, rv_act act) {
-    const int16_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
-                  *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),
-                  *a5 = qa + (mr > 5 ? 5 * kp : 0);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (size_t g = 0; g < kp / 2; g++) {
-        __m256i b0 =
-            _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32)));
-        __m256i b1 =
-            _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32 + 16)));
-        int32_t t;
-#define Q8_ROW(A, C0, C1)                                                                          \
-    memcpy(&t, A + 2 * g, 4);                                                                      \
-    {                                                                                              \
-        __m256i av = _mm256_set1_epi32(t);                                                         \
-        C0 = _mm256_add_epi32(C0, _mm256_madd_epi16(av, b0));                                      \
-        C1 = _mm256_add_epi32(C1, _mm256_madd_epi16(av, b1));                                      \
-    }
-        Q8_ROW(a0, c00, c01)
-        Q8_ROW(a1, c10, c11)
-        Q8_ROW(a2, c20, c21)
-        Q8_ROW(a3, c30, c31)
-        Q8_ROW(a4, c40, c41)
-        Q8_ROW(a5, c50, c51)
-#undef Q8_ROW
-    }
-    __m256i acc[QMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
-    for (int r = 0; r < mr; r++) {
-        __m256 sc = _mm256_set1_ps(xs[r]);
-        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(sc, w0));
-        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(sc, w1));
-        _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
-        _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
-    }
-}
-
-#define kern_q8_any kern_q8
-
-static void run_q8(const rv_cpu_gemm_job *J) {
-    const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, kp = W->kp;
-    int16_t *qa = (int16_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
-    float *xs = (float *)(void *)(qa + MC * kp);
-    for (size_t ic = 0; ic < J->m; ic += MC) {
-        size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t r = 0; r < mc; r++)
-            quant_row(J->x + (ic + r) * J->ldx, k, kp, qa + r * kp, &xs[r], W->act_max);
-        for (size_t j = J->p0; j < J->p1; j++) {
-            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
-            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-            const float *bias = J->bias ? J->bias + col0 : NULL;
-            for (size_t ir = 0; ir < mc; ir += QMR) {
-                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
-                float *c = J->out + (ic + ir) * J->ldo + col0;
-                if (ncols == 16) {
-                    kern_q8_any(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, W->scale + col0, bias,
-                                J->act);
-                } else {
-                    float tile[QMR * 16], bb[16] = {0};
-                    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-                    kern_q8_any(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, W->scale + col0,
-                                bias ? bb : NULL, J->act);
-                    for (int r = 0; r < mr; r++)
-                        memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
-                }
-            }
-        }
-    }
-}
-
 static void avx2_run(const rv_cpu_gemm_job *J) {
     if (J->m == 0 || J->p0 >= J->p1) return;
     if (J->w->fmt == RV_WFMT_Q8)
-        run_q8(J);
+        rv_cpu_avx2_run_q8(J);
+    else if (J->w->fmt == RV_WFMT_Q7)
+        rv_cpu_avx2_run_q7(J);
     else
         run_float(J, J->w->fmt == RV_WFMT_F16);
 }
