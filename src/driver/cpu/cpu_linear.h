@@ -137,6 +137,17 @@ void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *job);
 void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *job);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
 
+/* Asks for a tile's output lines (mr rows of 16 floats) ahead of its
+ * stores, for write. A big batch's output is far larger than the caches;
+ * stores that miss them pile up in the store buffer and stall the kernel
+ * unless the lines are on their way while it computes. */
+static inline void rv_cpu_prefetch_tile(const float *c, size_t ldc, int mr) {
+    for (int r = 0; r < mr; r++) {
+        __builtin_prefetch(c + (size_t)r * ldc, 1, 3);
+        __builtin_prefetch(c + (size_t)r * ldc + 15, 1, 3);
+    }
+}
+
 /* Blocking: activation rows per block (both formats), and the k range of a
  * f32/f16 block (the weight micro-panel, KC x 16, stays in L1). */
 enum { RV_CPU_MC = 96, RV_CPU_KC = 384 };

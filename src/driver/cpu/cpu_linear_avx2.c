@@ -27,6 +27,7 @@ enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC };
 AI void kern_f(const int mr, const int f16, const float *a, size_t lda, const void *bp, size_t kc,
                float *c, size_t ldc, int first, int last, const float *bias, rv_act act) {
     __m256 acc[RV_CPU_MR][2];
+    if (first) rv_cpu_prefetch_tile(c, ldc, mr);
 #pragma GCC unroll 6
     for (int r = 0; r < mr; r++) {
         if (first) {

@@ -62,6 +62,7 @@ static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, floa
                   *a5 = qa + (mr > 5 ? 5 * kp : 0);
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
             c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 2; g++) {
         __m256i b0 =
             _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32)));
@@ -190,6 +191,7 @@ static void kern_q7(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, floa
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
             c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 4; g++) {
         __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64));
         __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64 + 32));
