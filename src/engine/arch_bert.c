@@ -125,11 +125,15 @@ static void smooth_factors(const float *w, size_t n, size_t k, size_t nparts, co
         const float *wp = w + i * (n / nparts) * k;
         for (size_t c = 0; c < k; c++)
             part_max[c] = 0.0f;
+        /* plain compares: fmaxf is a libm call here, and this runs over
+         * every weight while a query waits */
         for (size_t r = 0; r < n / nparts; r++)
-            for (size_t c = 0; c < k; c++)
-                part_max[c] = fmaxf(part_max[c], fabsf(wp[r * k + c]));
+            for (size_t c = 0; c < k; c++) {
+                float a = fabsf(wp[r * k + c]);
+                part_max[c] = a > part_max[c] ? a : part_max[c];
+            }
         for (size_t c = 0; c < k; c++)
-            f[c] = fminf(f[c], part_max[c]);
+            f[c] = part_max[c] < f[c] ? part_max[c] : f[c];
     }
     for (size_t c = 0; c < k; c++) {
         float range = fabsf(beta[c]) + 3.0f * fabsf(gamma[c]);

@@ -184,16 +184,23 @@ static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *pa
         size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
         const float *w = row < n ? src_row(part, part_rows, row, k) : NULL;
         float amax = 0.0f, t[256];
-        for (size_t p = 0; w && p < k; p++)
-            amax = max_abs(amax, colscale ? w[p] * colscale[p] : w[p]);
+        if (w && colscale)
+            for (size_t p = 0; p < k; p++)
+                amax = max_abs(amax, w[p] * colscale[p]);
+        else if (w)
+            for (size_t p = 0; p < k; p++)
+                amax = max_abs(amax, w[p]);
         float s = amax > 0.0f ? amax / (float)qmax : 1.0f;
         int32_t sum = 0, r[256];
         /* w / s rounded, a piece at a time: four lanes at once where SSE
-         * is there (the scattered stores below are scalar) */
+         * is there */
         for (size_t p0 = 0; w && p0 < k; p0 += 256) {
             size_t len = k - p0 < 256 ? k - p0 : 256, i = 0;
-            for (size_t e = 0; e < len; e++)
-                t[e] = colscale ? w[p0 + e] * colscale[p0 + e] : w[p0 + e];
+            if (colscale)
+                for (size_t e = 0; e < len; e++)
+                    t[e] = w[p0 + e] * colscale[p0 + e];
+            else
+                memcpy(t, w + p0, len * sizeof *t);
 #if defined(__SSE2__)
             for (__m128 vs = _mm_set1_ps(s); i + 4 <= len; i += 4)
                 _mm_storeu_si128((__m128i *)(void *)(r + i),
@@ -201,11 +208,19 @@ static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *pa
 #endif
             for (; i < len; i++)
                 r[i] = (int32_t)round_even(t[i] / s);
-            for (i = 0; i < len; i++) {
-                size_t p = p0 + i;
-                int32_t v = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
-                q[((j * kp + p / step * step) * RV_CPU_NR) + c * step + p % step] = (int8_t)v;
-                sum += v;
+            /* one store per group of `step` values (p0 is a multiple of 4) */
+            for (i = 0; i < len; i += step) {
+                int8_t grp[4] = {0, 0, 0, 0};
+                for (size_t e = 0; e < step && i + e < len; e++) {
+                    int32_t v = r[i + e] > qmax ? qmax : r[i + e] < -qmax ? -qmax : r[i + e];
+                    grp[e] = (int8_t)v;
+                    sum += v;
+                }
+                int8_t *dst = q + (j * kp + p0 + i) * RV_CPU_NR + c * step;
+                if (step == 4)
+                    memcpy(dst, grp, 4);
+                else
+                    memcpy(dst, grp, 2);
             }
         }
         P->scale[row] = s;
