@@ -17,6 +17,53 @@
 
 enum { MC = RV_CPU_MC, QMR = 6 };
 
+/* A tile's six activation rows (rows past mr repeat row 0; their results
+ * are not stored) and its twelve int32 accumulators, named rather than an
+ * array so GCC keeps them in registers. */
+#define TILE_SETUP(T)                                                                              \
+    const T *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),              \
+            *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),                    \
+            *a5 = qa + (mr > 5 ? 5 * kp : 0);                                                      \
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,   \
+            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;                      \
+    rv_cpu_prefetch_tile(c, ldc, mr)
+/* ROW(row, accumulator for columns 0-7, for columns 8-15) on each row. */
+#define TILE_ROWS(ROW)                                                                             \
+    ROW(a0, c00, c01)                                                                              \
+    ROW(a1, c10, c11) ROW(a2, c20, c21) ROW(a3, c30, c31) ROW(a4, c40, c41) ROW(a5, c50, c51)
+#define TILE_ACC                                                                                   \
+    {                                                                                              \
+        {c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {                              \
+            c50, c51                                                                               \
+        }                                                                                          \
+    }
+
+/* Stores rows [0, mr) of a tile: (acc - zero[r] * wsum) * xs[r] * ws, plus
+ * bias, act. wsum / zero NULL: no zero point (q8). */
+static inline __attribute__((always_inline)) void
+store_tile(__m256i acc[QMR][2], int mr, float *c, size_t ldc, const float *xs, const int32_t *zs,
+           const float *ws, const int32_t *wsum, const float *bias, rv_act act) {
+    __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+    if (wsum) {
+        s0 = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
+        s1 = _mm256_loadu_si256((const __m256i *)(const void *)(wsum + 8));
+    }
+    for (int r = 0; r < mr; r++) {
+        __m256 sc = _mm256_set1_ps(xs[r]);
+        __m256i i0 = acc[r][0], i1 = acc[r][1];
+        if (wsum) {
+            __m256i z = _mm256_set1_epi32(zs[r]);
+            i0 = _mm256_sub_epi32(i0, _mm256_mullo_epi32(z, s0));
+            i1 = _mm256_sub_epi32(i1, _mm256_mullo_epi32(z, s1));
+        }
+        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(i0), _mm256_mul_ps(sc, w0));
+        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(i1), _mm256_mul_ps(sc, w1));
+        _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
+        _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
+    }
+}
+
 /* Same arithmetic as rv_cpu_quant_row_s16 (max |x|, x * inv rounded to
  * nearest even, clamped), eight lanes at a time. */
 static void quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
@@ -52,17 +99,10 @@ static void quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float
 
 /* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 6): per
  * k pair, the 32 weight bytes (16 columns x 2) widen to two int16 vectors
- * and meet each row's broadcast activation pair in vpmaddwd. Named
- * accumulators (not an array) keep GCC from shuffling them through memory;
- * rows past mr recompute row 0 and are not stored. */
+ * and meet each row's broadcast activation pair in vpmaddwd. */
 static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
                     const float *xs, const float *ws, const float *bias, rv_act act) {
-    const int16_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
-                  *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),
-                  *a5 = qa + (mr > 5 ? 5 * kp : 0);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    rv_cpu_prefetch_tile(c, ldc, mr);
+    TILE_SETUP(int16_t);
     for (size_t g = 0; g < kp / 2; g++) {
         __m256i b0 =
             _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(const void *)(bq + g * 32)));
@@ -76,55 +116,11 @@ static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, floa
         C0 = _mm256_add_epi32(C0, _mm256_madd_epi16(av, b0));                                      \
         C1 = _mm256_add_epi32(C1, _mm256_madd_epi16(av, b1));                                      \
     }
-        Q8_ROW(a0, c00, c01)
-        Q8_ROW(a1, c10, c11)
-        Q8_ROW(a2, c20, c21)
-        Q8_ROW(a3, c30, c31)
-        Q8_ROW(a4, c40, c41)
-        Q8_ROW(a5, c50, c51)
+        TILE_ROWS(Q8_ROW)
 #undef Q8_ROW
     }
-    __m256i acc[QMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
-    for (int r = 0; r < mr; r++) {
-        __m256 sc = _mm256_set1_ps(xs[r]);
-        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(sc, w0));
-        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(sc, w1));
-        _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
-        _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
-    }
-}
-
-void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *J) {
-    const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, kp = W->kp;
-    int16_t *qa = (int16_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
-    float *xs = (float *)(void *)(qa + MC * kp);
-    for (size_t ic = 0; ic < J->m; ic += MC) {
-        size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t r = 0; r < mc; r++)
-            quant_row_s16(J->x + (ic + r) * J->ldx, k, kp, qa + r * kp, &xs[r], W->act_max);
-        for (size_t j = J->p0; j < J->p1; j++) {
-            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
-            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-            const float *bias = J->bias ? J->bias + col0 : NULL;
-            for (size_t ir = 0; ir < mc; ir += QMR) {
-                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
-                float *c = J->out + (ic + ir) * J->ldo + col0;
-                if (ncols == 16) {
-                    kern_q8(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, W->scale + col0, bias,
-                            J->act);
-                } else {
-                    float tile[QMR * 16], bb[16] = {0};
-                    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-                    kern_q8(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, W->scale + col0,
-                            bias ? bb : NULL, J->act);
-                    for (int r = 0; r < mr; r++)
-                        memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
-                }
-            }
-        }
-    }
+    __m256i acc[QMR][2] = TILE_ACC;
+    store_tile(acc, mr, c, ldc, xs, NULL, ws, NULL, bias, act);
 }
 
 /* x[i..i+8) times the column factors, if any. */
@@ -179,85 +175,81 @@ static void quant_row_u8(const float *x, const float *colinv, size_t k, size_t k
 /* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 6): per
  * 4 k steps, each row's 4 activation bytes are broadcast and meet the 64
  * weight bytes (16 columns x 4) in vpmaddubsw, whose int16 pair sums
- * vpmaddwd against ones widens into the int32 accumulators. Named
- * accumulators (not an array) keep GCC from shuffling them through memory;
- * rows past mr recompute row 0 and are not stored. */
+ * vpmaddwd against ones widens into the int32 accumulators. */
 static void kern_q7(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
                     const float *xs, const int32_t *zs, const float *ws, const int32_t *wsum,
                     const float *bias, rv_act act) {
-    const uint8_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
-                  *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),
-                  *a5 = qa + (mr > 5 ? 5 * kp : 0);
+    TILE_SETUP(uint8_t);
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 4; g++) {
         __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64));
         __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(bq + g * 64 + 32));
         int32_t t;
-#define Q8_ROW(A, C0, C1)                                                                          \
+#define Q7_ROW(A, C0, C1)                                                                          \
     memcpy(&t, A + 4 * g, 4);                                                                      \
     {                                                                                              \
         __m256i av = _mm256_set1_epi32(t);                                                         \
         C0 = _mm256_add_epi32(C0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));          \
         C1 = _mm256_add_epi32(C1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));          \
     }
-        Q8_ROW(a0, c00, c01)
-        Q8_ROW(a1, c10, c11)
-        Q8_ROW(a2, c20, c21)
-        Q8_ROW(a3, c30, c31)
-        Q8_ROW(a4, c40, c41)
-        Q8_ROW(a5, c50, c51)
-#undef Q8_ROW
+        TILE_ROWS(Q7_ROW)
+#undef Q7_ROW
     }
-    __m256i acc[QMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
-    __m256i s0 = _mm256_loadu_si256((const __m256i *)(const void *)wsum);
-    __m256i s1 = _mm256_loadu_si256((const __m256i *)(const void *)(wsum + 8));
-    for (int r = 0; r < mr; r++) {
-        __m256 sc = _mm256_set1_ps(xs[r]);
-        __m256i z = _mm256_set1_epi32(zs[r]);
-        __m256i i0 = _mm256_sub_epi32(acc[r][0], _mm256_mullo_epi32(z, s0));
-        __m256i i1 = _mm256_sub_epi32(acc[r][1], _mm256_mullo_epi32(z, s1));
-        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(i0), _mm256_mul_ps(sc, w0));
-        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(i1), _mm256_mul_ps(sc, w1));
-        _mm256_storeu_ps(c + (size_t)r * ldc, finish8(v0, bias, act));
-        _mm256_storeu_ps(c + (size_t)r * ldc + 8, finish8(v1, bias ? bias + 8 : NULL, act));
-    }
+    __m256i acc[QMR][2] = TILE_ACC;
+    store_tile(acc, mr, c, ldc, xs, zs, ws, wsum, bias, act);
 }
 
-void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *J) {
+/* One thread's job over q8 or q7 weights: each block of up to MC rows is
+ * quantized into the scratch (int16 or u8), then every panel's tiles run
+ * over it; a zero-padded last panel runs on a 16-wide copy. */
+static void run_int(const rv_cpu_gemm_job *J, int q7) {
     const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, kp = W->kp;
-    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
-    float *xs = (float *)(void *)(qa + (MC * kp + 63) / 64 * 64);
+    size_t k = W->k, kp = W->kp, esz = q7 ? 1 : 2;
+    unsigned char *qa = (unsigned char *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
+    float *xs = (float *)(void *)(qa + (MC * kp * esz + 63) / 64 * 64);
     int32_t *zs = (int32_t *)(void *)(xs + MC);
     for (size_t ic = 0; ic < J->m; ic += MC) {
         size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t r = 0; r < mc; r++)
-            quant_row_u8(J->x + (ic + r) * J->ldx, W->colinv, k, kp, qa + r * kp, &xs[r], &zs[r]);
+        for (size_t r = 0; r < mc; r++) {
+            const float *x = J->x + (ic + r) * J->ldx;
+            if (q7)
+                quant_row_u8(x, W->colinv, k, kp, qa + r * kp, &xs[r], &zs[r]);
+            else
+                quant_row_s16(x, k, kp, (int16_t *)(void *)qa + r * kp, &xs[r], W->act_max);
+        }
         for (size_t j = J->p0; j < J->p1; j++) {
             const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
             size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
             const float *bias = J->bias ? J->bias + col0 : NULL;
             for (size_t ir = 0; ir < mc; ir += QMR) {
-                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
-                float *c = J->out + (ic + ir) * J->ldo + col0;
-                if (ncols == 16) {
-                    kern_q7(mr, qa + ir * kp, kp, bq, c, J->ldo, xs + ir, zs + ir, W->scale + col0,
-                            W->qsum + col0, bias, J->act);
-                } else {
-                    float tile[QMR * 16], bb[16] = {0};
-                    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-                    kern_q7(mr, qa + ir * kp, kp, bq, tile, 16, xs + ir, zs + ir, W->scale + col0,
-                            W->qsum + col0, bias ? bb : NULL, J->act);
-                    for (int r = 0; r < mr; r++)
-                        memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
+                int mr = (int)(mc - ir < QMR ? mc - ir : QMR), edge = ncols < 16;
+                float *c = J->out + (ic + ir) * J->ldo + col0, tile[QMR * 16], bb[16] = {0};
+                float *dst = edge ? tile : c;
+                size_t ldd = edge ? 16 : J->ldo;
+                const float *tb = bias;
+                if (edge && bias) {
+                    memcpy(bb, bias, ncols * sizeof *bb);
+                    tb = bb;
                 }
+                if (q7)
+                    kern_q7(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
+                            W->qsum + col0, tb, J->act);
+                else
+                    kern_q8(mr, (const int16_t *)(const void *)qa + ir * kp, kp, bq, dst, ldd,
+                            xs + ir, W->scale + col0, tb, J->act);
+                for (int r = 0; edge && r < mr; r++)
+                    memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
             }
         }
     }
+}
+
+void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *J) {
+    run_int(J, 0);
+}
+
+void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *J) {
+    run_int(J, 1);
 }
 
 #endif
