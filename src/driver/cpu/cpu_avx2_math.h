@@ -1,7 +1,7 @@
 /*
  * driver/cpu/cpu_avx2_math.h — AVX2+FMA vector helpers (horizontal sums,
- * exp, erf, a GEMM tile's bias + GELU) shared by the *_avx2.c files. Include only from files
- * compiled with -mavx2 -mfma.
+ * exp, erf, a GEMM tile's bias + GELU) shared by the *_avx2.c files.
+ * Include only from files compiled with -mavx2 -mfma.
  */
 #ifndef RV_DRIVER_CPU_AVX2_MATH_H
 #define RV_DRIVER_CPU_AVX2_MATH_H

@@ -6,8 +6,8 @@
  * of activation rows (up to MC x KC, in L2) streams past it. The rows are
  * read in place: packing them cost up to 12% of a 384-wide product and
  * gained nothing (six row streams are as easy on L1 as one). f16 weights are
- * widened with vcvtph2ps as they are loaded. The integer
- * formats' kernels are in cpu_linear_int_avx2.c. */
+ * widened with vcvtph2ps as they are loaded. The integer formats' kernels
+ * are in cpu_linear_int_avx2.c. */
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)

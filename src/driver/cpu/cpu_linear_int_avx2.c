@@ -19,7 +19,7 @@ enum { MC = RV_CPU_MC, QMR = 6 };
 
 /* A tile's six activation rows (rows past mr repeat row 0; their results
  * are not stored) and its twelve int32 accumulators, named rather than an
- * array so GCC keeps them in registers. */
+ * array so GCC keeps them in registers; also asks for its output lines. */
 #define TILE_SETUP(T)                                                                              \
     const T *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),              \
             *a3 = qa + (mr > 3 ? 3 * kp : 0), *a4 = qa + (mr > 4 ? 4 * kp : 0),                    \
@@ -201,7 +201,7 @@ static void kern_q7(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, floa
 
 /* One thread's job over q8 or q7 weights: each block of up to MC rows is
  * quantized into the scratch (int16 or u8), then every panel's tiles run
- * over it; a zero-padded last panel runs on a 16-wide copy. */
+ * over it. */
 static void run_int(const rv_cpu_gemm_job *J, int q7) {
     const rv_cpu_wpack *W = J->w;
     size_t k = W->k, kp = W->kp, esz = q7 ? 1 : 2;
@@ -220,17 +220,18 @@ static void run_int(const rv_cpu_gemm_job *J, int q7) {
         for (size_t j = J->p0; j < J->p1; j++) {
             const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
             size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-            const float *bias = J->bias ? J->bias + col0 : NULL;
+            /* the zero-padded last panel: bias padded once, tiles via a copy */
+            int edge = ncols < 16;
+            float bb[16] = {0}, tile[QMR * 16];
+            const float *tb = J->bias ? J->bias + col0 : NULL;
+            if (edge && tb) {
+                memcpy(bb, tb, ncols * sizeof *bb);
+                tb = bb;
+            }
             for (size_t ir = 0; ir < mc; ir += QMR) {
-                int mr = (int)(mc - ir < QMR ? mc - ir : QMR), edge = ncols < 16;
-                float *c = J->out + (ic + ir) * J->ldo + col0, tile[QMR * 16], bb[16] = {0};
-                float *dst = edge ? tile : c;
+                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
+                float *c = J->out + (ic + ir) * J->ldo + col0, *dst = edge ? tile : c;
                 size_t ldd = edge ? 16 : J->ldo;
-                const float *tb = bias;
-                if (edge && bias) {
-                    memcpy(bb, bias, ncols * sizeof *bb);
-                    tb = bb;
-                }
                 if (q7)
                     kern_q7(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
                             W->qsum + col0, tb, J->act);
