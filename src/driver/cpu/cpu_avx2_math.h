@@ -56,10 +56,29 @@ static inline __m256 exp8(__m256 x) {
     return _mm256_andnot_ps(under, exp8_core(x));
 }
 
-/* exp(x) for x <= 0 where anything below -87.3 may come out as 1e-38
- * rather than 0 (softmax rows after their max is subtracted). */
-static inline __m256 exp8_nonpos(__m256 x) {
-    return exp8_core(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)));
+/* 2^t for t <= 0, where anything below -125 may come out as a value near
+ * 2^-125 rather than its own (softmax rows, in the base-2 domain): t = n + r
+ * with n the nearest integer (adding 1.5 * 2^23 leaves it in the low
+ * mantissa bits) and |r| <= 1/2; 2^r by a degree-5 polynomial fitted for
+ * this file (relative least squares on Chebyshev nodes, rounded to float:
+ * max relative error 2.4e-7 in float arithmetic); 2^n enters as n added to
+ * the exponent field, an integer add rather than a multiply. With the scale
+ * folded into the caller's subtraction this is 7 multiply-adds against the
+ * 11 of exp8 on a scaled argument. */
+static inline __m256 exp2_8_nonpos(__m256 t) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    t = _mm256_max_ps(t, _mm256_set1_ps(-125.0f));
+    __m256 s = _mm256_add_ps(t, magic);
+    __m256 r = _mm256_sub_ps(t, _mm256_sub_ps(s, magic));
+    __m256 p = _mm256_set1_ps(1.3278163969516754e-03f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(9.675555862486362e-03f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.5507078766822815e-02f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(2.4022118747234344e-01f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(6.931469440460205e-01f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    /* (s's bits << 23) is n << 23: the rest of s shifts out */
+    __m256i e = _mm256_slli_epi32(_mm256_castps_si256(s), 23);
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), e));
 }
 
 /* erf(x) = x P(x^2) / Q(x^2) on |x| < 3.925, +-1 beyond (where erff rounds to

@@ -164,15 +164,17 @@ static float row_max(const float *x, size_t L) {
 }
 
 /* One row of attention scores x[0..L) (padded to L16): x[j] becomes
- * exp((x[j] - max) * scale) (scale > 0), x[L..L16) zero; returns 1 / their sum. The
- * caller scales the P V row by it: one pass over the row instead of the
- * three of a_softmax (scale and max, exp and sum, normalize). */
+ * exp((x[j] - max) * scale) (scale > 0), computed as 2^((x[j] - max) * scale
+ * * log2 e), x[L..L16) zero; returns 1 / their sum. The caller scales the
+ * P V row by it: one pass over the row instead of the three of a_softmax
+ * (scale and max, exp and sum, normalize). */
 static float exp_row(float *x, size_t L, size_t L16, float scale) {
-    const __m256 vs = _mm256_set1_ps(scale), vms = _mm256_set1_ps(row_max(x, L) * scale);
+    const float s2 = scale * 1.44269504088896341f;
+    const __m256 vs = _mm256_set1_ps(s2), vms = _mm256_set1_ps(row_max(x, L) * s2);
     __m256 acc = _mm256_setzero_ps();
     size_t j = 0;
     for (; j + 8 <= L; j += 8) {
-        __m256 e = exp8_nonpos(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms));
+        __m256 e = exp2_8_nonpos(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms));
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
     }
@@ -181,7 +183,7 @@ static float exp_row(float *x, size_t L, size_t L16, float scale) {
         __m256 keep =
             _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(L - j)), lane));
         __m256 d = _mm256_fmsub_ps(_mm256_loadu_ps(x + j), vs, vms);
-        __m256 e = _mm256_and_ps(exp8_nonpos(d), keep);
+        __m256 e = _mm256_and_ps(exp2_8_nonpos(d), keep);
         _mm256_storeu_ps(x + j, e);
         acc = _mm256_add_ps(acc, e);
         for (j += 8; j < L16; j++)
