@@ -318,21 +318,27 @@ RV_TEST(gemm_and_linear_match_reference_at_odd_sizes) {
 
 /* ---- packed linear weights (cpu_linear.h) ---- */
 
+/* The integer code of an integer format's weight, row c, column p. */
+static int packed_q(const rv_cpu_wpack *P, size_t c, size_t p) {
+    size_t j = c / RV_CPU_NR, cc = c % RV_CPU_NR, st = P->fmt == RV_WFMT_Q8 ? 2 : 4;
+    const int8_t *q = P->data;
+    return q[(j * P->kp + p / st * st) * RV_CPU_NR + cc * st + p % st];
+}
+
 /* The weight a packed buffer stands for, row c, column p (dequantized). */
 static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
     size_t j = c / RV_CPU_NR, cc = c % RV_CPU_NR;
     if (P->fmt == RV_WFMT_F32) return ((const float *)P->data)[(j * P->k + p) * RV_CPU_NR + cc];
     if (P->fmt == RV_WFMT_F16)
         return rv_cpu_f16_to_f32(((const uint16_t *)P->data)[(j * P->k + p) * RV_CPU_NR + cc]);
-    const int8_t *q = P->data;
-    size_t st = P->fmt == RV_WFMT_Q8 ? 2 : 4;
-    return (double)P->scale[c] * q[(j * P->kp + p / st * st) * RV_CPU_NR + cc * st + p % st];
+    return (double)P->scale[c] * packed_q(P, c, p);
 }
 
-/* Reference for one format: f32/f16 from the stored weights, q8/q7 also
- * from the quantized activations (the kernels must match it to float
- * rounding). q7's stored weights carry the column factors, and its
- * activations their inverse. */
+/* Reference for one format: f32/f16 from the stored weights, q8 also from
+ * the quantized activations, q7 / q8u from the integer codes with each pair
+ * of products saturated at int16 as vpmaddubsw does (the kernels must match
+ * it to float rounding). The u8 formats' stored weights carry the column
+ * factors, and their activations the inverse. */
 static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias, rv_act act,
                        size_t m, double *out) {
     size_t n = P->n, k = P->k;
@@ -342,14 +348,22 @@ static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias,
         float xs = 1;
         int32_t zero = 0;
         if (P->fmt == RV_WFMT_Q8) rv_cpu_quant_row_s16(x + i * k, k, P->kp, q16, &xs, P->act_max);
-        if (P->fmt == RV_WFMT_Q7)
-            rv_cpu_quant_row_u8(x + i * k, P->colinv, k, P->kp, q8, &xs, &zero);
+        int u8 = rv_cpu_fmt_u8(P->fmt);
+        if (u8) rv_cpu_quant_row_u8(x + i * k, P->colinv, k, P->kp, q8, &xs, &zero);
         for (size_t c = 0; c < n; c++) {
             double s = 0;
-            for (size_t p = 0; p < k; p++) {
-                double xv = P->fmt == RV_WFMT_Q8   ? (double)xs * q16[p]
-                            : P->fmt == RV_WFMT_Q7 ? (double)xs * (q8[p] - zero)
-                                                   : x[i * k + p];
+            if (u8) {
+                int64_t acc = 0;
+                for (size_t p = 0; p < P->kp; p += 2) {
+                    int32_t w0 = packed_q(P, c, p), w1 = packed_q(P, c, p + 1);
+                    int32_t pair = q8[p] * w0 + q8[p + 1] * w1;
+                    acc += (pair > 32767 ? 32767 : pair < -32768 ? -32768 : pair) -
+                           (int64_t)zero * (w0 + w1);
+                }
+                s = (double)xs * P->scale[c] * (double)acc;
+            }
+            for (size_t p = 0; !u8 && p < k; p++) {
+                double xv = P->fmt == RV_WFMT_Q8 ? (double)xs * q16[p] : x[i * k + p];
                 s += xv * packed_w(P, c, p);
             }
             s += bias ? bias[c] : 0;
@@ -386,11 +400,11 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
         for (size_t p = 0; p < k; p++) /* factors in [0.25, 4] */
             colscale[p] = exp2f(2.0f * colscale[p]);
         ref_gemm(x, w, exact, m, n, k, 1);
-        /* f32, f16, q8, q7, and q7 with column factors */
-        for (int v = 0; v < 5; v++) {
-            rv_wfmt fmt = v < 4 ? (rv_wfmt)v : RV_WFMT_Q7;
+        /* f32, f16, q8, q7, q8u, and q7 with column factors */
+        for (int v = 0; v < 6; v++) {
+            rv_wfmt fmt = v < 5 ? (rv_wfmt)v : RV_WFMT_Q7;
             rv_cpu_wpack *P = NULL;
-            RV_CHECK_EQ_INT(rv_cpu_wpack_create_scaled(&P, w, n, k, fmt, v == 4 ? colscale : NULL),
+            RV_CHECK_EQ_INT(rv_cpu_wpack_create_scaled(&P, w, n, k, fmt, v == 5 ? colscale : NULL),
                             RV_OK);
             float raw[16] = {0};
             RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(raw));
@@ -415,7 +429,14 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
                                  fl[f]->name, v, act, m, n, k, d);
                 }
             }
-            /* and each format stays near the exact f32 product */
+            /* and each format stays near the exact f32 product, but q8u:
+             * on uniform data many of its pairs saturate (the reference
+             * above has them; q8u_saturates_pairs_like_vpmaddubsw and the
+             * golden texts of test_precision cover what that costs) */
+            if (fmt == RV_WFMT_Q8U) {
+                rv_cpu_wpack_free(P);
+                continue;
+            }
             double worst = 0, scale = 0;
             ref_packed(P, x, bias, RV_ACT_NONE, m, r);
             for (size_t i = 0; i < m * n; i++) {
@@ -492,6 +513,52 @@ RV_TEST(q7_quantizer_handles_extreme_rows) {
     free(scratch);
 }
 
+/* q8u's pairs of products past int16 saturate, in both kernel flavours,
+ * as vpmaddubsw does: rows whose codes are all 255 (zero point 0) against
+ * weight rows of one sign (codes +-127) give pairs of +-64770, stored as
+ * 32767 / -32768. Pairs below the bound come out exact. */
+RV_TEST(q8u_saturates_pairs_like_vpmaddubsw) {
+    enum { K = 12, N = 3, M = 3 };
+    float x[M * K], w[N * K];
+    for (int p = 0; p < K; p++) {
+        x[p] = 2.0f;                 /* codes 255, scale 2 / 255 */
+        x[K + p] = p < 6 ? 0.5f : 0; /* codes 255 then 0 (zero point 0) */
+        x[2 * K + p] = p % 2 ? 0 : 2.0f; /* codes 255, 0, 255, ...: no pair saturates */
+        w[p] = 0.25f;                /* codes 127 */
+        w[K + p] = -0.25f;           /* codes -127 */
+        w[2 * K + p] = p % 2 ? 0.25f : -0.25f; /* pairs of +-127 cancel */
+    }
+    rv_cpu_wpack *P = NULL;
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q8U), RV_OK);
+    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
+    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
+    const double sx = 2.0 / 255, sx1 = 0.5 / 255, sw = 0.25 / 127;
+    /* row 0: six saturated pairs; row 1: three pairs of 255 * 127 * 2,
+     * saturated too, and three of zeros; row 2: six pairs of 255 * 127 */
+    const double want[M * N] = {sx * sw * 6 * 32767,  sx * sw * 6 * -32768,  0,
+                                sx1 * sw * 3 * 32767, sx1 * sw * 3 * -32768, 0,
+                                sx * sw * 6 * 32385,  sx * sw * 6 * -32385,  sx * sw * 6 * -32385};
+    for (int f = 0; f < 2; f++) {
+        float out[M * N];
+        rv_cpu_gemm_job J = {.x = x,
+                             .ldx = K,
+                             .w = P,
+                             .out = out,
+                             .ldo = N,
+                             .m = M,
+                             .p0 = 0,
+                             .p1 = P->panels,
+                             .act = RV_ACT_NONE,
+                             .scratch = scratch};
+        fl[f]->run(&J);
+        for (int i = 0; i < M * N; i++)
+            RV_CHECK_MSG(fabs(out[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1), "%s [%d]: %g vs %g",
+                         fl[f]->name, i, out[i], want[i]);
+    }
+    rv_cpu_wpack_free(P);
+    free(scratch);
+}
+
 RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
     /* few rows (cut by panels), a few row blocks (cut both ways, partial
      * blocks and panel groups), and enough blocks for whole-width items */
@@ -501,7 +568,7 @@ RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
         env e;
         RV_CHECK(env_open(&e, threads));
         for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
-            for (int fmt = 0; fmt < 4; fmt++) {
+            for (int fmt = 0; fmt < 5; fmt++) {
                 size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
                 size_t mark = D->pool_mark(e.ctx);
                 float *x = rnd(m * k, 1), *w = rnd(n * k, 0.5f), *bias = rnd(n, 1);
@@ -785,6 +852,7 @@ int main(void) {
     RV_RUN(f16_conversion_rounds_to_nearest_even);
     RV_RUN(packed_linear_kernels_match_reference_at_odd_sizes);
     RV_RUN(q7_quantizer_handles_extreme_rows);
+    RV_RUN(q8u_saturates_pairs_like_vpmaddubsw);
     RV_RUN(linear_slot_with_packed_weights_splits_across_threads);
     RV_RUN(gemm_batched_matches_reference);
     RV_RUN(elementwise_and_norm_ops_match_reference);

@@ -96,16 +96,20 @@ static rv_status view_f32(loader *L, const char *name, int ndim, size_t d0, size
 }
 
 /* The storage of one linear layer. For int8 (wfmt Q8) on a driver with
- * 7-bit weights (version 4), layers mix two formats: 7-bit weights against
+ * 7-bit weights (version 4), layers mix formats: 7-bit weights against
  * 8-bit activations (twice the multiply rate without VNNI), except for the
- * FFN output, whose GELU activations lose the most at 8 bits; it keeps int8
- * weights against int16 activations. On the 109 golden texts this mix (with
- * the smoothing below) measured a minimum cosine to fp32 of 0.9955, where
+ * FFN output, whose weights lose the most at 7 bits: there int8 weights,
+ * against 8-bit activations on a version 5 driver (Q8U, the same kernel;
+ * a pair of products may saturate), else against int16 activations. On
+ * the 109 golden texts the mix (with the smoothing below) measured a
+ * minimum cosine to fp32 of 0.9955 with the int16 FFN output and 0.9940
+ * with Q8U (a PyTorch emulation of the kernels: 0.99552 and 0.99397), where
  * 7-bit everywhere without smoothing gave 0.984. */
 static rv_wfmt layer_fmt(const rv_bert *b, int ffn_out) {
     const rv_driver *d = b->drv;
     int q7 = d->version >= 4 && d->upload_linear_weight_scaled;
-    return b->wfmt == RV_WFMT_Q8 && q7 && !ffn_out ? RV_WFMT_Q7 : b->wfmt;
+    if (b->wfmt != RV_WFMT_Q8 || !q7) return b->wfmt;
+    return !ffn_out ? RV_WFMT_Q7 : d->version >= 5 ? RV_WFMT_Q8U : RV_WFMT_Q8;
 }
 
 /* SmoothQuant factors (alpha = 0.5) for a weight w [n, k] whose input is

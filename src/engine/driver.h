@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 4
+#define RV_DRIVER_VERSION 5
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -65,10 +65,18 @@ typedef struct rv_batch_inputs {
 typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv_act;
 
 /* Storage of a linear layer's weight (upload_linear_weight): f32, f16, int8
- * with one scale per output row (activations kept at about 16 bits), or Q7:
+ * with one scale per output row (activations kept at about 16 bits), Q7:
  * 7-bit weights against 8-bit activations (faster where the hardware has no
- * int8 dot product, less precise). */
-typedef enum rv_wfmt { RV_WFMT_F32 = 0, RV_WFMT_F16 = 1, RV_WFMT_Q8 = 2, RV_WFMT_Q7 = 3 } rv_wfmt;
+ * int8 dot product, less precise), or Q8U (version 5): int8 weights against
+ * 8-bit activations at Q7's speed, where a pair of products may saturate at
+ * 16 bits (about 1 pair in 6 million on a BERT FFN output). */
+typedef enum rv_wfmt {
+    RV_WFMT_F32 = 0,
+    RV_WFMT_F16 = 1,
+    RV_WFMT_Q8 = 2,
+    RV_WFMT_Q7 = 3,
+    RV_WFMT_Q8U = 4
+} rv_wfmt;
 
 typedef struct rv_driver {
     uint32_t version; /* RV_DRIVER_VERSION */
@@ -213,6 +221,9 @@ typedef struct rv_driver {
      * into the weights. */
     rv_status (*upload_linear_weight_scaled)(void *dev, rv_dbuf **out, const float *w, size_t n,
                                              size_t k, rv_wfmt fmt, const float *colscale);
+
+    /* version 5 adds no slot: upload_linear_weight(_scaled) may take
+     * RV_WFMT_Q8U where upload_linear_weight_scaled is present. */
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

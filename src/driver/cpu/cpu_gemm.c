@@ -154,7 +154,7 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                             "linear: packed weight is [%zu, %zu], not [%zu, %zu]", w->n, w->k, n,
                             k);
     if (m == 0) return RV_OK;
-    if (w->fmt == RV_WFMT_Q8 || w->fmt == RV_WFMT_Q7) { /* they quantize rows into scratch */
+    if (w->fmt == RV_WFMT_Q8 || rv_cpu_fmt_u8(w->fmt)) { /* they quantize rows into scratch */
         size_t need = rv_cpu_linear_scratch_bytes(k);
         if (need > c->gemm_stride) {
             /* grows once per context, at the first (widest) layer */

@@ -67,9 +67,9 @@ float rv_cpu_f16_to_f32(uint16_t h) {
     return f;
 }
 
-/* k steps per int8 weight group: q8 pairs, q7 quads (see cpu_linear.h). */
+/* k steps per int8 weight group: q8 pairs, q7 / q8u quads (see cpu_linear.h). */
 static size_t int_step(rv_wfmt fmt) {
-    return fmt == RV_WFMT_Q8 ? 2 : fmt == RV_WFMT_Q7 ? 4 : 1;
+    return fmt == RV_WFMT_Q8 ? 2 : rv_cpu_fmt_u8(fmt) ? 4 : 1;
 }
 
 static size_t kpad(size_t k, rv_wfmt fmt) {
@@ -152,29 +152,32 @@ static const float *src_row(const float *const *part, const size_t *part_rows, s
     return part[i] + row * k;
 }
 
-/* Sizes of the panel data and, for q8/q7, what lies behind it (scales,
- * q7's row sums and column factors). */
+/* Sizes of the panel data and, for the integer formats, what lies behind
+ * it (scales; for q7 / q8u row sums and column factors). */
 static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_t *extra) {
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
     size_t kp = kpad(k, fmt);
     size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
-    if (fmt == RV_WFMT_Q7 && k > RV_CPU_Q7_KMAX)
-        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: 7-bit weights need k <= %d, not %zu",
-                            (int)RV_CPU_Q7_KMAX, k);
+    size_t kmax = fmt == RV_WFMT_Q7 ? RV_CPU_Q7_KMAX : fmt == RV_WFMT_Q8U ? RV_CPU_Q8U_KMAX : 0;
+    if (kmax && k > kmax)
+        return rv_error_set(RV_ERR_UNSUPPORTED,
+                            "pack: weights against 8-bit activations need k <= %zu, not %zu", kmax,
+                            k);
     if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
     *data = al64(np * kp * esz);
-    *extra = fmt == RV_WFMT_Q8   ? al64(np * 4)
-             : fmt == RV_WFMT_Q7 ? 2 * al64(np * 4) + al64(k * 4)
-                                 : 0;
+    *extra = fmt == RV_WFMT_Q8      ? al64(np * 4)
+             : rv_cpu_fmt_u8(fmt) ? 2 * al64(np * 4) + al64(k * 4)
+                                  : 0;
     return RV_OK;
 }
 
-/* q8/q7: each row rounded to |q| <= qmax with its own scale (q7: after the
- * column factors), laid out in groups of `step` k values. */
+/* Integer formats: each row rounded to |q| <= qmax with its own scale
+ * (after the column factors, if any), laid out in groups of `step` k
+ * values. */
 static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                      const float *colscale) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
-    int32_t qmax = P->fmt == RV_WFMT_Q8 ? RV_CPU_Q8_MAX : RV_CPU_Q7_MAX;
+    int32_t qmax = P->fmt == RV_WFMT_Q7 ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
     int8_t *q = P->data;
     memset(q, 0, np * kp);
     if (P->colinv)
@@ -270,10 +273,11 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
                                      rv_wfmt fmt, const float *colscale) {
     *out = NULL;
     if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
-    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8 && fmt != RV_WFMT_Q7)
+    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8 && !rv_cpu_fmt_u8(fmt))
         return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
-    if (colscale && fmt != RV_WFMT_Q7)
-        return rv_error_set(RV_ERR_UNSUPPORTED, "pack: column factors need 7-bit weights");
+    if (colscale && !rv_cpu_fmt_u8(fmt))
+        return rv_error_set(RV_ERR_UNSUPPORTED,
+                            "pack: column factors need weights against 8-bit activations");
     for (size_t p = 0; colscale && p < k; p++)
         if (!(colscale[p] > 0.0f && colscale[p] < 1e30f))
             return rv_error_set(RV_ERR_INVALID_ARG, "pack: column factor %zu is %g", p,
@@ -286,10 +290,10 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
     rv_cpu_wpack *P = (rv_cpu_wpack *)(void *)mem;
     header_init(P, n, k, fmt);
     P->data = mem + hdr;
-    if (fmt == RV_WFMT_Q8 || fmt == RV_WFMT_Q7) {
+    if (fmt == RV_WFMT_Q8 || rv_cpu_fmt_u8(fmt)) {
         size_t rows4 = al64(P->panels * RV_CPU_NR * 4);
         P->scale = (float *)(void *)(mem + hdr + data);
-        if (fmt == RV_WFMT_Q7) {
+        if (rv_cpu_fmt_u8(fmt)) {
             P->qsum = (int32_t *)(void *)(mem + hdr + data + rows4);
             if (colscale) P->colinv = (float *)(void *)(mem + hdr + data + 2 * rows4);
         }
@@ -383,7 +387,7 @@ static void portable_run(const rv_cpu_gemm_job *J) {
     int16_t *q16 = NULL;
     uint8_t *q8u = NULL;
     if (W->fmt == RV_WFMT_Q8) q16 = J->scratch;
-    if (W->fmt == RV_WFMT_Q7) q8u = J->scratch;
+    if (rv_cpu_fmt_u8(W->fmt)) q8u = J->scratch;
     for (size_t r = 0; r < J->m; r++) {
         const float *x = J->x + r * J->ldx;
         float xs = 1.0f;
@@ -400,9 +404,16 @@ static void portable_run(const rv_cpu_gemm_job *J) {
                 int32_t ia[RV_CPU_NR] = {0};
                 for (size_t g = 0; g < kp / step; g++)
                     for (size_t c = 0; c < RV_CPU_NR; c++)
-                        for (size_t t = 0; t < step; t++) {
-                            int32_t a = q16 ? q16[g * step + t] : q8u[g * step + t];
-                            ia[c] += a * q[(g * RV_CPU_NR + c) * step + t];
+                        for (size_t t = 0; t < step; t += 2) {
+                            /* a pair of products, saturated at int16 for
+                             * the u8 formats as vpmaddubsw does (only q8u
+                             * can reach the bounds) */
+                            const int8_t *b = q + (g * RV_CPU_NR + c) * step + t;
+                            int32_t a0 = q16 ? q16[g * step + t] : q8u[g * step + t],
+                                    a1 = q16 ? q16[g * step + t + 1] : q8u[g * step + t + 1],
+                                    s = a0 * b[0] + a1 * b[1];
+                            if (q8u) s = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+                            ia[c] += s;
                         }
                 for (size_t c = 0; c < RV_CPU_NR; c++) {
                     int32_t v = q8u ? ia[c] - zero * W->qsum[col0 + c] : ia[c];

@@ -28,6 +28,12 @@
  *    of q). Optional per-input-column factors f (SmoothQuant) move range
  *    from activations to weights: the weights are packed as w[:, c] * f[c]
  *    and activation column c is divided by f[c] before it is quantized.
+ *  - q8u (step 4): q7 with int8 weights (|q| <= 127), run by the q7
+ *    kernel: a pair of products can now pass 32767, and vpmaddubsw then
+ *    saturates it. That needs both activations of the pair near the top of
+ *    their row's range against two large weights of one sign: measured on
+ *    the model's FFN output, 1.6e-7 of the pairs. The portable kernel
+ *    saturates the same pairs, so both flavours compute one function.
  *
  * An eagerly packed buffer is one allocation (header first). A wrapped one
  * (rv_cpu_wpack_wrap, f32 only) starts as a header over the caller's rows
@@ -48,8 +54,19 @@
 #include <stdint.h>
 
 enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
-/* Largest |q| of q8 and q7 weights; q7's int32 sums bound k (< 2^31 / (255 * 63)). */
-enum { RV_CPU_Q8_MAX = 127, RV_CPU_Q7_MAX = 63, RV_CPU_Q7_KMAX = 1 << 17 };
+/* Largest |q| of q8 (and q8u) and q7 weights; the int32 sums of q7 and q8u,
+ * with the zero point's product, bound k (< 2^31 / (255 * qmax)). */
+enum {
+    RV_CPU_Q8_MAX = 127,
+    RV_CPU_Q7_MAX = 63,
+    RV_CPU_Q7_KMAX = 1 << 17,
+    RV_CPU_Q8U_KMAX = 1 << 16
+};
+
+/* Formats with u8 activations and a zero point: q7 and q8u. */
+static inline int rv_cpu_fmt_u8(rv_wfmt f) {
+    return f == RV_WFMT_Q7 || f == RV_WFMT_Q8U;
+}
 
 typedef struct rv_cpu_wpack {
     uint64_t magic;                  /* RV_CPU_WPACK_MAGIC */
@@ -57,7 +74,7 @@ typedef struct rv_cpu_wpack {
     rv_wfmt fmt;
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
-    size_t kp;       /* k, padded to a multiple of 2 (q8) or 4 (q7) */
+    size_t kp;       /* k, padded to a multiple of 2 (q8) or 4 (q7, q8u) */
     float *scale;    /* q8/q7: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
     int32_t *qsum;   /* q7: [panels * 16] sum of each output row's q */

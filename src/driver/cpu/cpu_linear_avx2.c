@@ -138,7 +138,7 @@ static void avx2_run(const rv_cpu_gemm_job *J) {
     if (J->m == 0 || J->p0 >= J->p1) return;
     if (J->w->fmt == RV_WFMT_Q8)
         rv_cpu_avx2_run_q8(J);
-    else if (J->w->fmt == RV_WFMT_Q7)
+    else if (rv_cpu_fmt_u8(J->w->fmt))
         rv_cpu_avx2_run_q7(J);
     else
         run_float(J, J->w->fmt == RV_WFMT_F16);

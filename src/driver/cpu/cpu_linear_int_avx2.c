@@ -5,7 +5,9 @@
  * store.
  *  - q8: int16 activations x int8 weights widened on load, in vpmaddwd.
  *  - q7: u8 activations x 7-bit weights in vpmaddubsw, whose int16 pair sums
- *    vpmaddwd against ones widens; the zero point comes off in the store. */
+ *    vpmaddwd against ones widens; the zero point comes off in the store.
+ *    q8u runs here too: int8 weights, whose rare pairs past int16
+ *    vpmaddubsw saturates (cpu_linear.h). */
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)
