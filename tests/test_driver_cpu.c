@@ -357,7 +357,9 @@ static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias,
                 for (size_t p = 0; p < P->kp; p += 2) {
                     int32_t w0 = packed_q(P, c, p), w1 = packed_q(P, c, p + 1);
                     int32_t pair = q8[p] * w0 + q8[p + 1] * w1;
-                    acc += (pair > 32767 ? 32767 : pair < -32768 ? -32768 : pair) -
+                    acc += (pair > 32767    ? 32767
+                            : pair < -32768 ? -32768
+                                            : pair) -
                            (int64_t)zero * (w0 + w1);
                 }
                 s = (double)xs * P->scale[c] * (double)acc;
@@ -454,6 +456,27 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
     }
 }
 
+/* out[f] = x [m, k] times P's weights by both kernel flavours (f = 0
+ * portable, 1 the best), no bias, no activation. */
+static void run_flavours(const rv_cpu_wpack *P, const float *x, size_t m, float *out[2]) {
+    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(P->k) + 63) / 64 * 64);
+    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
+    for (int f = 0; f < 2; f++) {
+        rv_cpu_gemm_job J = {.x = x,
+                             .ldx = P->k,
+                             .w = P,
+                             .out = out[f],
+                             .ldo = P->n,
+                             .m = m,
+                             .p0 = 0,
+                             .p1 = P->panels,
+                             .act = RV_ACT_NONE,
+                             .scratch = scratch};
+        fl[f]->run(&J);
+    }
+    free(scratch);
+}
+
 /* q7's activation quantizer on rows that stress it: all zero, one sign
  * only, tiny, huge, NaN and infinity among ordinary values. Codes stay in
  * [0, 255], finite rows come back within half a step, and both kernel
@@ -488,29 +511,14 @@ RV_TEST(q7_quantizer_handles_extreme_rows) {
     }
     rv_cpu_wpack *P = NULL;
     RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7), RV_OK);
-    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
     float out[2][M * N];
-    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
-    for (int f = 0; f < 2; f++) {
-        rv_cpu_gemm_job J = {.x = &x[0][0],
-                             .ldx = K,
-                             .w = P,
-                             .out = out[f],
-                             .ldo = N,
-                             .m = M,
-                             .p0 = 0,
-                             .p1 = P->panels,
-                             .act = RV_ACT_NONE,
-                             .scratch = scratch};
-        fl[f]->run(&J);
-    }
+    run_flavours(P, &x[0][0], M, (float *[2]){out[0], out[1]});
     for (int i = 0; i < M * N; i++)
         RV_CHECK_MSG(out[0][i] == out[1][i] || (out[0][i] != out[0][i] && out[1][i] != out[1][i]),
                      "row %d col %d: %g vs %g", i / N, i % N, out[0][i], out[1][i]);
     for (int i = 0; i < N; i++) /* a zero row gives exact zeros */
         RV_CHECK(out[1][i] == 0.0f);
     rv_cpu_wpack_free(P);
-    free(scratch);
 }
 
 /* q8u's pairs of products past int16 saturate, in both kernel flavours,
@@ -521,42 +529,28 @@ RV_TEST(q8u_saturates_pairs_like_vpmaddubsw) {
     enum { K = 12, N = 3, M = 3 };
     float x[M * K], w[N * K];
     for (int p = 0; p < K; p++) {
-        x[p] = 2.0f;                 /* codes 255, scale 2 / 255 */
-        x[K + p] = p < 6 ? 0.5f : 0; /* codes 255 then 0 (zero point 0) */
-        x[2 * K + p] = p % 2 ? 0 : 2.0f; /* codes 255, 0, 255, ...: no pair saturates */
-        w[p] = 0.25f;                /* codes 127 */
-        w[K + p] = -0.25f;           /* codes -127 */
+        x[p] = 2.0f;                           /* codes 255, scale 2 / 255 */
+        x[K + p] = p < 6 ? 0.5f : 0;           /* codes 255 then 0 (zero point 0) */
+        x[2 * K + p] = p % 2 ? 0 : 2.0f;       /* codes 255, 0, 255, ...: no pair saturates */
+        w[p] = 0.25f;                          /* codes 127 */
+        w[K + p] = -0.25f;                     /* codes -127 */
         w[2 * K + p] = p % 2 ? 0.25f : -0.25f; /* pairs of +-127 cancel */
     }
     rv_cpu_wpack *P = NULL;
     RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q8U), RV_OK);
-    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
-    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
     const double sx = 2.0 / 255, sx1 = 0.5 / 255, sw = 0.25 / 127;
     /* row 0: six saturated pairs; row 1: three pairs of 255 * 127 * 2,
      * saturated too, and three of zeros; row 2: six pairs of 255 * 127 */
     const double want[M * N] = {sx * sw * 6 * 32767,  sx * sw * 6 * -32768,  0,
                                 sx1 * sw * 3 * 32767, sx1 * sw * 3 * -32768, 0,
                                 sx * sw * 6 * 32385,  sx * sw * 6 * -32385,  sx * sw * 6 * -32385};
-    for (int f = 0; f < 2; f++) {
-        float out[M * N];
-        rv_cpu_gemm_job J = {.x = x,
-                             .ldx = K,
-                             .w = P,
-                             .out = out,
-                             .ldo = N,
-                             .m = M,
-                             .p0 = 0,
-                             .p1 = P->panels,
-                             .act = RV_ACT_NONE,
-                             .scratch = scratch};
-        fl[f]->run(&J);
+    float out[2][M * N];
+    run_flavours(P, x, M, (float *[2]){out[0], out[1]});
+    for (int f = 0; f < 2; f++)
         for (int i = 0; i < M * N; i++)
-            RV_CHECK_MSG(fabs(out[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1), "%s [%d]: %g vs %g",
-                         fl[f]->name, i, out[i], want[i]);
-    }
+            RV_CHECK_MSG(fabs(out[f][i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1),
+                         "flavour %d [%d]: %g vs %g", f, i, out[f][i], want[i]);
     rv_cpu_wpack_free(P);
-    free(scratch);
 }
 
 RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {

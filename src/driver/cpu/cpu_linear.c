@@ -165,7 +165,7 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
                             k);
     if (kp > SIZE_MAX / np / esz / 2) return rv_error_set(RV_ERR_NOMEM, "pack: size overflow");
     *data = al64(np * kp * esz);
-    *extra = fmt == RV_WFMT_Q8      ? al64(np * 4)
+    *extra = fmt == RV_WFMT_Q8    ? al64(np * 4)
              : rv_cpu_fmt_u8(fmt) ? 2 * al64(np * 4) + al64(k * 4)
                                   : 0;
     return RV_OK;
