@@ -103,7 +103,7 @@ static rv_status view_f32(loader *L, const char *name, int ndim, size_t d0, size
  * a pair of products may saturate), else against int16 activations. On
  * the 109 golden texts the mix (with the smoothing below) measured a
  * minimum cosine to fp32 of 0.9955 with the int16 FFN output and 0.9940
- * with Q8U (a PyTorch emulation of the kernels: 0.99552 and 0.99397), where
+ * with Q8U (bench/int8_emulation.py: 0.99552 and 0.99406), where
  * 7-bit everywhere without smoothing gave 0.984. */
 static rv_wfmt layer_fmt(const rv_bert *b, int ffn_out) {
     const rv_driver *d = b->drv;
