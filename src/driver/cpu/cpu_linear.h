@@ -54,13 +54,14 @@
 #include <stdint.h>
 
 enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
-/* Largest |q| of q8 (and q8u) and q7 weights; the int32 sums of q7 and q8u,
- * with the zero point's product, bound k (< 2^31 / (255 * qmax)). */
+/* Largest |q| of q8 (and q8u) and q7 weights. The int32 sums of q7 and
+ * q8u, with the zero point's product, bound k: q7 255 * 63 * k < 2^31;
+ * q8u also its saturated pairs (k / 2 * 32767) against 255 * 127 * k. */
 enum {
     RV_CPU_Q8_MAX = 127,
     RV_CPU_Q7_MAX = 63,
     RV_CPU_Q7_KMAX = 1 << 17,
-    RV_CPU_Q8U_KMAX = 1 << 16
+    RV_CPU_Q8U_KMAX = 1 << 15
 };
 
 /* Formats with u8 activations and a zero point: q7 and q8u. */
@@ -75,10 +76,10 @@ typedef struct rv_cpu_wpack {
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
     size_t kp;       /* k, padded to a multiple of 2 (q8) or 4 (q7, q8u) */
-    float *scale;    /* q8/q7: [panels * 16] dequantization scale per output row */
+    float *scale;    /* integer formats: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
-    int32_t *qsum;   /* q7: [panels * 16] sum of each output row's q */
-    float *colinv;   /* q7: [k] 1 / f[c] (the activation factors), NULL without */
+    int32_t *qsum;   /* q7, q8u: [panels * 16] sum of each output row's q */
+    float *colinv;   /* q7, q8u: [k] 1 / f[c] (the activation factors), NULL without */
     void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
     /* wrapped (lazy) weights only: */
     int lazy;
@@ -177,7 +178,7 @@ int32_t rv_cpu_q8_act_max(size_t k);
  * q8: x[k] to int16 q[kp] (zero past k), x ~= scale * q, |q| <= amax. */
 void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
                           int32_t amax);
-/* q7: y = x[k] * colinv (elementwise; colinv NULL: y = x) to u8 q[kp] (zero
+/* q7, q8u: y = x[k] * colinv (elementwise; colinv NULL: y = x) to u8 q[kp] (zero
  * past k), y ~= scale * (q - zero): [min(y, 0), max(y, 0)] over 255 steps. */
 void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
                          float *scale, int32_t *zero);
