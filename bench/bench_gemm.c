@@ -79,8 +79,8 @@ int main(int argc, char **argv) {
         scratch[s] = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(k) + 63) / 64 * 64);
         for (size_t i = 0; i < M * k; i++)
             x[s][i] = frand(&seed);
-        for (size_t i = 0; i < n * k; i++)
-            w[s][i] = frand(&seed) * 0.05f;
+        for (size_t i = 0; i < n * k; i++) /* bell-shaped, as a model's (q7 packs for quads) */
+            w[s][i] = (frand(&seed) + frand(&seed) + frand(&seed)) * 0.02f;
         for (size_t i = 0; i < n; i++)
             bias[s][i] = frand(&seed);
         for (int v = 1; v < 5; v++)

@@ -67,9 +67,10 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
 /* Storage of a linear layer's weight (upload_linear_weight): f32, f16, int8
  * with one scale per output row (activations kept at about 16 bits), Q7:
  * 7-bit weights against 8-bit activations (faster where the hardware has no
- * int8 dot product, less precise), or Q8U (version 5): int8 weights against
- * 8-bit activations at Q7's speed, where a pair of products may saturate at
- * 16 bits (about 1 pair in 6 million on a BERT FFN output). */
+ * int8 dot product, less precise; a driver may lower a few of the largest
+ * weights so that four products sum in 16 bits), or Q8U (version 5): int8
+ * weights against 8-bit activations, where a pair of products may saturate
+ * at 16 bits (about 1 pair in 6 million on a BERT FFN output). */
 typedef enum rv_wfmt {
     RV_WFMT_F32 = 0,
     RV_WFMT_F16 = 1,

@@ -73,7 +73,7 @@ static size_t int_step(rv_wfmt fmt) {
 }
 
 static size_t kpad(size_t k, rv_wfmt fmt) {
-    size_t st = int_step(fmt);
+    size_t st = fmt == RV_WFMT_Q7 ? 8 : int_step(fmt);
     return (k + st - 1) / st * st;
 }
 
@@ -171,14 +171,43 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
     return RV_OK;
 }
 
+/* q7: lowers the weights of each quad (k offsets {0, 1, 4, 5} and {2, 3,
+ * 6, 7} of a block of 8, r[0, len) of them present) whose positive or
+ * negative values sum past RV_CPU_Q7_QUAD, one step at a time in turn so
+ * the cut is shared about evenly (cpu_linear.h). Returns the sum of the
+ * squared changes. */
+static double fit_quads(int32_t *r, size_t len) {
+    double cut = 0;
+    for (size_t b = 0; b < len; b += 8)
+        for (size_t h = 0; h < 4; h += 2)
+            for (int32_t sign = -1; sign <= 1; sign += 2) {
+                size_t at[4] = {b + h, b + h + 1, b + h + 4, b + h + 5};
+                int32_t tot = 0, was[4] = {0, 0, 0, 0};
+                for (int e = 0; e < 4; e++)
+                    if (at[e] < len && sign * r[at[e]] > 0) tot += sign * (was[e] = r[at[e]]);
+                if (tot <= RV_CPU_Q7_QUAD) continue;
+                while (tot > RV_CPU_Q7_QUAD)
+                    for (int e = 0; e < 4; e++)
+                        if (tot > RV_CPU_Q7_QUAD && sign * was[e] > 0 && sign * r[at[e]] > 0) {
+                            r[at[e]] -= sign;
+                            tot--;
+                        }
+                for (int e = 0; e < 4; e++)
+                    if (was[e]) cut += (double)(was[e] - r[at[e]]) * (was[e] - r[at[e]]);
+            }
+    return cut;
+}
+
 /* Integer formats: each row rounded to |q| <= qmax with its own scale
  * (after the column factors, if any), laid out in groups of `step` k
- * values. */
-static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
-                     const float *colscale) {
+ * values; with fit (q7), each quad fitted to RV_CPU_Q7_QUAD. Returns the
+ * squared changes of the fitting over the squared codes (0 without). */
+static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
+                            const float *colscale, int fit) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
     int32_t qmax = P->fmt == RV_WFMT_Q7 ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
     int8_t *q = P->data;
+    double sig = 0, cut = 0;
     memset(q, 0, np * kp);
     if (P->colinv)
         for (size_t p = 0; p < k; p++)
@@ -211,13 +240,17 @@ static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *pa
 #endif
             for (; i < len; i++)
                 r[i] = (int32_t)round_even(t[i] / s);
-            /* one store per group of `step` values (p0 is a multiple of 4) */
+            for (i = 0; i < len; i++)
+                r[i] = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
+            for (i = 0; fit && i < len; i++)
+                sig += (double)r[i] * r[i];
+            if (fit) cut += fit_quads(r, len);
+            /* one store per group of `step` values (p0 is a multiple of 8) */
             for (i = 0; i < len; i += step) {
                 int8_t grp[4] = {0, 0, 0, 0};
                 for (size_t e = 0; e < step && i + e < len; e++) {
-                    int32_t v = r[i + e] > qmax ? qmax : r[i + e] < -qmax ? -qmax : r[i + e];
-                    grp[e] = (int8_t)v;
-                    sum += v;
+                    grp[e] = (int8_t)r[i + e];
+                    sum += r[i + e];
                 }
                 int8_t *dst = q + (j * kp + p0 + i) * RV_CPU_NR + c * step;
                 if (step == 4)
@@ -229,7 +262,20 @@ static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *pa
         P->scale[row] = s;
         if (P->qsum) P->qsum[row] = sum;
     }
-    if (P->fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(k);
+    return sig > 0 ? cut / sig : 0;
+}
+
+/* Packs the integer formats. q7 runs on quads unless fitting them would
+ * change more than RV_CPU_Q7_CUT of the weights' energy (a flat weight
+ * distribution): then it is packed again as it comes, for pairs. */
+static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
+                     const float *colscale) {
+    P->quads = P->fmt == RV_WFMT_Q7;
+    if (pack_int_rows(P, part, part_rows, colscale, P->quads) > RV_CPU_Q7_CUT) {
+        P->quads = 0;
+        pack_int_rows(P, part, part_rows, colscale, 0);
+    }
+    if (P->fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(P->k);
 }
 
 /* Fills P->data (and the q8/q7 extras) from the source rows. */

@@ -28,6 +28,17 @@
  *    of q). Optional per-input-column factors f (SmoothQuant) move range
  *    from activations to weights: the weights are packed as w[:, c] * f[c]
  *    and activation column c is divided by f[c] before it is quantized.
+ *    Quads: k is padded to a multiple of 8, and the AVX2 kernel adds two
+ *    groups' pair sums in int16 before it widens them, a quarter fewer
+ *    multiplies. A quad (k offsets {0, 1, 4, 5} or {2, 3, 6, 7} of a block
+ *    of 8) stays within int16 against any u8 activations if its positive
+ *    codes, and its negative ones, sum to at most RV_CPU_Q7_QUAD (255 * 128
+ *    <= 32767); the packer lowers those of a quad past it, a step at a time
+ *    in turn. On bell-shaped weights that is a few quads in a thousand (on
+ *    the model's, 0.1-0.2% of them and 1e-4 of the codes' energy); where it
+ *    would change more than RV_CPU_Q7_CUT of the energy (flat weights) the
+ *    weights are packed as they come and run on pairs (`quads` 0). Either
+ *    way every sum is exact, so both flavours compute one function.
  *  - q8u (step 4): q7 with int8 weights (|q| <= 127), run by the q7
  *    kernel: a pair of products can now pass 32767, and vpmaddubsw then
  *    saturates it. That needs both activations of the pair near the top of
@@ -56,13 +67,17 @@
 enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
 /* Largest |q| of q8 (and q8u) and q7 weights. The int32 sums of q7 and
  * q8u, with the zero point's product, bound k: q7 255 * 63 * k < 2^31;
- * q8u also its saturated pairs (k / 2 * 32767) against 255 * 127 * k. */
+ * q8u also its saturated pairs (k / 2 * 32767) against 255 * 127 * k.
+ * RV_CPU_Q7_QUAD bounds a q7 quad's positive (and negative) codes, and
+ * RV_CPU_Q7_CUT the share of the codes' energy fitting them may change. */
 enum {
     RV_CPU_Q8_MAX = 127,
     RV_CPU_Q7_MAX = 63,
     RV_CPU_Q7_KMAX = 1 << 17,
-    RV_CPU_Q8U_KMAX = 1 << 15
+    RV_CPU_Q8U_KMAX = 1 << 15,
+    RV_CPU_Q7_QUAD = 128
 };
+#define RV_CPU_Q7_CUT 1e-3 /* sum of squared changes over sum of squared codes */
 
 /* Formats with u8 activations and a zero point: q7 and q8u. */
 static inline int rv_cpu_fmt_u8(rv_wfmt f) {
@@ -75,10 +90,11 @@ typedef struct rv_cpu_wpack {
     rv_wfmt fmt;
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
-    size_t kp;       /* k, padded to a multiple of 2 (q8) or 4 (q7, q8u) */
+    size_t kp;       /* k, padded to a multiple of 2 (q8), 8 (q7) or 4 (q8u) */
     float *scale;    /* integer formats: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
     int32_t *qsum;   /* q7, q8u: [panels * 16] sum of each output row's q */
+    int quads;       /* q7: 1 when every quad fits RV_CPU_Q7_QUAD (pairs add in int16) */
     float *colinv;   /* q7, q8u: [k] 1 / f[c] (the activation factors), NULL without */
     void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
     /* wrapped (lazy) weights only: */

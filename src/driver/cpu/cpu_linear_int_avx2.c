@@ -1,13 +1,17 @@
-/* AVX2 GEMM over the integer weight formats (q8, q7; see cpu_linear.h),
- * reached from cpu_linear_avx2.c's run after its cpuid check. Both use a 6x16
- * tile of int32 accumulators over a block of activation rows quantized into
- * the job's scratch; dequantization, bias and GELU are fused into the tile's
- * store.
+/* AVX2 GEMM over the integer weight formats (q8, q7, q8u; see
+ * cpu_linear.h), reached from cpu_linear_avx2.c's run after its cpuid check.
+ * Each runs a tile of int32 accumulators (6x16, 4x16 for q7's quads) over a
+ * block of activation rows quantized into the job's scratch; dequantization,
+ * bias and GELU are fused into the tile's store.
  *  - q8: int16 activations x int8 weights widened on load, in vpmaddwd.
  *  - q7: u8 activations x 7-bit weights in vpmaddubsw, whose int16 pair sums
  *    vpmaddwd against ones widens; the zero point comes off in the store.
- *    q8u runs here too: int8 weights, whose rare pairs past int16
- *    vpmaddubsw saturates (cpu_linear.h). */
+ *    Packed for quads (the usual case), two groups' pair sums add in int16
+ *    first (kern_q7x).
+ *  - q8u runs on q7's pair kernel: int8 weights, whose rare pairs past
+ *    int16 vpmaddubsw saturates.
+ * The kernels are not inlined into run_int: one body with all three spills
+ * accumulators. */
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -43,7 +47,7 @@ enum { MC = RV_CPU_MC, QMR = 6 };
 /* Stores rows [0, mr) of a tile: (acc - zero[r] * wsum) * xs[r] * ws, plus
  * bias, act. wsum / zero NULL: no zero point (q8). */
 static inline __attribute__((always_inline)) void
-store_tile(__m256i acc[QMR][2], int mr, float *c, size_t ldc, const float *xs, const int32_t *zs,
+store_tile(const __m256i acc[][2], int mr, float *c, size_t ldc, const float *xs, const int32_t *zs,
            const float *ws, const int32_t *wsum, const float *bias, rv_act act) {
     __m256 w0 = _mm256_loadu_ps(ws), w1 = _mm256_loadu_ps(ws + 8);
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
@@ -102,8 +106,10 @@ static void quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float
 /* out[mr, 16] = dequant(qa[mr, kp] . qb panel) + bias, act (mr <= 6): per
  * k pair, the 32 weight bytes (16 columns x 2) widen to two int16 vectors
  * and meet each row's broadcast activation pair in vpmaddwd. */
-static void kern_q8(int mr, const int16_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
-                    const float *xs, const float *ws, const float *bias, rv_act act) {
+static __attribute__((noinline)) void kern_q8(int mr, const int16_t *qa, size_t kp,
+                                              const int8_t *bq, float *c, size_t ldc,
+                                              const float *xs, const float *ws, const float *bias,
+                                              rv_act act) {
     TILE_SETUP(int16_t);
     for (size_t g = 0; g < kp / 2; g++) {
         __m256i b0 =
@@ -178,9 +184,10 @@ static void quant_row_u8(const float *x, const float *colinv, size_t k, size_t k
  * 4 k steps, each row's 4 activation bytes are broadcast and meet the 64
  * weight bytes (16 columns x 4) in vpmaddubsw, whose int16 pair sums
  * vpmaddwd against ones widens into the int32 accumulators. */
-static void kern_q7(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, float *c, size_t ldc,
-                    const float *xs, const int32_t *zs, const float *ws, const int32_t *wsum,
-                    const float *bias, rv_act act) {
+static __attribute__((noinline)) void kern_q7(int mr, const uint8_t *qa, size_t kp,
+                                              const int8_t *bq, float *c, size_t ldc,
+                                              const float *xs, const int32_t *zs, const float *ws,
+                                              const int32_t *wsum, const float *bias, rv_act act) {
     TILE_SETUP(uint8_t);
     const __m256i ones = _mm256_set1_epi16(1);
     for (size_t g = 0; g < kp / 4; g++) {
@@ -198,6 +205,49 @@ static void kern_q7(int mr, const uint8_t *qa, size_t kp, const int8_t *bq, floa
 #undef Q7_ROW
     }
     __m256i acc[QMR][2] = TILE_ACC;
+    store_tile(acc, mr, c, ldc, xs, zs, ws, wsum, bias, act);
+}
+
+/* q7 over 8 k steps at a time on a 4x16 tile: the two groups' vpmaddubsw
+ * pair sums of each column add into quads in int16 (vpaddw, off the
+ * multiply pipes) before one vpmaddwd widens them: three multiplies per 8 k
+ * steps and 8 columns where kern_q7 takes four. The packer keeps each
+ * quad's positive and negative weights to at most RV_CPU_Q7_QUAD in sum, so
+ * a quad of u8 activations stays within int16 and the sums are exact. Four
+ * rows, not six: the eight accumulators, four weight vectors and the
+ * temporaries then fit the sixteen registers. */
+enum { QXR = 4 };
+static __attribute__((noinline)) void kern_q7x(int mr, const uint8_t *qa, size_t kp,
+                                               const int8_t *bq, float *c, size_t ldc,
+                                               const float *xs, const int32_t *zs, const float *ws,
+                                               const int32_t *wsum, const float *bias, rv_act act) {
+    const uint8_t *a0 = qa, *a1 = qa + (mr > 1 ? kp : 0), *a2 = qa + (mr > 2 ? 2 * kp : 0),
+                  *a3 = qa + (mr > 3 ? 3 * kp : 0);
+    rv_cpu_prefetch_tile(c, ldc, mr);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+            c30 = c00, c31 = c00;
+    for (size_t g = 0; g < kp / 8; g++) {
+        const int8_t *b = bq + g * 128;
+        __m256i b0 = _mm256_load_si256((const __m256i *)(const void *)b);
+        __m256i b1 = _mm256_load_si256((const __m256i *)(const void *)(b + 32));
+        __m256i b2 = _mm256_load_si256((const __m256i *)(const void *)(b + 64));
+        __m256i b3 = _mm256_load_si256((const __m256i *)(const void *)(b + 96));
+        int32_t t0, t1;
+#define Q7X_ROW(A, C0, C1)                                                                         \
+    memcpy(&t0, A + 8 * g, 4);                                                                     \
+    memcpy(&t1, A + 8 * g + 4, 4);                                                                 \
+    {                                                                                              \
+        __m256i u = _mm256_set1_epi32(t0), v = _mm256_set1_epi32(t1);                              \
+        __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(u, b0), _mm256_maddubs_epi16(v, b2));   \
+        __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(u, b1), _mm256_maddubs_epi16(v, b3));   \
+        C0 = _mm256_add_epi32(C0, _mm256_madd_epi16(s0, ones));                                    \
+        C1 = _mm256_add_epi32(C1, _mm256_madd_epi16(s1, ones));                                    \
+    }
+        Q7X_ROW(a0, c00, c01) Q7X_ROW(a1, c10, c11) Q7X_ROW(a2, c20, c21) Q7X_ROW(a3, c30, c31)
+#undef Q7X_ROW
+    }
+    const __m256i acc[QXR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     store_tile(acc, mr, c, ldc, xs, zs, ws, wsum, bias, act);
 }
 
@@ -230,11 +280,15 @@ static void run_int(const rv_cpu_gemm_job *J, int q7) {
                 memcpy(bb, tb, ncols * sizeof *bb);
                 tb = bb;
             }
-            for (size_t ir = 0; ir < mc; ir += QMR) {
-                int mr = (int)(mc - ir < QMR ? mc - ir : QMR);
+            size_t th = q7 && W->quads ? QXR : QMR; /* tile height */
+            for (size_t ir = 0; ir < mc; ir += th) {
+                int mr = (int)(mc - ir < th ? mc - ir : th);
                 float *c = J->out + (ic + ir) * J->ldo + col0, *dst = edge ? tile : c;
                 size_t ldd = edge ? 16 : J->ldo;
-                if (q7)
+                if (q7 && W->quads)
+                    kern_q7x(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
+                             W->qsum + col0, tb, J->act);
+                else if (q7)
                     kern_q7(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
                             W->qsum + col0, tb, J->act);
                 else
