@@ -213,8 +213,7 @@ static rv_status cpu_prepare_batch(void *ctx, rv_batch_inputs *out, const int32_
     so[batch] = (int32_t)off;
     /* Per-thread score rows for rv_cpu_attention, sized here because this
      * runs once per forward pass, outside the layer loop. */
-    size_t s16 = (max_seq + 15) / 16 * 16,
-           need = s16 * (s16 + RV_CPU_ATTN_ROWS + RV_CPU_ATTN_MAX_HD);
+    size_t s16 = (max_seq + 15) / 16 * 16, need = rv_cpu_attn_stride_floats(s16);
     if (need > c->attn_cap) {
         float *s = NULL;
         if (need > SIZE_MAX / sizeof(float) / (size_t)c->nthreads ||

@@ -351,7 +351,7 @@ rv_status rv_cpu_attention(void *ctx, rv_dbuf *ctx_out, const rv_dbuf *qkv,
                            const rv_batch_inputs *in, size_t heads, size_t head_dim, float scale) {
     rv_cpu_ctx *c = ctx;
     size_t s16 = (in->max_seq + 15) / 16 * 16;
-    if (!c->attn_scratch || c->attn_stride < s16 * (s16 + RV_CPU_ATTN_ROWS + RV_CPU_ATTN_MAX_HD))
+    if (!c->attn_scratch || c->attn_stride < rv_cpu_attn_stride_floats(s16))
         return rv_error_set(RV_ERR_INTERNAL, "attention: batch not prepared on this context");
     attn_args a = {.c = c,
                    .out = CPU_F(ctx_out),

@@ -21,6 +21,13 @@
  * heads use the sgemm path (its scratch, max_seq^2, is covered as well). */
 #define RV_CPU_ATTN_MAX_HD 128
 
+/* Per-thread attention scratch for sequences of up to s16 tokens (a
+ * multiple of 16): the sgemm path's scores and the kernel's
+ * rv_cpu_attn_scratch_floats at any head size up to RV_CPU_ATTN_MAX_HD. */
+static inline size_t rv_cpu_attn_stride_floats(size_t s16) {
+    return s16 * (s16 + RV_CPU_ATTN_ROWS + 2 * RV_CPU_ATTN_MAX_HD);
+}
+
 typedef struct rv_cpu_device {
     int threads; /* default per-context thread count (resolved, >= 1) */
     /* buffers made by wrap_host: views of the caller's memory, which

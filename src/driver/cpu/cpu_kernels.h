@@ -43,11 +43,11 @@ typedef struct rv_cpu_kernels {
 /* Query rows the AVX2 attn_head takes at a time. */
 enum { RV_CPU_ATTN_ROWS = 6 };
 
-/* Scratch floats attn_head needs: K transposed [hd, L16] and
- * RV_CPU_ATTN_ROWS score rows. */
+/* Scratch floats attn_head needs: K transposed [hd, L16],
+ * RV_CPU_ATTN_ROWS score rows and V packed [L, hd]. */
 static inline size_t rv_cpu_attn_scratch_floats(size_t L, size_t hd) {
     size_t L16 = (L + 15) / 16 * 16;
-    return (hd + RV_CPU_ATTN_ROWS) * L16;
+    return (2 * hd + RV_CPU_ATTN_ROWS) * L16;
 }
 
 extern const rv_cpu_kernels rv_cpu_kernels_portable;

@@ -7,6 +7,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 static void a_add_bias(float *x, const float *bias, size_t n) {
     size_t i = 0;
@@ -237,8 +238,13 @@ static void a_attn_head(float *out, size_t ld_out, const float *q, const float *
                         size_t ld, size_t L, size_t hd, float scale, float *scratch) {
     enum { R = RV_CPU_ATTN_ROWS };
     size_t L16 = (L + 15) / 16 * 16;
-    float *kt = scratch, *sc = scratch + hd * L16;
+    float *kt = scratch, *sc = scratch + hd * L16, *vc = sc + R * L16;
     transpose_k(kt, L16, k, ld, L, L16, hd);
+    /* V's rows, packed: in place they lie 3H floats apart, a stride that
+     * maps a head's rows onto a few cache sets, so each pass over them
+     * below would miss L1 */
+    for (size_t j = 0; j < L; j++)
+        memcpy(vc + j * hd, v + j * ld, hd * sizeof *vc);
     for (size_t i0 = 0; i0 < L; i0 += R) {
         size_t nr = L - i0 < R ? L - i0 : R;
         const float *qr[R];
@@ -275,8 +281,8 @@ static void a_attn_head(float *out, size_t ld_out, const float *q, const float *
 #pragma GCC unroll 6
             for (size_t r = 0; r < R; r++)
                 o[r][0] = o[r][1] = _mm256_setzero_ps();
-            const float *vp = v + c;
-            for (size_t j = 0; j < L; j++, vp += ld) {
+            const float *vp = vc + c;
+            for (size_t j = 0; j < L; j++, vp += hd) {
                 __m256 v0 = _mm256_loadu_ps(vp), v1 = two ? _mm256_loadu_ps(vp + 8) : v0;
 #pragma GCC unroll 6
                 for (size_t r = 0; r < R; r++) {
