@@ -402,11 +402,11 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
         for (size_t p = 0; p < k; p++) /* factors in [0.25, 4] */
             colscale[p] = exp2f(2.0f * colscale[p]);
         ref_gemm(x, w, exact, m, n, k, 1);
-        /* f32, f16, q8, q7, q8u, and q7 with column factors */
-        for (int v = 0; v < 6; v++) {
-            rv_wfmt fmt = v < 5 ? (rv_wfmt)v : RV_WFMT_Q7;
+        /* f32, f16, q8, q7, q8u, q7f, and q7 and q7f with column factors */
+        for (int v = 0; v < 8; v++) {
+            rv_wfmt fmt = v < 6 ? (rv_wfmt)v : v == 6 ? RV_WFMT_Q7 : RV_WFMT_Q7F;
             rv_cpu_wpack *P = NULL;
-            RV_CHECK_EQ_INT(rv_cpu_wpack_create_scaled(&P, w, n, k, fmt, v == 5 ? colscale : NULL),
+            RV_CHECK_EQ_INT(rv_cpu_wpack_create_scaled(&P, w, n, k, fmt, v >= 6 ? colscale : NULL),
                             RV_OK);
             float raw[16] = {0};
             RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(raw));
@@ -445,12 +445,12 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
                 worst = fmax(worst, fabs(r[i] - (exact[i] + bias[i % n])));
                 scale = fmax(scale, fabs(exact[i]));
             }
-            /* q7 with column factors is the worst case of the lot: the
+            /* q7f with column factors is the worst case of the lot: the
              * factors magnify some weight columns, on activations that do
              * not need them (uniform), and their quads get fitted */
             double tol = fmt == RV_WFMT_F32   ? 1e-5
                          : fmt == RV_WFMT_F16 ? 2e-3
-                         : v == 5             ? 8e-2
+                         : v == 7             ? 8e-2
                                               : 6e-2;
             RV_CHECK_MSG(worst <= tol * (scale + 1),
                          "variant %d %zux%zux%zu: %g off exact (scale %g)", v, m, n, k, worst,
@@ -559,11 +559,13 @@ RV_TEST(q8u_saturates_pairs_like_vpmaddubsw) {
     rv_cpu_wpack_free(P);
 }
 
-/* q7's quads: weights of a bell-shaped spread are packed for quads, with every quad's positive and
- * negative codes fitted to RV_CPU_Q7_QUAD (a quad made of four of the row's largest weights is cut
- * to the bound exactly); rows of codes 255 against them reach 255 * 128 per quad, which both
- * flavours sum exactly. Flat weights (too many quads to cut) are packed for pairs, as they come. */
-RV_TEST(q7_quads_fit_weights_and_sum_exactly) {
+/* q7f's quads: weights of a bell-shaped spread are packed for quads, with
+ * every quad's positive and negative codes fitted to RV_CPU_Q7_QUAD (a quad
+ * made of four of the row's largest weights is cut to the bound exactly);
+ * rows of codes 255 against them reach 255 * 128 per quad, which both
+ * flavours sum exactly. q7 keeps the same weights as they come, and flat
+ * weights (too many quads to cut) are packed for pairs, unfitted. */
+RV_TEST(q7f_quads_fit_weights_and_sum_exactly) {
     enum { K = 256, N = 64, M = 4 };
     float *w = malloc(N * K * sizeof *w), *x = malloc(M * K * sizeof *x);
     for (size_t i = 0; i < N * K; i++)
@@ -577,7 +579,7 @@ RV_TEST(q7_quads_fit_weights_and_sum_exactly) {
         x[3 * K + p] = frand();
     }
     rv_cpu_wpack *P = NULL;
-    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7), RV_OK);
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7F), RV_OK);
     RV_CHECK(P->quads == 1);
     int worst = 0;
     for (size_t c = 0; c < N; c++)
@@ -603,9 +605,14 @@ RV_TEST(q7_quads_fit_weights_and_sum_exactly) {
         RV_CHECK_MSG(fabs(out1[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1), "best [%d]", i);
     }
     rv_cpu_wpack_free(P);
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7), RV_OK);
+    RV_CHECK(P->quads == 0);
+    RV_CHECK_EQ_INT(packed_q(P, 0, 0) + packed_q(P, 0, 1) + packed_q(P, 0, 4) + packed_q(P, 0, 5),
+                    4 * RV_CPU_Q7_MAX);
+    rv_cpu_wpack_free(P);
     for (size_t i = 0; i < N * K; i++)
         w[i] = frand();
-    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7), RV_OK);
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q7F), RV_OK);
     RV_CHECK(P->quads == 0);
     RV_CHECK(packed_q(P, 0, 0) == (int)lrintf(w[0] / P->scale[0]));
     rv_cpu_wpack_free(P);
@@ -905,7 +912,7 @@ int main(void) {
     RV_RUN(f16_conversion_rounds_to_nearest_even);
     RV_RUN(packed_linear_kernels_match_reference_at_odd_sizes);
     RV_RUN(q7_quantizer_handles_extreme_rows);
-    RV_RUN(q7_quads_fit_weights_and_sum_exactly);
+    RV_RUN(q7f_quads_fit_weights_and_sum_exactly);
     RV_RUN(q8u_saturates_pairs_like_vpmaddubsw);
     RV_RUN(linear_slot_with_packed_weights_splits_across_threads);
     RV_RUN(gemm_batched_matches_reference);

@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 5
+#define RV_DRIVER_VERSION 6
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -67,16 +67,19 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
 /* Storage of a linear layer's weight (upload_linear_weight): f32, f16, int8
  * with one scale per output row (activations kept at about 16 bits), Q7:
  * 7-bit weights against 8-bit activations (faster where the hardware has no
- * int8 dot product, less precise; a driver may lower a few of the largest
- * weights so that four products sum in 16 bits), or Q8U (version 5): int8
- * weights against 8-bit activations, where a pair of products may saturate
- * at 16 bits (about 1 pair in 6 million on a BERT FFN output). */
+ * int8 dot product, less precise), Q8U (version 5): int8 weights against
+ * 8-bit activations, where a pair of products may saturate at 16 bits
+ * (about 1 pair in 6 million on a BERT FFN output), or Q7F (version 6): Q7
+ * whose largest weights the driver may lower a little (the CPU driver: so
+ * that four products sum in 16 bits, a quarter fewer multiplies; on a BERT
+ * layer about 1e-4 of the weights' energy). */
 typedef enum rv_wfmt {
     RV_WFMT_F32 = 0,
     RV_WFMT_F16 = 1,
     RV_WFMT_Q8 = 2,
     RV_WFMT_Q7 = 3,
-    RV_WFMT_Q8U = 4
+    RV_WFMT_Q8U = 4,
+    RV_WFMT_Q7F = 5
 } rv_wfmt;
 
 typedef struct rv_driver {
@@ -215,7 +218,7 @@ typedef struct rv_driver {
 
     /* ---- version 4 ---- */
 
-    /* OPTIONAL. upload_linear_weight in RV_WFMT_Q7 with per-input-column
+    /* OPTIONAL. upload_linear_weight in RV_WFMT_Q7 (Q7F) with per-input-column
      * factors colscale[k] > 0 (SmoothQuant): the product stays x @ w^T, but
      * the driver quantizes x[:, c] / colscale[c] against w[:, c] *
      * colscale[c], which moves range from activation columns with outliers
@@ -223,8 +226,9 @@ typedef struct rv_driver {
     rv_status (*upload_linear_weight_scaled)(void *dev, rv_dbuf **out, const float *w, size_t n,
                                              size_t k, rv_wfmt fmt, const float *colscale);
 
-    /* version 5 adds no slot: upload_linear_weight(_scaled) may take
-     * RV_WFMT_Q8U where upload_linear_weight_scaled is present. */
+    /* versions 5 and 6 add no slot: upload_linear_weight(_scaled) may take
+     * RV_WFMT_Q8U (5) and RV_WFMT_Q7F (6) where upload_linear_weight_scaled
+     * is present. */
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

@@ -67,13 +67,13 @@ float rv_cpu_f16_to_f32(uint16_t h) {
     return f;
 }
 
-/* k steps per int8 weight group: q8 pairs, q7 / q8u quads (see cpu_linear.h). */
+/* k steps per int8 weight group: q8 pairs, 4 for the u8 formats (see cpu_linear.h). */
 static size_t int_step(rv_wfmt fmt) {
     return fmt == RV_WFMT_Q8 ? 2 : rv_cpu_fmt_u8(fmt) ? 4 : 1;
 }
 
 static size_t kpad(size_t k, rv_wfmt fmt) {
-    size_t st = fmt == RV_WFMT_Q7 ? 8 : int_step(fmt);
+    size_t st = fmt == RV_WFMT_Q7F ? 8 : int_step(fmt);
     return (k + st - 1) / st * st;
 }
 
@@ -122,7 +122,7 @@ void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t k
 
 size_t rv_cpu_linear_scratch_bytes(size_t k) {
     /* the larger of q8 (int16 rows, a scale) and q7 (u8 rows, scale and zero) */
-    return RV_CPU_MC * (kpad(k, RV_WFMT_Q7) * sizeof(int16_t) + 2 * sizeof(float)) + 192;
+    return RV_CPU_MC * (kpad(k, RV_WFMT_Q7F) * sizeof(int16_t) + 2 * sizeof(float)) + 192;
 }
 
 int rv_cpu_is_wpack(const void *p) {
@@ -158,7 +158,7 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
     size_t kp = kpad(k, fmt);
     size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
-    size_t kmax = fmt == RV_WFMT_Q7 ? RV_CPU_Q7_KMAX : fmt == RV_WFMT_Q8U ? RV_CPU_Q8U_KMAX : 0;
+    size_t kmax = fmt == RV_WFMT_Q8U ? RV_CPU_Q8U_KMAX : rv_cpu_fmt_u8(fmt) ? RV_CPU_Q7_KMAX : 0;
     if (kmax && k > kmax)
         return rv_error_set(RV_ERR_UNSUPPORTED,
                             "pack: weights against 8-bit activations need k <= %zu, not %zu", kmax,
@@ -171,7 +171,7 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
     return RV_OK;
 }
 
-/* q7: lowers the weights of each quad (k offsets {0, 1, 4, 5} and {2, 3,
+/* q7f: lowers the weights of each quad (k offsets {0, 1, 4, 5} and {2, 3,
  * 6, 7} of a block of 8, r[0, len) of them present) whose positive or
  * negative values sum past RV_CPU_Q7_QUAD, one step at a time in turn so
  * the cut is shared about evenly (cpu_linear.h). Returns the sum of the
@@ -200,12 +200,12 @@ static double fit_quads(int32_t *r, size_t len) {
 
 /* Integer formats: each row rounded to |q| <= qmax with its own scale
  * (after the column factors, if any), laid out in groups of `step` k
- * values; with fit (q7), each quad fitted to RV_CPU_Q7_QUAD. Returns the
+ * values; with fit (q7f), each quad fitted to RV_CPU_Q7_QUAD. Returns the
  * squared changes of the fitting over the squared codes (0 without). */
 static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                             const float *colscale, int fit) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
-    int32_t qmax = P->fmt == RV_WFMT_Q7 ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
+    int32_t qmax = P->fmt == RV_WFMT_Q7 || P->fmt == RV_WFMT_Q7F ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
     int8_t *q = P->data;
     double sig = 0, cut = 0;
     memset(q, 0, np * kp);
@@ -265,12 +265,12 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
     return sig > 0 ? cut / sig : 0;
 }
 
-/* Packs the integer formats. q7 runs on quads unless fitting them would
+/* Packs the integer formats. q7f runs on quads unless fitting them would
  * change more than RV_CPU_Q7_CUT of the weights' energy (a flat weight
  * distribution): then it is packed again as it comes, for pairs. */
 static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                      const float *colscale) {
-    P->quads = P->fmt == RV_WFMT_Q7;
+    P->quads = P->fmt == RV_WFMT_Q7F;
     if (pack_int_rows(P, part, part_rows, colscale, P->quads) > RV_CPU_Q7_CUT) {
         P->quads = 0;
         pack_int_rows(P, part, part_rows, colscale, 0);

@@ -28,17 +28,18 @@
  *    of q). Optional per-input-column factors f (SmoothQuant) move range
  *    from activations to weights: the weights are packed as w[:, c] * f[c]
  *    and activation column c is divided by f[c] before it is quantized.
- *    Quads: k is padded to a multiple of 8, and the AVX2 kernel adds two
- *    groups' pair sums in int16 before it widens them, a quarter fewer
- *    multiplies. A quad (k offsets {0, 1, 4, 5} or {2, 3, 6, 7} of a block
- *    of 8) stays within int16 against any u8 activations if its positive
- *    codes, and its negative ones, sum to at most RV_CPU_Q7_QUAD (255 * 128
- *    <= 32767); the packer lowers those of a quad past it, a step at a time
- *    in turn. On bell-shaped weights that is a few quads in a thousand (on
- *    the model's, 0.1-0.2% of them and 1e-4 of the codes' energy); where it
- *    would change more than RV_CPU_Q7_CUT of the energy (flat weights) the
- *    weights are packed as they come and run on pairs (`quads` 0). Either
- *    way every sum is exact, so both flavours compute one function.
+ *  - q7f (step 4, k padded to 8): q7 fitted to quads, so the AVX2 kernel
+ *    can add two groups' pair sums in int16 before it widens them, a
+ *    quarter fewer multiplies. A quad (k offsets {0, 1, 4, 5} or {2, 3, 6,
+ *    7} of a block of 8) stays within int16 against any u8 activations if
+ *    its positive codes, and its negative ones, sum to at most
+ *    RV_CPU_Q7_QUAD (255 * 128 <= 32767); the packer lowers those of a quad
+ *    past it, a step at a time in turn. On bell-shaped weights that is a
+ *    few quads in a thousand (on the model's, 0.1-0.2% of them and about
+ *    1e-4 of the codes' energy); where it would change more than
+ *    RV_CPU_Q7_CUT of the energy (flat weights) the weights are packed as
+ *    they come, as q7, and run on pairs (`quads` 0). Either way every sum
+ *    is exact, so both flavours compute one function.
  *  - q8u (step 4): q7 with int8 weights (|q| <= 127), run by the q7
  *    kernel: a pair of products can now pass 32767, and vpmaddubsw then
  *    saturates it. That needs both activations of the pair near the top of
@@ -68,7 +69,7 @@ enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
 /* Largest |q| of q8 (and q8u) and q7 weights. The int32 sums of q7 and
  * q8u, with the zero point's product, bound k: q7 255 * 63 * k < 2^31;
  * q8u also its saturated pairs (k / 2 * 32767) against 255 * 127 * k.
- * RV_CPU_Q7_QUAD bounds a q7 quad's positive (and negative) codes, and
+ * RV_CPU_Q7_QUAD bounds a q7f quad's positive (and negative) codes, and
  * RV_CPU_Q7_CUT the share of the codes' energy fitting them may change. */
 enum {
     RV_CPU_Q8_MAX = 127,
@@ -79,9 +80,9 @@ enum {
 };
 #define RV_CPU_Q7_CUT 1e-3 /* sum of squared changes over sum of squared codes */
 
-/* Formats with u8 activations and a zero point: q7 and q8u. */
+/* Formats with u8 activations and a zero point: q7, q7f and q8u. */
 static inline int rv_cpu_fmt_u8(rv_wfmt f) {
-    return f == RV_WFMT_Q7 || f == RV_WFMT_Q8U;
+    return f == RV_WFMT_Q7 || f == RV_WFMT_Q7F || f == RV_WFMT_Q8U;
 }
 
 typedef struct rv_cpu_wpack {
@@ -90,12 +91,12 @@ typedef struct rv_cpu_wpack {
     rv_wfmt fmt;
     size_t n, k;     /* logical weight shape [n, k] */
     size_t panels;   /* ceil(n / 16) */
-    size_t kp;       /* k, padded to a multiple of 2 (q8), 8 (q7) or 4 (q8u) */
+    size_t kp;       /* k, padded to a multiple of 2 (q8), 4 (q7, q8u) or 8 (q7f) */
     float *scale;    /* integer formats: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
-    int32_t *qsum;   /* q7, q8u: [panels * 16] sum of each output row's q */
-    int quads;       /* q7: 1 when every quad fits RV_CPU_Q7_QUAD (pairs add in int16) */
-    float *colinv;   /* q7, q8u: [k] 1 / f[c] (the activation factors), NULL without */
+    int32_t *qsum;   /* u8 formats: [panels * 16] sum of each output row's q */
+    int quads;       /* q7f: 1 when every quad fits RV_CPU_Q7_QUAD (pairs add in int16) */
+    float *colinv;   /* u8 formats: [k] 1 / f[c] (the activation factors), NULL without */
     void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
     /* wrapped (lazy) weights only: */
     int lazy;
@@ -110,7 +111,7 @@ typedef struct rv_cpu_wpack {
 
 /* Packs host weights w [n, k]. Caller frees with rv_cpu_wpack_free. */
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt);
-/* The same with per-input-column factors colscale[k] (> 0; q7 only, NULL:
+/* The same with per-input-column factors colscale[k] (> 0; u8 formats only, NULL:
  * none): see the layout notes above. */
 rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t n, size_t k,
                                      rv_wfmt fmt, const float *colscale);
@@ -194,7 +195,7 @@ int32_t rv_cpu_q8_act_max(size_t k);
  * q8: x[k] to int16 q[kp] (zero past k), x ~= scale * q, |q| <= amax. */
 void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
                           int32_t amax);
-/* q7, q8u: y = x[k] * colinv (elementwise; colinv NULL: y = x) to u8 q[kp] (zero
+/* u8 formats: y = x[k] * colinv (elementwise; colinv NULL: y = x) to u8 q[kp] (zero
  * past k), y ~= scale * (q - zero): [min(y, 0), max(y, 0)] over 255 steps. */
 void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
                          float *scale, int32_t *zero);
