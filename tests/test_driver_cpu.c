@@ -624,20 +624,27 @@ RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
      * blocks and panel groups), and enough blocks for whole-width items */
     static const size_t dims[][3] = {
         {1, 40, 24}, {30, 1152, 48}, {150, 40, 70}, {301, 64, 33}, {1300, 40, 20}};
+    int quads = 0; /* q7f products that ran on quads */
     for (int threads = 1; threads <= 3; threads += 2) {
         env e;
         RV_CHECK(env_open(&e, threads));
         for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
-            for (int fmt = 0; fmt < 5; fmt++) {
+            for (int fmt = 0; fmt <= RV_WFMT_Q7F; fmt++) {
                 size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
                 size_t mark = D->pool_mark(e.ctx);
-                float *x = rnd(m * k, 1), *w = rnd(n * k, 0.5f), *bias = rnd(n, 1);
+                float *x = rnd(m * k, 1), *w = malloc(n * k * sizeof *w), *bias = rnd(n, 1);
+                for (size_t i = 0; i < n * k; i++) { /* peaked, so q7f packs for quads */
+                    float g = frand() + frand() + frand();
+                    w[i] = g * fabsf(g) * 0.1f;
+                }
                 double *r = malloc(m * n * sizeof *r);
                 rv_dbuf *dw = NULL, *dx = up(&e, x, m * k * 4), *db = up(&e, bias, n * 4), *dc;
                 RV_CHECK_EQ_INT(D->upload_linear_weight(e.dev, &dw, w, n, k, (rv_wfmt)fmt), RV_OK);
                 D->alloc(e.ctx, &dc, m * n * 4);
                 RV_CHECK_EQ_INT(D->linear(e.ctx, dx, dw, db, dc, m, n, k, RV_ACT_GELU), RV_OK);
-                ref_packed((const rv_cpu_wpack *)(const void *)dw, x, bias, RV_ACT_GELU, m, r);
+                const rv_cpu_wpack *P = (const rv_cpu_wpack *)(const void *)dw;
+                quads += P->quads;
+                ref_packed(P, x, bias, RV_ACT_GELU, m, r);
                 float *c = down(&e, dc, m * n);
                 double d = maxdiff(c, r, m * n);
                 RV_CHECK_MSG(d <= 2e-5 * (double)k, "threads %d fmt %d %zux%zux%zu: %g", threads,
@@ -650,6 +657,7 @@ RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
             }
         env_close(&e);
     }
+    RV_CHECK(quads >= 5);
 }
 
 RV_TEST(gemm_batched_matches_reference) {
