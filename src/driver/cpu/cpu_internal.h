@@ -22,10 +22,10 @@
 #define RV_CPU_ATTN_MAX_HD 128
 
 /* Per-thread attention scratch for sequences of up to s16 tokens (a
- * multiple of 16): the sgemm path's scores and the kernel's
- * rv_cpu_attn_scratch_floats at any head size up to RV_CPU_ATTN_MAX_HD. */
+ * multiple of 16): the sgemm path's scores and the kernel's scratch at any
+ * head size up to RV_CPU_ATTN_MAX_HD. */
 static inline size_t rv_cpu_attn_stride_floats(size_t s16) {
-    return s16 * (s16 + RV_CPU_ATTN_ROWS + 2 * RV_CPU_ATTN_MAX_HD);
+    return s16 * s16 + rv_cpu_attn_scratch_floats(s16, RV_CPU_ATTN_MAX_HD);
 }
 
 typedef struct rv_cpu_device {

@@ -188,7 +188,7 @@ static double fit_quads(int32_t *r, size_t len) {
                 if (tot <= RV_CPU_Q7_QUAD) continue;
                 while (tot > RV_CPU_Q7_QUAD)
                     for (int e = 0; e < 4; e++)
-                        if (tot > RV_CPU_Q7_QUAD && sign * was[e] > 0 && sign * r[at[e]] > 0) {
+                        if (tot > RV_CPU_Q7_QUAD && was[e] && sign * r[at[e]] > 0) {
                             r[at[e]] -= sign;
                             tot--;
                         }
