@@ -254,6 +254,8 @@ static int cmp_len_desc(const void *a, const void *b, void *lens) {
     return x > y ? -1 : x < y;
 }
 
+static const char *g_kernels; /* --kernels: the cpu kernel family (NULL: the best) */
+
 /* The op-timed run: same batching as rv_embed (longest first, token budget). */
 static int profiled_run(const char *model_dir, const seqs *S, size_t n, int threads,
                         rv_precision prec) {
@@ -276,7 +278,8 @@ static int profiled_run(const char *model_dir, const seqs *S, size_t n, int thre
     g_prof.attention = p_attention;
     g_prof.fused_residual_layernorm = p_frln;
     g_prof.layer_norm = p_ln;
-    ok = ok && g_prof.device_open(&dev, threads) == RV_OK &&
+    rv_driver_params dp = {.kernels = g_kernels, .blas = !lo.pack};
+    ok = ok && g_prof.device_open(&dev, threads) == RV_OK && g_prof.configure(dev, &dp) == RV_OK &&
          rv_bert_load_ex(&b, &g_prof, dev, &cfg, st, &lo) == RV_OK &&
          g_prof.ctx_create(&ctx, dev, threads) == RV_OK;
     size_t *order = malloc(n * sizeof *order), H = (size_t)cfg.hidden_size;
@@ -396,6 +399,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "bench_embed: %s\n", rv_error_last());
                 return 2;
             }
+        } else if (strcmp(argv[i], "--kernels") == 0 && i + 1 < argc) {
+            g_kernels = argv[++i];
         } else if (strcmp(argv[i], "--budget") == 0 && i + 1 < argc) {
             budget = (size_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
@@ -409,6 +414,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [--device cuda]\n"
                    "       [--threads N]... [--precision fp32|fp16|int8] [--budget TOKENS]\n"
+                   "       [--kernels portable|avx2|...]\n"
                    "       [--repeat R] [--no-profile] [--compare] [--dump-chunks FILE.jsonl]\n"
                    "       [CORPUS_DIR...]\n"
                    "--compare: cosine of this precision's vectors to fp32's (first 300 chunks).\n"
@@ -441,6 +447,9 @@ int main(int argc, char **argv) {
     rv_model *m = NULL;
     rv_model_params mp = rv_model_default_params();
     mp.precision = prec;
+    const char *gemm = getenv("RIPVEC_CPU_GEMM");
+    mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && prec == RV_PRECISION_FP32;
+    mp.driver.kernels = g_kernels;
     if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
         fprintf(stderr, "bench_embed: %s\n", rv_error_last());
         return 2;
@@ -464,7 +473,7 @@ int main(int argc, char **argv) {
     double tok_s = now() - t0;
     printf("bench_embed: %zu chunks, %zu tokens (mean %.0f, max %zu), model %s, kernels %s\n", S.n,
            S.tokens, (double)S.tokens / (double)S.n, S.max, rv_model_id(m),
-           rv_cpu_kernels_best()->name);
+           g_kernels ? g_kernels : rv_cpu_isa_name(rv_cpu_isa_best()));
     printf("tokenize: %.3f s (%.0f chunks/s, single thread); OpenBLAS core: %s\n", tok_s,
            (double)S.n / tok_s, openblas_get_corename());
     double core_peak = 0, peak[3] = {0, peak_gflops(1, &core_peak), peak_gflops(2, NULL)};

@@ -5,8 +5,8 @@
 
 #include "driver/cpu/cpu_kernels.h"
 #include "driver/cpu/cpu_linear.h"
-#include "engine/driver.h"
-#include "engine/threadpool.h"
+#include "driver/driver.h"
+#include "driver/threadpool.h"
 
 #include <stdatomic.h>
 #include <stdint.h>

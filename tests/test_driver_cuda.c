@@ -9,7 +9,7 @@
  * never counted as passed.
  */
 #include "rvtest.h"
-#include "engine/driver.h"
+#include "driver/driver.h"
 
 #include <math.h>
 #include <stdint.h>

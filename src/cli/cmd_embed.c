@@ -172,6 +172,10 @@ int rv_cmd_embed(int argc, char **argv) {
     mp.device = device;
     mp.threads = (int)threads;
     mp.precision = precision;
+    /* benchmark knobs: RIPVEC_CPU_GEMM=blas, RIPVEC_CPU_KERNELS=<family> */
+    const char *gemm = getenv("RIPVEC_CPU_GEMM");
+    mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && precision == RV_PRECISION_FP32;
+    mp.driver.kernels = getenv("RIPVEC_CPU_KERNELS");
     if (rv_model_load(&m, dir, &mp) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;

@@ -95,80 +95,31 @@ static rv_status view_f32(loader *L, const char *name, int ndim, size_t d0, size
     return RV_OK;
 }
 
-/* The storage of one linear layer. For int8 (wfmt Q8) on a driver with
- * 7-bit weights (version 4), layers mix formats: 7-bit weights against
- * 8-bit activations (twice the multiply rate without VNNI), except for the
- * FFN output, whose weights lose the most at 7 bits: there int8 weights,
- * against 8-bit activations on a version 5 driver (Q8U, the same kernel;
- * a pair of products may saturate), else against int16 activations. On
- * the 109 golden texts the mix (with the smoothing below) measured a
- * minimum cosine to fp32 of 0.9955 with the int16 FFN output and 0.9940
- * with Q8U (bench/int8_emulation.py: 0.99552 and 0.99406), where
- * 7-bit everywhere without smoothing gave 0.984. On a version 6 driver the
- * layers fed by a LayerNorm (QKV, the FFN input: 6/7 of the 7-bit work)
- * take Q7F, whose fitting cost the golden texts' mean cosine 0.00007
- * (0.998273 -> 0.998203); fitting the attention output too cost 0.00017
- * (0.998105), so its weights stay exact. */
-static rv_wfmt layer_fmt(const rv_bert *b, int ffn_out, int after_ln) {
-    const rv_driver *d = b->drv;
-    int q7 = d->version >= 4 && d->upload_linear_weight_scaled;
-    if (b->wfmt != RV_WFMT_Q8 || !q7) return b->wfmt;
-    if (ffn_out) return d->version >= 5 ? RV_WFMT_Q8U : RV_WFMT_Q8;
-    return after_ln && d->version >= 6 ? RV_WFMT_Q7F : RV_WFMT_Q7;
-}
-
-/* SmoothQuant factors (alpha = 0.5) for a weight w [n, k] whose input is
- * the output of LayerNorm (gamma, beta): channel c of that output is about
- * gamma_c * N(0, 1) + beta_c, so |beta_c| + 3 |gamma_c| stands in for its
- * range without calibration data, and f_c = sqrt(range_c / wmax_c) splits
- * the range evenly between the activation and the weight column. w stacks
- * nparts matrices of n / nparts rows (Q, K, V) that share one quantized
- * input; wmax_c is the smallest of their column maxima, so no part's
- * column is shrunk past what its own factor would do. f holds 2k floats. */
-static void smooth_factors(const float *w, size_t n, size_t k, size_t nparts, const float *gamma,
-                           const float *beta, float *f) {
-    float *part_max = f + k;
-    for (size_t c = 0; c < k; c++)
-        f[c] = INFINITY;
-    for (size_t i = 0; i < nparts; i++) {
-        const float *wp = w + i * (n / nparts) * k;
-        for (size_t c = 0; c < k; c++)
-            part_max[c] = 0.0f;
-        /* plain compares: fmaxf is a libm call here, and this runs over
-         * every weight while a query waits */
-        for (size_t r = 0; r < n / nparts; r++)
-            for (size_t c = 0; c < k; c++) {
-                float a = fabsf(wp[r * k + c]);
-                part_max[c] = a > part_max[c] ? a : part_max[c];
-            }
-        for (size_t c = 0; c < k; c++)
-            f[c] = part_max[c] < f[c] ? part_max[c] : f[c];
-    }
-    for (size_t c = 0; c < k; c++) {
-        float range = fabsf(beta[c]) + 3.0f * fabsf(gamma[c]);
-        f[c] = sqrtf(fmaxf(range, 1e-5f) / fmaxf(f[c], 1e-5f));
-    }
-}
-
-/* Uploads a packed weight w [n, k] (nparts stacked matrices) in format
- * fmt; 7-bit weights fed by the LayerNorm tensors "<ln>.weight" /
- * "<ln>.bias" (ln may be NULL) get smoothing factors. */
+/* Uploads a packed weight w [n, k] (nparts stacked matrices) for its role
+ * in the driver's own storage. The LayerNorm tensors "<ln>.weight" /
+ * "<ln>.bias" that feed it (ln may be NULL) go along: which format each
+ * layer gets at a precision, and whether the input's range is moved into
+ * the weights, is the driver's policy. */
 static rv_status upload_packed(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k,
-                               size_t nparts, rv_wfmt fmt, const char *ln) {
+                               size_t nparts, rv_layer_role role, const char *ln) {
     rv_bert *b = L->b;
-    if ((fmt != RV_WFMT_Q7 && fmt != RV_WFMT_Q7F) || !ln)
-        return b->drv->upload_linear_weight(b->dev, dst, w, n, k, fmt);
-    float *buf = malloc(4 * k * sizeof *buf);
-    if (!buf) return rv_error_set(RV_ERR_NOMEM, "model: out of memory");
-    char name[160];
-    snprintf(name, sizeof name, "%s.weight", ln);
-    rv_status s = read_into(L->st, name, 1, k, 0, buf);
-    snprintf(name, sizeof name, "%s.bias", ln);
-    if (s == RV_OK) s = read_into(L->st, name, 1, k, 0, buf + k);
-    if (s == RV_OK) {
-        smooth_factors(w, n, k, nparts, buf, buf + k, buf + 2 * k);
-        s = b->drv->upload_linear_weight_scaled(b->dev, dst, w, n, k, fmt, buf + 2 * k);
+    const rv_driver *d = b->drv;
+    if (!d->upload_linear_layer) return d->upload_linear_weight(b->dev, dst, w, n, k, b->wfmt);
+    rv_linear_spec spec = {.precision = b->wfmt, .role = role, .nparts = nparts};
+    float *buf = NULL;
+    rv_status s = RV_OK;
+    if (ln) {
+        char name[160];
+        if (!(buf = malloc(2 * k * sizeof *buf)))
+            return rv_error_set(RV_ERR_NOMEM, "model: out of memory");
+        snprintf(name, sizeof name, "%s.weight", ln);
+        s = read_into(L->st, name, 1, k, 0, buf);
+        snprintf(name, sizeof name, "%s.bias", ln);
+        if (s == RV_OK) s = read_into(L->st, name, 1, k, 0, buf + k);
+        spec.ln_w = buf;
+        spec.ln_b = buf + k;
     }
+    if (s == RV_OK) s = d->upload_linear_layer(b->dev, dst, w, n, k, &spec);
     free(buf);
     return s;
 }
@@ -179,7 +130,7 @@ static rv_status upload_packed(loader *L, rv_dbuf **dst, const float *w, size_t 
  * block i must be converted; names[i] is its tensor. */
 static rv_status load_linear(loader *L, rv_dbuf **dst, const char *const *names,
                              const float *const *views, size_t nparts, size_t rows, size_t k,
-                             rv_wfmt fmt, const char *ln) {
+                             rv_layer_role role, const char *ln) {
     rv_bert *b = L->b;
     const rv_driver *d = b->drv;
     size_t part_rows[4], n = rows * nparts;
@@ -201,7 +152,7 @@ static rv_status load_linear(loader *L, rv_dbuf **dst, const char *const *names,
         }
         w = L->tmp;
     }
-    if (b->packed) return upload_packed(L, dst, w, n, k, nparts, fmt, ln);
+    if (b->packed) return upload_packed(L, dst, w, n, k, nparts, role, ln);
     return d->upload(b->dev, dst, w, n * k * sizeof(float));
 }
 
@@ -218,11 +169,11 @@ static rv_status load_one(loader *L, rv_dbuf **dst, const char *name, int ndim, 
 }
 
 static rv_status load_linear1(loader *L, rv_dbuf **dst, const char *name, size_t n, size_t k,
-                              rv_wfmt fmt, const char *ln) {
+                              rv_layer_role role, const char *ln) {
     const float *view;
     rv_status s = view_f32(L, name, 2, n, k, &view);
     if (s != RV_OK) return s;
-    return load_linear(L, dst, &name, &view, 1, n, k, fmt, ln);
+    return load_linear(L, dst, &name, &view, 1, n, k, role, ln);
 }
 
 static rv_status load_layer(loader *L, size_t i) {
@@ -245,7 +196,7 @@ static rv_status load_layer(loader *L, size_t i) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.weight", i, qkv[j]);
         if ((s = view_f32(L, n[j], 2, H, H, &views[j])) != RV_OK) return s;
     }
-    if ((s = load_linear(L, &ly->qkv_w, names, views, 3, H, H, layer_fmt(b, 0, 1), ln[0])) != RV_OK)
+    if ((s = load_linear(L, &ly->qkv_w, names, views, 3, H, H, RV_LAYER_QKV, ln[0])) != RV_OK)
         return s;
     for (int j = 0; j < 3; j++) {
         snprintf(n[j], sizeof n[j], "encoder.layer.%zu.attention.self.%s.bias", i, qkv[j]);
@@ -255,26 +206,27 @@ static rv_status load_layer(loader *L, size_t i) {
     struct {
         rv_dbuf **dst;
         const char *suffix;
-        int ndim, linear; /* linear: 1, or 2 for the FFN output */
+        int ndim, linear; /* linear: 1 with its role */
+        rv_layer_role role;
         size_t d0, d1;
         const char *ln;
     } rest[] = {
-        {&ly->out_w, "attention.output.dense.weight", 2, 1, H, H, NULL},
-        {&ly->out_b, "attention.output.dense.bias", 1, 0, H, 0, NULL},
-        {&ly->ln1_w, "attention.output.LayerNorm.weight", 1, 0, H, 0, NULL},
-        {&ly->ln1_b, "attention.output.LayerNorm.bias", 1, 0, H, 0, NULL},
-        {&ly->ffn_in_w, "intermediate.dense.weight", 2, 1, I, H, ln[1]},
-        {&ly->ffn_in_b, "intermediate.dense.bias", 1, 0, I, 0, NULL},
-        {&ly->ffn_out_w, "output.dense.weight", 2, 2, H, I, NULL},
-        {&ly->ffn_out_b, "output.dense.bias", 1, 0, H, 0, NULL},
-        {&ly->ln2_w, "output.LayerNorm.weight", 1, 0, H, 0, NULL},
-        {&ly->ln2_b, "output.LayerNorm.bias", 1, 0, H, 0, NULL},
+        {&ly->out_w, "attention.output.dense.weight", 2, 1, RV_LAYER_ATTN_OUT, H, H, NULL},
+        {&ly->out_b, "attention.output.dense.bias", 1, 0, 0, H, 0, NULL},
+        {&ly->ln1_w, "attention.output.LayerNorm.weight", 1, 0, 0, H, 0, NULL},
+        {&ly->ln1_b, "attention.output.LayerNorm.bias", 1, 0, 0, H, 0, NULL},
+        {&ly->ffn_in_w, "intermediate.dense.weight", 2, 1, RV_LAYER_FFN_IN, I, H, ln[1]},
+        {&ly->ffn_in_b, "intermediate.dense.bias", 1, 0, 0, I, 0, NULL},
+        {&ly->ffn_out_w, "output.dense.weight", 2, 1, RV_LAYER_FFN_OUT, H, I, NULL},
+        {&ly->ffn_out_b, "output.dense.bias", 1, 0, 0, H, 0, NULL},
+        {&ly->ln2_w, "output.LayerNorm.weight", 1, 0, 0, H, 0, NULL},
+        {&ly->ln2_b, "output.LayerNorm.bias", 1, 0, 0, H, 0, NULL},
     };
     for (size_t r = 0; r < sizeof rest / sizeof rest[0]; r++) {
         snprintf(n[0], sizeof n[0], "encoder.layer.%zu.%s", i, rest[r].suffix);
         if (rest[r].linear) {
-            s = load_linear1(L, rest[r].dst, n[0], rest[r].d0, rest[r].d1,
-                             layer_fmt(b, rest[r].linear == 2, rest[r].ln != NULL), rest[r].ln);
+            s = load_linear1(L, rest[r].dst, n[0], rest[r].d0, rest[r].d1, rest[r].role,
+                             rest[r].ln);
         } else {
             s = load_one(L, rest[r].dst, n[0], rest[r].ndim, rest[r].d0, rest[r].d1);
         }
@@ -295,8 +247,9 @@ rv_status rv_bert_load_ex(rv_bert **out, const rv_driver *drv, void *dev, const 
     loader L = {0};
     rv_bert_load_opts def = {0};
     if (!opts) opts = &def;
-    int can_pack = drv->version >= 2 && drv->upload_linear_weight && drv->linear;
-    if (opts->wfmt != RV_WFMT_F32 && !can_pack)
+    int can_pack = (drv->upload_linear_layer || drv->upload_linear_weight) && drv->linear;
+    if (opts->wfmt != RV_WFMT_F32 &&
+        (!can_pack || !rv_driver_supports(drv, dev, RV_CAP_PRECISION, (int)opts->wfmt)))
         return rv_error_set(RV_ERR_UNSUPPORTED, "model: device '%s' supports only fp32 weights",
                             drv->name);
     if (cfg->gelu_tanh)

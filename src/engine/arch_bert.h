@@ -13,7 +13,7 @@
 #ifndef RV_ENGINE_ARCH_BERT_H
 #define RV_ENGINE_ARCH_BERT_H
 
-#include "engine/driver.h"
+#include "driver/driver.h"
 #include "ripvec/modelfile.h"
 
 /* One encoder layer; checkpoint names under encoder.layer.N. */

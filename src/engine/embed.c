@@ -117,36 +117,6 @@ done:
     return s;
 }
 
-static rv_status open_device(rv_model *m, const char *device, int threads) {
-    const char *want = device && *device ? device : "cpu";
-    const rv_driver *drv = rv_driver_find(want);
-    if (!drv)
-        return rv_error_set(RV_ERR_NO_DEVICE,
-                            "device '%s' is not available in this build (use cpu%s)", want,
-#ifdef RV_HAVE_CUDA
-                            ", cuda or auto"
-#else
-                            " or auto"
-#endif
-        );
-    if (drv->version < RV_DRIVER_VERSION)
-        return rv_error_set(RV_ERR_NO_DEVICE, "driver '%s' is too old (version %u < %u)", drv->name,
-                            (unsigned)drv->version, (unsigned)RV_DRIVER_VERSION);
-    rv_status s = drv->device_open(&m->dev, threads);
-    if (s != RV_OK && strcmp(want, "auto") == 0 && drv != &rv_driver_cpu) {
-        drv = &rv_driver_cpu; /* auto: no usable GPU, fall back */
-        s = drv->device_open(&m->dev, threads);
-    }
-    if (s != RV_OK) {
-        m->dev = NULL;
-        return s == RV_ERR_NO_DEVICE
-                   ? s
-                   : rv_error_set(RV_ERR_NO_DEVICE, "device '%s': %s", want, rv_error_last());
-    }
-    m->drv = drv;
-    return RV_OK;
-}
-
 rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_params *p) {
     *out = NULL;
     rv_model_params def = rv_model_default_params();
@@ -183,20 +153,13 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
     if ((s = rv_safetensors_open(&st, st_path)) != RV_OK) goto done;
     m->st = st; /* the model owns the mapping from here: its weights may view it */
     st = NULL;
-    if ((s = open_device(m, p->device, p->threads)) != RV_OK) goto done;
-    rv_bert_load_opts lo = {.pack = 1, .cls_last_layer = 1};
+    if ((s = rv_driver_open(&m->drv, &m->dev, p->device, p->threads, &p->driver)) != RV_OK)
+        goto done;
+    rv_bert_load_opts lo = {.cls_last_layer = 1};
     lo.wfmt = p->precision == RV_PRECISION_FP16   ? RV_WFMT_F16
               : p->precision == RV_PRECISION_INT8 ? RV_WFMT_Q8
                                                   : RV_WFMT_F32;
-    /* RIPVEC_CPU_GEMM=blas: plain f32 weights through OpenBLAS (benchmarks) */
-    const char *gemm = getenv("RIPVEC_CPU_GEMM");
-    if (gemm && strcmp(gemm, "blas") == 0 && lo.wfmt == RV_WFMT_F32) {
-        if (m->drv == &rv_driver_cpu && (s = rv_cpu_blas_load()) != RV_OK) {
-            rv_error_prefix(s, "RIPVEC_CPU_GEMM=blas");
-            goto done;
-        }
-        lo.pack = 0;
-    }
+    lo.pack = rv_driver_supports(m->drv, m->dev, RV_CAP_PACKED_F32, 0);
     if ((s = rv_bert_load_ex(&m->bert, m->drv, m->dev, &m->cfg, m->st, &lo)) != RV_OK) {
         rv_error_prefix(s, st_path);
         goto done;

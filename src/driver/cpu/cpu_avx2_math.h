@@ -6,7 +6,7 @@
 #ifndef RV_DRIVER_CPU_AVX2_MATH_H
 #define RV_DRIVER_CPU_AVX2_MATH_H
 
-#include "engine/driver.h"
+#include "driver/driver.h"
 
 #include <immintrin.h>
 

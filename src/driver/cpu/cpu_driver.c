@@ -41,6 +41,7 @@ static rv_status cpu_device_open(void **out_dev, int threads) {
     rv_cpu_device *d = calloc(1, sizeof *d);
     if (!d) return rv_error_set(RV_ERR_NOMEM, "cpu driver: out of memory");
     d->threads = threads > 0 ? threads : rv_cpu_count();
+    d->isa = rv_cpu_isa_best();
     *out_dev = d;
     return RV_OK;
 }
@@ -115,8 +116,8 @@ static rv_status cpu_ctx_create(void **out_ctx, void *dev, int threads) {
     rv_cpu_ctx *c = calloc(1, sizeof *c);
     if (!c) return rv_error_set(RV_ERR_NOMEM, "cpu driver: out of memory");
     c->dev = d;
-    c->k = rv_cpu_kernels_best();
-    c->lk = rv_cpu_linear_kernels_best();
+    c->k = rv_cpu_kernels_for(d->isa);
+    c->lk = rv_cpu_linear_kernels_for(d->isa);
     rv_status st = rv_threadpool_create(&c->tp, threads > 0 ? threads : d->threads);
     if (st != RV_OK) {
         cpu_ctx_destroy(c);
@@ -279,4 +280,7 @@ const rv_driver rv_driver_cpu = {
     .upload_linear_weight_scaled = rv_cpu_upload_linear_weight_scaled,
     .wrap_host = cpu_wrap_host,
     .wrap_linear_weight = rv_cpu_wrap_linear_weight,
+    .configure = rv_cpu_configure,
+    .supports = rv_cpu_supports,
+    .upload_linear_layer = rv_cpu_upload_linear_layer,
 };

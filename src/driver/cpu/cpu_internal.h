@@ -9,8 +9,8 @@
 
 #include "driver/cpu/cpu_kernels.h"
 #include "driver/cpu/cpu_linear.h"
-#include "engine/driver.h"
-#include "engine/threadpool.h"
+#include "driver/driver.h"
+#include "driver/threadpool.h"
 
 #define CPU_F(buf) ((float *)(void *)(buf))
 #define CPU_CF(buf) ((const float *)(const void *)(buf))
@@ -29,7 +29,9 @@ static inline size_t rv_cpu_attn_stride_floats(size_t s16) {
 }
 
 typedef struct rv_cpu_device {
-    int threads; /* default per-context thread count (resolved, >= 1) */
+    int threads;    /* default per-context thread count (resolved, >= 1) */
+    rv_cpu_isa isa; /* kernel family of its contexts (best, unless configured) */
+    int blas;       /* fp32 weights stay plain, for OpenBLAS's sgemm */
     /* buffers made by wrap_host: views of the caller's memory, which
      * free_buf must not free */
     const void **wrapped;
@@ -106,6 +108,12 @@ rv_status rv_cpu_upload_linear_weight_scaled(void *dev, rv_dbuf **out, const flo
                                              size_t k, rv_wfmt fmt, const float *colscale);
 rv_status rv_cpu_wrap_linear_weight(void *dev, rv_dbuf **out, const float *const *parts,
                                     const size_t *rows, size_t nparts, size_t k);
+
+/* cpu_policy.c */
+rv_status rv_cpu_configure(void *dev, const rv_driver_params *p);
+int rv_cpu_supports(void *dev, rv_cap cap, int arg);
+rv_status rv_cpu_upload_linear_layer(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
+                                     const rv_linear_spec *spec);
 
 /* cpu_blas.c: out[m, n] = a[m, k] @ (tb ? b[n, k]^T : b[k, n]) (row-major,
  * leading dimensions in floats) through OpenBLAS, loaded on first use and

@@ -2,7 +2,11 @@
 #include "driver/cpu/cpu_kernels.h"
 
 #include <math.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
+#include <string.h>
 
 static void p_add_bias(float *x, const float *bias, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -90,10 +94,62 @@ int rv_cpu_has_avx2(void) {
 #endif
 }
 
-const rv_cpu_kernels *rv_cpu_kernels_best(void) {
+/* F16C from cpuid (leaf 1, ECX bit 29); clang 14's __builtin_cpu_supports
+ * does not know the "f16c" feature name. */
+int rv_cpu_has_f16c(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    const char *off = getenv("RIPVEC_NO_AVX2");
-    if (rv_cpu_has_avx2() && !(off && *off && *off != '0')) return &rv_cpu_kernels_avx2;
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+#else
+    return 0;
 #endif
+}
+
+static const char *const g_isa_names[RV_CPU_ISA_COUNT] = {"portable", "avx2"};
+
+const char *rv_cpu_isa_name(rv_cpu_isa isa) {
+    return (unsigned)isa < RV_CPU_ISA_COUNT ? g_isa_names[isa] : NULL;
+}
+
+int rv_cpu_isa_has(rv_cpu_isa isa) {
+    switch (isa) {
+    case RV_CPU_ISA_PORTABLE: return 1;
+    case RV_CPU_ISA_AVX2: return rv_cpu_has_avx2() && rv_cpu_has_f16c();
+    default: return 0;
+    }
+}
+
+rv_cpu_isa rv_cpu_isa_best(void) {
+    rv_cpu_isa best = RV_CPU_ISA_PORTABLE;
+    for (int i = 0; i < RV_CPU_ISA_COUNT; i++)
+        if (rv_cpu_isa_has((rv_cpu_isa)i)) best = (rv_cpu_isa)i;
+    return best;
+}
+
+rv_status rv_cpu_isa_parse(rv_cpu_isa *out, const char *name) {
+    if (!name || !*name || strcmp(name, "auto") == 0) {
+        *out = rv_cpu_isa_best();
+        return RV_OK;
+    }
+    for (int i = 0; i < RV_CPU_ISA_COUNT; i++)
+        if (strcmp(name, g_isa_names[i]) == 0) {
+            if (!rv_cpu_isa_has((rv_cpu_isa)i))
+                return rv_error_set(RV_ERR_UNSUPPORTED, "cpu driver: this CPU has no %s kernels",
+                                    name);
+            *out = (rv_cpu_isa)i;
+            return RV_OK;
+        }
+    return rv_error_set(RV_ERR_INVALID_ARG, "cpu driver: unknown kernel family '%s'", name);
+}
+
+const rv_cpu_kernels *rv_cpu_kernels_for(rv_cpu_isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (isa >= RV_CPU_ISA_AVX2) return &rv_cpu_kernels_avx2;
+#endif
+    (void)isa;
     return &rv_cpu_kernels_portable;
+}
+
+const rv_cpu_kernels *rv_cpu_kernels_best(void) {
+    return rv_cpu_kernels_for(rv_cpu_isa_best());
 }

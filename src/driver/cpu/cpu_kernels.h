@@ -13,6 +13,8 @@
 #ifndef RV_DRIVER_CPU_KERNELS_H
 #define RV_DRIVER_CPU_KERNELS_H
 
+#include "ripvec/common.h"
+
 #include <stddef.h>
 
 typedef struct rv_cpu_kernels {
@@ -55,8 +57,25 @@ extern const rv_cpu_kernels rv_cpu_kernels_portable;
 extern const rv_cpu_kernels rv_cpu_kernels_avx2;
 
 int rv_cpu_has_avx2(void);
-/* The AVX2 table when the CPU supports it (and RIPVEC_NO_AVX2 is unset), else
- * the portable one. */
+int rv_cpu_has_f16c(void);
+
+/* Kernel families, in order of preference: each covers the row kernels and
+ * the linear kernels of every format (cpu_linear.h). A device runs the best
+ * one the CPU has unless the front end forces one (rv_driver_params). */
+typedef enum rv_cpu_isa {
+    RV_CPU_ISA_PORTABLE = 0,
+    RV_CPU_ISA_AVX2 = 1, /* AVX2, FMA, F16C */
+    RV_CPU_ISA_COUNT
+} rv_cpu_isa;
+
+const char *rv_cpu_isa_name(rv_cpu_isa isa); /* "portable", "avx2"; NULL if unknown */
+int rv_cpu_isa_has(rv_cpu_isa isa);          /* 1 when this CPU runs it */
+rv_cpu_isa rv_cpu_isa_best(void);
+/* A name above, or NULL / "" / "auto" for the best; RV_ERR_UNSUPPORTED when
+ * the CPU lacks it, RV_ERR_INVALID_ARG for an unknown name. */
+rv_status rv_cpu_isa_parse(rv_cpu_isa *out, const char *name);
+const rv_cpu_kernels *rv_cpu_kernels_for(rv_cpu_isa isa);
+/* rv_cpu_kernels_for(rv_cpu_isa_best()). */
 const rv_cpu_kernels *rv_cpu_kernels_best(void);
 
 #endif

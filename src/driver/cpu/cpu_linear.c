@@ -3,7 +3,6 @@
 
 #include "driver/cpu/cpu_kernels.h"
 
-#include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,13 +22,6 @@ static inline long round_even(float x) {
 static inline float max_abs(float m, float x) {
     float a = fabsf(x);
     return a > m ? a : m;
-}
-
-/* F16C from cpuid (leaf 1, ECX bit 29); clang 14's __builtin_cpu_supports
- * does not know the "f16c" feature name. */
-static int cpu_has_f16c(void) {
-    unsigned a, b, c, d;
-    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
 }
 
 uint16_t rv_cpu_f32_to_f16(float f) {
@@ -506,9 +498,14 @@ static void portable_rows(const rv_cpu_rows_job *J) {
 const rv_cpu_linear_kernels rv_cpu_linear_portable = {
     .name = "portable", .run = portable_run, .rows = portable_rows};
 
-const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
+const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && cpu_has_f16c()) return &rv_cpu_linear_avx2;
+    if (isa >= RV_CPU_ISA_AVX2) return &rv_cpu_linear_avx2;
 #endif
+    (void)isa;
     return &rv_cpu_linear_portable;
+}
+
+const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
+    return rv_cpu_linear_kernels_for(rv_cpu_isa_best());
 }

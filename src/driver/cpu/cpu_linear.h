@@ -58,7 +58,8 @@
 #ifndef RV_DRIVER_CPU_LINEAR_H
 #define RV_DRIVER_CPU_LINEAR_H
 
-#include "engine/driver.h"
+#include "driver/cpu/cpu_kernels.h"
+#include "driver/driver.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -170,6 +171,8 @@ extern const rv_cpu_linear_kernels rv_cpu_linear_avx2;
 /* Its integer formats' runs (cpu_linear_int_avx2.c). */
 void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *job);
 void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *job);
+/* The linear kernels of a kernel family (cpu_kernels.h), and of the best. */
+const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
 
 /* Asks for a tile's output lines (mr rows of 16 floats) ahead of its

@@ -1,6 +1,6 @@
 /*
  * driver/cuda/cuda_driver.c — the CUDA implementation of the driver table
- * (src/engine/driver.h).
+ * (src/driver/driver.h).
  *
  * Buffers: an rv_dbuf * is the device pointer itself. Weights are uploaded
  * once per model (cudaMalloc each); each context owns one stream, one cuBLAS
@@ -9,14 +9,14 @@
  * queued on the context's stream; the only synchronisation is in to_host /
  * end_batch.
  *
- * Built as libripvec_cuda.so and loaded on demand (src/engine/drivers.c).
+ * Built as libripvec_cuda.so and loaded on demand (src/driver/drivers.c).
  *
  * GEMMs are cuBLAS SGEMM (fp32). RIPVEC_CUDA_TF32=1 lets cuBLAS use TF32
  * tensor cores (faster, ~1e-3 relative error; off by default so results match
  * the CPU driver).
  */
 #include "driver/cuda/kernels.h"
-#include "engine/driver.h"
+#include "driver/driver.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>

@@ -2,7 +2,7 @@
  * driver/cuda/kernels.cu — the element-wise, normalisation and layout kernels
  * of the CUDA driver. GEMMs go to cuBLAS (cuda_driver.c); everything else the
  * ClassicBert forward pass needs is here, each behind a C launcher taking a
- * stream. Shapes are row-major, as in src/engine/driver.h.
+ * stream. Shapes are row-major, as in src/driver/driver.h.
  *
  * Row kernels (LayerNorm, softmax, L2) use one block per row and a two-level
  * reduction (warp shuffles, then shared memory); the rows here are short

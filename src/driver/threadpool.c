@@ -1,5 +1,5 @@
 /* Persistent worker pool (see threadpool.h). */
-#include "engine/threadpool.h"
+#include "driver/threadpool.h"
 
 #include <pthread.h>
 #include <stdlib.h>

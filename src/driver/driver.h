@@ -1,5 +1,5 @@
 /*
- * engine/driver.h — the compute driver interface the BERT forward pass is
+ * driver/driver.h — the compute driver interface the BERT forward pass is
  * written against (one methods table per backend: cpu, cuda, …).
  *
  *   const rv_driver *drv = rv_driver_find("cpu");
@@ -27,17 +27,19 @@
  *
  * Versioning: `version` is RV_DRIVER_VERSION the backend was built against.
  * New slots are only ever appended; the engine refuses a table whose version
- * is older than the slots it needs.
+ * is older than the slots it needs. What a driver can do (formats,
+ * precisions) is asked through `supports`, never read off its version.
  */
-#ifndef RV_ENGINE_DRIVER_H
-#define RV_ENGINE_DRIVER_H
+#ifndef RV_DRIVER_DRIVER_H
+#define RV_DRIVER_DRIVER_H
 
 #include "ripvec/common.h"
+#include "ripvec/embed.h" /* rv_driver_params */
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 6
+#define RV_DRIVER_VERSION 7
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -72,7 +74,9 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
  * (about 1 pair in 6 million on a BERT FFN output), or Q7F (version 6): Q7
  * whose largest weights the driver may lower a little (the CPU driver: so
  * that four products sum in 16 bits, a quarter fewer multiplies; on a BERT
- * layer about 1e-4 of the weights' energy). */
+ * layer about 1e-4 of the weights' energy). A model's precision names
+ * F32, F16 or Q8 (int8, in whatever mix of the integer formats the driver
+ * chooses per layer: see upload_linear_layer). */
 typedef enum rv_wfmt {
     RV_WFMT_F32 = 0,
     RV_WFMT_F16 = 1,
@@ -81,6 +85,35 @@ typedef enum rv_wfmt {
     RV_WFMT_Q8U = 4,
     RV_WFMT_Q7F = 5
 } rv_wfmt;
+
+/* Capability queries (the `supports` slot). */
+typedef enum rv_cap {
+    /* arg = F32, F16 or Q8: the device runs a model's linear layers at that
+     * precision (upload_linear_layer takes it) */
+    RV_CAP_PRECISION = 0,
+    /* arg unused: f32 linear weights are faster in the driver's own layout
+     * (upload_linear_layer / wrap_linear_weight) than as plain buffers for
+     * gemm (0 e.g. when the front end asked for BLAS) */
+    RV_CAP_PACKED_F32 = 1,
+} rv_cap;
+
+/* Where a linear layer sits in the model, for a driver that stores layers
+ * of one precision differently (upload_linear_layer). */
+typedef enum rv_layer_role {
+    RV_LAYER_QKV = 0,      /* Q, K, V stacked: fed by a LayerNorm */
+    RV_LAYER_ATTN_OUT = 1, /* attention output projection: fed by attention */
+    RV_LAYER_FFN_IN = 2,   /* FFN input: fed by a LayerNorm */
+    RV_LAYER_FFN_OUT = 3,  /* FFN output: fed by GELU */
+} rv_layer_role;
+
+typedef struct rv_linear_spec {
+    rv_wfmt precision; /* the model's: F32, F16 or Q8 */
+    rv_layer_role role;
+    size_t nparts; /* stacked matrices of n / nparts rows sharing one input (3 for QKV) */
+    /* the LayerNorm whose output is the layer's input, [k] each, or NULL:
+     * its scale and shift bound the input's range without calibration */
+    const float *ln_w, *ln_b;
+} rv_linear_spec;
 
 typedef struct rv_driver {
     uint32_t version; /* RV_DRIVER_VERSION */
@@ -229,6 +262,22 @@ typedef struct rv_driver {
     /* versions 5 and 6 add no slot: upload_linear_weight(_scaled) may take
      * RV_WFMT_Q8U (5) and RV_WFMT_Q7F (6) where upload_linear_weight_scaled
      * is present. */
+
+    /* ---- version 7: knobs, capabilities, the driver's precision policy ---- */
+
+    /* OPTIONAL. Applies the front end's knobs (kernel family, BLAS) to a
+     * device before any weight is uploaded; RV_ERR_UNSUPPORTED (with the
+     * reason) for a knob this device or CPU cannot honour. */
+    rv_status (*configure)(void *dev, const rv_driver_params *p);
+    /* OPTIONAL (NULL: fp32 only, plain weights). 1 when the device has
+     * `cap` (see rv_cap), else 0. */
+    int (*supports)(void *dev, rv_cap cap, int arg);
+    /* OPTIONAL (needs `linear`). A linear layer's weight w [n, k] (host f32)
+     * stored as the driver chooses for spec: the format of each layer at a
+     * precision, and any smoothing, are the driver's policy. Like
+     * upload_linear_weight, only `linear` and free_buf may take the buffer. */
+    rv_status (*upload_linear_layer)(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
+                                     const rv_linear_spec *spec);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this
@@ -242,18 +291,34 @@ static inline size_t rv_prepare_batch_bytes(size_t batch, size_t total, size_t m
     return n + 6 * RV_DRIVER_MAX_ALIGN;
 }
 
-/* Registered drivers (src/engine/drivers.c). NULL when `name` is unknown or
+/* Registered drivers (src/driver/drivers.c). NULL when `name` is unknown or
  * not available (then rv_error_last() may say why). "auto" picks the best
  * available (cuda if its library loads, else cpu). */
 const rv_driver *rv_driver_find(const char *name);
+
+/* Finds driver `name` (NULL or "" = "cpu"; "auto" falls back to cpu when
+ * the GPU's device will not open), opens a device with `threads` and
+ * applies p (NULL: defaults) through configure. Closed with the driver's
+ * device_close. RV_ERR_NO_DEVICE when unavailable; RV_ERR_UNSUPPORTED when
+ * a knob of p cannot be honoured. */
+rv_status rv_driver_open(const rv_driver **out_drv, void **out_dev, const char *name, int threads,
+                         const rv_driver_params *p);
 
 /* The portable/AVX2 CPU driver (always built). */
 extern const rv_driver rv_driver_cpu;
 
 /* Loads OpenBLAS (libopenblas.so.0, with dlopen) for the cpu driver's
  * general sgemm; without it the driver uses a slower portable loop.
- * RV_ERR_UNSUPPORTED with a one-line reason when it cannot be loaded. */
+ * RV_ERR_UNSUPPORTED with a one-line reason when it cannot be loaded.
+ * (rv_driver_params.blas asks for it through configure.) */
 rv_status rv_cpu_blas_load(void);
+
+/* d->supports(dev, cap, arg), or what a driver without the slot has: fp32
+ * only, plain weights. */
+static inline int rv_driver_supports(const rv_driver *d, void *dev, rv_cap cap, int arg) {
+    if (d->supports) return d->supports(dev, cap, arg);
+    return cap == RV_CAP_PRECISION && arg == RV_WFMT_F32;
+}
 
 /* The CUDA driver lives in libripvec_cuda.so (src/driver/cuda/, built when
  * nvcc is present; mk/cuda.mk defines RV_HAVE_CUDA) and is reached through

@@ -1,7 +1,8 @@
 /* The table of drivers (see driver.h): the CPU driver is compiled in; the
  * CUDA driver, when built, is a shared object loaded on first request. */
-#include "engine/driver.h"
+#include "driver/driver.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #ifdef RV_HAVE_CUDA
@@ -85,4 +86,49 @@ const rv_driver *rv_driver_find(const char *name) {
     if (strcmp(name, "auto") == 0) return &rv_driver_cpu;
 #endif
     return NULL;
+}
+
+static rv_status open_one(const rv_driver *drv, void **out_dev, int threads,
+                          const rv_driver_params *p) {
+    if (drv->version < RV_DRIVER_VERSION)
+        return rv_error_set(RV_ERR_NO_DEVICE, "driver '%s' is too old (version %u < %u)", drv->name,
+                            (unsigned)drv->version, (unsigned)RV_DRIVER_VERSION);
+    rv_status s = drv->device_open(out_dev, threads);
+    if (s == RV_OK && drv->configure && (s = drv->configure(*out_dev, p)) != RV_OK) {
+        if (drv->device_close) drv->device_close(*out_dev); /* configure's error stays */
+        *out_dev = NULL;
+    }
+    return s;
+}
+
+rv_status rv_driver_open(const rv_driver **out_drv, void **out_dev, const char *name, int threads,
+                         const rv_driver_params *p) {
+    static const rv_driver_params def = {0};
+    const char *want = name && *name ? name : "cpu";
+    const rv_driver *drv = rv_driver_find(want);
+    *out_drv = NULL;
+    *out_dev = NULL;
+    if (!p) p = &def;
+    if (!drv)
+        return rv_error_set(RV_ERR_NO_DEVICE,
+                            "device '%s' is not available in this build (use cpu%s)", want,
+#ifdef RV_HAVE_CUDA
+                            ", cuda or auto"
+#else
+                            " or auto"
+#endif
+        );
+    rv_status s = open_one(drv, out_dev, threads, p);
+    if (s != RV_OK && s != RV_ERR_UNSUPPORTED && strcmp(want, "auto") == 0 &&
+        drv != &rv_driver_cpu) {
+        drv = &rv_driver_cpu; /* auto: no usable GPU, fall back */
+        s = open_one(drv, out_dev, threads, p);
+    }
+    if (s == RV_ERR_UNSUPPORTED) return s; /* a knob the device cannot honour: said as is */
+    if (s != RV_OK)
+        return s == RV_ERR_NO_DEVICE
+                   ? s
+                   : rv_error_set(RV_ERR_NO_DEVICE, "device '%s': %s", want, rv_error_last());
+    *out_drv = drv;
+    return RV_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * engine/threadpool.h — a persistent pool of worker threads for one context.
+ * driver/threadpool.h — a persistent pool of worker threads for one context.
  *
  *   rv_threadpool *tp;
  *   rv_threadpool_create(&tp, 4);                 // 3 workers + the caller
@@ -10,8 +10,8 @@
  * Workers sleep on a condition variable between runs (no spinning: the
  * machine may be shared). One run at a time; run is not reentrant.
  */
-#ifndef RV_ENGINE_THREADPOOL_H
-#define RV_ENGINE_THREADPOOL_H
+#ifndef RV_DRIVER_THREADPOOL_H
+#define RV_DRIVER_THREADPOOL_H
 
 #include "ripvec/common.h"
 
