@@ -30,9 +30,17 @@ CC ?= cc
 CFLAGS_BASE = -std=c11 -Wall -Wextra -Wshadow -Werror -g $(OPT) -D_GNU_SOURCE \
               -Iinclude -Isrc -pthread -fvisibility=hidden
 CFLAGS += $(CFLAGS_BASE) $(SANFLAGS)
-# Files named *_avx2.c hold AVX2/FMA/F16C code; the rest stays portable and
-# the choice is made at run time from cpuid.
+# Files named *_<isa>.c hold code for that instruction set, compiled with
+# SIMD_FLAGS_<isa> (the last "_" part of the name); the rest stays portable
+# and the choice is made at run time from cpuid. SIMD_FLAGS is AVX2's.
 SIMD_FLAGS = -mavx2 -mfma -mf16c
+SIMD_FLAGS_avx2 = $(SIMD_FLAGS)
+SIMD_FLAGS_avxvnni = $(SIMD_FLAGS) -mavxvnni
+SIMD_FLAGS_avx512 = $(SIMD_FLAGS) -mavx512f -mavx512bw -mavx512vl -mavx512dq
+SIMD_FLAGS_vnni = $(SIMD_FLAGS_avx512) -mavx512vnni
+SIMD_FLAGS_bf16 = $(SIMD_FLAGS_avx512) -mavx512bf16
+SIMD_FLAGS_amx = $(SIMD_FLAGS_avx512) -mamx-tile -mamx-int8 -mamx-bf16
+simd_flags = $(SIMD_FLAGS_$(lastword $(subst _, ,$(basename $(notdir $(1))))))
 LDFLAGS += $(SANFLAGS) -pthread
 # The ripvec binary links neither OpenBLAS nor libzip: the cpu driver and
 # `ripvec model fetch` dlopen them when they need them, so a search starts
@@ -79,7 +87,7 @@ deps: $(DEPS_STAMP)
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(if $(findstring _avx2,$<),$(SIMD_FLAGS)) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(call simd_flags,$<) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJS) $(EXTRA_OBJS)
 	@rm -f $@

@@ -336,11 +336,12 @@ static double packed_w(const rv_cpu_wpack *P, size_t c, size_t p) {
 
 /* Reference for one format: f32/f16 from the stored weights, q8 also from
  * the quantized activations, q7 / q8u from the integer codes with each pair
- * of products saturated at int16 as vpmaddubsw does (the kernels must match
- * it to float rounding). The u8 formats' stored weights carry the column
- * factors, and their activations the inverse. */
+ * of products saturated at int16 as vpmaddubsw does when sat (the kernels
+ * must match it to float rounding), exact sums otherwise (VNNI kernels:
+ * u8_exact). The u8 formats' stored weights carry the column factors, and
+ * their activations the inverse. */
 static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias, rv_act act,
-                       size_t m, double *out) {
+                       size_t m, double *out, int sat) {
     size_t n = P->n, k = P->k;
     int16_t *q16 = malloc(P->kp * sizeof *q16);
     uint8_t *q8 = malloc(P->kp);
@@ -357,10 +358,8 @@ static void ref_packed(const rv_cpu_wpack *P, const float *x, const float *bias,
                 for (size_t p = 0; p < P->kp; p += 2) {
                     int32_t w0 = packed_q(P, c, p), w1 = packed_q(P, c, p + 1);
                     int32_t pair = q8[p] * w0 + q8[p + 1] * w1;
-                    acc += (pair > 32767    ? 32767
-                            : pair < -32768 ? -32768
-                                            : pair) -
-                           (int64_t)zero * (w0 + w1);
+                    if (sat) pair = pair > 32767 ? 32767 : pair < -32768 ? -32768 : pair;
+                    acc += pair - (int64_t)zero * (w0 + w1);
                 }
                 s = (double)xs * P->scale[c] * (double)acc;
             }
@@ -391,7 +390,16 @@ RV_TEST(f16_conversion_rounds_to_nearest_even) {
 RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
     static const size_t dims[][3] = {{1, 1, 1},    {3, 5, 7},     {7, 16, 4},    {13, 33, 9},
                                      {6, 17, 130}, {97, 48, 300}, {200, 20, 65}, {5, 384, 385}};
-    const rv_cpu_linear_kernels *fl[2] = {&rv_cpu_linear_portable, rv_cpu_linear_kernels_best()};
+    /* every kernel family this CPU has, each in turn */
+    const rv_cpu_linear_kernels *fl[RV_CPU_ISA_COUNT];
+    int nfl = 0;
+    for (int i = 0; i < RV_CPU_ISA_COUNT; i++) {
+        if (rv_cpu_isa_has((rv_cpu_isa)i))
+            fl[nfl++] = rv_cpu_linear_kernels_for((rv_cpu_isa)i);
+        else
+            printf("  linear kernels %s: not on this CPU, not run\n",
+                   rv_cpu_isa_name((rv_cpu_isa)i));
+    }
     for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
         size_t m = dims[di][0], n = dims[di][1], k = dims[di][2];
         float *x = rnd(m * k, 2), *w = rnd(n * k, 0.3f), *bias = rnd(n, 1);
@@ -411,8 +419,8 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
             float raw[16] = {0};
             RV_CHECK(rv_cpu_is_wpack(P) && !rv_cpu_is_wpack(raw));
             for (int act = 0; act < 2; act++) {
-                ref_packed(P, x, act ? NULL : bias, (rv_act)act, m, r);
-                for (int f = 0; f < 2; f++) {
+                for (int f = 0; f < nfl; f++) {
+                    ref_packed(P, x, act ? NULL : bias, (rv_act)act, m, r, !fl[f]->u8_exact);
                     memset(out, 0xff, m * n * sizeof *out);
                     rv_cpu_gemm_job J = {.x = x,
                                          .ldx = k,
@@ -440,7 +448,7 @@ RV_TEST(packed_linear_kernels_match_reference_at_odd_sizes) {
                 continue;
             }
             double worst = 0, scale = 0;
-            ref_packed(P, x, bias, RV_ACT_NONE, m, r);
+            ref_packed(P, x, bias, RV_ACT_NONE, m, r, 1);
             for (size_t i = 0; i < m * n; i++) {
                 worst = fmax(worst, fabs(r[i] - (exact[i] + bias[i % n])));
                 scale = fmax(scale, fabs(exact[i]));
@@ -527,10 +535,12 @@ RV_TEST(q7_quantizer_handles_extreme_rows) {
     rv_cpu_wpack_free(P);
 }
 
-/* q8u's pairs of products past int16 saturate, in both kernel flavours,
- * as vpmaddubsw does: rows whose codes are all 255 (zero point 0) against
- * weight rows of one sign (codes +-127) give pairs of +-64770, stored as
- * 32767 / -32768. Pairs below the bound come out exact. */
+/* q8u's pairs of products past int16 saturate, in the portable kernels and
+ * every family that sums pairs in int16, as vpmaddubsw does: rows whose
+ * codes are all 255 (zero point 0) against weight rows of one sign (codes
+ * +-127) give pairs of +-64770, stored as 32767 / -32768. Pairs below the
+ * bound come out exact. The VNNI families (u8_exact) sum all of them
+ * exactly. */
 RV_TEST(q8u_saturates_pairs_like_vpmaddubsw) {
     enum { K = 12, N = 3, M = 3 };
     float x[M * K], w[N * K];
@@ -550,12 +560,29 @@ RV_TEST(q8u_saturates_pairs_like_vpmaddubsw) {
     const double want[M * N] = {sx * sw * 6 * 32767,  sx * sw * 6 * -32768,  0,
                                 sx1 * sw * 3 * 32767, sx1 * sw * 3 * -32768, 0,
                                 sx * sw * 6 * 32385,  sx * sw * 6 * -32385,  sx * sw * 6 * -32385};
-    float out[2][M * N];
-    run_flavours(P, x, M, (float *[2]){out[0], out[1]});
-    for (int f = 0; f < 2; f++)
+    double exact[M * N];
+    ref_packed(P, x, NULL, RV_ACT_NONE, M, exact, 0);
+    RV_CHECK(fabs(exact[0] - sx * sw * K * 255 * 127) <= 1e-5 * exact[0]);
+    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
+    for (int f = 0; f < RV_CPU_ISA_COUNT; f++) {
+        if (!rv_cpu_isa_has((rv_cpu_isa)f)) continue; /* reported by the test above */
+        const rv_cpu_linear_kernels *lk = rv_cpu_linear_kernels_for((rv_cpu_isa)f);
+        const double *expect = lk->u8_exact ? exact : want;
+        float out[M * N];
+        rv_cpu_gemm_job J = {.x = x,
+                             .ldx = K,
+                             .w = P,
+                             .out = out,
+                             .ldo = N,
+                             .m = M,
+                             .p1 = P->panels,
+                             .scratch = scratch};
+        lk->run(&J);
         for (int i = 0; i < M * N; i++)
-            RV_CHECK_MSG(fabs(out[f][i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1),
-                         "flavour %d [%d]: %g vs %g", f, i, out[f][i], want[i]);
+            RV_CHECK_MSG(fabs(out[i] - expect[i]) <= 1e-5 * (fabs(expect[i]) + 1),
+                         "%s [%d]: %g vs %g", lk->name, i, out[i], expect[i]);
+    }
+    free(scratch);
     rv_cpu_wpack_free(P);
 }
 
@@ -599,7 +626,7 @@ RV_TEST(q7f_quads_fit_weights_and_sum_exactly) {
     float out0[M * N], out1[M * N];
     double want[M * N];
     run_flavours(P, x, M, (float *[2]){out0, out1});
-    ref_packed(P, x, NULL, RV_ACT_NONE, M, want);
+    ref_packed(P, x, NULL, RV_ACT_NONE, M, want, 1);
     for (int i = 0; i < M * N; i++) {
         RV_CHECK_MSG(fabs(out0[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1), "portable [%d]", i);
         RV_CHECK_MSG(fabs(out1[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1), "best [%d]", i);
@@ -644,7 +671,7 @@ RV_TEST(linear_slot_with_packed_weights_splits_across_threads) {
                 RV_CHECK_EQ_INT(D->linear(e.ctx, dx, dw, db, dc, m, n, k, RV_ACT_GELU), RV_OK);
                 const rv_cpu_wpack *P = (const rv_cpu_wpack *)(const void *)dw;
                 quads += P->quads;
-                ref_packed(P, x, bias, RV_ACT_GELU, m, r);
+                ref_packed(P, x, bias, RV_ACT_GELU, m, r, !rv_cpu_linear_kernels_best()->u8_exact);
                 float *c = down(&e, dc, m * n);
                 double d = maxdiff(c, r, m * n);
                 RV_CHECK_MSG(d <= 2e-5 * (double)k, "threads %d fmt %d %zux%zux%zu: %g", threads,

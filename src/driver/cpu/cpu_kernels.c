@@ -105,7 +105,23 @@ int rv_cpu_has_f16c(void) {
 #endif
 }
 
-static const char *const g_isa_names[RV_CPU_ISA_COUNT] = {"portable", "avx2"};
+static const char *const g_isa_names[RV_CPU_ISA_COUNT] = {"portable", "avx2", "avxvnni", "avx512",
+                                                          "avx512vnni"};
+
+#if defined(__x86_64__) || defined(__i386__)
+/* AVX-VNNI (VEX): cpuid leaf 7, subleaf 1, EAX bit 4. */
+static int has_avxvnni(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
+}
+
+/* AVX-512 F/BW/VL/DQ (libgcc's check includes the OS's ZMM state). */
+static int has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+#endif
 
 const char *rv_cpu_isa_name(rv_cpu_isa isa) {
     return (unsigned)isa < RV_CPU_ISA_COUNT ? g_isa_names[isa] : NULL;
@@ -115,6 +131,12 @@ int rv_cpu_isa_has(rv_cpu_isa isa) {
     switch (isa) {
     case RV_CPU_ISA_PORTABLE: return 1;
     case RV_CPU_ISA_AVX2: return rv_cpu_has_avx2() && rv_cpu_has_f16c();
+#if defined(__x86_64__) || defined(__i386__)
+    case RV_CPU_ISA_AVXVNNI: return rv_cpu_isa_has(RV_CPU_ISA_AVX2) && has_avxvnni();
+    case RV_CPU_ISA_AVX512: return rv_cpu_isa_has(RV_CPU_ISA_AVX2) && has_avx512();
+    case RV_CPU_ISA_AVX512VNNI:
+        return rv_cpu_isa_has(RV_CPU_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
+#endif
     default: return 0;
     }
 }

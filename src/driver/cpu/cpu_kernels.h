@@ -64,12 +64,16 @@ int rv_cpu_has_f16c(void);
  * one the CPU has unless the front end forces one (rv_driver_params). */
 typedef enum rv_cpu_isa {
     RV_CPU_ISA_PORTABLE = 0,
-    RV_CPU_ISA_AVX2 = 1, /* AVX2, FMA, F16C */
+    RV_CPU_ISA_AVX2 = 1,       /* AVX2, FMA, F16C */
+    RV_CPU_ISA_AVXVNNI = 2,    /* AVX2 + VEX AVX-VNNI for int8 */
+    RV_CPU_ISA_AVX512 = 3,     /* AVX2 + AVX-512 F/BW/VL/DQ for fp32/fp16 */
+    RV_CPU_ISA_AVX512VNNI = 4, /* AVX512 + AVX512-VNNI for int8 */
     RV_CPU_ISA_COUNT
 } rv_cpu_isa;
 
-const char *rv_cpu_isa_name(rv_cpu_isa isa); /* "portable", "avx2"; NULL if unknown */
-int rv_cpu_isa_has(rv_cpu_isa isa);          /* 1 when this CPU runs it */
+/* "portable", "avx2", "avxvnni", "avx512", "avx512vnni"; NULL if unknown */
+const char *rv_cpu_isa_name(rv_cpu_isa isa);
+int rv_cpu_isa_has(rv_cpu_isa isa); /* 1 when this CPU runs it */
 rv_cpu_isa rv_cpu_isa_best(void);
 /* A name above, or NULL / "" / "auto" for the best; RV_ERR_UNSUPPORTED when
  * the CPU lacks it, RV_ERR_INVALID_ARG for an unknown name. */

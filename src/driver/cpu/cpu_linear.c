@@ -499,11 +499,15 @@ const rv_cpu_linear_kernels rv_cpu_linear_portable = {
     .name = "portable", .run = portable_run, .rows = portable_rows};
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
+    switch (isa) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (isa >= RV_CPU_ISA_AVX2) return &rv_cpu_linear_avx2;
+    case RV_CPU_ISA_AVX2: return &rv_cpu_linear_avx2;
+    case RV_CPU_ISA_AVXVNNI: return &rv_cpu_linear_avxvnni;
+    case RV_CPU_ISA_AVX512: return &rv_cpu_linear_avx512;
+    case RV_CPU_ISA_AVX512VNNI: return &rv_cpu_linear_avx512_vnni;
 #endif
-    (void)isa;
-    return &rv_cpu_linear_portable;
+    default: return &rv_cpu_linear_portable;
+    }
 }
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {

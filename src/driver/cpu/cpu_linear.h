@@ -45,7 +45,10 @@
  *    saturates it. That needs both activations of the pair near the top of
  *    their row's range against two large weights of one sign: measured on
  *    the model's FFN output, 1.6e-7 of the pairs. The portable kernel
- *    saturates the same pairs, so both flavours compute one function.
+ *    saturates the same pairs, so both flavours compute one function; the
+ *    VNNI kernels (u8_exact) sum four products into int32 and saturate
+ *    none, which moves a BERT vector by far less than the 1e-4 in cosine
+ *    that kernels of one precision may differ by.
  *
  * An eagerly packed buffer is one allocation (header first). A wrapped one
  * (rv_cpu_wpack_wrap, f32 only) starts as a header over the caller's rows
@@ -160,17 +163,31 @@ typedef struct rv_cpu_rows_job {
 } rv_cpu_rows_job;
 
 typedef struct rv_cpu_linear_kernels {
-    const char *name; /* "portable", "avx2" */
+    const char *name; /* the kernel family's (cpu_kernels.h) */
     void (*run)(const rv_cpu_gemm_job *job);
     void (*rows)(const rv_cpu_rows_job *job);
+    /* 1 when the u8 formats sum four products at once into int32 (VNNI):
+     * q8u's pairs then never saturate; 0 for pairs in int16, as above */
+    int u8_exact;
 } rv_cpu_linear_kernels;
 
 extern const rv_cpu_linear_kernels rv_cpu_linear_portable;
 /* Only call when the CPU has AVX2, FMA and F16C. */
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx2;
-/* Its integer formats' runs (cpu_linear_int_avx2.c). */
+/* Its integer formats' runs and u8 quantizer (cpu_linear_int_avx2.c). */
 void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *job);
 void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *job);
+void rv_cpu_avx2_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                              float *scale, int32_t *zero);
+/* AVX2 with the VEX AVX-VNNI dot product for the u8 formats
+ * (cpu_linear_int_avxvnni.c). */
+extern const rv_cpu_linear_kernels rv_cpu_linear_avxvnni;
+void rv_cpu_avxvnni_run_u8(const rv_cpu_gemm_job *job);
+/* AVX-512F f32/f16 (cpu_linear_avx512.c); the _vnni table adds AVX512-VNNI
+ * for the u8 formats (cpu_linear_int_vnni.c). */
+extern const rv_cpu_linear_kernels rv_cpu_linear_avx512;
+extern const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni;
+void rv_cpu_vnni512_run_u8(const rv_cpu_gemm_job *job);
 /* The linear kernels of a kernel family (cpu_kernels.h), and of the best. */
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);

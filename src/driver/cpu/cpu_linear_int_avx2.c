@@ -301,6 +301,11 @@ static void run_int(const rv_cpu_gemm_job *J, int q7) {
     }
 }
 
+void rv_cpu_avx2_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                              float *scale, int32_t *zero) {
+    quant_row_u8(x, colinv, k, kp, q, scale, zero);
+}
+
 void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *J) {
     run_int(J, 0);
 }
