@@ -5,7 +5,7 @@ the format bench_embed prints, so run.sh can compare them side by side.
 
     python bench/peers.py --engine ort|st --chunks chunks.jsonl --model MODEL_DIR
                           [--onnx model.onnx] [--threads N] [--budget TOKENS] [--repeat R]
-                          [--save vectors.npy]
+                          [--save vectors.npy] [--quantize] [--ref vectors.npy]
 
 Both get the work the way ripvec does it: texts tokenized first (not timed;
 ripvec's figure excludes tokenization too), truncated at the model's
@@ -16,6 +16,10 @@ normalisation. ONNX Runtime: fp32 graph, ORT_ENABLE_ALL, intra_op_num_threads
 = N, inter_op_num_threads = 1, sequential execution, no spin-waiting. sentence-transformers:
 the model's own module chain (Transformer, Pooling, Normalize) under
 torch.inference_mode with torch.set_num_threads(N).
+--quantize: ORT on the graph's dynamic int8 form (onnxruntime's
+quantize_dynamic, QInt8 weights; made once beside --onnx). --ref: the
+cosine of this run's vectors to saved ones (e.g. an fp32 run's --save),
+printed as cos_min / cos_mean on the RESULT line.
 """
 import argparse
 import json
@@ -59,6 +63,8 @@ def main() -> int:
     ap.add_argument("--budget", type=int, default=8192)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--save")
+    ap.add_argument("--quantize", action="store_true")
+    ap.add_argument("--ref")
     a = ap.parse_args()
 
     import numpy as np
@@ -95,7 +101,16 @@ def main() -> int:
         # no spin-waiting: on a shared machine spinning threads only burn
         # cores (and make the CPU-time figures meaningless); ripvec's pool sleeps too
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        sess = ort.InferenceSession(a.onnx, so, providers=["CPUExecutionProvider"])
+        onnx_path = a.onnx
+        if a.quantize:
+            onnx_path = a.onnx[:-5] + "-int8.onnx" if a.onnx.endswith(".onnx") else a.onnx + "-int8"
+            if not os.path.exists(onnx_path):
+                from onnxruntime.quantization import QuantType, quantize_dynamic
+
+                # the contrib ops' outputs have no inferred type: they are float
+                quantize_dynamic(a.onnx, onnx_path, weight_type=QuantType.QInt8,
+                                 extra_options={"DefaultTensorType": 1})
+        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
         version = "onnxruntime " + ort.__version__
 
         def run(arr, mask):
@@ -133,10 +148,16 @@ def main() -> int:
         best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
     if a.save:
         np.save(a.save, np.stack(out).astype(np.float32))
-    print(f"RESULT engine={a.engine} precision=fp32 threads={a.threads} budget={a.budget} "
+    cos = ""
+    if a.ref:
+        ref, got = np.load(a.ref).astype(np.float64), np.stack(out).astype(np.float64)
+        c = (ref * got).sum(1) / np.linalg.norm(ref, axis=1) / np.linalg.norm(got, axis=1)
+        cos = f" cos_min={c.min():.6f} cos_mean={c.mean():.6f}"
+    prec = "int8" if a.quantize else "fp32"
+    print(f"RESULT engine={a.engine} precision={prec} threads={a.threads} budget={a.budget} "
           f"chunks={len(texts)} tokens={total} wall_s={best_wall:.4f} cpu_s={best_cpu:.4f} "
           f"tokens_per_s={total / best_wall:.1f} tokens_per_cpu_s={total / best_cpu:.1f} "
-          f"version=\"{version}\"", flush=True)
+          f"version=\"{version}\"{cos}", flush=True)
     return 0
 
 

@@ -73,6 +73,7 @@ if have "$PY_ORT" onnxruntime; then
     if [ ! -f "$ONNX" ]; then
         echo "bench: exporting $MODEL to $ONNX"
         "$PY_EXPORT" bench/export_onnx.py "$MODEL" "$ONNX" >"$OUT/export.log" 2>&1 ||
+            "$PY_ORT" bench/build_onnx.py "$MODEL" "$ONNX" >>"$OUT/export.log" 2>&1 ||
             { echo "bench: ONNX export failed (see $OUT/export.log)"; }
     fi
     [ -f "$ONNX" ] && ORT_OK=1
@@ -88,10 +89,14 @@ ours() { # n threads precision [budget]
     "$EMBED" --chunks "$1" --threads "$2" --precision "$3" ${4:+--budget $4} --no-profile \
         "${CORPORA[@]}" | grep '^RESULT' >>"$RES"
 }
-peer() { # engine py n threads [budget]
+peer() { # engine py n threads [budget [peers.py options...]]
     "$2" bench/peers.py --engine "$1" --chunks "$OUT/chunks-$3.jsonl" --model "$MODEL" \
-        --onnx "$ONNX" --threads "$4" ${5:+--budget $5} 2>>"$OUT/peers.log" | grep '^RESULT' >>"$RES"
+        --onnx "$ONNX" --threads "$4" ${5:+--budget $5} "${@:6}" 2>>"$OUT/peers.log" |
+        grep '^RESULT' >>"$RES"
 }
+# the CPU the figures belong to, and the SIMD flags that matter to the kernels
+echo "bench: CPU $(lscpu | sed -n 's/^Model name: *//p' | head -1); flags:" \
+    $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512|avx_vnni|amx)' | sort -u)
 [ -f "$OUT/chunks-$N2.jsonl" ] || cp "$OUT/chunks.jsonl" "$OUT/chunks-$N2.jsonl"
 
 echo "bench: GEMM kernels (1 thread) ..."
@@ -103,8 +108,9 @@ grep -E '^(peak|time by op|GEMM share)' "$OUT/profile.txt"
 for r in $(seq 1 "$ROUNDS"); do
     echo "bench: round $r/$ROUNDS (2 threads: $N2 chunks; 1 thread: $N1; sentence-transformers: $NST)"
     ours "$N2" 2 fp32
-    [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2
+    [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --save "$OUT/ort-fp32-$N2.npy"
     ours "$N2" 2 int8
+    [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --quantize --ref "$OUT/ort-fp32-$N2.npy"
     ours "$N1" 2 fp16
     ours "$N1" 2 fp32
     [ $ST_OK = 1 ] && peer st "$PY_ST" "$NST" 2
