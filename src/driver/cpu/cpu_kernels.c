@@ -1,5 +1,6 @@
 /* Portable row kernels of the CPU driver (see cpu_kernels.h). */
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_neon.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,6 +95,9 @@ const rv_cpu_kernels *rv_cpu_kernels_best(void) {
 #if defined(__x86_64__) || defined(__i386__)
     const char *off = getenv("RIPVEC_NO_AVX2");
     if (rv_cpu_has_avx2() && !(off && *off && *off != '0')) return &rv_cpu_kernels_avx2;
+#endif
+#if defined(__aarch64__) /* Advanced SIMD is part of every AArch64 CPU */
+    return &rv_cpu_kernels_neon;
 #endif
     return &rv_cpu_kernels_portable;
 }

@@ -2,9 +2,12 @@
 #include "driver/cpu/cpu_linear.h"
 
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_neon.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +28,14 @@ static inline float max_abs(float m, float x) {
     return a > m ? a : m;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 /* F16C from cpuid (leaf 1, ECX bit 29); clang 14's __builtin_cpu_supports
  * does not know the "f16c" feature name. */
 static int cpu_has_f16c(void) {
     unsigned a, b, c, d;
     return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
 }
+#endif
 
 uint16_t rv_cpu_f32_to_f16(float f) {
     uint32_t x;
@@ -509,6 +514,9 @@ const rv_cpu_linear_kernels rv_cpu_linear_portable = {
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
 #if defined(__x86_64__) || defined(__i386__)
     if (rv_cpu_kernels_best() == &rv_cpu_kernels_avx2 && cpu_has_f16c()) return &rv_cpu_linear_avx2;
+#endif
+#if defined(__aarch64__)
+    return rv_cpu_linear_neon_best();
 #endif
     return &rv_cpu_linear_portable;
 }
