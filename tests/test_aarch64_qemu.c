@@ -1,0 +1,94 @@
+/* The aarch64 build's driver tests under qemu-user, on an x86-64 host.
+ * mk/aarch64.mk cross-compiles them into $RIPVEC_BUILD/aarch64/tests/; each
+ * runs here on two qemu CPU models: cortex-a53, without the dot-product
+ * extension (NEON kernels, int8 by widening multiplies), and neoverse-n1,
+ * with it (q7 / q7f by sdot). A run passes when it ends in "N passed, 0
+ * failed" with N > 0, exits 0, and (test_driver_neon) finds the extension
+ * exactly where the model has it. Without the binaries (no cross compiler,
+ * or the sanitizer flavour) or without qemu it reports "not run". */
+#include "rvtest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const g_bins[] = {"test_driver_neon", "test_driver_cpu"};
+static char g_dir[1024], g_qemu[512], g_sysroot[512];
+
+/* Runs one cross-built test on one CPU model and checks its summary. */
+static void run_one(const char *bin, const char *model, int dotprod) {
+    char cmd[3072], line[1024];
+    snprintf(cmd, sizeof cmd, "'%s' -cpu %s -L '%s' '%s/%s' 2>&1; echo \"exit $?\"", g_qemu, model,
+             g_sysroot, g_dir, bin);
+    FILE *p = popen(cmd, "r");
+    RV_CHECK(p != NULL);
+    if (!p) return;
+    int passed = -1, failed = -1, rc = -1, saw_dot = -1;
+    while (fgets(line, sizeof line, p)) {
+        printf("    %s", line);
+        int a, b;
+        char tail;
+        if (sscanf(line, "%d passed, %d failed%c", &a, &b, &tail) == 3 && tail == '\n')
+            passed = a, failed = b;
+        sscanf(line, "exit %d", &rc);
+        if (strcmp(line, "  dotprod: yes\n") == 0) saw_dot = 1;
+        if (strcmp(line, "  dotprod: no\n") == 0) saw_dot = 0;
+    }
+    pclose(p);
+    RV_CHECK_MSG(passed > 0 && failed == 0 && rc == 0, "%s on %s: %d passed, %d failed, exit %d",
+                 bin, model, passed, failed, rc);
+    if (strcmp(bin, "test_driver_neon") == 0)
+        RV_CHECK_MSG(saw_dot == dotprod, "%s on %s: dot-product extension %d, want %d", bin, model,
+                     saw_dot, dotprod);
+}
+
+static void run_model(const char *model, int dotprod) {
+    for (size_t i = 0; i < sizeof g_bins / sizeof g_bins[0]; i++) {
+        printf("  qemu-aarch64 -cpu %s %s\n", model, g_bins[i]);
+        fflush(stdout);
+        run_one(g_bins[i], model, dotprod);
+    }
+}
+
+RV_TEST(aarch64_driver_tests_pass_without_dotprod) {
+    run_model("cortex-a53", 0);
+}
+
+RV_TEST(aarch64_driver_tests_pass_with_dotprod) {
+    run_model("neoverse-n1", 1);
+}
+
+/* Why the runs cannot happen here, or NULL when they can. */
+static const char *unavailable(void) {
+#if !defined(__x86_64__)
+    return "not an x86-64 host (an aarch64 one runs test_driver_neon natively)";
+#else
+    const char *build = getenv("RIPVEC_BUILD"), *root = getenv("QEMU_LD_PREFIX");
+    snprintf(g_dir, sizeof g_dir, "%s/aarch64/tests", build && *build ? build : "build");
+    snprintf(g_sysroot, sizeof g_sysroot, "%s", root && *root ? root : "/usr/aarch64-linux-gnu");
+    char path[1100];
+    for (size_t i = 0; i < sizeof g_bins / sizeof g_bins[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", g_dir, g_bins[i]);
+        if (access(path, X_OK) != 0)
+            return "no aarch64 test binaries (no cross compiler, or not the normal flavour)";
+    }
+    FILE *p = popen("command -v qemu-aarch64 || command -v qemu-aarch64-static", "r");
+    int found = p && fgets(g_qemu, sizeof g_qemu, p) != NULL;
+    if (p) pclose(p);
+    g_qemu[strcspn(g_qemu, "\n")] = '\0';
+    if (!found || !g_qemu[0]) return "no qemu-aarch64 (scripts/setup.d/60-aarch64.sh installs it)";
+    return NULL;
+#endif
+}
+
+int main(void) {
+    const char *why = unavailable();
+    if (why) {
+        printf("not run: the aarch64 tests under qemu (%s)\n", why);
+        return rv_test_summary();
+    }
+    RV_RUN(aarch64_driver_tests_pass_without_dotprod);
+    RV_RUN(aarch64_driver_tests_pass_with_dotprod);
+    return rv_test_summary();
+}
