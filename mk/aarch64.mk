@@ -3,10 +3,11 @@
 #
 # On an x86-64 host with Debian's cross compiler and qemu-user (both from
 # scripts/setup.d/60-aarch64.sh), `make unit` (so `make test`) also builds
-# the CPU driver and its tests for aarch64 into $(BUILD)/aarch64/, and
-# tests/test_aarch64_qemu.c runs them under qemu-aarch64 on CPU models with
-# and without the dot-product extension. Only the driver, the thread pool and
-# the error module go in: no third-party library, so no arm64 -dev packages
+# the CPU driver, the BERT forward pass and their tests for aarch64 into
+# $(BUILD)/aarch64/, and tests/test_aarch64_qemu.c runs them under
+# qemu-aarch64 on CPU models with and without the dot-product extension.
+# Only the driver, the forward pass, the thread pool and the error module go
+# in: no third-party library, so no arm64 -dev packages
 # (mk/aarch64/cblas.h stands in for OpenBLAS's header; the driver dlopens
 # the library and, finding no arm64 one, uses its portable sgemm). Normal
 # flavour only: the sanitizers do not run under qemu-user.
@@ -23,11 +24,12 @@ endif
 AARCH64_CC ?= aarch64-linux-gnu-gcc
 AARCH64_AR ?= aarch64-linux-gnu-ar
 AARCH64_DIR := $(BUILD)/aarch64
-AARCH64_SRCS := $(sort $(wildcard src/driver/*.c src/driver/cpu/*.c src/engine/drivers.c \
-                                  src/engine/threadpool.c src/util/error.c))
+AARCH64_SRCS := $(sort $(wildcard src/driver/*.c src/driver/cpu/*.c src/engine/arch_bert.c \
+                                  src/engine/drivers.c src/engine/threadpool.c src/util/error.c))
 AARCH64_OBJS := $(AARCH64_SRCS:%.c=$(AARCH64_DIR)/obj/%.o)
 AARCH64_LIB := $(AARCH64_DIR)/libripvec_driver.a
-AARCH64_TESTS := $(AARCH64_DIR)/tests/test_driver_cpu $(AARCH64_DIR)/tests/test_driver_neon
+AARCH64_TESTS := $(addprefix $(AARCH64_DIR)/tests/,test_driver_cpu test_driver_neon \
+                                                  test_engine_forward)
 AARCH64_CFLAGS := $(CFLAGS_BASE) -isystem mk/aarch64
 
 .PHONY: aarch64 test-aarch64
@@ -60,7 +62,12 @@ $(AARCH64_LIB): $(AARCH64_OBJS)
 	@rm -f $@
 	$(AARCH64_AR) rcs $@ $^
 
+# tests/aarch64/*.c: tests only this build runs (see their first lines).
 $(AARCH64_DIR)/tests/%: tests/%.c tests/rvtest.h $(AARCH64_LIB)
+	@mkdir -p $(dir $@)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) -Itests -o $@ $< $(AARCH64_LIB) -pthread -lm -ldl
+
+$(AARCH64_DIR)/tests/%: tests/aarch64/%.c tests/rvtest.h $(AARCH64_LIB)
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -Itests -o $@ $< $(AARCH64_LIB) -pthread -lm -ldl
 
