@@ -41,14 +41,10 @@ static DOTPROD __attribute__((noinline)) void
 tile_dot(int mr, const void *qv, size_t kp, const int8_t *bq, float *c, size_t ldc, const float *xs,
          const int32_t *zs, const float *ws, const int32_t *wsum, const float *bias, rv_act act) {
     const int8_t *qa = qv, *ar[DR];
-    int32x4_t acc[DR][4];
+    int32x4_t acc[DR][4] = {0};
 #pragma GCC unroll 8
-    for (int r = 0; r < DR; r++) {
+    for (int r = 0; r < DR; r++)
         ar[r] = qa + (r < mr ? (size_t)r * kp : 0);
-#pragma GCC unroll 8
-        for (int v = 0; v < 4; v++)
-            acc[r][v] = vdupq_n_s32(0);
-    }
     rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 4; g++) {
         int8x16_t b[4];

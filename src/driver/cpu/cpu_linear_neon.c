@@ -130,14 +130,10 @@ static __attribute__((noinline)) void tile_q8(int mr, const void *qv, size_t kp,
                                               const int32_t *wsum, const float *bias, rv_act act) {
     (void)zs, (void)wsum;
     const int16_t *qa = qv, *ar[Q8R];
-    int32x4_t acc[Q8R][8];
+    int32x4_t acc[Q8R][8] = {0};
 #pragma GCC unroll 8
-    for (int r = 0; r < Q8R; r++) {
+    for (int r = 0; r < Q8R; r++) /* rows past mr repeat row 0 (not stored) */
         ar[r] = qa + (r < mr ? (size_t)r * kp : 0);
-#pragma GCC unroll 8
-        for (int t = 0; t < 8; t++)
-            acc[r][t] = vdupq_n_s32(0);
-    }
     rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 2; g++) {
         int8x16_t b0 = vld1q_s8(bq + g * 32), b1 = vld1q_s8(bq + g * 32 + 16);
@@ -189,14 +185,10 @@ static __attribute__((noinline)) void tile_u8(int mr, const void *qv, size_t kp,
                                               const int32_t *zs, const float *ws,
                                               const int32_t *wsum, const float *bias, rv_act act) {
     const uint8_t *qa = qv, *ar[U8R];
-    int32x4_t acc[U8R][4];
+    int32x4_t acc[U8R][4] = {0};
 #pragma GCC unroll 8
-    for (int r = 0; r < U8R; r++) {
+    for (int r = 0; r < U8R; r++)
         ar[r] = qa + (r < mr ? (size_t)r * kp : 0);
-#pragma GCC unroll 8
-        for (int v = 0; v < 4; v++)
-            acc[r][v] = vdupq_n_s32(0);
-    }
     rv_cpu_prefetch_tile(c, ldc, mr);
     for (size_t g = 0; g < kp / 4; g++) {
         int16x8_t wl[4], wh[4];
