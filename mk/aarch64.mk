@@ -15,10 +15,16 @@
 #   make aarch64         cross-build the aarch64 test binaries
 #   make test-aarch64    and run them under qemu (correctness only)
 
+# Files named *_dot_neon.c are built for the dot-product extension and
+# hold only code reached after the HWCAP check (as *_avx2.c after cpuid).
+DOT_FLAGS := -march=armv8.2-a+dotprod
+DOT_SRCS := $(wildcard src/driver/cpu/*_dot_neon.c)
+
 HOST_ARCH := $(shell uname -m)
 ifeq ($(HOST_ARCH),aarch64)
 # A native ARM build: no x86 flags for the *_avx2.c files (empty there).
 SIMD_FLAGS :=
+$(DOT_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(DOT_FLAGS)
 endif
 
 AARCH64_CC ?= aarch64-linux-gnu-gcc
@@ -54,6 +60,8 @@ aarch64 test-aarch64:
 endif
 
 ifeq ($(AARCH64_CROSS),1)
+$(DOT_SRCS:%.c=$(AARCH64_DIR)/obj/%.o): AARCH64_CFLAGS += $(DOT_FLAGS)
+
 $(AARCH64_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(AARCH64_CC) $(AARCH64_CFLAGS) -MMD -MP -c $< -o $@

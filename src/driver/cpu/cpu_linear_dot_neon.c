@@ -1,7 +1,7 @@
-/* q7 / q7f GEMM with the Armv8.2 dot-product extension (sdot), and the
- * run-time choice of it from HWCAP. Compiles to nothing off aarch64; the
- * sdot code is compiled for +dotprod by a function attribute and reached
- * only after the HWCAP check.
+/* q7 / q7f GEMM with the Armv8.2 dot-product extension (sdot). Compiles
+ * to nothing off aarch64; there the whole file is built for the extension
+ * (-march=armv8.2-a+dotprod, mk/aarch64.mk), so it holds only code reached
+ * after the HWCAP check (rv_cpu_linear_neon_best, cpu_linear_neon.c).
  *
  * sdot multiplies signed bytes only, so activation codes a (u8) go in as
  * a - 128 (a flipped sign bit): sum (a - 128) w = sum a w - 128 sum w, and
@@ -16,30 +16,20 @@
 #include "driver/cpu/cpu_neon_int.h"
 
 #include <string.h>
-#include <sys/auxv.h>
 
-#ifndef HWCAP_ASIMDDP
-#define HWCAP_ASIMDDP (1ul << 20)
+#if !defined(__ARM_FEATURE_DOTPROD)
+#error "build this file with -march=armv8.2-a+dotprod (mk/aarch64.mk does)"
 #endif
-
-#if defined(__clang__)
-#define DOTPROD __attribute__((target("dotprod")))
-#else
-#define DOTPROD __attribute__((target("arch=armv8.2-a+dotprod")))
-#endif
-
-int rv_cpu_has_dotprod(void) {
-    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
-}
 
 enum { DR = 6 };
 
 /* out[mr, 16] (mr <= 6) from s8 rows qa and a q7 / q7f panel: per 4 k
  * steps, each row's 4 codes, repeated, meet the 64 weight bytes (16
  * columns x 4, the layout sdot reads) in four sdot. */
-static DOTPROD __attribute__((noinline)) void
-tile_dot(int mr, const void *qv, size_t kp, const int8_t *bq, float *c, size_t ldc, const float *xs,
-         const int32_t *zs, const float *ws, const int32_t *wsum, const float *bias, rv_act act) {
+static __attribute__((noinline)) void tile_dot(int mr, const void *qv, size_t kp, const int8_t *bq,
+                                               float *c, size_t ldc, const float *xs,
+                                               const int32_t *zs, const float *ws,
+                                               const int32_t *wsum, const float *bias, rv_act act) {
     const int8_t *qa = qv, *ar[DR];
     int32x4_t acc[DR][4] = {0};
 #pragma GCC unroll 8
@@ -94,8 +84,4 @@ static void dot_run(const rv_cpu_gemm_job *J) {
 
 const rv_cpu_linear_kernels rv_cpu_linear_neon_dot = {
     .name = "neon-dot", .run = dot_run, .rows = rv_cpu_neon_rows};
-
-const rv_cpu_linear_kernels *rv_cpu_linear_neon_best(void) {
-    return rv_cpu_has_dotprod() ? &rv_cpu_linear_neon_dot : &rv_cpu_linear_neon;
-}
 #endif

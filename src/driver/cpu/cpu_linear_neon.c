@@ -19,6 +19,11 @@
 #include "driver/cpu/cpu_neon_math.h"
 
 #include <string.h>
+#include <sys/auxv.h>
+
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1ul << 20)
+#endif
 
 enum { MC = RV_CPU_MC, KC_MAX = RV_CPU_KC };
 
@@ -320,4 +325,12 @@ void rv_cpu_neon_rows(const rv_cpu_rows_job *J) {
 
 const rv_cpu_linear_kernels rv_cpu_linear_neon = {
     .name = "neon", .run = neon_run, .rows = rv_cpu_neon_rows};
+
+int rv_cpu_has_dotprod(void) {
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+}
+
+const rv_cpu_linear_kernels *rv_cpu_linear_neon_best(void) {
+    return rv_cpu_has_dotprod() ? &rv_cpu_linear_neon_dot : &rv_cpu_linear_neon;
+}
 #endif
