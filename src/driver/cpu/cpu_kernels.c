@@ -1,5 +1,6 @@
 /* Portable row kernels of the CPU driver (see cpu_kernels.h). */
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_neon.h"
 
 #include <math.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -106,7 +107,7 @@ int rv_cpu_has_f16c(void) {
 }
 
 static const char *const g_isa_names[RV_CPU_ISA_COUNT] = {"portable", "avx2", "avxvnni", "avx512",
-                                                          "avx512vnni"};
+                                                          "avx512vnni", "neon"};
 
 #if defined(__x86_64__) || defined(__i386__)
 /* AVX-VNNI (VEX): cpuid leaf 7, subleaf 1, EAX bit 4. */
@@ -137,6 +138,9 @@ int rv_cpu_isa_has(rv_cpu_isa isa) {
     case RV_CPU_ISA_AVX512VNNI:
         return rv_cpu_isa_has(RV_CPU_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
 #endif
+#if defined(__aarch64__) /* Advanced SIMD is part of every AArch64 CPU */
+    case RV_CPU_ISA_NEON: return 1;
+#endif
     default: return 0;
     }
 }
@@ -166,7 +170,10 @@ rv_status rv_cpu_isa_parse(rv_cpu_isa *out, const char *name) {
 
 const rv_cpu_kernels *rv_cpu_kernels_for(rv_cpu_isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (isa >= RV_CPU_ISA_AVX2) return &rv_cpu_kernels_avx2;
+    if (isa >= RV_CPU_ISA_AVX2 && isa <= RV_CPU_ISA_AVX512VNNI) return &rv_cpu_kernels_avx2;
+#endif
+#if defined(__aarch64__)
+    if (isa == RV_CPU_ISA_NEON) return &rv_cpu_kernels_neon;
 #endif
     (void)isa;
     return &rv_cpu_kernels_portable;

@@ -68,6 +68,7 @@ typedef enum rv_cpu_isa {
     RV_CPU_ISA_AVXVNNI = 2,    /* AVX2 + VEX AVX-VNNI for int8 */
     RV_CPU_ISA_AVX512 = 3,     /* AVX2 + AVX-512 F/BW/VL/DQ for fp32/fp16 */
     RV_CPU_ISA_AVX512VNNI = 4, /* AVX512 + AVX512-VNNI for int8 */
+    RV_CPU_ISA_NEON = 5,       /* aarch64 Advanced SIMD (+ sdot where HWCAP has it) */
     RV_CPU_ISA_COUNT
 } rv_cpu_isa;
 

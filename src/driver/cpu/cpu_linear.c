@@ -2,8 +2,11 @@
 #include "driver/cpu/cpu_linear.h"
 
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_neon.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,8 +509,12 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
     case RV_CPU_ISA_AVX512: return &rv_cpu_linear_avx512;
     case RV_CPU_ISA_AVX512VNNI: return &rv_cpu_linear_avx512_vnni;
 #endif
-    default: return &rv_cpu_linear_portable;
+#if defined(__aarch64__)
+    case RV_CPU_ISA_NEON: return rv_cpu_linear_neon_best();
+#endif
+    default: break;
     }
+    return &rv_cpu_linear_portable;
 }
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {
