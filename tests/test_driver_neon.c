@@ -216,14 +216,55 @@ static void check_saturation(const rv_cpu_linear_kernels *T) {
     free(scratch);
 }
 
+/* Activation rows that stress the quantizers (all zero, one sign only,
+ * tiny, huge, NaN or infinity among ordinary values, odd k for the tails):
+ * T's vectorized quantizers must give the portable kernel's outputs in
+ * every integer format, NaN where it has NaN. */
+static void check_extreme_rows(const rv_cpu_linear_kernels *T) {
+    enum { K = 43, N = 16, M = 8 };
+    float x[M][K], w[N * K], o0[M * N], o1[M * N];
+    for (size_t i = 0; i < N * K; i++)
+        w[i] = urand() * 0.3f;
+    for (size_t p = 0; p < K; p++) {
+        float f = urand();
+        x[0][p] = 0.0f;
+        x[1][p] = fabsf(f) + 0.5f;
+        x[2][p] = -fabsf(f) - 0.5f;
+        x[3][p] = f * 1e-35f;
+        x[4][p] = f * 1e30f;
+        x[5][p] = p == 7 || p == 41 ? NAN : f;
+        x[6][p] = p == 3 ? INFINITY : p == 42 ? -INFINITY : f;
+        x[7][p] = f;
+    }
+    void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
+    for (int f = RV_WFMT_Q8; f <= RV_WFMT_Q7F; f++) {
+        rv_cpu_wpack *W = NULL;
+        RV_CHECK_EQ_INT(rv_cpu_wpack_create(&W, w, N, K, (rv_wfmt)f), RV_OK);
+        rv_cpu_gemm_job J = {
+            .x = &x[0][0], .ldx = K, .w = W, .ldo = N, .m = M, .p1 = W->panels, .scratch = scratch};
+        J.out = o0;
+        rv_cpu_linear_portable.run(&J);
+        J.out = o1;
+        T->run(&J);
+        for (int i = 0; i < M * N; i++)
+            RV_CHECK_MSG(o1[i] == o0[i] || (o1[i] != o1[i] && o0[i] != o0[i]),
+                         "%s format %d row %d col %d: %g vs %g", T->name, f, i / N, i % N, o1[i],
+                         o0[i]);
+        rv_cpu_wpack_free(W);
+    }
+    free(scratch);
+}
+
 RV_TEST(neon_linear_matches_portable) {
     check_linear(&rv_cpu_linear_neon);
     check_saturation(&rv_cpu_linear_neon);
+    check_extreme_rows(&rv_cpu_linear_neon);
 }
 
 RV_TEST(neon_dot_linear_matches_portable) {
     check_linear(&rv_cpu_linear_neon_dot);
     check_saturation(&rv_cpu_linear_neon_dot);
+    check_extreme_rows(&rv_cpu_linear_neon_dot);
 }
 
 RV_TEST(neon_rows_match_portable) {

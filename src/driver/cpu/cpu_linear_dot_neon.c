@@ -54,11 +54,10 @@ static __attribute__((noinline)) void tile_dot(int mr, const void *qv, size_t kp
     rv_cpu_neon_store_tile(acc, mr, c, ldc, xs, zs, ws, wsum, bias, act);
 }
 
-/* The portable u8 quantizer (the reference), then the codes' sign bits
- * flipped: a - 128 as s8. */
+/* The u8 quantizer, then the codes' sign bits flipped: a - 128 as s8. */
 static void prep_s8(const rv_cpu_wpack *W, const float *x, void *q, float *xs, int32_t *zs) {
     uint8_t *u = q;
-    rv_cpu_quant_row_u8(x, W->colinv, W->k, W->kp, u, xs, zs);
+    rv_cpu_neon_quant_row_u8(x, W->colinv, W->k, W->kp, u, xs, zs);
     *zs -= 128;
     size_t i = 0;
     for (; i + 16 <= W->kp; i += 16)

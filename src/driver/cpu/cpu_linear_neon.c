@@ -18,6 +18,7 @@
 #include "driver/cpu/cpu_neon_int.h"
 #include "driver/cpu/cpu_neon_math.h"
 
+#include <math.h>
 #include <string.h>
 #include <sys/auxv.h>
 
@@ -165,9 +166,36 @@ static __attribute__((noinline)) void tile_q8(int mr, const void *qv, size_t kp,
     rv_cpu_neon_store_tile(sum, mr, c, ldc, xs, NULL, ws, NULL, bias, act);
 }
 
+/* Same function as rv_cpu_quant_row_s16 (max |x|, NaN ignored; x * inv
+ * rounded to nearest even, clamped), four lanes at a time: fcvtns rounds
+ * as lrintf does here, NaN to 0 included. */
+static void quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float *scale,
+                          int32_t amax) {
+    float32x4_t vmx = vdupq_n_f32(0.0f);
+    size_t i = 0;
+    for (; i + 4 <= k; i += 4)
+        vmx = vmaxnmq_f32(vmx, vabsq_f32(vld1q_f32(x + i)));
+    float mx = vmaxnmvq_f32(vmx);
+    for (; i < k; i++)
+        mx = fabsf(x[i]) > mx ? fabsf(x[i]) : mx;
+    float s = mx > 0.0f ? mx / (float)amax : 1.0f, inv = 1.0f / s;
+    int32x4_t hi = vdupq_n_s32(amax), lo = vdupq_n_s32(-amax);
+    for (i = 0; i + 4 <= k; i += 4) {
+        int32x4_t v = vcvtnq_s32_f32(vmulq_n_f32(vld1q_f32(x + i), inv));
+        vst1_s16(q + i, vmovn_s32(vmaxq_s32(vminq_s32(v, hi), lo)));
+    }
+    for (; i < k; i++) {
+        int32_t v = vcvtns_s32_f32(x[i] * inv);
+        q[i] = (int16_t)(v > amax ? amax : v < -amax ? -amax : v);
+    }
+    for (i = k; i < kp; i++)
+        q[i] = 0;
+    *scale = s;
+}
+
 static void prep_q8(const rv_cpu_wpack *W, const float *x, void *q, float *xs, int32_t *zs) {
     *zs = 0;
-    rv_cpu_quant_row_s16(x, W->k, W->kp, q, xs, W->act_max);
+    quant_row_s16(x, W->k, W->kp, q, xs, W->act_max);
 }
 
 static const rv_cpu_neon_int_kernel k_q8 = {2, Q8R, prep_q8, tile_q8};
@@ -219,8 +247,51 @@ static __attribute__((noinline)) void tile_u8(int mr, const void *qv, size_t kp,
     rv_cpu_neon_store_tile(acc, mr, c, ldc, xs, zs, ws, wsum, bias, act);
 }
 
+/* x[i..i+4) times the column factors, if any. */
+static inline float32x4_t load_cols(const float *x, const float *colinv, size_t i) {
+    float32x4_t v = vld1q_f32(x + i);
+    return colinv ? vmulq_f32(v, vld1q_f32(colinv + i)) : v;
+}
+
+/* Same function as rv_cpu_quant_row_u8 (range with NaN ignored, y * inv
+ * rounded to nearest even plus the zero point, clamped to [0, 255] by
+ * saturating steps), four lanes at a time. */
+void rv_cpu_neon_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                              float *scale, int32_t *zero) {
+    float32x4_t vlo = vdupq_n_f32(0.0f), vhi = vlo;
+    size_t i = 0;
+    for (; i + 4 <= k; i += 4) {
+        float32x4_t y = load_cols(x, colinv, i);
+        vlo = vminnmq_f32(vlo, y);
+        vhi = vmaxnmq_f32(vhi, y);
+    }
+    float lo = vminnmvq_f32(vlo), hi = vmaxnmvq_f32(vhi);
+    for (; i < k; i++) {
+        float y = colinv ? x[i] * colinv[i] : x[i];
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+    }
+    float s = hi - lo > 1e-30f ? (hi - lo) / 255.0f : 1.0f, inv = 1.0f / s;
+    int32_t z = vcvtns_s32_f32(-lo * inv);
+    z = z < 0 ? 0 : z > 255 ? 255 : z;
+    int32x4_t vz = vdupq_n_s32(z);
+    for (i = 0; i + 8 <= k; i += 8) {
+        int32x4_t a = vqaddq_s32(vcvtnq_s32_f32(vmulq_n_f32(load_cols(x, colinv, i), inv)), vz);
+        int32x4_t b = vqaddq_s32(vcvtnq_s32_f32(vmulq_n_f32(load_cols(x, colinv, i + 4), inv)), vz);
+        vst1_u8(q + i, vqmovn_u16(vcombine_u16(vqmovun_s32(a), vqmovun_s32(b))));
+    }
+    for (; i < k; i++) {
+        int64_t v = (int64_t)vcvtns_s32_f32((colinv ? x[i] * colinv[i] : x[i]) * inv) + z;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    for (i = k; i < kp; i++)
+        q[i] = 0;
+    *scale = s;
+    *zero = z;
+}
+
 static void prep_u8(const rv_cpu_wpack *W, const float *x, void *q, float *xs, int32_t *zs) {
-    rv_cpu_quant_row_u8(x, W->colinv, W->k, W->kp, q, xs, zs);
+    rv_cpu_neon_quant_row_u8(x, W->colinv, W->k, W->kp, q, xs, zs);
 }
 
 static const rv_cpu_neon_int_kernel k_u8 = {1, U8R, prep_u8, tile_u8};

@@ -25,6 +25,10 @@ typedef struct rv_cpu_neon_int_kernel {
 /* One thread's job (cpu_linear.h) through an integer kernel. */
 void rv_cpu_neon_run_int(const rv_cpu_gemm_job *job, const rv_cpu_neon_int_kernel *k);
 
+/* rv_cpu_quant_row_u8's function, vectorized (cpu_linear_neon.c). */
+void rv_cpu_neon_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
+                              float *scale, int32_t *zero);
+
 /* cpu_linear_neon.c's runs, which the dot-product table reuses. */
 void rv_cpu_neon_run_float(const rv_cpu_gemm_job *job);
 void rv_cpu_neon_run_q8(const rv_cpu_gemm_job *job);
