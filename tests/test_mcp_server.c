@@ -313,6 +313,15 @@ static int id_int(const cJSON *reply) {
     return cJSON_IsNumber(id) ? id->valueint : -1;
 }
 
+/* msg[0..len) is answered under id with error `code`, or with a result when
+ * code is 0. */
+static void expect_reply(rv_mcp_server *s, const char *msg, size_t len, int code, int id) {
+    cJSON *r = call_n(s, msg, len);
+    int ok = r && error_code(r) == code && id_int(r) == id && (code || result_of(r));
+    RV_CHECK_MSG(ok, "%.160s -> code %d id %d", msg, r ? error_code(r) : 0, r ? id_int(r) : -9);
+    cJSON_Delete(r);
+}
+
 RV_TEST(requests_before_initialize_are_refused) {
     rv_mcp_server *s = new_bare_server();
     const char *early[] = {
@@ -322,59 +331,42 @@ RV_TEST(requests_before_initialize_are_refused) {
         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
         "\"reindex\"}}",
     };
-    for (size_t i = 0; i < sizeof early / sizeof early[0]; i++) {
-        cJSON *r = call(s, early[i]);
-        RV_CHECK_MSG(r && error_code(r) == RV_JSONRPC_NOT_INITIALIZED && id_int(r) == 4,
-                     "case %zu: code %d", i, r ? error_code(r) : 0);
-        cJSON_Delete(r);
-    }
+    for (size_t i = 0; i < sizeof early / sizeof early[0]; i++)
+        expect_reply(s, early[i], strlen(early[i]), RV_JSONRPC_NOT_INITIALIZED, 4);
     RV_CHECK_EQ_INT(g_stub.reindex_calls, 0); /* nothing ran */
     /* A notification does not stand in for initialize. */
     cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
     RV_CHECK(r == NULL);
-    r = call(s, early[0]);
-    RV_CHECK_EQ_INT(error_code(r), RV_JSONRPC_NOT_INITIALIZED);
     cJSON_Delete(r);
+    expect_reply(s, early[0], strlen(early[0]), RV_JSONRPC_NOT_INITIALIZED, 4);
     /* ping is allowed before, and everything after, initialize. */
-    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
-    RV_CHECK(r && cJSON_IsObject(result_of(r)));
-    cJSON_Delete(r);
-    r = call(s, g_init_msg);
-    RV_CHECK(r && result_of(r));
-    cJSON_Delete(r);
-    r = call(s, early[0]);
-    RV_CHECK(r && result_of(r) && id_int(r) == 4);
-    cJSON_Delete(r);
+    const char *ping = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}";
+    expect_reply(s, ping, strlen(ping), 0, 5);
+    expect_reply(s, g_init_msg, strlen(g_init_msg), 0, 1);
+    expect_reply(s, early[0], strlen(early[0]), 0, 4);
     rv_mcp_server_free(s);
 }
 
 RV_TEST(json_strings_keep_nul_and_surrogates_honest) {
     rv_mcp_server *s = new_server();
-    /* U+0000 would cut "src/net.py\0/../x" to "src/net.py": refused, with the id. */
+    /* U+0000 would cut "src/net.py\0.txt" to "src/net.py": refused, with the id. */
     const char *nul[] = {
         "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
         "\"find_similar\",\"arguments\":{\"file_path\":\"src/net.py\\u0000.txt\",\"line\":1}}}",
         "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
         "\"search_code\",\"arguments\":{\"query\":\"retry\\u0000 backoff\"}}}",
     };
-    for (size_t i = 0; i < sizeof nul / sizeof nul[0]; i++) {
-        cJSON *r = call(s, nul[i]);
-        RV_CHECK_MSG(r && error_code(r) == RV_JSONRPC_INVALID_PARAMS && id_int(r) == 9,
-                     "NUL case %zu: code %d id %d", i, r ? error_code(r) : 0, r ? id_int(r) : -9);
-        cJSON_Delete(r);
-    }
+    for (size_t i = 0; i < sizeof nul / sizeof nul[0]; i++)
+        expect_reply(s, nul[i], strlen(nul[i]), RV_JSONRPC_INVALID_PARAMS, 9);
     /* A raw NUL byte inside a string is refused the same way. */
     static const char raw[] = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\","
                               "\"params\":{\"name\":\"find_similar\",\"arguments\":{"
                               "\"file_path\":\"src/net.py\0x\",\"line\":1}}}";
-    cJSON *r = call_n(s, raw, sizeof raw - 1);
-    RV_CHECK(r && error_code(r) == RV_JSONRPC_INVALID_PARAMS && id_int(r) == 9);
-    cJSON_Delete(r);
+    expect_reply(s, raw, sizeof raw - 1, RV_JSONRPC_INVALID_PARAMS, 9);
     /* An escaped backslash before "u0000" is no NUL: the search runs. */
-    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
-                "\"name\":\"search_code\",\"arguments\":{\"query\":\"retry \\\\u0000\"}}}");
-    RV_CHECK(r && result_of(r) && id_int(r) == 10);
-    cJSON_Delete(r);
+    const char *esc = "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
+                      "\"name\":\"search_code\",\"arguments\":{\"query\":\"retry \\\\u0000\"}}}";
+    expect_reply(s, esc, strlen(esc), 0, 10);
     /* Lone surrogates read as U+FFFD: the request is served under its id. */
     const char *lone[] = {"\\ud800", "x\\udc00y", "\\ud800\\ud800\\udc00", "\\udbff"};
     for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
@@ -383,13 +375,10 @@ RV_TEST(json_strings_keep_nul_and_surrogates_honest) {
                  "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
                  "\"name\":\"search_code\",\"arguments\":{\"query\":\"retry %s\"}}}",
                  lone[i]);
-        r = call(s, msg);
-        RV_CHECK_MSG(r && result_of(r) && id_int(r) == 11, "lone case %zu: code %d id %d", i,
-                     r ? error_code(r) : 0, r ? id_int(r) : -9);
-        cJSON_Delete(r);
+        expect_reply(s, msg, strlen(msg), 0, 11);
     }
     /* In the id itself too: the reply carries it with U+FFFD. */
-    r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"a\\udc00\",\"method\":\"ping\"}");
+    cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"a\\udc00\",\"method\":\"ping\"}");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
     RV_CHECK(cJSON_IsString(id) && strcmp(id->valuestring, "a\xEF\xBF\xBD") == 0);
     cJSON_Delete(r);
