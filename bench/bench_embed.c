@@ -4,7 +4,7 @@
  *   build-engine/bench/bench_embed [--chunks N] [--quick] [--model DIR] [CORPUS_DIR...]
  *
  * Chunks: windows of 40, 10, 25 and 5 lines in turn over the files under
- * CORPUS_DIR (default /work/shared/eval/dev/<each>/corpus), files in sorted
+ * CORPUS_DIR (default ../shared/eval/dev/<each>/corpus from the project root), files in sorted
  * order, then again shifted by 20 lines if more are needed; the first N
  * (default 2000; --quick 300) are used, so the set is fixed for a corpus. Prints tokens/s and
  * sequences/s at 1 and 2 threads, the machine's fp32 FMA peak measured in the
@@ -430,8 +430,8 @@ int main(int argc, char **argv) {
         model_dir = rv_path_join(cache_root, rv_model_default_name());
         free(cache_root);
     }
-    static char d1[] = "/work/shared/eval/dev/cobra/corpus",
-                d2[] = "/work/shared/eval/dev/requests/corpus";
+    static char d1[] = "../shared/eval/dev/cobra/corpus",
+                d2[] = "../shared/eval/dev/requests/corpus";
     if (ndirs == 0) {
         dirs[ndirs++] = d1;
         dirs[ndirs++] = d2;

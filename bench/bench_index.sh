@@ -44,7 +44,9 @@ elif [ -n "${BENCH_SRC:-}" ]; then
     cp -r "$BENCH_SRC"/. "$CORPUS"/
 else
     PY=""
-    for cand in /root/.pyenv/versions/3.11.*/lib/python3.11 /usr/lib/python3.11 /usr/lib/python3*; do
+    # this machine's Python standard library, wherever its python3 keeps it
+    for cand in "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)" \
+        /usr/lib/python3*; do
         [ -d "$cand/asyncio" ] && { PY=$cand; break; }
     done
     [ -n "$PY" ] || { echo "bench_index: no Python stdlib found; set BENCH_SRC" >&2; exit 2; }

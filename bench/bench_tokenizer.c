@@ -1,7 +1,7 @@
 /*
  * bench_tokenizer — single-thread WordPiece throughput on real source code.
  *
- *   bench_tokenizer [DIR...]     default: /work/shared/eval/dev/{*}/corpus
+ *   bench_tokenizer [DIR...]     default: ../shared/eval/dev/{*}/corpus (from the project root)
  *   RIPVEC_MODEL=DIR             default: ~/.cache/ripvec/models/all-minilm-l6-v2
  *
  * Tokenizes every regular file under the directories (whole files, no
@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
             walk(&fs, argv[i]);
     } else {
         glob_t g;
-        if (glob("/work/shared/eval/dev/*/corpus", 0, NULL, &g) == 0) {
+        if (glob("../shared/eval/dev/*/corpus", 0, NULL, &g) == 0) {
             for (size_t i = 0; i < g.gl_pathc; i++)
                 walk(&fs, g.gl_pathv[i]);
             globfree(&g);

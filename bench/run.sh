@@ -11,8 +11,9 @@
 # lacks its package is reported as skipped). The ONNX model is exported on first
 # use into third_party/onnx/ (bench/export_onnx.py; never committed).
 #
-# Chunks: bench_embed's fixed windows over CORPUS_DIR (default
-# /work/shared/eval/dev/*/corpus), the same texts for every engine. The machine
+# Chunks: bench_embed's fixed windows over CORPUS_DIR (default: the eval
+# corpora in ../shared/eval/dev/*/corpus beside the project, else the project's
+# own sources), the same texts for every engine. The machine
 # may be shared: engines run interleaved, BENCH_ROUNDS times (best kept).
 # Sizes (environment): BENCH_CHUNKS (2000) for the 2-thread comparison,
 # BENCH_CHUNKS_1T (500) for 1 thread and fp16, BENCH_ST_CHUNKS (300) for
@@ -30,7 +31,11 @@ BUILD=${1:-build}
 shift || true
 CORPORA=("$@")
 if [ ${#CORPORA[@]} -eq 0 ]; then
-    for d in /work/shared/eval/dev/*/corpus; do [ -d "$d" ] && CORPORA+=("$d"); done
+    for d in ../shared/eval/dev/*/corpus; do [ -d "$d" ] && CORPORA+=("$d"); done
+fi
+if [ ${#CORPORA[@]} -eq 0 ]; then
+    CORPORA=(src include tests bench)
+    echo "bench: no ../shared/eval/dev corpora; benchmarking on this project's own sources"
 fi
 OUT=$BUILD/bench-out
 mkdir -p "$OUT"

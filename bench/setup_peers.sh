@@ -2,7 +2,8 @@
 # The peer engines for bench/run.sh, in their own venv (not part of the build
 # or the tests): ONNX Runtime, and PyTorch + sentence-transformers (which also
 # export the ONNX model). Idempotent; versions pinned (the ones behind the
-# figures in docs/PERFORMANCE.md).
+# figures in docs/PERFORMANCE.md). Works on a fresh machine: it makes the venv
+# (installing python3-venv if need be) and fails loudly when a step fails.
 #
 #   bash bench/setup_peers.sh            # third_party/bench-venv (BENCH_VENV overrides)
 #   BENCH_NO_TORCH=1 bash bench/setup_peers.sh
@@ -18,20 +19,13 @@ cd "$(dirname "$0")/.."
 VENV=${BENCH_VENV:-third_party/bench-venv}
 PINS_ORT=(onnxruntime==1.32.0 onnx==1.23.2 numpy==2.4.6 tokenizers==0.23.3 matplotlib==3.10.8)
 PINS_TORCH=(torch==2.15.0 transformers==5.24.0 sentence-transformers==6.2.0)
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+bash scripts/make_venv.sh "$VENV"
 PY=$VENV/bin/python
 want=("${PINS_ORT[@]}")
 [ "${BENCH_NO_TORCH:-0}" = 1 ] || want+=("${PINS_TORCH[@]}")
-missing=()
-for spec in "${want[@]}"; do
-    name=${spec%%==*} ver=${spec##*==}
-    have=$("$VENV/bin/pip" show "$name" 2>/dev/null | awk '/^Version:/{print $2}')
-    [ "$have" = "$ver" ] || missing+=("$spec")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup_peers: installing ${missing[*]} into $VENV"
-    "$VENV/bin/pip" install -q "${missing[@]}"
-fi
+# pip leaves pins that are already installed alone (no download then).
+echo "setup_peers: ${want[*]} in $VENV"
+"$PY" -m pip install --disable-pip-version-check -q "${want[@]}"
 "$PY" -c "import onnxruntime, tokenizers; print('setup_peers: onnxruntime', onnxruntime.__version__)"
 if [ "${BENCH_NO_TORCH:-0}" != 1 ]; then
     "$PY" -c "import torch, sentence_transformers as s; print('setup_peers: torch', torch.__version__, '/ sentence-transformers', s.__version__)"

@@ -45,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         p.root = "/tmp";
         p.backend = &g_be;
         if (rv_mcp_server_create(&g_srv, &p) != RV_OK) abort();
+        /* Initialized once, so the tools are reached from the first input. */
+        static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\"}";
+        char *reply = NULL;
+        if (rv_mcp_server_handle(g_srv, &reply, init, sizeof init - 1) != RV_OK || !reply) abort();
+        free(reply);
     }
     /* Messages through the reader, with a small line limit so that the
      * oversized path is reached too; the read size varies with the input. */

@@ -1,6 +1,7 @@
 /* `$RIPVEC_BIN mcp <fixture>` over pipes, fed raw and malformed JSON-RPC:
  * every bad message gets the right error (or no reply, for notifications),
- * the server keeps serving, stdout carries only JSON lines, EOF exits 0. */
+ * the server keeps serving, stdout carries only JSON lines, EOF exits 0.
+ * It starts with --no-warm, so index_status is seen before the index is. */
 #include "rvtest.h"
 
 #include <cjson/cJSON.h>
@@ -68,8 +69,8 @@ static int start_server(void) {
         close(in[1]);
         close(out[0]);
         close(out[1]);
-        char *argv[] = {(char *)bin, "mcp",       "--model", model, "--cache-dir",
-                        cache,       "--threads", "2",       repo,  NULL};
+        char *argv[] = {(char *)bin, "mcp", "--model",   model, "--cache-dir", cache,
+                        "--threads", "2",   "--no-warm", repo,  NULL};
         execv(bin, argv);
         _exit(127);
     }
@@ -142,6 +143,20 @@ static void expect_error(const char *msg, int code, int id) {
     cJSON_Delete(r);
 }
 
+/* index_status's structuredContent (reply kept in *keep). */
+static const cJSON *index_status(int id, cJSON **keep) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{"
+             "\"name\":\"index_status\",\"arguments\":{}}}",
+             id);
+    RV_CHECK(send_line(msg));
+    *keep = recv_reply(60);
+    RV_CHECK_MSG(*keep && id_of(*keep) == id, "index_status %d not answered", id);
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*keep, "result"),
+                                            "structuredContent");
+}
+
 /* A ping with this id answers next: nothing was sent for what came before. */
 static void expect_ping_next(int id) {
     char msg[96];
@@ -155,6 +170,12 @@ static void expect_ping_next(int id) {
 
 RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     if (!start_server()) return;
+    /* Nothing but ping before initialize. */
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"tools/list\"}", -32002, 100);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"index_status\",\"arguments\":{}}}",
+                 -32002, 101);
+    expect_ping_next(102);
     /* initialize */
     RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
                        "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
@@ -169,6 +190,15 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     cJSON_Delete(r);
     RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
     expect_ping_next(2);
+
+    /* Before anything is loaded, index_status names the model as it will
+     * when ready (the id). */
+    cJSON *early = NULL;
+    const cJSON *st0 = index_status(23, &early);
+    const cJSON *mid0 = cJSON_GetObjectItemCaseSensitive(st0, "model");
+    RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(st0, "ready")));
+    RV_CHECK_MSG(cJSON_IsString(mid0) && strncmp(mid0->valuestring, "all-minilm-l6-v2-", 17) == 0,
+                 "model before ready: %s", cJSON_IsString(mid0) ? mid0->valuestring : "(none)");
 
     expect_error("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":", -32700, -1);
     expect_error("not json at all", -32700, -1);
@@ -206,6 +236,24 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     expect_error("{\"jsonrpc\":\"2.0\",\"id\":17,\"method\":\"tools/call\",\"params\":{\"name\":"
                  "\"search_code\",\"arguments\":{\"query\":\"x\",\"path_glob\":\"../**\"}}}",
                  -32602, 17);
+    /* A malformed glob, a blank query, a NUL in a path: refused, not searched. */
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":24,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"search_code\",\"arguments\":{\"query\":\"x\",\"path_glob\":\"[[[[\"}}}",
+                 -32602, 24);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":25,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"search_code\",\"arguments\":{\"query\":\" \\t \"}}}",
+                 -32602, 25);
+    expect_error("{\"jsonrpc\":\"2.0\",\"id\":26,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"find_similar\",\"arguments\":{\"file_path\":\"retry.py\\u0000.txt\","
+                 "\"line\":1}}}",
+                 -32602, 26);
+    /* A lone surrogate escape: read as U+FFFD, answered under its id. */
+    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":27,\"method\":\"ping\",\"params\":{"
+                       "\"x\":\"\\ud800\"}}"));
+    r = recv_reply(60);
+    RV_CHECK_MSG(r && id_of(r) == 27 && cJSON_GetObjectItemCaseSensitive(r, "result"),
+                 "lone surrogate -> id %d code %d", r ? id_of(r) : -9, r ? code_of(r) : 0);
+    cJSON_Delete(r);
 
     /* Over 4 MiB: refused with id null, the rest of the line skipped. */
     size_t big = (4u << 20) + 4096;
@@ -242,12 +290,9 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "isError")));
     cJSON_Delete(r);
 
-    /* index_status names the index file (under --cache-dir) and the model id. */
-    RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":22,\"method\":\"tools/call\",\"params\":{"
-                       "\"name\":\"index_status\",\"arguments\":{}}}"));
-    r = recv_reply(60);
-    sc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "result"),
-                                          "structuredContent");
+    /* index_status names the index file (under --cache-dir) and the same
+     * model id as before it was ready. */
+    sc = index_status(22, &r);
     const cJSON *ip = cJSON_GetObjectItemCaseSensitive(sc, "index_path");
     const cJSON *mid = cJSON_GetObjectItemCaseSensitive(sc, "model");
     RV_CHECK_MSG(id_of(r) == 22 && cJSON_IsString(ip) && strstr(ip->valuestring, "/cache/") &&
@@ -255,9 +300,13 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
                  "index_path %s", cJSON_IsString(ip) ? ip->valuestring : "(none)");
     RV_CHECK_MSG(cJSON_IsString(ip) && strstr(ip->valuestring, ".sqlite") != NULL, "index_path %s",
                  cJSON_IsString(ip) ? ip->valuestring : "(none)");
-    RV_CHECK_MSG(cJSON_IsString(mid) && strncmp(mid->valuestring, "all-minilm-l6-v2-", 17) == 0,
-                 "model %s", cJSON_IsString(mid) ? mid->valuestring : "(none)");
+    RV_CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "ready")));
+    RV_CHECK_MSG(cJSON_IsString(mid) && cJSON_IsString(mid0) &&
+                     strcmp(mid->valuestring, mid0->valuestring) == 0,
+                 "model %s, before ready %s", cJSON_IsString(mid) ? mid->valuestring : "(none)",
+                 cJSON_IsString(mid0) ? mid0->valuestring : "(none)");
     cJSON_Delete(r);
+    cJSON_Delete(early);
 
     /* An older client's revision is accepted. */
     RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":21,\"method\":\"initialize\",\"params\":{"

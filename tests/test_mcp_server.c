@@ -103,7 +103,8 @@ static void remove_fixture(void) {
     free(g_chunks.items);
 }
 
-static rv_mcp_server *new_server(void) {
+/* A server no client has initialized yet. */
+static rv_mcp_server *new_bare_server(void) {
     rv_mcp_server_params p = rv_mcp_server_default_params();
     p.root = g_root;
     p.backend = &g_be;
@@ -114,10 +115,10 @@ static rv_mcp_server *new_server(void) {
     return s;
 }
 
-/* Sends one message; returns the parsed reply (NULL when none). */
-static cJSON *call(rv_mcp_server *s, const char *msg) {
+/* Sends one message of len bytes; returns the parsed reply (NULL when none). */
+static cJSON *call_n(rv_mcp_server *s, const char *msg, size_t len) {
     char *reply = NULL;
-    rv_status st = rv_mcp_server_handle(s, &reply, msg, strlen(msg));
+    rv_status st = rv_mcp_server_handle(s, &reply, msg, len);
     RV_CHECK_EQ_INT(st, RV_OK);
     if (!reply) return NULL;
     RV_CHECK_MSG(strchr(reply, '\n') == NULL, "reply spans lines: %s", reply);
@@ -125,6 +126,23 @@ static cJSON *call(rv_mcp_server *s, const char *msg) {
     RV_CHECK_MSG(j != NULL, "reply is not JSON: %s", reply);
     free(reply);
     return j;
+}
+
+static cJSON *call(rv_mcp_server *s, const char *msg) {
+    return call_n(s, msg, strlen(msg));
+}
+
+static const char g_init_msg[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+    "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+/* A server after the initialize handshake. */
+static rv_mcp_server *new_server(void) {
+    rv_mcp_server *s = new_bare_server();
+    cJSON *r = s ? call(s, g_init_msg) : NULL;
+    RV_CHECK(r && cJSON_GetObjectItemCaseSensitive(r, "result"));
+    cJSON_Delete(r);
+    return s;
 }
 
 static int error_code(const cJSON *reply) {
@@ -290,6 +308,112 @@ RV_TEST(tools_list_has_every_tool_with_schemas) {
     rv_mcp_server_free(s);
 }
 
+static int id_int(const cJSON *reply) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(reply, "id");
+    return cJSON_IsNumber(id) ? id->valueint : -1;
+}
+
+/* msg[0..len) is answered under id with error `code`, or with a result when
+ * code is 0. */
+static void expect_reply(rv_mcp_server *s, const char *msg, size_t len, int code, int id) {
+    cJSON *r = call_n(s, msg, len);
+    int ok = r && error_code(r) == code && id_int(r) == id && (code || result_of(r));
+    RV_CHECK_MSG(ok, "%.160s -> code %d id %d", msg, r ? error_code(r) : 0, r ? id_int(r) : -9);
+    cJSON_Delete(r);
+}
+
+RV_TEST(requests_before_initialize_are_refused) {
+    rv_mcp_server *s = new_bare_server();
+    const char *early[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"search_code\",\"arguments\":{\"query\":\"retry\"}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"reindex\"}}",
+    };
+    for (size_t i = 0; i < sizeof early / sizeof early[0]; i++)
+        expect_reply(s, early[i], strlen(early[i]), RV_JSONRPC_NOT_INITIALIZED, 4);
+    RV_CHECK_EQ_INT(g_stub.reindex_calls, 0); /* nothing ran */
+    /* A notification does not stand in for initialize. */
+    cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    RV_CHECK(r == NULL);
+    cJSON_Delete(r);
+    expect_reply(s, early[0], strlen(early[0]), RV_JSONRPC_NOT_INITIALIZED, 4);
+    /* ping is allowed before, and everything after, initialize. */
+    const char *ping = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}";
+    expect_reply(s, ping, strlen(ping), 0, 5);
+    expect_reply(s, g_init_msg, strlen(g_init_msg), 0, 1);
+    expect_reply(s, early[0], strlen(early[0]), 0, 4);
+    rv_mcp_server_free(s);
+}
+
+RV_TEST(json_strings_keep_nul_and_surrogates_honest) {
+    rv_mcp_server *s = new_server();
+    /* U+0000 would cut "src/net.py\0.txt" to "src/net.py": refused, with the id. */
+    const char *nul[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"find_similar\",\"arguments\":{\"file_path\":\"src/net.py\\u0000.txt\",\"line\":1}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"search_code\",\"arguments\":{\"query\":\"retry\\u0000 backoff\"}}}",
+    };
+    for (size_t i = 0; i < sizeof nul / sizeof nul[0]; i++)
+        expect_reply(s, nul[i], strlen(nul[i]), RV_JSONRPC_INVALID_PARAMS, 9);
+    /* A raw NUL byte inside a string is refused the same way. */
+    static const char raw[] = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\","
+                              "\"params\":{\"name\":\"find_similar\",\"arguments\":{"
+                              "\"file_path\":\"src/net.py\0x\",\"line\":1}}}";
+    expect_reply(s, raw, sizeof raw - 1, RV_JSONRPC_INVALID_PARAMS, 9);
+    /* An escaped backslash before "u0000" is no NUL: the search runs. */
+    const char *esc = "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
+                      "\"name\":\"search_code\",\"arguments\":{\"query\":\"retry \\\\u0000\"}}}";
+    expect_reply(s, esc, strlen(esc), 0, 10);
+    /* Lone surrogates read as U+FFFD: the request is served under its id. */
+    const char *lone[] = {"\\ud800", "x\\udc00y", "\\ud800\\ud800\\udc00", "\\udbff"};
+    for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
+                 "\"name\":\"search_code\",\"arguments\":{\"query\":\"retry %s\"}}}",
+                 lone[i]);
+        expect_reply(s, msg, strlen(msg), 0, 11);
+    }
+    /* In the id itself too: the reply carries it with U+FFFD. */
+    cJSON *r = call(s, "{\"jsonrpc\":\"2.0\",\"id\":\"a\\udc00\",\"method\":\"ping\"}");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+    RV_CHECK(cJSON_IsString(id) && strcmp(id->valuestring, "a\xEF\xBF\xBD") == 0);
+    cJSON_Delete(r);
+    rv_mcp_server_free(s);
+}
+
+RV_TEST(json_scan_finds_only_what_is_inside_strings) {
+    struct {
+        const char *text;
+        unsigned flags;
+        const char *fixed;
+    } cases[] = {
+        {"{\"a\":\"b\"}", 0, NULL},
+        {"{\"a\":\"\\u0000\"}", RV_JSON_NUL, NULL},
+        {"{\"a\\u0000\":1}", RV_JSON_NUL, NULL},
+        {"{\"a\":\"\\\\u0000\"}", 0, NULL},
+        {"{\"a\":\"\\\"\\u0000\"}", RV_JSON_NUL, NULL},
+        {"{\"a\":\"\\ud83d\\ude00\"}", 0, NULL},
+        {"{\"a\":\"\\uD800x\"}", RV_JSON_LONE_SURROGATE, "{\"a\":\"\\uFFFDx\"}"},
+        {"{\"a\":\"\\ude00\\ud83d\"}", RV_JSON_LONE_SURROGATE, "{\"a\":\"\\uFFFD\\uFFFD\"}"},
+        {"{\"a\":\"\\ud83d\\u0041\"}", RV_JSON_LONE_SURROGATE, "{\"a\":\"\\uFFFD\\u0041\"}"},
+        {"{\"a\":\"\\ud83", 0, NULL},
+        {"\\u0000", 0, NULL}, /* outside any string: cJSON's parse error */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].text);
+        char fixed[64];
+        unsigned f = rv_json_scan_strings(cases[i].text, n, fixed);
+        RV_CHECK_MSG(f == cases[i].flags, "case %zu: flags %u", i, f);
+        if (cases[i].fixed)
+            RV_CHECK_MSG(n == strlen(cases[i].fixed) && !memcmp(fixed, cases[i].fixed, n),
+                         "case %zu: %.*s", i, (int)n, fixed);
+    }
+}
+
 /* ---- tools ---------------------------------------------------------------- */
 
 RV_TEST(search_code_returns_ranked_snippets) {
@@ -387,6 +511,11 @@ RV_TEST(bad_tool_arguments_are_invalid_params) {
         {"search_code", "{\"query\":\"x\",\"path_glob\":\"../*\"}"},
         {"search_code", "{\"query\":\"x\",\"path_glob\":\"/etc/*\"}"},
         {"search_code", "{\"query\":\"x\",\"path_glob\":\"src/../../x\"}"},
+        {"search_code", "{\"query\":\"x\",\"path_glob\":\"[[[[\"}"},
+        {"search_code", "{\"query\":\"x\",\"path_glob\":\"src/*.[ch\"}"},
+        {"search_code", "{\"query\":\"x\",\"path_glob\":\"src/x\\\\\"}"},
+        {"search_code", "{\"query\":\"   \"}"},
+        {"search_code", "{\"query\":\" \\t\\n\\r \"}"},
         {"find_similar", "{\"file_path\":\"src/net.py\"}"},
         {"find_similar", "{\"file_path\":\"src/net.py\",\"line\":0}"},
         {"find_similar", "{\"file_path\":\"src/net.py\",\"line\":\"2\"}"},
@@ -538,6 +667,15 @@ RV_TEST(paths_are_confined_to_the_root) {
     RV_CHECK_STR(out, "src/**/*.py");
     free(out);
     RV_CHECK_EQ_INT(rv_mcp_confine_glob(&out, "**/../x"), RV_ERR_INVALID_ARG);
+    RV_CHECK_EQ_INT(rv_mcp_confine_glob(&out, "src/[a-z]*.[ch]"), RV_OK);
+    free(out);
+    const char *bad_globs[] = {"[[[[", "src/*.[ch", "x\\", "[[:nope:]]"};
+    for (size_t i = 0; i < sizeof bad_globs / sizeof bad_globs[0]; i++) {
+        out = (char *)"sentinel";
+        RV_CHECK_MSG(rv_mcp_confine_glob(&out, bad_globs[i]) == RV_ERR_INVALID_ARG,
+                     "glob '%s' accepted", bad_globs[i]);
+        RV_CHECK(out == NULL);
+    }
     free(real);
 }
 
@@ -690,6 +828,9 @@ int main(void) {
     RV_RUN(notifications_and_responses_get_no_reply);
     RV_RUN(initialize_negotiates_the_revision);
     RV_RUN(tools_list_has_every_tool_with_schemas);
+    RV_RUN(requests_before_initialize_are_refused);
+    RV_RUN(json_strings_keep_nul_and_surrogates_honest);
+    RV_RUN(json_scan_finds_only_what_is_inside_strings);
     RV_RUN(search_code_returns_ranked_snippets);
     RV_RUN(search_code_pages_slice_one_ranking);
     RV_RUN(search_code_clips_snippets_to_valid_utf8);

@@ -6,8 +6,11 @@
 #   devcarry/m2: second half of the weights, the model's small files, the
 #                non-system shared libraries (xz) and the eval corpora (xz)
 # Usage: scripts/device/bundle.sh BUILD bin1 [bin2 ...]   (bins relative to BUILD)
+# The eval corpora come from ../shared/eval beside the project (EVAL_DIR overrides).
 set -euo pipefail
 build=$1; shift
+eval_dir=${EVAL_DIR:-$(dirname "$0")/../../../shared/eval}
+[ -d "$eval_dir/dev" ] || { echo "bundle: no eval corpora at $eval_dir/dev (set EVAL_DIR)" >&2; exit 2; }
 out=devcarry
 model=${RIPVEC_TEST_MODEL:-$HOME/.cache/ripvec/models/all-minilm-l6-v2}
 tmp=$(mktemp -d)
@@ -23,7 +26,7 @@ done
 [ -f "$build/libripvec_cuda.so" ] && cp "$build/libripvec_cuda.so" "$tmp/bin/"
 tar -C "$tmp/bin" -cJf "$out/m1/bin.tar.xz" .
 tar -C "$tmp/lib" -cJf "$out/m2/lib.tar.xz" .
-tar -C /work/shared/eval -cJf "$out/m2/eval.tar.xz" dev
+tar -C "$eval_dir" -cJf "$out/m2/eval.tar.xz" dev
 tar -C "$model" --exclude model.safetensors -cf "$out/m2/meta.tar" .
 sz=$(stat -c %s "$model/model.safetensors")
 half=$((sz / 2))

@@ -3,7 +3,7 @@
 outputs from an independent float64 numpy forward pass (and, when torch and
 transformers are importable, a cross-check against transformers' BertModel).
 
-    /work/venvs/engine/bin/python scripts/golden/make_tiny_bert.py [OUT_DIR]
+    third_party/golden-venv/bin/python scripts/golden/make_tiny_bert.py [OUT_DIR]   # bash scripts/golden/setup_reference.sh
 
 Writes OUT_DIR (default tests/data/tiny_bert): config.json, vocab.txt,
 tokenizer.json, 1_Pooling/config.json (mean), model.safetensors and

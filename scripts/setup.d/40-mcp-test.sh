@@ -16,30 +16,11 @@ if [ -x "$PY" ] && "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.ver
     exit 0
 fi
 
-pick_python() {
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c "import venv, ensurepip" 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-if ! base=$(pick_python); then
-    echo "setup(mcp-test): installing python3-venv"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv; } ||
-        { echo "setup(mcp-test): WARNING: could not install python3-venv"; exit 0; }
-    base=$(pick_python) || { echo "setup(mcp-test): WARNING: no python3 with venv"; exit 0; }
-fi
-
 echo "setup(mcp-test): creating $VENV with mcp==$MCP_VERSION"
 rm -rf "$VENV"
-mkdir -p third_party
-if "$base" -m venv "$VENV" &&
-    "$PY" -m pip install --disable-pip-version-check -q "mcp==$MCP_VERSION"; then
+bash scripts/make_venv.sh "$VENV" ||
+    { echo "setup(mcp-test): WARNING: could not make a venv (python3-venv)"; exit 0; }
+if "$PY" -m pip install --disable-pip-version-check -q "mcp==$MCP_VERSION"; then
     echo "setup(mcp-test): ok"
 else
     echo "setup(mcp-test): WARNING: could not install mcp==$MCP_VERSION into $VENV"

@@ -18,6 +18,7 @@ struct rv_mcp_engine {
     pthread_t warm_thread;
     int warm_started;
     char *root, *model_dir, *model_name, *device, *cache_dir;
+    char model_id[160]; /* what index_status shows, ready or not */
     int threads, use_index, use_watch;
     rv_precision precision;
     rv_mcp_watch *watch; /* NULL: walk before every call */
@@ -107,6 +108,11 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     e->use_watch = p->watch;
     e->note = p->note;
     e->note_user = p->note_user;
+    /* The id the searcher will use, known before it loads anything; the
+     * name when the model's files cannot be read (it never gets ready then). */
+    if (e->model_dir && e->model_name &&
+        rv_model_id_for_dir(e->model_id, sizeof e->model_id, e->model_dir, e->precision) != RV_OK)
+        snprintf(e->model_id, sizeof e->model_id, "%s", e->model_name);
     if (oom || pthread_mutex_init(&e->mu, NULL) != 0) {
         free(e->root);
         free(e->model_dir);
@@ -307,12 +313,11 @@ static rv_status eng_reindex(void *ctx, rv_mcp_reindex_stats *out) {
 static rv_status eng_status(void *ctx, rv_mcp_status *out) {
     rv_mcp_engine *e = ctx;
     memset(out, 0, sizeof *out);
-    out->model = e->model_name;
+    out->model = e->model_id;
     out->index_path = "";
     if (pthread_mutex_trylock(&e->mu) != 0) return RV_OK;
-    /* Both strings live as long as the searcher, which lives as long as e. */
-    const char *id = rv_searcher_model_id(e->s), *ip = rv_searcher_index_path(e->s);
-    if (id) out->model = id;
+    /* The path lives as long as the searcher, which lives as long as e. */
+    const char *ip = rv_searcher_index_path(e->s);
     if (ip) out->index_path = ip;
     out->ready = e->s && e->have_stats;
     out->files = e->last.files;

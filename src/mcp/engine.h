@@ -28,9 +28,10 @@
 typedef struct rv_mcp_engine rv_mcp_engine;
 
 typedef struct rv_mcp_engine_params {
-    const char *root;       /* required */
-    const char *model_dir;  /* required: a resolved model directory */
-    const char *model_name; /* for index_status; NULL: the directory's basename */
+    const char *root;      /* required */
+    const char *model_dir; /* required: a resolved model directory */
+    const char
+        *model_name; /* index_status when the model is unreadable; NULL: the directory's basename */
     const char *device;     /* NULL: cpu */
     int threads;            /* 0: all cores */
     rv_precision precision; /* weights: fp32 (default), fp16, int8 */

@@ -18,6 +18,7 @@ struct rv_mcp_server {
     char *version;
     const char *protocol; /* negotiated revision (static string) */
     int structured;       /* 1 when the revision has outputSchema/structuredContent */
+    int init_answered;    /* an initialize request was answered */
     int initialized;      /* notifications/initialized seen */
     size_t requests;
 };
@@ -32,6 +33,9 @@ void rv_rpc_error_set(rv_rpc_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* 1 when p[0..n) is only JSON whitespace (or empty). */
+int rv_mcp_is_blank(const char *p, size_t n);
 
 /* The tools/list result; NULL on allocation failure. */
 cJSON *rv_mcp_tools_list(const rv_mcp_server *s);

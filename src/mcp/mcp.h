@@ -32,7 +32,10 @@ enum {
     RV_JSONRPC_INVALID_REQUEST = -32600,
     RV_JSONRPC_METHOD_NOT_FOUND = -32601,
     RV_JSONRPC_INVALID_PARAMS = -32602,
-    RV_JSONRPC_INTERNAL_ERROR = -32603
+    RV_JSONRPC_INTERNAL_ERROR = -32603,
+    /* A request other than initialize or ping before initialize was
+     * answered (the code LSP uses; MCP leaves it to the server). */
+    RV_JSONRPC_NOT_INITIALIZED = -32002
 };
 
 typedef enum rv_mcp_mode {

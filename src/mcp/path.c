@@ -2,6 +2,7 @@
 #include "mcp/path.h"
 
 #include "util/fs.h"
+#include "walk/glob.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -99,5 +100,16 @@ done:
 }
 
 rv_status rv_mcp_confine_glob(char **out, const char *glob) {
-    return normalize(out, glob, "path_glob");
+    rv_status st = normalize(out, glob, "path_glob");
+    rv_glob *g = NULL;
+    if (st == RV_OK) st = rv_glob_compile(&g, *out, strlen(*out), 0);
+    if (st == RV_OK && rv_glob_malformed(g))
+        st = rv_error_set(RV_ERR_INVALID_ARG,
+                          "path_glob '%s' is malformed (an unclosed '[' or a trailing '\\')", glob);
+    rv_glob_free(g);
+    if (st != RV_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return st;
 }

@@ -19,8 +19,9 @@
  * The path need not exist; the part of it that does must stay inside root. */
 rv_status rv_mcp_confine_path(char **out, const char *root_real, const char *path);
 
-/* The same lexical rules for a glob pattern (no absolute, no ".."); the
- * pattern is returned normalized, malloc'd. Nothing is resolved on disk. */
+/* The same lexical rules for a glob pattern (no absolute, no ".."), and a
+ * malformed pattern (one that could never match) is refused; the pattern is
+ * returned normalized, malloc'd. Nothing is resolved on disk. */
 rv_status rv_mcp_confine_glob(char **out, const char *glob);
 
 #endif

@@ -110,3 +110,61 @@ int rv_line_reader_next(rv_line_reader *r, const char **line, size_t *len) {
         r->end += (size_t)got;
     }
 }
+
+static int hex4(const char *p, const char *end, unsigned *out) {
+    unsigned v = 0;
+    if (end - p < 4) return 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d == 16) return 0;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+unsigned rv_json_scan_strings(const char *text, size_t len, char *fixed) {
+    unsigned flags = 0;
+    const char *p = text, *end = text + len;
+    int in_str = 0;
+    if (fixed) memcpy(fixed, text, len);
+    while (p < end) {
+        char c = *p;
+        if (!in_str) {
+            in_str = c == '"';
+            p++;
+            continue;
+        }
+        if (c == '"') {
+            in_str = 0;
+            p++;
+            continue;
+        }
+        if (c == '\0') flags |= RV_JSON_NUL;
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        unsigned u, lo;
+        if (end - p < 2 || p[1] != 'u' || !hex4(p + 2, end, &u)) {
+            p += end - p < 2 ? 1 : 2; /* another escape; cJSON judges it */
+            continue;
+        }
+        if (u == 0) flags |= RV_JSON_NUL;
+        if (u >= 0xD800 && u <= 0xDBFF && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+            hex4(p + 8, end, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+            p += 12; /* a whole pair */
+            continue;
+        }
+        if (u >= 0xD800 && u <= 0xDFFF) {
+            flags |= RV_JSON_LONE_SURROGATE;
+            if (fixed) memcpy(fixed + (p - text) + 2, "FFFD", 4);
+        }
+        p += 6;
+    }
+    return flags;
+}

@@ -51,4 +51,13 @@ int rv_line_reader_next(rv_line_reader *r, const char **line, size_t *len);
 /* An rv_read_fn over a file descriptor (user points to an int), retrying EINTR. */
 ssize_t rv_read_fd(void *user, char *buf, size_t n);
 
+/* One pass over the string literals of a JSON text, for what cJSON gets
+ * wrong: RV_JSON_NUL when a string holds U+0000 (escaped or raw; a C string
+ * would silently end there), RV_JSON_LONE_SURROGATE when it holds a lone
+ * UTF-16 surrogate escape (cJSON refuses the whole text, so the request's id
+ * is lost). With fixed (len bytes) it receives the text with each lone
+ * surrogate escape rewritten to \uFFFD, the same length. */
+enum { RV_JSON_NUL = 1, RV_JSON_LONE_SURROGATE = 2 };
+unsigned rv_json_scan_strings(const char *text, size_t len, char *fixed);
+
 #endif

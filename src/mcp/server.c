@@ -1,5 +1,6 @@
 /* JSON-RPC 2.0 framing and MCP method dispatch (see mcp.h). */
 #include "mcp/internal.h"
+#include "mcp/reader.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -184,6 +185,11 @@ static char *dispatch(rv_mcp_server *s, const cJSON *id, const char *method, con
     s->requests++;
     if (strcmp(method, "initialize") == 0) {
         result = do_initialize(s, params, &err);
+        if (result) s->init_answered = 1;
+    } else if (!s->init_answered && strcmp(method, "ping") != 0) {
+        /* The lifecycle: nothing but ping before initialize is answered. */
+        rv_rpc_error_set(&err, RV_JSONRPC_NOT_INITIALIZED,
+                         "Server not initialized: send initialize before %.200s", method);
     } else if (strcmp(method, "ping") == 0) {
         result = cJSON_CreateObject();
     } else if (strcmp(method, "tools/list") == 0) {
@@ -208,7 +214,7 @@ static void on_notification(rv_mcp_server *s, const char *method) {
     if (strcmp(method, "notifications/initialized") == 0) s->initialized = 1;
 }
 
-static int only_space(const char *p, size_t n) {
+int rv_mcp_is_blank(const char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return 0;
     return 1;
@@ -216,12 +222,20 @@ static int only_space(const char *p, size_t n) {
 
 rv_status rv_mcp_server_handle(rv_mcp_server *s, char **out_reply, const char *msg, size_t len) {
     *out_reply = NULL;
-    if (only_space(msg, len)) return RV_OK;
+    if (rv_mcp_is_blank(msg, len)) return RV_OK;
     char *reply = NULL;
     int silent = 0; /* no reply is due */
     const char *end = NULL;
+    char *fixed = NULL;
+    unsigned scan = rv_json_scan_strings(msg, len, NULL);
+    if (scan & RV_JSON_LONE_SURROGATE) { /* read as U+FFFD, so the id survives */
+        fixed = malloc(len ? len : 1);
+        if (!fixed) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        rv_json_scan_strings(msg, len, fixed);
+        msg = fixed;
+    }
     cJSON *root = cJSON_ParseWithLengthOpts(msg, len, &end, 0);
-    if (root && end && !only_space(end, len - (size_t)(end - msg))) {
+    if (root && end && !rv_mcp_is_blank(end, len - (size_t)(end - msg))) {
         cJSON_Delete(root); /* trailing garbage after one value */
         root = NULL;
     }
@@ -270,6 +284,11 @@ rv_status rv_mcp_server_handle(rv_mcp_server *s, char **out_reply, const char *m
         silent = 1;
         goto done;
     }
+    if (scan & RV_JSON_NUL) { /* cJSON's C strings would cut it there */
+        reply =
+            error_reply(id, RV_JSONRPC_INVALID_PARAMS, "Invalid params: a string contains U+0000");
+        goto done;
+    }
     if (params && !cJSON_IsObject(params) && !cJSON_IsNull(params)) {
         reply = error_reply(id, RV_JSONRPC_INVALID_PARAMS, "Invalid params: must be an object");
         goto done;
@@ -277,6 +296,7 @@ rv_status rv_mcp_server_handle(rv_mcp_server *s, char **out_reply, const char *m
     reply = dispatch(s, id, method->valuestring, cJSON_IsObject(params) ? params : NULL);
 done:
     cJSON_Delete(root);
+    free(fixed);
     *out_reply = reply;
     /* A reply was due but could not be built: only allocation fails so. */
     if (!reply && !silent) return rv_error_set(RV_ERR_NOMEM, "out of memory");

@@ -206,6 +206,14 @@ static int get_str(const cJSON *args, const char *key, int required, const char 
     return 1;
 }
 
+/* A required text to search for: blank is refused as the CLI refuses it. */
+static int get_query(const cJSON *args, const char *key, const char **out, rv_rpc_error *err) {
+    if (!get_str(args, key, 1, out, err)) return 0;
+    if (!rv_mcp_is_blank(*out, strlen(*out))) return 1;
+    rv_rpc_error_set(err, RV_JSONRPC_INVALID_PARAMS, "'%s' must not be blank", key);
+    return 0;
+}
+
 /* Confines a path argument; -32602 when it escapes the root. */
 static int get_path(rv_mcp_server *s, const char *key, const char *value, int glob, char **out,
                     rv_rpc_error *err) {
@@ -328,7 +336,7 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
     char *glob = NULL;
     cJSON *res = NULL;
     rv_mcp_hits hits = {0};
-    if (!check_keys(args, keys, err) || !get_str(args, "query", 1, &query, err) ||
+    if (!check_keys(args, keys, err) || !get_query(args, "query", &query, err) ||
         !get_int(args, "top_k", 10, 1, RV_MAX_TOP_K, &top_k, err) ||
         !get_int(args, "offset", 0, 0, RV_MAX_OFFSET, &offset, err) ||
         !get_int(args, "max_chars", 1200, 1, RV_MAX_CHARS, &max_chars, err) ||

@@ -250,6 +250,10 @@ void rv_glob_free(rv_glob *g) {
     free(g);
 }
 
+int rv_glob_malformed(const rv_glob *g) {
+    return g && g->shape == SHAPE_NEVER;
+}
+
 static void bit_set(uint64_t *set, size_t i) {
     set[i >> 6] |= 1ull << (i & 63);
 }

@@ -37,4 +37,8 @@ int rv_glob_exec(const rv_glob *g, const char *text, size_t len);
 
 void rv_glob_free(rv_glob *g);
 
+/* 1 when the pattern was malformed (it then never matches): callers that
+ * take patterns from users refuse them instead. */
+int rv_glob_malformed(const rv_glob *g);
+
 #endif

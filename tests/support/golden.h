@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 #define RV_GOLDEN_MINILM "tests/data/golden/minilm"
+/* The quality gate's code set: >= 100 code texts, half at the 256-token limit. */
+#define RV_GOLDEN_MINILM_CODE "tests/data/golden/minilm_code"
 
 /* $RIPVEC_TEST_MODEL, else the cache's all-minilm-l6-v2 (malloc'd). */
 char *rv_test_model_dir(void);
