@@ -54,12 +54,13 @@ static int fill(rv_lsp_frame_reader *r, size_t want) {
     return 1;
 }
 
-/* Drops input up to a line starting with "Content-Length:". 1 found, 0 EOF, -1 error. */
+/* Drops input up to the next "Content-Length:" (anywhere: a bad frame's body
+ * has no known end, and the next header follows it directly). 1 found, 0 EOF,
+ * -1 error. */
 static int resync(rv_lsp_frame_reader *r) {
     for (;;) {
         for (size_t i = r->start; i + CL_LEN <= r->end; i++) {
-            if ((i == r->start || r->buf[i - 1] == '\n') &&
-                strncasecmp(r->buf + i, g_cl, CL_LEN) == 0) {
+            if (strncasecmp(r->buf + i, g_cl, CL_LEN) == 0) {
                 r->start = i;
                 r->resync = 0;
                 return 1;

@@ -15,8 +15,8 @@
  *
  * Bounded: a header block over RV_LSP_MAX_HEADER bytes or a body over max is
  * never held. After a header without a usable Content-Length the reader
- * skips to the next line that starts with "Content-Length:", so one bad
- * frame costs one error, not the session. An oversized body is skipped as
+ * skips to the next "Content-Length:", so one bad frame costs one error, not
+ * the session. An oversized body is skipped as
  * it streams in.
  */
 #ifndef RV_LSP_FRAME_H
