@@ -296,10 +296,15 @@ cJSON *rv_lsp_workspace_symbol(lsp_server *s, const cJSON *params, lsp_error *er
                 ws_add(&a, &s->folders[fi],
                        &s->folders[fi].corpus->chunks.items[s->folders[fi].defs[k]]);
     } else {
-        if (symbol_like(text)) ws_names(s, &a, text);
+        /* A name is looked up, then filled up by keyword (no query embedding:
+         * names come fast while typing); anything else is searched hybrid. */
+        int name = symbol_like(text);
+        if (name) ws_names(s, &a, text);
         rv_result_list *lists = calloc(s->n_folders + 1, sizeof *lists);
         ranked *r = NULL;
-        size_t n = lists ? rv_lsp_ranked_search(s, text, -1, WS_SEARCH_K, 1, &r, lists) : 0;
+        size_t n = lists ? rv_lsp_ranked_search(s, text, name ? RV_MODE_KEYWORD : -1, WS_SEARCH_K,
+                                                1, &r, lists)
+                         : 0;
         for (size_t k = 0; k < n; k++) ws_add(&a, &s->folders[r[k].folder], r[k].c);
         free(r);
         for (size_t fi = 0; lists && fi < s->n_folders; fi++) rv_result_list_free(&lists[fi]);
