@@ -46,7 +46,7 @@ cJSON *rv_lsp_search(lsp_server *s, const cJSON *params, lsp_error *err) {
     if (k < 0) return NULL;
     rv_result_list *lists = calloc(s->n_folders + 1, sizeof *lists);
     cJSON *out = cJSON_CreateArray();
-    ranked *r = NULL;
+    lsp_ranked *r = NULL;
     size_t n = lists && out ? rv_lsp_ranked_search(s, q->valuestring, m, (size_t)k, 0, &r, lists)
                             : 0;
     for (size_t i = 0; i < n && i < (size_t)k; i++)

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rv_lsp_reply(lsp_server *s, const cJSON *id, cJSON *result, const lsp_error *err);
-void rv_lsp_dispatch(lsp_server *s, const cJSON *msg, int cancelled);
-
 static int get_bool(const cJSON *obj, const char *key, int def) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : def;
@@ -190,7 +187,7 @@ static cJSON *request(lsp_server *s, const char *method, const cJSON *params, ls
             rv_lsp_error_set(err, RV_LSP_INVALID_PARAMS, "%s needs params (an object)", method);
             return NULL;
         }
-        rv_lsp_refresh_stale(s, 1);
+        rv_lsp_refresh_stale(s, 0); /* a folder still in its debounce answers as it is */
         return g_requests[i].fn(s, params, err);
     }
     rv_lsp_error_set(err, RV_LSP_METHOD_NOT_FOUND, "Method not found: %.200s", method);

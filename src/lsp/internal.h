@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* JSON-RPC and LSP error codes. */
@@ -31,7 +32,7 @@ enum {
  * frame that could not be parsed. */
 typedef struct lsp_item {
     cJSON *msg;
-    char *reply;
+    cJSON *reply;
     int cancelled;
     struct lsp_item *next;
 } lsp_item;
@@ -69,7 +70,7 @@ typedef struct lsp_server {
     pthread_cond_t q_cv;
     lsp_item *head, *tail;
     int reader_done;
-    volatile int stop;
+    atomic_int stop; /* set by the worker after exit; the reader polls it */
     int initialized, shutdown, exit_code, done;
     int opt_definition, opt_references, debounce_ms;
     int client_progress, client_watch_reg;
@@ -91,7 +92,11 @@ void rv_lsp_error_set(lsp_error *err, int code, const char *fmt, ...)
 #endif
     ;
 
-/* --- serve.c --- */
+/* --- serve.c, dispatch.c --- */
+/* Answers one queued message (a request already cancelled gets -32800). */
+void rv_lsp_dispatch(lsp_server *s, const cJSON *msg, int cancelled);
+/* Replies to request id with result (owned) or, when NULL, err. */
+void rv_lsp_reply(lsp_server *s, const cJSON *id, cJSON *result, const lsp_error *err);
 /* Writes one message (takes ownership of msg). 0 ok, -1 write failed. */
 int rv_lsp_send(lsp_server *s, cJSON *msg);
 /* A notification / a request of our own to the client. */
@@ -148,18 +153,18 @@ cJSON *rv_lsp_location(const char *root, const char *rel, int single_file, long 
 /* The Location of chunk c's name (or its lines when whole). */
 cJSON *rv_lsp_chunk_location(const lsp_folder *f, const rv_chunk *c, int whole);
 /* A search hit of folder `folder`. */
-typedef struct ranked {
+typedef struct lsp_ranked {
     const rv_chunk *c;
     int folder;
     double score;
-} ranked;
+} lsp_ranked;
 /* Hybrid (keyword without a model; mode >= 0 forces one) search of every
  * folder, best first across folders; hits in buffers that are ahead are
  * replaced by the buffers' chunks that hold every query word. lists holds
  * one result list per folder (the hits point into them: free them after);
  * *out is malloc'd. */
 size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k, int defs_only,
-                            ranked **out, rv_result_list *lists);
+                            lsp_ranked **out, rv_result_list *lists);
 cJSON *rv_lsp_workspace_symbol(lsp_server *s, const cJSON *params, lsp_error *err);
 cJSON *rv_lsp_document_symbol(lsp_server *s, const cJSON *params, lsp_error *err);
 cJSON *rv_lsp_search(lsp_server *s, const cJSON *params, lsp_error *err);

@@ -151,7 +151,7 @@ static size_t def_candidates(lsp_server *s, const lsp_pos *p, const char *word, 
     if (!cs) return 0;
     for (size_t fi = 0; fi < s->n_folders; fi++) {
         const lsp_folder *f = &s->folders[fi];
-        size_t first, m = f->corpus ? rv_lsp_defs_named(f, word, &first) : 0;
+        size_t first = 0, m = f->corpus ? rv_lsp_defs_named(f, word, &first) : 0;
         for (size_t k = first; k < first + m; k++) {
             const rv_chunk *c = &f->corpus->chunks.items[f->defs[k]];
             if (strcmp(c->name, word) != 0 || rv_lsp_rel_ahead(s, (int)fi, c->path)) continue;

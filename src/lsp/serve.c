@@ -91,29 +91,21 @@ int rv_lsp_request(lsp_server *s, const char *method, cJSON *params) {
     return rv_lsp_send(s, m);
 }
 
-static char *error_text(const cJSON *id, int code, const char *message) {
+/* {"jsonrpc":"2.0","id":id|null,"error":{code,message}}; NULL without memory. */
+static cJSON *error_msg(const cJSON *id, int code, const char *message) {
     cJSON *m = cJSON_CreateObject();
     cJSON *e = cJSON_CreateObject();
-    if (!m || !e) goto fail;
+    if (!m || !e) {
+        cJSON_Delete(m);
+        cJSON_Delete(e);
+        return NULL;
+    }
     cJSON_AddStringToObject(m, "jsonrpc", "2.0");
     cJSON_AddItemToObject(m, "id", id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
     cJSON_AddNumberToObject(e, "code", code);
     cJSON_AddStringToObject(e, "message", message);
     cJSON_AddItemToObject(m, "error", e);
-    char *t = cJSON_PrintUnformatted(m);
-    cJSON_Delete(m);
-    return t;
-fail:
-    cJSON_Delete(m);
-    cJSON_Delete(e);
-    return NULL;
-}
-
-static void send_error(lsp_server *s, const cJSON *id, int code, const char *message) {
-    char *t = error_text(id, code, message);
-    cJSON *m = t ? cJSON_Parse(t) : NULL;
-    free(t);
-    rv_lsp_send(s, m);
+    return m;
 }
 
 /* --- the reader thread --- */
@@ -184,11 +176,11 @@ static lsp_item *parse_frame(int ev, const char *body, size_t len) {
         if (why && it->msg) {
             cJSON_Delete(it->msg);
             it->msg = NULL;
-            it->reply = error_text(NULL, RV_LSP_INVALID_REQUEST, why);
+            it->reply = error_msg(NULL, RV_LSP_INVALID_REQUEST, why);
             return it;
         }
     }
-    if (why) it->reply = error_text(NULL, RV_LSP_PARSE_ERROR, why);
+    if (why) it->reply = error_msg(NULL, RV_LSP_PARSE_ERROR, why);
     return it;
 }
 
@@ -245,8 +237,6 @@ static lsp_item *dequeue(lsp_server *s, int *ended) {
     return it;
 }
 
-void rv_lsp_dispatch(lsp_server *s, const cJSON *msg, int cancelled);
-
 rv_status rv_lsp_serve(int *exit_code, const rv_lsp_params *p) {
     *exit_code = 1;
     lsp_server *s = calloc(1, sizeof *s);
@@ -275,13 +265,12 @@ rv_status rv_lsp_serve(int *exit_code, const rv_lsp_params *p) {
             continue;
         }
         if (it->reply) {
-            cJSON *m = cJSON_Parse(it->reply);
-            rv_lsp_send(s, m);
+            rv_lsp_send(s, it->reply);
+            it->reply = NULL;
         } else {
             rv_lsp_dispatch(s, it->msg, it->cancelled);
         }
         cJSON_Delete(it->msg);
-        free(it->reply);
         free(it);
     }
     s->stop = 1;
@@ -292,7 +281,7 @@ done:
         lsp_item *it = s->head;
         s->head = it->next;
         cJSON_Delete(it->msg);
-        free(it->reply);
+        cJSON_Delete(it->reply);
         free(it);
     }
     for (size_t i = 0; i < s->n_docs; i++) rv_lsp_doc_free(&s->docs[i]);
@@ -306,11 +295,10 @@ done:
     return st;
 }
 
-/* Replies to request `id` with result (owned) or err. */
 void rv_lsp_reply(lsp_server *s, const cJSON *id, cJSON *result, const lsp_error *err) {
     if (!result) {
-        send_error(s, id, err->code ? err->code : RV_LSP_INTERNAL_ERROR,
-                   err->code ? err->message : "out of memory");
+        rv_lsp_send(s, error_msg(id, err->code ? err->code : RV_LSP_INTERNAL_ERROR,
+                                 err->code ? err->message : "out of memory"));
         return;
     }
     cJSON *m = cJSON_CreateObject();

@@ -207,14 +207,14 @@ static void ws_names(lsp_server *s, ws_acc *a, const char *q) {
 }
 
 static int cmp_ranked(const void *a, const void *b) {
-    double x = ((const ranked *)a)->score, y = ((const ranked *)b)->score;
+    double x = ((const lsp_ranked *)a)->score, y = ((const lsp_ranked *)b)->score;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
 size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k, int defs_only,
-                            ranked **out, rv_result_list *lists) {
+                            lsp_ranked **out, rv_result_list *lists) {
     size_t n = 0, cap = 0;
-    ranked *r = NULL;
+    lsp_ranked *r = NULL;
     double best = 0;
     for (size_t fi = 0; fi < s->n_folders; fi++) {
         lsp_folder *f = &s->folders[fi];
@@ -232,11 +232,11 @@ size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k
             if ((defs_only && !rv_lsp_is_definition(c)) || rv_lsp_rel_ahead(s, (int)fi, c->path))
                 continue;
             if (n == cap) {
-                ranked *nr = realloc(r, (cap = cap ? cap * 2 : 64) * sizeof *r);
+                lsp_ranked *nr = realloc(r, (cap = cap ? cap * 2 : 64) * sizeof *r);
                 if (!nr) break;
                 r = nr;
             }
-            r[n++] = (ranked){c, (int)fi, lists[fi].items[k].score};
+            r[n++] = (lsp_ranked){c, (int)fi, lists[fi].items[k].score};
             if (lists[fi].items[k].score > best) best = lists[fi].items[k].score;
         }
     }
@@ -263,11 +263,11 @@ size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k
             }
             if (!all || !words) continue;
             if (n == cap) {
-                ranked *nr = realloc(r, (cap = cap ? cap * 2 : 64) * sizeof *r);
+                lsp_ranked *nr = realloc(r, (cap = cap ? cap * 2 : 64) * sizeof *r);
                 if (!nr) break;
                 r = nr;
             }
-            r[n++] = (ranked){c, doc->folder, best};
+            r[n++] = (lsp_ranked){c, doc->folder, best};
         }
         free(cs);
     }
@@ -301,7 +301,7 @@ cJSON *rv_lsp_workspace_symbol(lsp_server *s, const cJSON *params, lsp_error *er
         int name = symbol_like(text);
         if (name) ws_names(s, &a, text);
         rv_result_list *lists = calloc(s->n_folders + 1, sizeof *lists);
-        ranked *r = NULL;
+        lsp_ranked *r = NULL;
         size_t n = lists ? rv_lsp_ranked_search(s, text, name ? RV_MODE_KEYWORD : -1, WS_SEARCH_K,
                                                 1, &r, lists)
                          : 0;
