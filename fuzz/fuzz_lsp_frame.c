@@ -2,6 +2,7 @@
  * after bad headers, skipped oversized bodies, truncation) over the input
  * read in varying step sizes, and the text helpers every body meets next:
  * UTF-8 validation, file URIs, UTF-16 columns and identifiers. */
+#include "fuzz_mem.h"
 #include "lsp/frame.h"
 #include "lsp/internal.h"
 
@@ -9,21 +10,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct mem_src {
-    const uint8_t *data;
-    size_t len, pos, step;
-} mem_src;
-
-static ssize_t mem_read(void *user, char *buf, size_t n) {
-    mem_src *m = user;
-    size_t k = m->len - m->pos;
-    if (k > n) k = n;
-    if (k > m->step) k = m->step;
-    memcpy(buf, m->data + m->pos, k);
-    m->pos += k;
-    return (ssize_t)k;
-}
 
 /* Columns survive a round trip through UTF-16 on a line of valid UTF-8. */
 static void check_columns(const char *body, size_t len) {
@@ -39,9 +25,9 @@ static void check_columns(const char *body, size_t len) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    mem_src m = {data, size, 0, size ? (size_t)data[0] % 23 + 1 : 1};
+    rv_fuzz_mem m = {data, size, 0, size ? (size_t)data[0] % 23 + 1 : 1};
     rv_lsp_frame_reader r;
-    rv_lsp_frame_reader_init(&r, mem_read, &m, 4096);
+    rv_lsp_frame_reader_init(&r, rv_fuzz_mem_read, &m, 4096);
     for (int events = 0;; events++) {
         const char *body;
         size_t len;

@@ -3,6 +3,7 @@
  * (Debian's Neovim, headless). Both are provided by
  * scripts/setup.d/45-lsp-test.sh; when either is missing this test runs that
  * script, and fails (never skips) if they still cannot be had. */
+#include "golden.h"
 #include "rvtest.h"
 
 #include <limits.h>
@@ -47,7 +48,7 @@ static int run_child(char *const argv[], int timeout_s) {
 }
 
 /* The repository root (where make runs tests), from the working directory or
- * the parent of $RIPVEC_BUILD; the model from $RIPVEC_TEST_MODEL or the cache. */
+ * the parent of $RIPVEC_BUILD; the model (rv_test_model_dir). */
 static int find_inputs(void) {
     char probe[PATH_MAX + 64];
     const char *b = getenv("RIPVEC_BUILD");
@@ -58,12 +59,9 @@ static int find_inputs(void) {
         snprintf(probe, sizeof probe, "%s/tests/lsp_client_test.py", g_repo);
     }
     RV_CHECK_MSG(access(probe, R_OK) == 0, "cannot find tests/lsp_client_test.py");
-    const char *m = getenv("RIPVEC_TEST_MODEL"), *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (m && *m) snprintf(g_model, sizeof g_model, "%s", m);
-    else if (xdg && xdg[0] == '/')
-        snprintf(g_model, sizeof g_model, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-    else snprintf(g_model, sizeof g_model, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
+    char *m = rv_test_model_dir();
+    snprintf(g_model, sizeof g_model, "%s", m ? m : "");
+    free(m);
     snprintf(probe, sizeof probe, "%s/config.json", g_model);
     RV_CHECK_MSG(access(probe, R_OK) == 0, "model missing at %s (run `make model`)", g_model);
     const char *bin = getenv("RIPVEC_BIN");

@@ -3,94 +3,48 @@
  * invalid UTF-8 and JSON, unknown methods, params of the wrong type, paths
  * outside the workspace. Every one gets the error the spec names, the
  * server keeps serving, and shutdown/exit end it with the right status. */
+#include "golden.h"
+#include "pipes.h"
 #include "rvtest.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char g_tmp[64];
-static pid_t g_pid = -1;
-static int g_to = -1, g_from = -1; /* server's stdin, stdout */
+static rv_child g_c = {-1, -1, -1};
 static char g_buf[1 << 20];
 static size_t g_len;
 
-static void write_file(const char *rel, const char *text) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", g_tmp, rel);
-    FILE *f = fopen(p, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static void model_dir(char *out, size_t n) {
-    const char *m = getenv("RIPVEC_TEST_MODEL");
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (m && *m)
-        snprintf(out, n, "%s", m);
-    else if (xdg && xdg[0] == '/')
-        snprintf(out, n, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-    else
-        snprintf(out, n, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
-}
-
 static int start_server(void) {
     const char *bin = getenv("RIPVEC_BIN");
-    char model[4096], probe[4200];
-    model_dir(model, sizeof model);
+    char *model = rv_test_model_dir(), probe[4200];
     snprintf(probe, sizeof probe, "%s/config.json", model);
     RV_CHECK_MSG(bin && *bin, "RIPVEC_BIN is not set");
     RV_CHECK_MSG(access(probe, R_OK) == 0, "model missing at %s (run `make model`)", model);
-    if (!bin || !*bin || access(probe, R_OK) != 0) return 0;
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return 0;
-    char cache[128], log[128];
-    snprintf(cache, sizeof cache, "%s/cache", g_tmp);
-    snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
-    g_len = 0;
-    g_pid = fork();
-    if (g_pid < 0) return 0;
-    if (g_pid == 0) {
-        int lf = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        if (lf >= 0) dup2(lf, 2);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
+    int ok = 0;
+    if (bin && *bin && access(probe, R_OK) == 0) {
+        char cache[128], log[128];
+        snprintf(cache, sizeof cache, "%s/cache", g_tmp);
+        snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
+        g_len = 0;
         char *argv[] = {(char *)bin, "lsp", "--stdio", "--model", model, "--cache-dir", cache,
                         "--threads", "2", NULL};
-        execv(bin, argv);
-        _exit(127);
+        ok = rv_child_start(&g_c, argv, log);
     }
-    close(in[0]);
-    close(out[1]);
-    g_to = in[1];
-    g_from = out[0];
-    return 1;
+    free(model);
+    return ok;
 }
 
 static int send_all(const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(g_to, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
+    return rv_child_write(&g_c, p, n);
 }
 
 /* One well-framed message. */
@@ -122,9 +76,9 @@ static cJSON *recv_frame(int timeout_s) {
         }
         if (g_len == sizeof g_buf) return NULL;
         if (time(NULL) - t0 > timeout_s) return NULL;
-        struct pollfd pfd = {g_from, POLLIN, 0};
+        struct pollfd pfd = {g_c.from, POLLIN, 0};
         if (poll(&pfd, 1, 500) <= 0) continue;
-        ssize_t got = read(g_from, g_buf + g_len, sizeof g_buf - g_len);
+        ssize_t got = read(g_c.from, g_buf + g_len, sizeof g_buf - g_len);
         if (got <= 0) return NULL;
         g_len += (size_t)got;
     }
@@ -139,23 +93,10 @@ static cJSON *recv_response(int timeout_s) {
     }
 }
 
-static int code_of(const cJSON *r) {
-    const cJSON *c =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
-    return cJSON_IsNumber(c) ? c->valueint : 0;
-}
-
-/* id as an int; -1 for null, -2 when absent or another type. */
-static int id_of(const cJSON *r) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-    if (cJSON_IsNull(id)) return -1;
-    return cJSON_IsNumber(id) ? id->valueint : -2;
-}
-
 static void expect_reply(const char *what, int code, int id) {
     cJSON *r = recv_response(60);
-    RV_CHECK_MSG(r && code_of(r) == code && id_of(r) == id, "%s -> code %d id %d", what,
-                 r ? code_of(r) : 0, r ? id_of(r) : -9);
+    RV_CHECK_MSG(r && rv_rpc_code(r) == code && rv_rpc_id(r) == id, "%s -> code %d id %d", what,
+                 r ? rv_rpc_code(r) : 0, r ? rv_rpc_id(r) : -9);
     cJSON_Delete(r);
 }
 
@@ -173,30 +114,14 @@ static cJSON *symbols(int id, const char *query) {
              id, query);
     RV_CHECK(send_frame(msg));
     cJSON *r = recv_response(120);
-    RV_CHECK_MSG(r && id_of(r) == id && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "result")),
+    RV_CHECK_MSG(r && rv_rpc_id(r) == id && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "result")),
                  "workspace/symbol %d not answered next (got id %d code %d)", id,
-                 r ? id_of(r) : -9, r ? code_of(r) : 0);
+                 r ? rv_rpc_id(r) : -9, r ? rv_rpc_code(r) : 0);
     return r;
 }
 
 static void expect_serving(int id) {
     cJSON_Delete(symbols(id, "x"));
-}
-
-static int wait_exit(void) {
-    int status = 0;
-    time_t t0 = time(NULL);
-    pid_t w = 0;
-    while ((w = waitpid(g_pid, &status, WNOHANG)) == 0 && time(NULL) - t0 < 60) usleep(50000);
-    if (w == 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, &status, 0);
-    }
-    g_pid = -1;
-    close(g_from);
-    if (g_to >= 0) close(g_to);
-    g_to = -1;
-    return w > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static void initialize(void) {
@@ -327,30 +252,29 @@ RV_TEST(malformed_frames_are_answered_and_serving_goes_on) {
     /* shutdown, then requests are refused, then exit: status 0. */
     RV_CHECK(send_frame("{\"jsonrpc\":\"2.0\",\"id\":80,\"method\":\"shutdown\"}"));
     r = recv_response(60);
-    RV_CHECK(r && id_of(r) == 80 && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "result")));
+    RV_CHECK(r && rv_rpc_id(r) == 80 && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "result")));
     cJSON_Delete(r);
     expect_error("{\"jsonrpc\":\"2.0\",\"id\":81,\"method\":\"workspace/symbol\",\"params\":"
                  "{\"query\":\"x\"}}",
                  -32600, 81);
     RV_CHECK(send_frame("{\"jsonrpc\":\"2.0\",\"method\":\"exit\"}"));
-    RV_CHECK_EQ_INT(wait_exit(), 0);
+    RV_CHECK_EQ_INT(rv_child_wait(&g_c, 60), 0);
 }
 
 RV_TEST(truncated_frame_then_eof_without_shutdown_exits_1) {
     if (!start_server()) return;
     const char *t = "Content-Length: 100\r\n\r\n{\"jsonrpc\":\"2.0\"";
     RV_CHECK(send_all(t, strlen(t)));
-    close(g_to);
-    g_to = -1;
+    rv_child_close_input(&g_c);
     expect_reply("truncated", -32700, -1);
-    RV_CHECK_EQ_INT(wait_exit(), 1);
+    RV_CHECK_EQ_INT(rv_child_wait(&g_c, 60), 1);
 }
 
 RV_TEST(exit_without_shutdown_exits_1) {
     if (!start_server()) return;
     initialize();
     RV_CHECK(send_frame("{\"jsonrpc\":\"2.0\",\"method\":\"exit\"}"));
-    RV_CHECK_EQ_INT(wait_exit(), 1);
+    RV_CHECK_EQ_INT(rv_child_wait(&g_c, 60), 1);
 }
 
 int main(void) {
@@ -360,13 +284,13 @@ int main(void) {
     char p[256];
     snprintf(p, sizeof p, "%s/repo", g_tmp);
     mkdir(p, 0755);
-    write_file("repo/retry.py",
+    rv_test_write_file(g_tmp, "repo/retry.py",
                "import time\n\n\ndef retry_with_backoff(fn, attempts=5):\n"
                "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
                "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
                "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
                "            delay *= 2\n    raise RuntimeError('gave up')\n");
-    write_file("x.py", "def outside():\n    pass\n");
+    rv_test_write_file(g_tmp, "x.py", "def outside():\n    pass\n");
     snprintf(p, sizeof p, "%s/repo/escape", g_tmp);
     if (symlink("/etc", p) != 0) return 1;
 
@@ -374,10 +298,7 @@ int main(void) {
     RV_RUN(truncated_frame_then_eof_without_shutdown_exits_1);
     RV_RUN(exit_without_shutdown_exits_1);
 
-    if (g_pid > 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, NULL, 0);
-    }
+    rv_child_wait(&g_c, 0);
     if (rvt_failed) { /* the server's log helps a failure */
         char log[128];
         snprintf(log, sizeof log, "%s/stderr.log", g_tmp);

@@ -33,21 +33,11 @@ PYEOF
 }
 have_pins && exit 0
 
-pick_python() {
-    for p in python3 /usr/bin/python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c "import venv, ensurepip" 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-if ! base=$(pick_python); then
-    echo "setup(lsp-test): installing python3-venv"
-    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv; } ||
-        { echo "setup(lsp-test): WARNING: could not install python3-venv"; exit 0; }
-    base=$(pick_python) || { echo "setup(lsp-test): WARNING: no python3 with venv"; exit 0; }
+# python3-venv is what 40-mcp-test.sh installs when missing (it runs first).
+base=python3
+if ! "$base" -c "import venv, ensurepip" 2>/dev/null; then
+    echo "setup(lsp-test): WARNING: python3 has no venv module (see 40-mcp-test.sh)"
+    exit 0
 fi
 
 echo "setup(lsp-test): creating $VENV with pytest-lsp==$PYTEST_LSP_VERSION"
