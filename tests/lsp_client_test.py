@@ -8,7 +8,8 @@ Run by tests/test_lsp_client.c as
 Covers initialize and its capabilities, indexing progress, every request
 (workspace/symbol, documentSymbol, definition, references, hover,
 ripvec/search, executeCommand ripvec.findSimilar), unsaved and saved edits
-between requests, cancellation, paths outside the workspace, the switches
+between requests, cancellation, workspace folders added and removed, single-file
+mode, paths outside the workspace, the switches
 that turn definition/references off, and shutdown/exit.
 """
 import asyncio
@@ -252,6 +253,26 @@ async def test_outside_the_workspace_is_refused(client: LanguageClient):
         await client.text_document_hover_async(types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=(WS / ".." / "x.py").as_uri()),
             position=pos(0, 0)))
+
+
+async def test_workspace_folders_come_and_go(client: LanguageClient):
+    extra = TMP / "extra"
+    extra.mkdir(exist_ok=True)
+    (extra / "tally.py").write_text("def tally_votes(ballots):\n    return len(ballots)\n")
+    folder = types.WorkspaceFolder(uri=extra.as_uri(), name="extra")
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[folder], removed=[])))
+    res = await symbols(client, "tally_votes")  # indexed as a folder of its own
+    assert res and res[0].location.uri == (extra / "tally.py").as_uri()
+    res = await symbols(client, "total_area")  # the first folder still answers
+    assert res and res[0].name == "total_area"
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[folder])))
+    res = await symbols(client, "tally_votes")
+    assert all(s.name != "tally_votes" for s in res)
+    with pytest.raises(JsonRpcException):  # no longer a workspace folder
+        await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+            text_document=types.TextDocumentIdentifier(uri=(extra / "tally.py").as_uri())))
 
 
 async def test_definition_and_references_switched_off(client_off: LanguageClient):
