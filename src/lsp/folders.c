@@ -172,10 +172,11 @@ static void on_progress(void *user, const rv_progress *p) {
     progress_send(pc->s, pc->token, "report", NULL, msg, pct);
 }
 
-static rv_status open_folder(lsp_server *s, lsp_folder *f, progress_ctx *pc) {
+static rv_status open_folder(lsp_server *s, lsp_folder *f, progress_ctx *pc,
+                             const char *model_dir) {
     rv_search_config cfg = rv_search_default_config();
     cfg.root = f->root;
-    cfg.model_dir = s->p.model_dir;
+    cfg.model_dir = model_dir;
     cfg.device = s->p.device;
     cfg.threads = s->p.threads;
     cfg.precision = s->p.precision;
@@ -223,7 +224,11 @@ void rv_lsp_folder_ready(lsp_server *s, size_t i, int force) {
         progress_send(s, token, "begin", "ripvec: indexing", f->root, 0);
     }
     rv_status st = RV_OK;
-    if (!f->srch) st = open_folder(s, f, &pc);
+    if (!f->srch) st = open_folder(s, f, &pc, s->p.model_dir);
+    if (st != RV_OK && !f->srch && s->p.model_dir) { /* names and keywords still work */
+        note(s, "%s: %s; serving it by keyword only", f->root, rv_error_last());
+        st = open_folder(s, f, &pc, NULL);
+    }
     rv_refresh_stats rs = {0};
     if (st == RV_OK) st = rv_searcher_refresh(f->srch, &rs);
     f->failed = st != RV_OK;
