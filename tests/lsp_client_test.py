@@ -154,6 +154,19 @@ async def test_definition_three_languages(client: LanguageClient):
         assert res[0].uri == uri(want_rel) and res[0].range.start.line == want_line, res[0]
 
 
+async def test_positions_are_utf16(client: LanguageClient):
+    # line 7 of report.py: `label = "Σ ≈ 😀"; print(label, total_area(circles))`;
+    # total_area starts at UTF-16 column 35 (Python index 34: the emoji is two units).
+    res = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc("geo/report.py"), position=pos(7, 35)))
+    assert res and res[0].range.start.line == 28
+    res = await client.text_document_references_async(types.ReferenceParams(
+        text_document=doc("geo/report.py"), position=pos(7, 36),
+        context=types.ReferenceContext(include_declaration=False)))
+    here = [r.range for r in res if r.uri == uri("geo/report.py") and r.range.start.line == 7]
+    assert here and here[0].start.character == 35 and here[0].end.character == 45
+
+
 async def test_definition_needs_a_defined_name(client: LanguageClient):
     # `errors` is a package, never defined here: no semantic guess.
     res = await client.text_document_definition_async(

@@ -87,8 +87,17 @@ RV_TEST(pytest_lsp_client_drives_every_request) {
     snprintf(script, sizeof script, "%s/tests/lsp_client_test.py", g_repo);
     if (!have_client(py)) return;
     setenv("RIPVEC_TEST_MODEL", g_model, 1);
-    char *argv[] = {py, "-m", "pytest", script, "-q", "-p", "no:cacheprovider",
-                    "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
+    char *argv[] = {py,
+                    "-m",
+                    "pytest",
+                    script,
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-o",
+                    "asyncio_mode=auto",
+                    "-o",
+                    "asyncio_default_fixture_loop_scope=function",
                     NULL};
     int rc = run_child(argv, RV_CLIENT_TIMEOUT_S);
     RV_CHECK_MSG(rc == 0, "pytest-lsp client test exited %d", rc);

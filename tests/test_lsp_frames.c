@@ -35,8 +35,8 @@ static int start_server(void) {
         snprintf(cache, sizeof cache, "%s/cache", g_tmp);
         snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
         g_len = 0;
-        char *argv[] = {(char *)bin, "lsp", "--stdio", "--model", model, "--cache-dir", cache,
-                        "--threads", "2", NULL};
+        char *argv[] = {(char *)bin,   "lsp", "--stdio",   "--model", model,
+                        "--cache-dir", cache, "--threads", "2",       NULL};
         ok = rv_child_start(&g_c, argv, log);
     }
     free(model);
@@ -114,7 +114,8 @@ static cJSON *symbols(int id, const char *query) {
              id, query);
     RV_CHECK(send_frame(msg));
     cJSON *r = recv_response(120);
-    RV_CHECK_MSG(r && rv_rpc_id(r) == id && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "result")),
+    RV_CHECK_MSG(r && rv_rpc_id(r) == id &&
+                     cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "result")),
                  "workspace/symbol %d not answered next (got id %d code %d)", id,
                  r ? rv_rpc_id(r) : -9, r ? rv_rpc_code(r) : 0);
     return r;
@@ -252,7 +253,8 @@ RV_TEST(malformed_frames_are_answered_and_serving_goes_on) {
     /* shutdown, then requests are refused, then exit: status 0. */
     RV_CHECK(send_frame("{\"jsonrpc\":\"2.0\",\"id\":80,\"method\":\"shutdown\"}"));
     r = recv_response(60);
-    RV_CHECK(r && rv_rpc_id(r) == 80 && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "result")));
+    RV_CHECK(r && rv_rpc_id(r) == 80 &&
+             cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "result")));
     cJSON_Delete(r);
     expect_error("{\"jsonrpc\":\"2.0\",\"id\":81,\"method\":\"workspace/symbol\",\"params\":"
                  "{\"query\":\"x\"}}",
@@ -284,12 +286,13 @@ int main(void) {
     char p[256];
     snprintf(p, sizeof p, "%s/repo", g_tmp);
     mkdir(p, 0755);
-    rv_test_write_file(g_tmp, "repo/retry.py",
-               "import time\n\n\ndef retry_with_backoff(fn, attempts=5):\n"
-               "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
-               "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
-               "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
-               "            delay *= 2\n    raise RuntimeError('gave up')\n");
+    rv_test_write_file(
+        g_tmp, "repo/retry.py",
+        "import time\n\n\ndef retry_with_backoff(fn, attempts=5):\n"
+        "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
+        "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
+        "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
+        "            delay *= 2\n    raise RuntimeError('gave up')\n");
     rv_test_write_file(g_tmp, "x.py", "def outside():\n    pass\n");
     snprintf(p, sizeof p, "%s/repo/escape", g_tmp);
     if (symlink("/etc", p) != 0) return 1;
@@ -304,7 +307,8 @@ int main(void) {
         snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
         FILE *f = fopen(log, "r");
         char line[512];
-        while (f && fgets(line, sizeof line, f)) printf("  server: %s", line);
+        while (f && fgets(line, sizeof line, f))
+            printf("  server: %s", line);
         if (f) fclose(f);
     }
     char cmd[128];

@@ -178,7 +178,8 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(res, "structuredContent");
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sc, "results"), 0);
     const cJSON *fp = cJSON_GetObjectItemCaseSensitive(first, "file_path");
-    RV_CHECK_MSG(rv_rpc_id(r) == 20 && cJSON_IsString(fp) && strcmp(fp->valuestring, "retry.py") == 0,
+    RV_CHECK_MSG(rv_rpc_id(r) == 20 && cJSON_IsString(fp) &&
+                     strcmp(fp->valuestring, "retry.py") == 0,
                  "search_code top hit: %s", cJSON_IsString(fp) ? fp->valuestring : "(none)");
     RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "isError")));
     cJSON_Delete(r);
@@ -226,14 +227,16 @@ int main(void) {
     char p[256];
     snprintf(p, sizeof p, "%s/repo", g_tmp);
     mkdir(p, 0755);
-    rv_test_write_file(g_tmp, "repo/retry.py",
-               "import time\n\n\ndef retry_with_exponential_backoff(fn, attempts=5):\n"
-               "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
-               "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
-               "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
-               "            delay *= 2\n    raise RuntimeError('gave up')\n");
-    rv_test_write_file(g_tmp, "repo/shapes.py", "class Circle:\n    def area(self, r):\n"
-                                 "        return 3.14159 * r * r\n");
+    rv_test_write_file(
+        g_tmp, "repo/retry.py",
+        "import time\n\n\ndef retry_with_exponential_backoff(fn, attempts=5):\n"
+        "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
+        "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
+        "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
+        "            delay *= 2\n    raise RuntimeError('gave up')\n");
+    rv_test_write_file(g_tmp, "repo/shapes.py",
+                       "class Circle:\n    def area(self, r):\n"
+                       "        return 3.14159 * r * r\n");
     snprintf(p, sizeof p, "%s/repo/escape", g_tmp);
     if (symlink("/etc", p) != 0) return 1;
 

@@ -47,12 +47,13 @@ cJSON *rv_lsp_search(lsp_server *s, const cJSON *params, lsp_error *err) {
     rv_result_list *lists = calloc(s->n_folders + 1, sizeof *lists);
     cJSON *out = cJSON_CreateArray();
     lsp_ranked *r = NULL;
-    size_t n = lists && out ? rv_lsp_ranked_search(s, q->valuestring, m, (size_t)k, 0, &r, lists)
-                            : 0;
+    size_t n =
+        lists && out ? rv_lsp_ranked_search(s, q->valuestring, m, (size_t)k, 0, &r, lists) : 0;
     for (size_t i = 0; i < n && i < (size_t)k; i++)
         cJSON_AddItemToArray(out, hit_json(&s->folders[r[i].folder], r[i].c, r[i].score));
     free(r);
-    for (size_t fi = 0; lists && fi < s->n_folders; fi++) rv_result_list_free(&lists[fi]);
+    for (size_t fi = 0; lists && fi < s->n_folders; fi++)
+        rv_result_list_free(&lists[fi]);
     free(lists);
     return out;
 }

@@ -101,7 +101,8 @@ static void on_initialized(lsp_server *s) {
         cJSON_AddItemToArray(ws, w);
         rv_lsp_request(s, "client/registerCapability", p);
     }
-    for (size_t i = 0; i < s->n_folders; i++) rv_lsp_folder_ready(s, i, 0);
+    for (size_t i = 0; i < s->n_folders; i++)
+        rv_lsp_folder_ready(s, i, 0);
 }
 
 static void folders_changed(lsp_server *s, const cJSON *params) {
@@ -138,11 +139,16 @@ static void notification(lsp_server *s, const char *method, const cJSON *params)
         if (s->initialized && strcmp(method, "initialized") == 0) on_initialized(s);
         return; /* notifications before initialize are dropped (spec) */
     }
-    if (strcmp(method, "initialized") == 0) on_initialized(s);
-    else if (strcmp(method, "textDocument/didOpen") == 0) rv_lsp_did_open(s, params);
-    else if (strcmp(method, "textDocument/didChange") == 0) rv_lsp_did_change(s, params);
-    else if (strcmp(method, "textDocument/didSave") == 0) rv_lsp_did_save(s, params);
-    else if (strcmp(method, "textDocument/didClose") == 0) rv_lsp_did_close(s, params);
+    if (strcmp(method, "initialized") == 0)
+        on_initialized(s);
+    else if (strcmp(method, "textDocument/didOpen") == 0)
+        rv_lsp_did_open(s, params);
+    else if (strcmp(method, "textDocument/didChange") == 0)
+        rv_lsp_did_change(s, params);
+    else if (strcmp(method, "textDocument/didSave") == 0)
+        rv_lsp_did_save(s, params);
+    else if (strcmp(method, "textDocument/didClose") == 0)
+        rv_lsp_did_close(s, params);
     else if (strcmp(method, "workspace/didChangeWatchedFiles") == 0)
         rv_lsp_watched_changed(s, params);
     else if (strcmp(method, "workspace/didChangeWorkspaceFolders") == 0)

@@ -58,8 +58,10 @@ static char *file_text(const char *path, size_t *len) {
 static char *folder_path(const lsp_folder *f, const char *rel) {
     char *p = malloc(strlen(f->root) + strlen(rel) + 2);
     if (p) {
-        if (f->single_file) strcpy(p, f->root);
-        else sprintf(p, "%s/%s", f->root, rel);
+        if (f->single_file)
+            strcpy(p, f->root);
+        else
+            sprintf(p, "%s/%s", f->root, rel);
     }
     return p;
 }
@@ -106,7 +108,8 @@ size_t rv_lsp_file_chunks(lsp_server *s, int folder, const char *rel, const rv_c
         doc_chunk(d);
         *out = malloc((d->chunks.count + 1) * sizeof **out);
         if (!*out) return 0;
-        for (size_t k = 0; k < d->chunks.count; k++) (*out)[k] = &d->chunks.items[k];
+        for (size_t k = 0; k < d->chunks.count; k++)
+            (*out)[k] = &d->chunks.items[k];
         return d->chunks.count;
     }
     const rv_corpus *c = s->folders[folder].corpus;
@@ -146,7 +149,8 @@ void rv_lsp_did_open(lsp_server *s, const cJSON *params) {
     char *rel = NULL;
     int fi = rv_lsp_folder_of(s, path, &rel);
     int any_root = 0;
-    for (size_t i = 0; i < s->n_folders; i++) any_root |= !s->folders[i].single_file;
+    for (size_t i = 0; i < s->n_folders; i++)
+        any_root |= !s->folders[i].single_file;
     if (fi < 0 && !any_root && rv_lsp_folder_add(s, path, 1) == RV_OK) /* single-file mode */
         fi = rv_lsp_folder_of(s, path, &rel);
     lsp_doc *nd = fi >= 0 ? realloc(s->docs, (s->n_docs + 1) * sizeof *nd) : NULL;
@@ -184,8 +188,7 @@ void rv_lsp_did_change(lsp_server *s, const cJSON *params) {
             last = c;
     }
     if (!d || !last) return;
-    if (set_text(d, cJSON_GetObjectItemCaseSensitive(last, "text")->valuestring) == 0)
-        d->ahead = 1;
+    if (set_text(d, cJSON_GetObjectItemCaseSensitive(last, "text")->valuestring) == 0) d->ahead = 1;
 }
 
 static void mark_stale(lsp_server *s, int folder) {

@@ -94,8 +94,10 @@ void rv_lsp_folder_remove(lsp_server *s, size_t i) {
     memmove(&s->folders[i], &s->folders[i + 1], (s->n_folders - i - 1) * sizeof *s->folders);
     s->n_folders--;
     for (size_t d = 0; d < s->n_docs; d++) { /* documents keep a folder index */
-        if (s->docs[d].folder == (int)i) s->docs[d].folder = -1;
-        else if (s->docs[d].folder > (int)i) s->docs[d].folder--;
+        if (s->docs[d].folder == (int)i)
+            s->docs[d].folder = -1;
+        else if (s->docs[d].folder > (int)i)
+            s->docs[d].folder--;
     }
 }
 
@@ -127,12 +129,15 @@ size_t rv_lsp_defs_named(const lsp_folder *f, const char *name, size_t *first) {
     size_t lo = 0, hi = f->n_defs;
     while (lo < hi) { /* first with name >= the query, case-insensitively */
         size_t mid = (lo + hi) / 2;
-        if (strcasecmp(items[f->defs[mid]].name, name) < 0) lo = mid + 1;
-        else hi = mid;
+        if (strcasecmp(items[f->defs[mid]].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *first = lo;
     size_t n = 0;
-    while (lo + n < f->n_defs && strcasecmp(items[f->defs[lo + n]].name, name) == 0) n++;
+    while (lo + n < f->n_defs && strcasecmp(items[f->defs[lo + n]].name, name) == 0)
+        n++;
     return n;
 }
 
@@ -198,8 +203,10 @@ static void docs_settle(lsp_server *s, int folder) {
         const lsp_folder *f = &s->folders[folder];
         char *path = malloc(strlen(f->root) + strlen(d->rel) + 2);
         if (!path) continue;
-        if (f->single_file) strcpy(path, f->root);
-        else sprintf(path, "%s/%s", f->root, d->rel);
+        if (f->single_file)
+            strcpy(path, f->root);
+        else
+            sprintf(path, "%s/%s", f->root, d->rel);
         FILE *fp = fopen(path, "rb");
         char *disk = NULL;
         if (fp && (disk = malloc(d->len + 1))) n = fread(disk, 1, d->len + 1, fp);
@@ -250,7 +257,8 @@ void rv_lsp_refresh_stale(lsp_server *s, int now) {
     double t = rv_lsp_now();
     for (size_t i = 0; i < s->n_folders; i++) {
         lsp_folder *f = &s->folders[i];
-        if (!f->srch && !f->failed) rv_lsp_folder_ready(s, i, 0);
+        if (!f->srch && !f->failed)
+            rv_lsp_folder_ready(s, i, 0);
         else if (f->stale && (now || (t - f->stale_since) * 1000.0 >= s->debounce_ms))
             rv_lsp_folder_ready(s, i, 1);
     }

@@ -102,13 +102,16 @@ static long long content_length(const char *h, size_t hlen) {
     size_t i = 0;
     while (i < hlen) {
         size_t e = i;
-        while (e < hlen && h[e] != '\n') e++;
+        while (e < hlen && h[e] != '\n')
+            e++;
         size_t le = e > i && h[e - 1] == '\r' ? e - 1 : e;
         if (le - i >= CL_LEN && strncasecmp(h + i, g_cl, CL_LEN) == 0) {
             size_t p = i + CL_LEN;
-            while (p < le && (h[p] == ' ' || h[p] == '\t')) p++;
+            while (p < le && (h[p] == ' ' || h[p] == '\t'))
+                p++;
             size_t q = le;
-            while (q > p && (h[q - 1] == ' ' || h[q - 1] == '\t')) q--;
+            while (q > p && (h[q - 1] == ' ' || h[q - 1] == '\t'))
+                q--;
             if (p == q || q - p > 18) return -1;
             long long v = 0;
             for (size_t k = p; k < q; k++) {

@@ -44,13 +44,12 @@ typedef struct rv_lsp_frame_reader {
     size_t max_body;
     char *buf; /* holds [start, end) unconsumed bytes */
     size_t cap, start, end;
-    size_t skip;  /* body bytes of an oversized frame still to drop */
-    int resync;   /* after a bad header: drop input up to a Content-Length line */
+    size_t skip; /* body bytes of an oversized frame still to drop */
+    int resync;  /* after a bad header: drop input up to a Content-Length line */
     int eof;
 } rv_lsp_frame_reader;
 
-void rv_lsp_frame_reader_init(rv_lsp_frame_reader *r, rv_read_fn read, void *user,
-                              size_t max_body);
+void rv_lsp_frame_reader_init(rv_lsp_frame_reader *r, rv_read_fn read, void *user, size_t max_body);
 void rv_lsp_frame_reader_free(rv_lsp_frame_reader *r);
 
 /* The next event; with RV_FRAME_OK, *body and *len are the frame's content. */

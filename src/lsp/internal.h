@@ -57,7 +57,7 @@ typedef struct lsp_doc {
     int folder;
     char *text;
     size_t len;
-    int ahead;          /* text differs from what the folder's index holds */
+    int ahead;            /* text differs from what the folder's index holds */
     rv_chunk_list chunks; /* of text, when ahead */
     int chunks_stale;
 } lsp_doc;

@@ -83,8 +83,10 @@ char *rv_lsp_word_at(const lsp_pos *p) {
         c--;
     }
     size_t a = c, b = c;
-    while (a > 0 && rv_lsp_is_ident(l[a - 1])) a--;
-    while (b < p->line_len && rv_lsp_is_ident(l[b])) b++;
+    while (a > 0 && rv_lsp_is_ident(l[a - 1]))
+        a--;
+    while (b < p->line_len && rv_lsp_is_ident(l[b]))
+        b++;
     if (l[a] >= '0' && l[a] <= '9') return NULL; /* a number */
     return strndup(p->line_text + a, b - a);
 }
@@ -223,17 +225,21 @@ static void put(sbuf *b, const char *s, size_t n) {
 /* A comment line's text without its markers; NULL when not a comment. */
 static const char *comment_text(const char *l, size_t ll, size_t *n) {
     size_t i = 0;
-    while (i < ll && (l[i] == ' ' || l[i] == '\t')) i++;
+    while (i < ll && (l[i] == ' ' || l[i] == '\t'))
+        i++;
     static const char *const marks[] = {"///", "//!", "//", "/**", "/*", "*/", "*", "#", "--"};
     for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
         size_t k = strlen(marks[m]);
         if (ll - i >= k && strncmp(l + i, marks[m], k) == 0) {
             i += k;
-            while (i < ll && l[i] == ' ') i++;
+            while (i < ll && l[i] == ' ')
+                i++;
             size_t e = ll;
-            while (e > i && (l[e - 1] == ' ' || l[e - 1] == '\t')) e--;
+            while (e > i && (l[e - 1] == ' ' || l[e - 1] == '\t'))
+                e--;
             if (e >= i + 2 && strncmp(l + e - 2, "*/", 2) == 0) e -= 2;
-            while (e > i && (l[e - 1] == ' ' || l[e - 1] == '\t')) e--;
+            while (e > i && (l[e - 1] == ' ' || l[e - 1] == '\t'))
+                e--;
             *n = e - i;
             return l + i;
         }
@@ -246,14 +252,16 @@ static void put_docstring(sbuf *b, const char *t, size_t n, long k) {
     const char *l;
     size_t ll, i = 0;
     if (!rv_lsp_line_at(t, n, k, &l, &ll)) return;
-    while (i < ll && (l[i] == ' ' || l[i] == '\t')) i++;
+    while (i < ll && (l[i] == ' ' || l[i] == '\t'))
+        i++;
     if (ll - i < 3 || (strncmp(l + i, "\"\"\"", 3) && strncmp(l + i, "'''", 3))) return;
     char quote[4];
     memcpy(quote, l + i, 3);
     quote[3] = '\0';
     for (long j = k; j < k + 12 && rv_lsp_line_at(t, n, j, &l, &ll); j++) {
         size_t a = 0;
-        while (a < ll && (l[a] == ' ' || l[a] == '\t')) a++;
+        while (a < ll && (l[a] == ' ' || l[a] == '\t'))
+            a++;
         put(b, "\n", 1);
         put(b, l + a, ll - a);
         const char *from = j == k ? l + a + 3 : l;
@@ -277,7 +285,8 @@ static char *hover_text(const rv_chunk *c) {
     for (; k < first + SIG_LINES && rv_lsp_line_at(t, n, k, &l, &ll); k++) {
         const char *brace = memchr(l, '{', ll);
         size_t e = brace ? (size_t)(brace - l) : ll;
-        while (e > 0 && (l[e - 1] == ' ' || l[e - 1] == '\t')) e--;
+        while (e > 0 && (l[e - 1] == ' ' || l[e - 1] == '\t'))
+            e--;
         put(&b, l, e);
         put(&b, "\n", 1);
         if (brace || (ll && (l[ll - 1] == ':' || l[ll - 1] == ';' || l[ll - 1] == ')'))) break;

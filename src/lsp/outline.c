@@ -8,7 +8,7 @@
 
 typedef struct outline_sym {
     const rv_chunk *c;
-    char *key; /* scope + separator + name */
+    char *key;  /* scope + separator + name */
     int l0, l1; /* 1-based lines, grown to cover the children */
     long last_col;
     int parent;
@@ -22,8 +22,10 @@ static char *key_of(const rv_chunk *c) {
     size_t n = strlen(c->scope) + strlen(c->name) + 4;
     char *k = malloc(n);
     if (k) {
-        if (c->scope[0]) snprintf(k, n, "%s%s%s", c->scope, sep_of(c), c->name);
-        else snprintf(k, n, "%s", c->name);
+        if (c->scope[0])
+            snprintf(k, n, "%s%s%s", c->scope, sep_of(c), c->name);
+        else
+            snprintf(k, n, "%s", c->name);
     }
     return k;
 }
@@ -103,7 +105,8 @@ cJSON *rv_lsp_document_symbol(lsp_server *s, const cJSON *params, lsp_error *err
     for (size_t i = 0; i < m; i++)
         if (sy[i].parent < 0) cJSON_AddItemToArray(out, symbol_json(sy, m, i));
 done:
-    for (size_t i = 0; sy && i < m; i++) free(sy[i].key);
+    for (size_t i = 0; sy && i < m; i++)
+        free(sy[i].key);
     free(sy);
     free(cs);
     free(rel);

@@ -60,8 +60,7 @@ static void scan_chunk(occ_list *L, int folder, const rv_chunk *c, const char *w
             L->v = nv;
         }
         long c0 = rv_lsp_byte_to_utf16(t + line_start, (size_t)at - line_start);
-        L->v[L->n++] = (occ){folder, c->path, line, c0,
-                             c0 + rv_lsp_byte_to_utf16(word, wl), score};
+        L->v[L->n++] = (occ){folder, c->path, line, c0, c0 + rv_lsp_byte_to_utf16(word, wl), score};
     }
 }
 
@@ -92,7 +91,8 @@ static void scan_all(lsp_server *s, const lsp_pos *p, const char *word, int skip
             if (!strstr(c->content, word) || rv_lsp_rel_ahead(s, (int)fi, c->path)) continue;
             double sc = 0;
             if (cv && (int)fi == p->folder && co->vectors)
-                for (size_t d = 0; d < co->dim; d++) sc += (double)cv[d] * co->vectors[i * co->dim + d];
+                for (size_t d = 0; d < co->dim; d++)
+                    sc += (double)cv[d] * co->vectors[i * co->dim + d];
             scan_chunk(L, (int)fi, c, word, sc, skip_decl);
         }
     }
@@ -102,7 +102,8 @@ static void scan_all(lsp_server *s, const lsp_pos *p, const char *word, int skip
         const rv_chunk **cs;
         size_t m = rv_lsp_file_chunks(s, doc->folder, doc->rel, &cs);
         int mine = doc->folder == p->folder && strcmp(doc->rel, p->rel) == 0;
-        for (size_t k = 0; k < m; k++) scan_chunk(L, doc->folder, cs[k], word, mine ? 2 : 0, skip_decl);
+        for (size_t k = 0; k < m; k++)
+            scan_chunk(L, doc->folder, cs[k], word, mine ? 2 : 0, skip_decl);
         free(cs);
     }
 }
@@ -135,9 +136,8 @@ cJSON *rv_lsp_references(lsp_server *s, const cJSON *params, lsp_error *err) {
     }
     for (size_t i = 0; out && i < L.n && i < REF_MAX; i++) {
         const lsp_folder *f = &s->folders[L.v[i].folder];
-        cJSON_AddItemToArray(out, rv_lsp_location(f->root, L.v[i].path, f->single_file,
-                                                  L.v[i].line, L.v[i].c0, L.v[i].line,
-                                                  L.v[i].c1));
+        cJSON_AddItemToArray(out, rv_lsp_location(f->root, L.v[i].path, f->single_file, L.v[i].line,
+                                                  L.v[i].c0, L.v[i].line, L.v[i].c1));
     }
     free(L.v);
     free(word);

@@ -139,8 +139,10 @@ static int same_id(const cJSON *a, const cJSON *b) {
 
 static void enqueue(lsp_server *s, lsp_item *it) {
     pthread_mutex_lock(&s->q_mu);
-    if (s->tail) s->tail->next = it;
-    else s->head = it;
+    if (s->tail)
+        s->tail->next = it;
+    else
+        s->head = it;
     s->tail = it;
     pthread_cond_signal(&s->q_cv);
     pthread_mutex_unlock(&s->q_mu);
@@ -162,14 +164,19 @@ static lsp_item *parse_frame(int ev, const char *body, size_t len) {
     lsp_item *it = calloc(1, sizeof *it);
     if (!it) return NULL;
     const char *why = NULL;
-    if (ev == RV_FRAME_BAD_HEADER) why = "Parse error: bad header (no valid Content-Length)";
-    else if (ev == RV_FRAME_TOO_LARGE) why = "Parse error: message too large";
-    else if (ev == RV_FRAME_TRUNCATED) why = "Parse error: input ended inside a message";
-    else if (!rv_lsp_utf8_valid(body, len)) why = "Parse error: content is not valid UTF-8";
+    if (ev == RV_FRAME_BAD_HEADER)
+        why = "Parse error: bad header (no valid Content-Length)";
+    else if (ev == RV_FRAME_TOO_LARGE)
+        why = "Parse error: message too large";
+    else if (ev == RV_FRAME_TRUNCATED)
+        why = "Parse error: input ended inside a message";
+    else if (!rv_lsp_utf8_valid(body, len))
+        why = "Parse error: content is not valid UTF-8";
     if (!why) {
         const char *end = NULL;
         it->msg = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-        if (!it->msg) why = "Parse error: invalid JSON";
+        if (!it->msg)
+            why = "Parse error: invalid JSON";
         else if (!cJSON_IsObject(it->msg))
             why = cJSON_IsArray(it->msg) ? "Invalid Request: batches are not supported"
                                          : "Invalid Request: a message must be an object";
@@ -284,9 +291,11 @@ done:
         cJSON_Delete(it->reply);
         free(it);
     }
-    for (size_t i = 0; i < s->n_docs; i++) rv_lsp_doc_free(&s->docs[i]);
+    for (size_t i = 0; i < s->n_docs; i++)
+        rv_lsp_doc_free(&s->docs[i]);
     free(s->docs);
-    for (size_t i = 0; i < s->n_folders; i++) rv_lsp_folder_close(&s->folders[i]);
+    for (size_t i = 0; i < s->n_folders; i++)
+        rv_lsp_folder_close(&s->folders[i]);
     free(s->folders);
     pthread_mutex_destroy(&s->out_mu);
     pthread_mutex_destroy(&s->q_mu);

@@ -15,11 +15,10 @@ int rv_lsp_symbol_kind(const char *kind) {
         const char *kind;
         int lsp;
     } map[] = {
-        {"function", 12}, {"method", 6},     {"constructor", 9}, {"class", 5},
-        {"struct", 23},   {"enum", 10},      {"interface", 11},  {"trait", 11},
-        {"impl", 5},      {"module", 2},     {"object", 19},     {"protocol", 11},
-        {"record", 23},   {"union", 23},     {"type", 26},       {"macro", 12},
-        {"variable", 13}, {"constant", 14},  {"section", 15},    {"key", 20},
+        {"function", 12}, {"method", 6},     {"constructor", 9}, {"class", 5},    {"struct", 23},
+        {"enum", 10},     {"interface", 11}, {"trait", 11},      {"impl", 5},     {"module", 2},
+        {"object", 19},   {"protocol", 11},  {"record", 23},     {"union", 23},   {"type", 26},
+        {"macro", 12},    {"variable", 13},  {"constant", 14},   {"section", 15}, {"key", 20},
         {"table", 19},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -29,11 +28,11 @@ int rv_lsp_symbol_kind(const char *kind) {
 
 static int comment_line(const char *l, size_t n) {
     size_t i = 0;
-    while (i < n && (l[i] == ' ' || l[i] == '\t')) i++;
+    while (i < n && (l[i] == ' ' || l[i] == '\t'))
+        i++;
     const char *p = l + i;
     size_t k = n - i;
-    if (k >= 2 && (!strncmp(p, "//", 2) || !strncmp(p, "/*", 2) || !strncmp(p, "--", 2)))
-        return 1;
+    if (k >= 2 && (!strncmp(p, "//", 2) || !strncmp(p, "/*", 2) || !strncmp(p, "--", 2))) return 1;
     if (k >= 1 && p[0] == '*') return 1;
     if (k >= 1 && p[0] == '#' && !(k >= 7 && !strncmp(p, "#define", 7))) return 1;
     return 0;
@@ -73,8 +72,10 @@ cJSON *rv_lsp_location(const char *root, const char *rel, int single_file, long 
                        long l1, long c1) {
     char *path = malloc(strlen(root) + strlen(rel) + 2);
     if (!path) return NULL;
-    if (single_file) strcpy(path, root);
-    else sprintf(path, "%s/%s", root, rel);
+    if (single_file)
+        strcpy(path, root);
+    else
+        sprintf(path, "%s/%s", root, rel);
     char *uri = rv_lsp_path_to_uri(path);
     free(path);
     cJSON *loc = cJSON_CreateObject();
@@ -121,8 +122,9 @@ static long last_col(const rv_chunk *c) {
 
 cJSON *rv_lsp_chunk_location(const lsp_folder *f, const rv_chunk *c, int whole) {
     long l0, c0, c1;
-    if (whole) return rv_lsp_location(f->root, c->path, f->single_file, c->start_line - 1, 0,
-                                      c->end_line - 1, last_col(c));
+    if (whole)
+        return rv_lsp_location(f->root, c->path, f->single_file, c->start_line - 1, 0,
+                               c->end_line - 1, last_col(c));
     name_range(c, &l0, &c0, &c1);
     return rv_lsp_location(f->root, c->path, f->single_file, l0, c0, l0, c1);
 }
@@ -181,8 +183,7 @@ static void ws_names(lsp_server *s, ws_acc *a, const char *q) {
                 const rv_chunk *c = &items[f->defs[k]];
                 if (strncasecmp(c->name, tail, tl) != 0) break;
                 int exact = strcmp(c->name, tail) == 0, same = strcasecmp(c->name, tail) == 0;
-                if ((pass == 0 && !exact) || (pass == 1 && (exact || !same)) ||
-                    (pass == 2 && same))
+                if ((pass == 0 && !exact) || (pass == 1 && (exact || !same)) || (pass == 2 && same))
                     continue;
                 if (!rv_lsp_rel_ahead(s, (int)fi, c->path)) ws_add(a, f, c);
             }
@@ -223,9 +224,11 @@ size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k
         rq.text = q;
         rq.top_k = top_k;
         rq.merge_gap = -1;
-        rq.mode = mode >= 0 ? (rv_search_mode)mode
-                            : rv_searcher_has_model(f->srch) ? RV_MODE_HYBRID : RV_MODE_KEYWORD;
-        if (rq.mode != RV_MODE_KEYWORD && !rv_searcher_has_model(f->srch)) rq.mode = RV_MODE_KEYWORD;
+        rq.mode = mode >= 0                        ? (rv_search_mode)mode
+                  : rv_searcher_has_model(f->srch) ? RV_MODE_HYBRID
+                                                   : RV_MODE_KEYWORD;
+        if (rq.mode != RV_MODE_KEYWORD && !rv_searcher_has_model(f->srch))
+            rq.mode = RV_MODE_KEYWORD;
         if (rv_searcher_query(f->srch, &rq, &lists[fi]) != RV_OK) continue;
         for (size_t k = 0; k < lists[fi].count; k++) {
             const rv_chunk *c = lists[fi].items[k].chunk;
@@ -252,9 +255,11 @@ size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k
             int all = 1, words = 0;
             char w[128];
             for (const char *p = q; *p && all;) {
-                while (*p && !rv_lsp_is_ident((unsigned char)*p)) p++;
+                while (*p && !rv_lsp_is_ident((unsigned char)*p))
+                    p++;
                 size_t wl = 0;
-                while (p[wl] && rv_lsp_is_ident((unsigned char)p[wl])) wl++;
+                while (p[wl] && rv_lsp_is_ident((unsigned char)p[wl]))
+                    wl++;
                 if (!wl) break;
                 snprintf(w, sizeof w, "%.*s", (int)(wl < 127 ? wl : 127), p);
                 all = strcasestr(c->embed_text, w) != NULL;
@@ -289,7 +294,8 @@ cJSON *rv_lsp_workspace_symbol(lsp_server *s, const cJSON *params, lsp_error *er
         return NULL;
     }
     const char *text = q->valuestring;
-    while (*text == ' ') text++;
+    while (*text == ' ')
+        text++;
     if (!*text) { /* every definition, by name, up to the limit */
         for (size_t fi = 0; fi < s->n_folders && a.n < WS_LIMIT; fi++)
             for (size_t k = 0; k < s->folders[fi].n_defs && a.n < WS_LIMIT; k++)
@@ -305,9 +311,11 @@ cJSON *rv_lsp_workspace_symbol(lsp_server *s, const cJSON *params, lsp_error *er
         size_t n = lists ? rv_lsp_ranked_search(s, text, name ? RV_MODE_KEYWORD : -1, WS_SEARCH_K,
                                                 1, &r, lists)
                          : 0;
-        for (size_t k = 0; k < n; k++) ws_add(&a, &s->folders[r[k].folder], r[k].c);
+        for (size_t k = 0; k < n; k++)
+            ws_add(&a, &s->folders[r[k].folder], r[k].c);
         free(r);
-        for (size_t fi = 0; lists && fi < s->n_folders; fi++) rv_result_list_free(&lists[fi]);
+        for (size_t fi = 0; lists && fi < s->n_folders; fi++)
+            rv_result_list_free(&lists[fi]);
         free(lists);
     }
     free(a.seen);

@@ -65,9 +65,12 @@ char *rv_lsp_path_to_uri(const char *path) {
 /* Length of the UTF-8 sequence at s (1 for a stray byte) and its UTF-16 units. */
 static size_t utf8_step(const unsigned char *s, size_t left, int *units) {
     size_t n = 1;
-    if (s[0] >= 0xF0 && s[0] < 0xF8) n = 4;
-    else if (s[0] >= 0xE0) n = 3;
-    else if (s[0] >= 0xC0) n = 2;
+    if (s[0] >= 0xF0 && s[0] < 0xF8)
+        n = 4;
+    else if (s[0] >= 0xE0)
+        n = 3;
+    else if (s[0] >= 0xC0)
+        n = 2;
     if (n > left) n = 1;
     for (size_t k = 1; k < n; k++)
         if ((s[k] & 0xC0) != 0x80) n = 1;
@@ -114,8 +117,8 @@ int rv_lsp_line_at(const char *text, size_t len, long line0, const char **out, s
 }
 
 int rv_lsp_is_ident(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c >= 0x80;
 }
 
 long rv_lsp_find_word(const char *s, size_t n, size_t from, const char *word, size_t wlen) {

@@ -66,7 +66,8 @@ int rv_child_wait(rv_child *c, int timeout_s) {
     int status = 0;
     pid_t w = 0;
     time_t t0 = time(NULL);
-    while (c->pid > 0 && (w = waitpid(c->pid, &status, WNOHANG)) == 0 && time(NULL) - t0 < timeout_s)
+    while (c->pid > 0 && (w = waitpid(c->pid, &status, WNOHANG)) == 0 &&
+           time(NULL) - t0 < timeout_s)
         usleep(50000);
     if (c->pid > 0 && w == 0) {
         kill(c->pid, SIGKILL);

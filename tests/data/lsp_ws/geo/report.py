@@ -5,3 +5,4 @@ def report(radii):
     """Prints the total area of circles with the given radii."""
     circles = [Circle(r) for r in radii]
     print("total:", total_area(circles))
+    label = "Σ ≈ 😀"; print(label, total_area(circles))
