@@ -234,6 +234,10 @@ async def test_unsaved_and_saved_edits(client: LanguageClient):
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc("geo/shapes.py")))
     res = await symbols(client, "hexagon_area")  # saved and closed: from the refreshed index
     assert res and res[0].location.range.start.line == 33
+    # the refresh after the save reported its progress under a token of its own
+    tokens = [t for t in client.progress_reports if str(t).startswith("ripvec-index-")]
+    assert len(tokens) >= 2
+    assert [r.kind for r in client.progress_reports[tokens[-1]]][-1] == "end"
     # A file changed behind the editor's back, announced as a watched-file event.
     (WS / "net" / "extra.go").write_text("package net\n\n// Jitter spreads retries.\n"
                                          "func Jitter(n int) int {\n\treturn n / 2\n}\n")

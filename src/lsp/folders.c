@@ -84,6 +84,7 @@ rv_status rv_lsp_folder_add(lsp_server *s, const char *root, int single_file) {
 
 void rv_lsp_folder_close(lsp_folder *f) {
     rv_searcher_close(f->srch);
+    free(f->prog);
     free(f->defs);
     free(f->root);
     memset(f, 0, sizeof *f);
@@ -141,12 +142,6 @@ size_t rv_lsp_defs_named(const lsp_folder *f, const char *name, size_t *first) {
     return n;
 }
 
-typedef struct progress_ctx {
-    lsp_server *s;
-    const char *token;
-    double last;
-} progress_ctx;
-
 static void progress_send(lsp_server *s, const char *token, const char *kind, const char *title,
                           const char *message, int pct) {
     cJSON *p = cJSON_CreateObject();
@@ -160,7 +155,8 @@ static void progress_send(lsp_server *s, const char *token, const char *kind, co
 }
 
 static void on_progress(void *user, const rv_progress *p) {
-    progress_ctx *pc = user;
+    lsp_progress *pc = user;
+    if (!pc->token[0]) return;
     double now = rv_lsp_now();
     if (now - pc->last < 0.2) return;
     pc->last = now;
@@ -177,8 +173,7 @@ static void on_progress(void *user, const rv_progress *p) {
     progress_send(pc->s, pc->token, "report", NULL, msg, pct);
 }
 
-static rv_status open_folder(lsp_server *s, lsp_folder *f, progress_ctx *pc,
-                             const char *model_dir) {
+static rv_status open_folder(lsp_server *s, lsp_folder *f, const char *model_dir) {
     rv_search_config cfg = rv_search_default_config();
     cfg.root = f->root;
     cfg.model_dir = model_dir;
@@ -187,8 +182,8 @@ static rv_status open_folder(lsp_server *s, lsp_folder *f, progress_ctx *pc,
     cfg.precision = s->p.precision;
     cfg.use_index = s->p.use_index;
     cfg.cache_dir = s->p.cache_dir;
-    cfg.progress = pc->token ? on_progress : NULL;
-    cfg.progress_user = pc;
+    cfg.progress = on_progress;
+    cfg.progress_user = f->prog;
     cfg.note = s->p.note;
     cfg.note_user = s->p.note_user;
     return rv_searcher_open(&f->srch, &cfg);
@@ -221,20 +216,22 @@ void rv_lsp_folder_ready(lsp_server *s, size_t i, int force) {
     lsp_folder *f = &s->folders[i];
     if (f->failed && !force) return;
     if (f->srch && !force) return;
-    char token[48];
-    snprintf(token, sizeof token, "ripvec-index-%ld", s->next_out_id + 1);
-    progress_ctx pc = {s, s->client_progress ? token : NULL, 0};
-    if (pc.token) {
+    if (!f->prog && !(f->prog = calloc(1, sizeof *f->prog))) return;
+    lsp_progress *pc = f->prog;
+    pc->s = s;
+    pc->token[0] = '\0';
+    if (s->client_progress) {
+        snprintf(pc->token, sizeof pc->token, "ripvec-index-%ld", s->next_out_id + 1);
         cJSON *cp = cJSON_CreateObject();
-        cJSON_AddStringToObject(cp, "token", token);
+        cJSON_AddStringToObject(cp, "token", pc->token);
         rv_lsp_request(s, "window/workDoneProgress/create", cp);
-        progress_send(s, token, "begin", "ripvec: indexing", f->root, 0);
+        progress_send(s, pc->token, "begin", "ripvec: indexing", f->root, 0);
     }
     rv_status st = RV_OK;
-    if (!f->srch) st = open_folder(s, f, &pc, s->p.model_dir);
+    if (!f->srch) st = open_folder(s, f, s->p.model_dir);
     if (st != RV_OK && !f->srch && s->p.model_dir) { /* names and keywords still work */
         note(s, "%s: %s; serving it by keyword only", f->root, rv_error_last());
-        st = open_folder(s, f, &pc, NULL);
+        st = open_folder(s, f, NULL);
     }
     rv_refresh_stats rs = {0};
     if (st == RV_OK) st = rv_searcher_refresh(f->srch, &rs);
@@ -250,7 +247,8 @@ void rv_lsp_folder_ready(lsp_server *s, size_t i, int force) {
     } else {
         note(s, "cannot index %s: %s", f->root, rv_error_last());
     }
-    if (pc.token) progress_send(s, token, "end", NULL, st == RV_OK ? "ready" : "failed", -1);
+    if (pc->token[0]) progress_send(s, pc->token, "end", NULL, st == RV_OK ? "ready" : "failed", -1);
+    pc->token[0] = '\0';
 }
 
 void rv_lsp_refresh_stale(lsp_server *s, int now) {

@@ -37,11 +37,23 @@ typedef struct lsp_item {
     struct lsp_item *next;
 } lsp_item;
 
+struct lsp_server;
+
+/* Where a folder's searcher reports indexing progress: allocated with the
+ * folder (the searcher keeps the pointer for every later refresh) and
+ * pointed at a fresh token for each refresh. */
+typedef struct lsp_progress {
+    struct lsp_server *s;
+    char token[48]; /* "" while no client token is active */
+    double last;
+} lsp_progress;
+
 /* One workspace root (or one file in single-file mode) and its searcher. */
 typedef struct lsp_folder {
     char *root; /* realpath */
     int single_file;
     rv_searcher *srch; /* NULL until indexed (or when opening failed) */
+    lsp_progress *prog;
     int failed;        /* opening or the first refresh failed: not retried until a change */
     int stale;         /* files changed on disk since the last refresh */
     double stale_since;
