@@ -243,17 +243,6 @@ int main(void) {
     RV_RUN(malformed_input_is_answered_and_serving_goes_on);
 
     rv_child_wait(&g_c, 0);
-    if (rvt_failed) { /* the server's log helps a failure */
-        char log[128];
-        snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
-        FILE *f = fopen(log, "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f))
-            printf("  server: %s", line);
-        if (f) fclose(f);
-    }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    if (system(cmd) != 0) printf("  could not remove %s\n", g_tmp);
+    rv_test_tmp_done(g_tmp, rvt_failed);
     return rv_test_summary();
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,4 +101,16 @@ void rv_test_write_file(const char *dir, const char *rel, const char *text) {
         fputs(text, f);
         fclose(f);
     }
+}
+
+void rv_test_tmp_done(const char *tmp, int failed) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/stderr.log", tmp);
+    FILE *f = failed ? fopen(path, "r") : NULL;
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        printf("  server: %s", line);
+    if (f) fclose(f);
+    snprintf(path, sizeof path, "rm -rf '%s'", tmp);
+    if (system(path) != 0) printf("  could not remove %s\n", tmp);
 }

@@ -40,6 +40,10 @@ int rv_child_wait(rv_child *c, int timeout_s);
 int rv_rpc_code(const cJSON *reply);
 int rv_rpc_id(const cJSON *reply);
 
+/* The end of a test's temporary directory: when failed, its stderr.log (the
+ * server's, as rv_child_start wrote it) is printed; then it is removed. */
+void rv_test_tmp_done(const char *tmp, int failed);
+
 /* Writes text to dir/rel (the directories must exist). */
 void rv_test_write_file(const char *dir, const char *rel, const char *text);
 
