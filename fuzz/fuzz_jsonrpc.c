@@ -2,6 +2,7 @@
  * argument checks, path confinement, snippet clipping, the repo map) against
  * the stub backend, plus the bounded line reader over the same bytes. No
  * model is involved. Each input is split into lines, one message per line. */
+#include "fuzz_mem.h"
 #include "mcp/internal.h"
 #include "mcp/reader.h"
 
@@ -22,21 +23,6 @@ static rv_mcp_stub g_stub;
 static rv_mcp_backend g_be;
 static rv_mcp_server *g_srv;
 
-typedef struct mem_src {
-    const uint8_t *data;
-    size_t len, pos, step;
-} mem_src;
-
-static ssize_t mem_read(void *user, char *buf, size_t n) {
-    mem_src *m = user;
-    size_t k = m->len - m->pos;
-    if (k > n) k = n;
-    if (k > m->step) k = m->step;
-    memcpy(buf, m->data + m->pos, k);
-    m->pos += k;
-    return (ssize_t)k;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!g_srv) {
         g_stub.chunks = &g_chunks;
@@ -53,9 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     /* Messages through the reader, with a small line limit so that the
      * oversized path is reached too; the read size varies with the input. */
-    mem_src m = {data, size, 0, size ? (size_t)data[0] % 17 + 1 : 1};
+    rv_fuzz_mem m = {data, size, 0, size ? (size_t)data[0] % 17 + 1 : 1};
     rv_line_reader r;
-    rv_line_reader_init(&r, mem_read, &m, 4096);
+    rv_line_reader_init(&r, rv_fuzz_mem_read, &m, 4096);
     for (;;) {
         const char *line;
         size_t len;

@@ -2,94 +2,49 @@
  * every bad message gets the right error (or no reply, for notifications),
  * the server keeps serving, stdout carries only JSON lines, EOF exits 0.
  * It starts with --no-warm, so index_status is seen before the index is. */
+#include "golden.h"
+#include "pipes.h"
 #include "rvtest.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char g_tmp[64];
-static pid_t g_pid = -1;
-static int g_to = -1, g_from = -1; /* server's stdin, stdout */
+static rv_child g_c = {-1, -1, -1};
 static char g_buf[1 << 16];
 static size_t g_len;
 
-static void write_file(const char *rel, const char *text) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", g_tmp, rel);
-    FILE *f = fopen(p, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static void model_dir(char *out, size_t n) {
-    const char *m = getenv("RIPVEC_TEST_MODEL");
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (m && *m)
-        snprintf(out, n, "%s", m);
-    else if (xdg && xdg[0] == '/')
-        snprintf(out, n, "%s/ripvec/models/all-minilm-l6-v2", xdg);
-    else
-        snprintf(out, n, "%s/.cache/ripvec/models/all-minilm-l6-v2", home ? home : "");
-}
-
 static int start_server(void) {
     const char *bin = getenv("RIPVEC_BIN");
-    char model[4096], probe[4200];
-    model_dir(model, sizeof model);
+    char *model = rv_test_model_dir(), probe[4200];
     snprintf(probe, sizeof probe, "%s/config.json", model);
     RV_CHECK_MSG(bin && *bin, "RIPVEC_BIN is not set");
     RV_CHECK_MSG(access(probe, R_OK) == 0, "model missing at %s (run `make model`)", model);
-    if (!bin || !*bin || access(probe, R_OK) != 0) return 0;
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return 0;
-    char repo[128], cache[128], log[128];
-    snprintf(repo, sizeof repo, "%s/repo", g_tmp);
-    snprintf(cache, sizeof cache, "%s/cache", g_tmp);
-    snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
-    g_pid = fork();
-    if (g_pid < 0) return 0;
-    if (g_pid == 0) {
-        int lf = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        if (lf >= 0) dup2(lf, 2);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        char *argv[] = {(char *)bin, "mcp", "--model",   model, "--cache-dir", cache,
-                        "--threads", "2",   "--no-warm", repo,  NULL};
-        execv(bin, argv);
-        _exit(127);
+    int ok = 0;
+    if (bin && *bin && access(probe, R_OK) == 0) {
+        char repo[128], cache[128], log[128];
+        snprintf(repo, sizeof repo, "%s/repo", g_tmp);
+        snprintf(cache, sizeof cache, "%s/cache", g_tmp);
+        snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
+        char *argv[] = {(char *)bin, "mcp",       "--model", model,       "--cache-dir",
+                        cache,       "--threads", "2",       "--no-warm", repo,
+                        NULL};
+        ok = rv_child_start(&g_c, argv, log);
     }
-    close(in[0]);
-    close(out[1]);
-    g_to = in[1];
-    g_from = out[0];
-    return 1;
+    free(model);
+    return ok;
 }
 
 static int send_all(const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(g_to, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return 0;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 1;
+    return rv_child_write(&g_c, p, n);
 }
 
 static int send_line(const char *msg) {
@@ -113,33 +68,20 @@ static cJSON *recv_reply(int timeout_s) {
         }
         if (g_len == sizeof g_buf) return NULL;
         if (time(NULL) - t0 > timeout_s) return NULL;
-        struct pollfd pfd = {g_from, POLLIN, 0};
+        struct pollfd pfd = {g_c.from, POLLIN, 0};
         if (poll(&pfd, 1, 500) <= 0) continue;
-        ssize_t got = read(g_from, g_buf + g_len, sizeof g_buf - g_len);
+        ssize_t got = read(g_c.from, g_buf + g_len, sizeof g_buf - g_len);
         if (got <= 0) return NULL;
         g_len += (size_t)got;
     }
-}
-
-static int code_of(const cJSON *r) {
-    const cJSON *c =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
-    return cJSON_IsNumber(c) ? c->valueint : 0;
-}
-
-/* id as an int; -1 for null, -2 when absent or another type. */
-static int id_of(const cJSON *r) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-    if (cJSON_IsNull(id)) return -1;
-    return cJSON_IsNumber(id) ? id->valueint : -2;
 }
 
 /* Sends msg and checks the reply's error code and id (-1: null). */
 static void expect_error(const char *msg, int code, int id) {
     RV_CHECK(send_line(msg));
     cJSON *r = recv_reply(60);
-    RV_CHECK_MSG(r && code_of(r) == code && id_of(r) == id, "%.120s -> code %d id %d", msg,
-                 r ? code_of(r) : 0, r ? id_of(r) : -9);
+    RV_CHECK_MSG(r && rv_rpc_code(r) == code && rv_rpc_id(r) == id, "%.120s -> code %d id %d", msg,
+                 r ? rv_rpc_code(r) : 0, r ? rv_rpc_id(r) : -9);
     cJSON_Delete(r);
 }
 
@@ -152,7 +94,7 @@ static const cJSON *index_status(int id, cJSON **keep) {
              id);
     RV_CHECK(send_line(msg));
     *keep = recv_reply(60);
-    RV_CHECK_MSG(*keep && id_of(*keep) == id, "index_status %d not answered", id);
+    RV_CHECK_MSG(*keep && rv_rpc_id(*keep) == id, "index_status %d not answered", id);
     return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*keep, "result"),
                                             "structuredContent");
 }
@@ -163,8 +105,8 @@ static void expect_ping_next(int id) {
     snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\"}", id);
     RV_CHECK(send_line(msg));
     cJSON *r = recv_reply(60);
-    RV_CHECK_MSG(r && id_of(r) == id && cJSON_GetObjectItemCaseSensitive(r, "result"),
-                 "ping %d not answered next (got id %d)", id, r ? id_of(r) : -9);
+    RV_CHECK_MSG(r && rv_rpc_id(r) == id && cJSON_GetObjectItemCaseSensitive(r, "result"),
+                 "ping %d not answered next (got id %d)", id, r ? rv_rpc_id(r) : -9);
     cJSON_Delete(r);
 }
 
@@ -251,8 +193,8 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     RV_CHECK(send_line("{\"jsonrpc\":\"2.0\",\"id\":27,\"method\":\"ping\",\"params\":{"
                        "\"x\":\"\\ud800\"}}"));
     r = recv_reply(60);
-    RV_CHECK_MSG(r && id_of(r) == 27 && cJSON_GetObjectItemCaseSensitive(r, "result"),
-                 "lone surrogate -> id %d code %d", r ? id_of(r) : -9, r ? code_of(r) : 0);
+    RV_CHECK_MSG(r && rv_rpc_id(r) == 27 && cJSON_GetObjectItemCaseSensitive(r, "result"),
+                 "lone surrogate -> id %d code %d", r ? rv_rpc_id(r) : -9, r ? rv_rpc_code(r) : 0);
     cJSON_Delete(r);
 
     /* Over 4 MiB: refused with id null, the rest of the line skipped. */
@@ -265,8 +207,8 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     RV_CHECK(send_all(pad, big) && send_all("\n", 1));
     free(pad);
     r = recv_reply(60);
-    RV_CHECK_MSG(r && code_of(r) == -32600 && id_of(r) == -1, "oversized -> %d",
-                 r ? code_of(r) : 0);
+    RV_CHECK_MSG(r && rv_rpc_code(r) == -32600 && rv_rpc_id(r) == -1, "oversized -> %d",
+                 r ? rv_rpc_code(r) : 0);
     cJSON_Delete(r);
 
     /* Notifications get no reply, known or not, well-formed or not. */
@@ -285,7 +227,8 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(res, "structuredContent");
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sc, "results"), 0);
     const cJSON *fp = cJSON_GetObjectItemCaseSensitive(first, "file_path");
-    RV_CHECK_MSG(id_of(r) == 20 && cJSON_IsString(fp) && strcmp(fp->valuestring, "retry.py") == 0,
+    RV_CHECK_MSG(rv_rpc_id(r) == 20 && cJSON_IsString(fp) &&
+                     strcmp(fp->valuestring, "retry.py") == 0,
                  "search_code top hit: %s", cJSON_IsString(fp) ? fp->valuestring : "(none)");
     RV_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(res, "isError")));
     cJSON_Delete(r);
@@ -295,7 +238,7 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     sc = index_status(22, &r);
     const cJSON *ip = cJSON_GetObjectItemCaseSensitive(sc, "index_path");
     const cJSON *mid = cJSON_GetObjectItemCaseSensitive(sc, "model");
-    RV_CHECK_MSG(id_of(r) == 22 && cJSON_IsString(ip) && strstr(ip->valuestring, "/cache/") &&
+    RV_CHECK_MSG(rv_rpc_id(r) == 22 && cJSON_IsString(ip) && strstr(ip->valuestring, "/cache/") &&
                      strncmp(ip->valuestring, g_tmp, strlen(g_tmp)) == 0,
                  "index_path %s", cJSON_IsString(ip) ? ip->valuestring : "(none)");
     RV_CHECK_MSG(cJSON_IsString(ip) && strstr(ip->valuestring, ".sqlite") != NULL, "index_path %s",
@@ -319,24 +262,12 @@ RV_TEST(malformed_input_is_answered_and_serving_goes_on) {
     cJSON_Delete(r);
 
     /* EOF on stdin: a clean exit 0, with nothing more on stdout. */
-    close(g_to);
-    g_to = -1;
+    rv_child_close_input(&g_c);
     r = recv_reply(60);
     RV_CHECK_MSG(r == NULL, "unexpected output after EOF");
     cJSON_Delete(r);
-    int status = 0;
-    time_t t0 = time(NULL);
-    pid_t w = 0;
-    while ((w = waitpid(g_pid, &status, WNOHANG)) == 0 && time(NULL) - t0 < 60)
-        usleep(50000);
-    if (w == 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, &status, 0);
-    }
-    RV_CHECK_MSG(w == g_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status %d",
-                 status);
-    g_pid = -1;
-    close(g_from);
+    int status = rv_child_wait(&g_c, 60);
+    RV_CHECK_MSG(status == 0, "exit status %d", status);
 }
 
 int main(void) {
@@ -346,34 +277,22 @@ int main(void) {
     char p[256];
     snprintf(p, sizeof p, "%s/repo", g_tmp);
     mkdir(p, 0755);
-    write_file("repo/retry.py",
-               "import time\n\n\ndef retry_with_exponential_backoff(fn, attempts=5):\n"
-               "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
-               "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
-               "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
-               "            delay *= 2\n    raise RuntimeError('gave up')\n");
-    write_file("repo/shapes.py", "class Circle:\n    def area(self, r):\n"
-                                 "        return 3.14159 * r * r\n");
+    rv_test_write_file(
+        g_tmp, "repo/retry.py",
+        "import time\n\n\ndef retry_with_exponential_backoff(fn, attempts=5):\n"
+        "    \"\"\"Retry fn, doubling the sleep after each failure.\"\"\"\n"
+        "    delay = 0.5\n    for _ in range(attempts):\n        try:\n"
+        "            return fn()\n        except IOError:\n            time.sleep(delay)\n"
+        "            delay *= 2\n    raise RuntimeError('gave up')\n");
+    rv_test_write_file(g_tmp, "repo/shapes.py",
+                       "class Circle:\n    def area(self, r):\n"
+                       "        return 3.14159 * r * r\n");
     snprintf(p, sizeof p, "%s/repo/escape", g_tmp);
     if (symlink("/etc", p) != 0) return 1;
 
     RV_RUN(malformed_input_is_answered_and_serving_goes_on);
 
-    if (g_pid > 0) {
-        kill(g_pid, SIGKILL);
-        waitpid(g_pid, NULL, 0);
-    }
-    if (rvt_failed) { /* the server's log helps a failure */
-        char log[128];
-        snprintf(log, sizeof log, "%s/stderr.log", g_tmp);
-        FILE *f = fopen(log, "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f))
-            printf("  server: %s", line);
-        if (f) fclose(f);
-    }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
-    if (system(cmd) != 0) printf("  could not remove %s\n", g_tmp);
+    rv_child_wait(&g_c, 0);
+    rv_test_tmp_done(g_tmp, rvt_failed);
     return rv_test_summary();
 }

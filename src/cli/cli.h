@@ -16,6 +16,7 @@ int rv_cmd_tokenize(int argc, char **argv);
 int rv_cmd_embed(int argc, char **argv);
 int rv_cmd_index(int argc, char **argv);  /* ripvec index status|clear|rebuild */
 int rv_cmd_mcp(int argc, char **argv);
+int rv_cmd_lsp(int argc, char **argv);  /* ripvec lsp [--stdio] */
 
 /* "ripvec: <formatted message>\n" on stderr; returns RV_EXIT_ERROR. */
 int rv_cli_fail(const char *fmt, ...)

@@ -33,6 +33,7 @@ static const struct {
 } g_commands[] = {
     {"model", rv_cmd_model}, {"tokenize", rv_cmd_tokenize}, {"embed", rv_cmd_embed},
     {"index", rv_cmd_index}, {"mcp", rv_cmd_mcp},
+    {"lsp", rv_cmd_lsp},
 };
 
 int main(int argc, char **argv) {
