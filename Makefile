@@ -117,7 +117,8 @@ model: $(BIN)
 
 # One pass over the unit/parity/e2e tests in this build flavour.
 unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) $(TINY_BERT) model
-	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
+	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS) \
+	    scripts/check_layers.sh
 
 # The README's test command: the normal build, then ASan+UBSan (with leak
 # checking) over the same suite, then every libFuzzer target for FUZZ_SECONDS.

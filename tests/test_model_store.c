@@ -437,7 +437,11 @@ RV_TEST(cli_model_commands) {
     RV_CHECK_MSG(strstr(out, "layers:             1") != NULL, "%s", out);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model --help"), 0);
     RV_CHECK(strstr(out, "usage: ripvec model") != NULL);
-    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path bge-small-en-v1.5"), 2);
+    /* not fetched: its place in the cache, as `model list` shows it, and exit 1 */
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path bge-small-en-v1.5"), 1);
+    snprintf(want, sizeof want, "%s/bge-small-en-v1.5\n", g_models);
+    RV_CHECK_STR(out, want);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path no-such-model"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model frobnicate"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model fetch --bogus"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model"), 2);

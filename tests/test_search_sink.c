@@ -1,7 +1,7 @@
 /* Result rendering: JSON Lines keys and escaping, plain layout, colors,
  * files-with-matches. */
 #include "rvtest.h"
-#include "sink/sink.h"
+#include "ripvec/sink.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

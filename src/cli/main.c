@@ -1,5 +1,6 @@
 /* The ripvec binary: dispatches to a subcommand, or searches by default. */
 #include "cli/cli.h"
+#include "cli/opt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,19 +28,39 @@ int rv_cli_use_color(int fd, int mode) {
     return isatty(fd);
 }
 
+int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
+    rv_opts_init(o);
+    int n = 0;
+    char **args = NULL;
+    int rc = rv_opt_read_config(o, cmd, argc, argv, &n, &args);
+    if (rc == RV_EXIT_OK) rc = rv_opt_parse(o, cmd, n, args);
+    free(args);
+    if (rc == RV_EXIT_OK && o->generate) rc = rv_opt_generate(stdout, o->generate) ? 2 : 1;
+    return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */
+}
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
 } g_commands[] = {
-    {"model", rv_cmd_model}, {"tokenize", rv_cmd_tokenize}, {"embed", rv_cmd_embed},
-    {"index", rv_cmd_index}, {"mcp", rv_cmd_mcp},
+    {"model", rv_cmd_model},      {"tokenize", rv_cmd_tokenize}, {"embed", rv_cmd_embed},
+    {"index", rv_cmd_index},      {"mcp", rv_cmd_mcp},           {"find-similar", rv_cmd_similar},
+    {"repo-map", rv_cmd_repomap},
 };
 
+/* Options may come before the subcommand ("ripvec --model M index status"):
+ * the first word that is not an option (or an option's value) is looked up. */
 int main(int argc, char **argv) {
-    if (argc >= 2) {
-        for (size_t i = 0; i < sizeof g_commands / sizeof g_commands[0]; i++)
-            if (strcmp(argv[1], g_commands[i].name) == 0)
-                return g_commands[i].run(argc - 1, argv + 1);
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0)
+        i += 1 + rv_opt_takes_next(argv[i]);
+    for (size_t c = 0; i < argc && c < sizeof g_commands / sizeof g_commands[0]; c++) {
+        if (strcmp(argv[i], g_commands[c].name) != 0) continue;
+        /* argv becomes: NAME, the options before it, the arguments after it */
+        char *name = argv[i];
+        memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+        argv[1] = name;
+        return g_commands[c].run(argc - 1, argv + 1);
     }
     /* Default: search. argv[0] stays the program name for its parser. */
     return rv_cmd_search(argc, argv);

@@ -37,6 +37,13 @@ typedef struct rv_mcp_engine_params {
     int use_index;          /* default 1 */
     const char *cache_dir;  /* NULL: the index's default */
     int watch;              /* default 1: inotify tells when to walk (else walk every call) */
+    int repo_level;         /* the index at the enclosing repository's root */
+    /* Walk rules, as in rv_search_config; the arrays are NULL-terminated and
+     * borrowed (they must outlive the engine). */
+    int hidden, no_ignore, follow;
+    uint64_t max_filesize;
+    const char *const *types;
+    const char *const *globs;
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;
