@@ -123,6 +123,9 @@ typedef struct rv_result {
     const rv_chunk *chunk; /* points into the searcher's corpus */
     double score;
     size_t rank; /* 1-based, after offset */
+    /* A merged region's best chunk (its own lines lie inside chunk's); NULL
+     * when the result is a single chunk. */
+    const rv_chunk *best;
 } rv_result;
 
 typedef struct rv_result_list {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rv_cli_fail(const char *fmt, ...) {
@@ -28,6 +29,16 @@ int rv_cli_use_color(int fd, int mode) {
     return isatty(fd);
 }
 
+/* --model takes a directory (or a name): a file inside one is a likely slip. */
+static int check_model_arg(const char *model) {
+    struct stat sb;
+    if (!model || stat(model, &sb) != 0 || S_ISDIR(sb.st_mode)) return RV_EXIT_OK;
+    const char *slash = strrchr(model, '/');
+    int dir_len = slash ? (int)(slash - model) : 1;
+    return rv_cli_fail("--model: %s is a file; give the model's directory (%.*s)", model, dir_len,
+                       slash ? model : ".");
+}
+
 int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
     rv_opts_init(o);
     int n = 0;
@@ -35,6 +46,7 @@ int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
     int rc = rv_opt_read_config(o, cmd, argc, argv, &n, &args);
     if (rc == RV_EXIT_OK) rc = rv_opt_parse(o, cmd, n, args);
     free(args);
+    if (rc == RV_EXIT_OK) rc = check_model_arg(o->model);
     if (rc == RV_EXIT_OK && o->generate) rc = rv_opt_generate(stdout, o->generate) ? 2 : 1;
     return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */
 }

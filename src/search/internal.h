@@ -21,6 +21,7 @@ struct rv_searcher {
     rv_progress_fn progress;
     void *progress_user;
     rv_search_skip_fn on_skip;
+    size_t index_skipped; /* files the index's walk left out this refresh */
     void *skip_user;
     void (*note)(void *user, const char *msg);
     void *note_user;

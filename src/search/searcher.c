@@ -69,6 +69,14 @@ void rv_result_list_free(rv_result_list *l) {
     memset(l, 0, sizeof *l);
 }
 
+/* The index's walk reports what it leaves out as the in-memory build does:
+ * counted, and passed on with the skip's name. */
+static void index_skip(void *user, const char *path, rv_walk_skip why, const char *detail) {
+    rv_searcher *s = user;
+    s->index_skipped++;
+    if (s->on_skip) s->on_skip(s->skip_user, path, rv_walk_skip_name(why), detail);
+}
+
 static char *dup_or_null(const char *s, int *oom) {
     if (!s) return NULL;
     char *d = strdup(s);
@@ -219,6 +227,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.cache_dir = s->cache_dir;
         ip.repo_level = s->repo_level;
         ip.walk = &s->walk;
+        ip.on_skip = index_skip;
+        ip.skip_user = s;
         ip.note = s->note;
         ip.note_user = s->note_user;
         if (s->lazy) {
@@ -260,7 +270,9 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_chunk_params cp = rv_search_chunk_params(s);
         rv_index_stats is;
         memset(&is, 0, sizeof is);
+        s->index_skipped = 0;
         st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+        local.files_skipped = s->index_skipped;
         rv_search_trace(s, "index update");
         if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
         rv_search_trace(s, "corpus load");
@@ -458,8 +470,10 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         const rv_span *p = &sp[q->offset + i];
         const rv_chunk *best = &s->corpus.chunks.items[p->id];
         out->items[i].chunk = best;
-        if (p->merged && make_region(s, best, p, &out->owned[out->n_owned]))
+        if (p->merged && make_region(s, best, p, &out->owned[out->n_owned])) {
             out->items[i].chunk = &out->owned[out->n_owned++];
+            out->items[i].best = best;
+        }
         out->items[i].score = p->score;
         out->items[i].rank = i + 1;
     }

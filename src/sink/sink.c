@@ -128,43 +128,58 @@ void rv_sink_write_name(FILE *f, const rv_chunk *c, int filter_controls) {
     write_text(f, c->name, filter_controls);
 }
 
-static void write_plain(FILE *f, const rv_result *r, const rv_sink_opts *o) {
+/* The first context_lines lines of the result: of a merged region, those of
+ * its best chunk (where the region's text reaches them), so the snippet
+ * shows the code the header names. */
+static void write_snippet(FILE *f, const rv_result *r, int first_line, const rv_sink_opts *o) {
     const rv_chunk *c = r->chunk;
-    int col = o->color;
-    if (col) fputs(C_RANK, f);
-    fprintf(f, "%zu.", r->rank);
-    if (col) fputs(C_RESET, f);
-    fputc(' ', f);
-    if (c->name && c->name[0]) {
-        if (col) fputs(C_NAME, f);
-        rv_sink_write_name(f, c, 1);
-        if (col) fputs(C_RESET, f);
-        fputc(' ', f);
-    }
-    if (col) fputs(C_PATH, f);
-    write_path(f, o->display_root, c->path, o->terminal);
-    if (col) fputs(C_RESET, f);
-    fprintf(f, ":%d-%d ", c->start_line, c->end_line);
-    if (col) fputs(C_SCORE, f);
-    fprintf(f, "%.3f", r->score);
-    if (col) fputs(C_RESET, f);
-    fputc('\n', f);
-    if (!o->snippet || o->context_lines <= 0 || !c->content) return;
     const char *p = c->content;
-    int width = snprintf(NULL, 0, "%d", c->start_line + o->context_lines);
+    for (int skip = first_line - c->start_line; skip > 0 && p; skip--) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    if (!p) p = c->content, first_line = c->start_line;
+    int width = snprintf(NULL, 0, "%d", first_line + o->context_lines);
     for (int i = 0; i < o->context_lines && *p; i++) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n && p[n - 1] == '\r') n--;
-        if (col) fputs(C_LINE, f);
-        fprintf(f, "  %*d", width, c->start_line + i);
-        if (col) fputs(C_RESET, f);
+        if (o->color) fputs(C_LINE, f);
+        fprintf(f, "  %*d", width, first_line + i);
+        if (o->color) fputs(C_RESET, f);
         fputs("  ", f);
         write_safe(f, p, n);
         fputc('\n', f);
         if (!e) break;
         p = e + 1;
     }
+}
+
+static void write_plain(FILE *f, const rv_result *r, const rv_sink_opts *o) {
+    const rv_chunk *c = r->chunk;
+    /* a region is named and placed by its best chunk */
+    const rv_chunk *head = r->best ? r->best : c;
+    int col = o->color;
+    if (col) fputs(C_RANK, f);
+    fprintf(f, "%zu.", r->rank);
+    if (col) fputs(C_RESET, f);
+    fputc(' ', f);
+    if (head->name && head->name[0]) {
+        if (col) fputs(C_NAME, f);
+        rv_sink_write_name(f, head, 1);
+        if (col) fputs(C_RESET, f);
+        fputc(' ', f);
+    }
+    if (col) fputs(C_PATH, f);
+    write_path(f, o->display_root, c->path, o->terminal);
+    if (col) fputs(C_RESET, f);
+    fprintf(f, ":%d-%d ", head->start_line, head->end_line);
+    if (col) fputs(C_SCORE, f);
+    fprintf(f, "%.3f", r->score);
+    if (col) fputs(C_RESET, f);
+    fputc('\n', f);
+    if (!o->snippet || o->context_lines <= 0 || !c->content) return;
+    write_snippet(f, r, head->start_line, o);
     fputc('\n', f);
 }
 
