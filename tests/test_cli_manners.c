@@ -296,6 +296,15 @@ RV_TEST(grep_manners) {
     snprintf(want, sizeof want, "%s/a.py\n%s/b.py\n%s/notes.md\n", g_repo, g_repo, g_repo);
     RV_CHECK_STR(r.out, want);
     run_free(&r);
+    /* .ripvecignore: out of ripvec, even over a .ignore that keeps it */
+    put(g_repo, ".ripvecignore", "notes.md\nb.py\n");
+    put(g_repo, ".ignore", "skip.py\n!b.py\n");
+    r = RUN(NULL, "--files", "-0", g_repo);
+    snprintf(want, sizeof want, "%s/a.py", g_repo);
+    RV_CHECK(r.rc == 0 && r.out_len == strlen(want) + 1 && strcmp(r.out, want) == 0);
+    run_free(&r);
+    unlink(strcat(strcpy(want, g_repo), "/.ripvecignore"));
+    put(g_repo, ".ignore", "skip.py\n");
     /* -c: each file once with its count; --jsonl is --format json */
     r = RUN(NULL, "--no-index", "-m", "keyword", "-c", "zebra", g_repo);
     RV_CHECK_EQ_INT(r.rc, 0);
