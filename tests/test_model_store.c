@@ -156,13 +156,12 @@ RV_TEST(resolve_explicit_directory) {
     RV_CHECK(realpath(dir, real) != NULL);
     RV_CHECK_STR(out, real);
     free(out);
-    /* RIPVEC_MODEL is used when no spec is given. */
+    /* The library reads no RIPVEC_MODEL: no spec means the default model
+     * (not in this test's cache); the CLI passes the variable as the spec. */
     setenv("RIPVEC_MODEL", dir, 1);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_OK);
-    RV_CHECK_STR(out, real);
-    free(out);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", 0, 1), RV_OK);
-    free(out);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK(strstr(rv_error_last(), "all-minilm-l6-v2") != NULL);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", 0, 1), RV_ERR_NOT_FOUND);
     unsetenv("RIPVEC_MODEL");
     rv_bert_config c;
     RV_CHECK_EQ_INT(rv_bert_config_load(&c, dir), RV_OK);
@@ -443,6 +442,15 @@ RV_TEST(cli_model_commands) {
     RV_CHECK_STR(out, want);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path no-such-model"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model frobnicate"), 2);
+    /* RIPVEC_MODEL is read by the front end */
+    char dir[128], real[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/envmodel", g_tmp);
+    make_model_dir(dir);
+    RV_CHECK(realpath(dir, real) != NULL);
+    setenv("RIPVEC_MODEL", dir, 1);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path"), 0);
+    unsetenv("RIPVEC_MODEL");
+    RV_CHECK(strncmp(out, real, strlen(real)) == 0 && strcmp(out + strlen(real), "\n") == 0);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model fetch --bogus"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model"), 2);
 }

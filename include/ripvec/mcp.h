@@ -44,8 +44,9 @@ typedef struct rv_mcp_run_params {
     uint64_t max_filesize;
     const char *const *types;
     const char *const *globs;
-    const char *version; /* serverInfo.version */
-    int in_fd, out_fd;   /* default 0 and 1 */
+    const char *home, *xdg_config_home; /* for git's global excludes (NULL: none) */
+    const char *version;                /* serverInfo.version */
+    int in_fd, out_fd;                  /* default 0 and 1 */
     void (*note)(void *user, const char *line);
     void *note_user;
 } rv_mcp_run_params;

@@ -3,7 +3,7 @@
  * a model directory (config.json + model.safetensors + tokenizer files).
  *
  *   char *dir = NULL;
- *   if (rv_model_resolve(&dir, getenv_or_flag, 1, 0) != RV_OK)
+ *   if (rv_model_resolve(&dir, flag_or_env, 1, 0) != RV_OK)
  *       die("%s", rv_error_last());          // one line, names the fix
  *   rv_bert_config_load(&cfg, dir);          // see ripvec/modelfile.h
  *   free(dir);
@@ -55,7 +55,7 @@ rv_status rv_model_cache_root(char **out);
 rv_status rv_model_dir_check(const char *dir);
 
 /* Turns a model spec into a directory (absolute path, malloc'd, caller frees):
- *   NULL or ""          -> $RIPVEC_MODEL when set and non-empty, else the default name;
+ *   NULL or ""          -> the default name (the CLI passes $RIPVEC_MODEL when set);
  *   an existing directory -> that directory (checked with rv_model_dir_check);
  *   a known name or alias -> its cache directory, fetched first when absent and
  *                          allow_fetch is non-zero (else RV_ERR_NOT_FOUND naming

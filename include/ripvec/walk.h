@@ -76,7 +76,7 @@
  * Order is deterministic: each directory's entries in bytewise name order,
  * depth first (ripgrep --sort path). The walk holds no file descriptor per
  * level and no recursion, so depth is bounded only by PATH_MAX.
- * One thread; reentrant (no global state besides getenv at the start).
+ * One thread; reentrant (no global state; the environment is not read).
  */
 #ifndef RIPVEC_WALK_H
 #define RIPVEC_WALK_H
@@ -126,6 +126,10 @@ typedef struct rv_walk_params {
     size_t n_globs;
     rv_walk_known_fn known; /* NULL: every file is opened and sniffed */
     void *known_user;       /* passed to `known` */
+    /* $HOME and $XDG_CONFIG_HOME, for git's global excludes file (the
+     * library reads no environment; NULL: no global excludes). */
+    const char *home;
+    const char *xdg_config_home;
 } rv_walk_params;
 
 /* hidden 0, no_ignore 0, follow 0, max_filesize 1 MiB, no filters, no

@@ -54,6 +54,8 @@ int rv_cmd_mcp(int argc, char **argv) {
     p.max_filesize = o.cfg.max_filesize;
     p.types = o.cfg.types;
     p.globs = o.cfg.globs;
+    p.home = o.cfg.home;
+    p.xdg_config_home = o.cfg.xdg_config_home;
     p.version = RV_VERSION;
     p.note = note;
     size_t requests = 0;

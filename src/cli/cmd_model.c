@@ -166,9 +166,9 @@ int rv_cmd_model(int argc, char **argv) {
     } else if (rc == RV_EXIT_OK) {
         rc = strcmp(sub, "fetch") == 0  ? cmd_fetch(&o, name)
              : strcmp(sub, "list") == 0 ? cmd_list()
-             : strcmp(sub, "path") == 0 ? cmd_path(name)
+             : strcmp(sub, "path") == 0 ? cmd_path(name ? name : o.model)
              : strcmp(sub, "info") == 0
-                 ? cmd_info(name)
+                 ? cmd_info(name ? name : o.model)
                  : rv_cli_fail("model: unknown command '%s' (fetch, list, path, info)", sub);
     }
     rv_opts_free(&o);

@@ -213,11 +213,13 @@ done:
 int rv_cmd_search(int argc, char **argv) {
     rv_opts o;
     const char *tr = getenv("RIPVEC_TRACE");
-    if (tr && tr[0] && strcmp(tr, "0") != 0) {
+    int trace = tr && tr[0] && strcmp(tr, "0") != 0;
+    if (trace) {
         g_trace_t = process_start_s();
         cli_trace("exec+loader");
     }
     int rc = rv_cli_begin(&o, RV_CMD_SEARCH, argc, argv);
+    o.cfg.trace = trace;
     if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
     if (rc != RV_EXIT_OK || o.type_list) goto done;
     o.sink.color = o.sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o.color_mode);

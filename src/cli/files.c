@@ -71,6 +71,8 @@ int rv_cli_list_files(const rv_opts *o, const char *const *paths, size_t n) {
     wp.n_types = o->n_types;
     wp.globs = o->globs;
     wp.n_globs = o->n_globs;
+    wp.home = o->cfg.home;
+    wp.xdg_config_home = o->cfg.xdg_config_home;
     lister l = {o, isatty(1), 0};
     for (size_t i = 0; i < n; i++) {
         rv_status st = rv_walk(paths[i], &wp, on_file, o->verbose ? on_skip : NULL, &l);

@@ -46,6 +46,8 @@ int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
     int rc = rv_opt_read_config(o, cmd, argc, argv, &n, &args);
     if (rc == RV_EXIT_OK) rc = rv_opt_parse(o, cmd, n, args);
     free(args);
+    const char *env = getenv("RIPVEC_MODEL");
+    if (rc == RV_EXIT_OK && !o->model && env && *env) o->model = env;
     if (rc == RV_EXIT_OK) rc = check_model_arg(o->model);
     if (rc == RV_EXIT_OK && o->generate) rc = rv_opt_generate(stdout, o->generate) ? 2 : 1;
     return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */

@@ -11,6 +11,9 @@ void rv_opts_init(rv_opts *o) {
     memset(o, 0, sizeof *o);
     o->q = rv_query_default();
     o->cfg = rv_search_default_config();
+    /* the walk finds git's global excludes file from these */
+    o->cfg.home = getenv("HOME");
+    o->cfg.xdg_config_home = getenv("XDG_CONFIG_HOME");
     o->sink = rv_sink_default_opts();
     o->max_len = 512;
     o->max_tokens = 2000;

@@ -20,7 +20,7 @@ struct rv_mcp_engine {
     int warm_started;
     char *root, *model_dir, *model_name, *device, *cache_dir;
     int threads, use_index, use_watch;
-    rv_walk_params walk; /* the walk rules of the params (arrays borrowed) */
+    rv_walk_params walk;    /* the walk rules of the params (arrays borrowed) */
     rv_search_config rules; /* the same, as the searcher takes them */
     rv_precision precision;
     rv_mcp_watch *watch; /* NULL: walk before every call */
@@ -104,6 +104,8 @@ static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     c->max_filesize = p->max_filesize;
     c->types = p->types;
     c->globs = p->globs;
+    c->home = p->home;
+    c->xdg_config_home = p->xdg_config_home;
     e->walk = rv_walk_default_params();
     e->walk.hidden = p->hidden;
     e->walk.no_ignore = p->no_ignore;
@@ -113,6 +115,8 @@ static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     e->walk.n_types = count_list(p->types);
     e->walk.globs = p->globs;
     e->walk.n_globs = count_list(p->globs);
+    e->walk.home = p->home;
+    e->walk.xdg_config_home = p->xdg_config_home;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
@@ -266,9 +270,9 @@ rv_status rv_mcp_engine_warm(rv_mcp_engine *e) {
 static rv_status push_results(rv_mcp_hits *out, const rv_result_list *res) {
     for (size_t i = 0; i < res->count; i++) {
         const rv_chunk *c = res->items[i].chunk;
-        rv_mcp_hit h = {c->path,    c->start_line,       c->end_line,
-                        c->name,    c->kind,             (char *)c->language,
-                        res->items[i].score, c->content, c->scope};
+        rv_mcp_hit h = {c->path, c->start_line,       c->end_line,         c->name,
+                        c->kind, (char *)c->language, res->items[i].score, c->content,
+                        c->scope};
         rv_status st = rv_mcp_hits_push(out, &h);
         if (st != RV_OK) return st;
     }

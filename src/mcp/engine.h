@@ -44,6 +44,7 @@ typedef struct rv_mcp_engine_params {
     uint64_t max_filesize;
     const char *const *types;
     const char *const *globs;
+    const char *home, *xdg_config_home; /* for git's global excludes; borrowed */
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

@@ -40,6 +40,8 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     ep.max_filesize = p->max_filesize;
     ep.types = p->types;
     ep.globs = p->globs;
+    ep.home = p->home;
+    ep.xdg_config_home = p->xdg_config_home;
     ep.note = p->note;
     ep.note_user = p->note_user;
     rv_mcp_engine *eng = NULL;

@@ -138,10 +138,7 @@ rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
     *out_dir = NULL;
     rv_status rc = RV_OK;
     char *root = NULL, *cand = NULL;
-    if (!spec || !*spec) {
-        const char *env = getenv("RIPVEC_MODEL");
-        spec = env && *env ? env : rv_model_default_name();
-    }
+    if (!spec || !*spec) spec = rv_model_default_name(); /* $RIPVEC_MODEL: the front end's */
     if (is_dir(spec)) {
         if ((rc = rv_model_dir_check(spec)) == RV_OK) rc = absolute_dir(out_dir, spec);
         goto done;

@@ -123,6 +123,8 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->model_dir);
     free(s->device);
     free(s->cache_dir);
+    free(s->home);
+    free(s->xdg_config_home);
     free_list(s->types);
     free_list(s->globs);
     free(s);
@@ -177,6 +179,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->model_dir = dup_or_null(cfg->model_dir, &oom);
     s->device = dup_or_null(cfg->device, &oom);
     s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
+    s->home = dup_or_null(cfg->home, &oom);
+    s->xdg_config_home = dup_or_null(cfg->xdg_config_home, &oom);
     s->types = dup_list(cfg->types, &s->n_types, &oom);
     s->globs = dup_list(cfg->globs, &s->n_globs, &oom);
     if (oom) {
@@ -194,13 +198,14 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->skip_user = cfg->skip_user;
     s->note = cfg->note;
     s->note_user = cfg->note_user;
-    const char *tr = getenv("RIPVEC_TRACE");
-    s->trace = s->note && tr && tr[0] && strcmp(tr, "0") != 0;
+    s->trace = s->note && cfg->trace;
     s->trace_t = now_s();
     s->walk = rv_walk_default_params();
     s->walk.hidden = cfg->hidden;
     s->walk.no_ignore = cfg->no_ignore;
     s->walk.follow = cfg->follow;
+    s->walk.home = s->home;
+    s->walk.xdg_config_home = s->xdg_config_home;
     if (cfg->max_filesize) s->walk.max_filesize = cfg->max_filesize;
     s->walk.types = (const char *const *)s->types;
     s->walk.n_types = s->n_types;

@@ -28,6 +28,7 @@ typedef struct layer {
 
 struct rv_wfilter {
     int hidden, no_ignore, no_require_git;
+    const char *home, *xdg_config_home; /* borrowed from the params */
     rv_wfilter_note_fn note_fn;
     void *ctx;
     layer *lv; /* the root's ancestors (outermost first), then the walk's directories */
@@ -125,7 +126,7 @@ rv_status rv_wfilter_enter_root(rv_wfilter *w, const char *root) {
     size_t len;
     int in_repo = 0;
     if (w->no_ignore) return RV_OK;
-    char *gpath = rv_gitcfg_global_excludes();
+    char *gpath = rv_gitcfg_global_excludes(w->home, w->xdg_config_home);
     if (gpath && rv_ignore_load(&w->global, gpath) != RV_OK)
         note(w, gpath, RV_WALK_SKIP_IGNORE_FILE, rv_error_last());
     free(gpath);
@@ -305,6 +306,8 @@ rv_status rv_wfilter_create(rv_wfilter **out, const rv_walk_params *p, rv_wfilte
     w->hidden = p->hidden;
     w->no_ignore = p->no_ignore;
     w->no_require_git = p->no_require_git;
+    w->home = p->home;
+    w->xdg_config_home = p->xdg_config_home;
     w->note_fn = note_fn;
     w->ctx = ctx;
     if (p->n_globs) {
