@@ -220,6 +220,36 @@ RV_TEST(every_subcommand_takes_the_shared_options) {
     run_free(&r);
 }
 
+/* The MCP server walks by the same rules as a search: -t/-g/--hidden. */
+RV_TEST(mcp_serves_with_walk_options) {
+    char dir[400], in[600];
+    snprintf(dir, sizeof dir, "%s/mcpwalk", g_tmp);
+    mkdir(dir, 0755);
+    put(dir, "z.py", "def zebra_py():\n    return 'zebra'\n");
+    put(dir, "z.md", "# Zebra\n\nzebra zebra zebra\n");
+    put(dir, ".hidden.py", "def zebra_hidden():\n    return 'zebra'\n");
+    snprintf(in, sizeof in, "%s/mcp-in", g_tmp);
+    put(g_tmp, "mcp-in",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+        "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":"
+        "\"t\",\"version\":\"1\"}}}\n"
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"search_code\",\"arguments\":{\"query\":\"zebra\",\"mode\":\"keyword\"}}}\n");
+    int fd = open(in, O_RDONLY);
+    int saved = dup(0);
+    dup2(fd, 0);
+    run_out r = RUN(NULL, "mcp", "--model", g_model, "--no-index", "--no-warm", "--no-watch", "-q",
+                    "-t", "py", "--hidden", dir);
+    dup2(saved, 0);
+    close(saved);
+    close(fd);
+    RV_CHECK_EQ_INT(r.rc, 0);
+    RV_CHECK_MSG(strstr(r.out, "z.py") && strstr(r.out, ".hidden.py"), "%s", r.out);
+    RV_CHECK_MSG(strstr(r.out, "z.md") == NULL, "%s", r.out);
+    run_free(&r);
+}
+
 /* Every long option --help shows is in the man page and each completion. */
 RV_TEST(help_man_and_completions_share_the_table) {
     run_out man = RUN(NULL, "--generate", "man"), bash = RUN(NULL, "--generate", "bash");
@@ -439,6 +469,7 @@ int main(void) {
     RV_RUN(terminal_names_are_filtered);
     RV_RUN(progress_has_totals_rate_and_eta);
     RV_RUN(every_subcommand_takes_the_shared_options);
+    RV_RUN(mcp_serves_with_walk_options);
     RV_RUN(help_man_and_completions_share_the_table);
     RV_RUN(bad_values_say_what_is_expected);
     RV_RUN(grep_manners);

@@ -4,7 +4,7 @@
  * and `ripvec repo-map`).
  *
  *   rv_mcp_run_params p = rv_mcp_run_default_params();
- *   p.root = "."; p.model_dir = dir; p.version = "0.1.0";
+ *   p.search.root = "."; p.search.model_dir = dir; p.version = "0.1.0";
  *   p.note = log_line;                     // optional: one-line logs, any thread
  *   size_t requests;
  *   if (rv_mcp_run(&p, &requests) != RV_OK) fail(rv_error_last());
@@ -19,6 +19,7 @@
 #include "ripvec/chunk.h"
 #include "ripvec/common.h"
 #include "ripvec/embed.h"
+#include "ripvec/search.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,25 +29,16 @@ extern "C" {
 #endif
 
 typedef struct rv_mcp_run_params {
-    const char *root;       /* required: the directory served */
-    const char *model_dir;  /* required: a resolved model directory */
+    /* The searcher's settings: root and model_dir are required (a resolved
+     * model directory); device, threads, precision, use_index, cache_dir,
+     * repo_level and the walk rules are used; progress, notes and the like
+     * are the server's own. Borrowed: what it points to must outlive the call. */
+    rv_search_config search;
     const char *model_name; /* for index_status; NULL: the directory's basename */
-    const char *device;     /* NULL: cpu */
-    int threads;            /* 0: all cores */
-    rv_precision precision;
-    int use_index;         /* default 1 */
-    const char *cache_dir; /* NULL: the index's default */
-    int repo_level;
-    int watch; /* default 1: inotify tells when to walk */
-    int warm;  /* default 1: load and index at start, on a thread */
-    /* Walk rules as in rv_search_config (arrays NULL-terminated, borrowed). */
-    int hidden, no_ignore, follow;
-    uint64_t max_filesize;
-    const char *const *types;
-    const char *const *globs;
-    const char *home, *xdg_config_home; /* for git's global excludes (NULL: none) */
-    const char *version;                /* serverInfo.version */
-    int in_fd, out_fd;                  /* default 0 and 1 */
+    int watch;              /* default 1: inotify tells when to walk */
+    int warm;               /* default 1: load and index at start, on a thread */
+    const char *version;    /* serverInfo.version */
+    int in_fd, out_fd;      /* default 0 and 1 */
     void (*note)(void *user, const char *line);
     void *note_user;
 } rv_mcp_run_params;

@@ -40,25 +40,12 @@ int rv_cmd_mcp(int argc, char **argv) {
         goto done;
     }
     rv_mcp_run_params p = rv_mcp_run_default_params();
-    p.root = root;
-    p.model_dir = model_dir;
+    p.search = o.cfg;
+    p.search.root = root;
+    p.search.model_dir = model_dir;
     p.model_name = o.model ? rv_model_canonical_name(o.model) : rv_model_default_name();
-    p.device = o.cfg.device;
-    p.threads = o.cfg.threads;
-    p.precision = o.cfg.precision;
-    p.use_index = o.cfg.use_index;
-    p.cache_dir = o.cfg.cache_dir;
-    p.repo_level = o.cfg.repo_level;
     p.watch = !o.no_watch;
     p.warm = !o.no_warm;
-    p.hidden = o.cfg.hidden;
-    p.no_ignore = o.cfg.no_ignore;
-    p.follow = o.cfg.follow;
-    p.max_filesize = o.cfg.max_filesize;
-    p.types = o.cfg.types;
-    p.globs = o.cfg.globs;
-    p.home = o.cfg.home;
-    p.xdg_config_home = o.cfg.xdg_config_home;
     p.version = RV_VERSION;
     p.note = note;
     size_t requests = 0;

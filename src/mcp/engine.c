@@ -94,29 +94,32 @@ static size_t count_list(const char *const *l) {
     return n;
 }
 
+/* The searcher's settings the engine keeps, and the same walk rules for the
+ * freshness walk. Only rules and repo_level are taken from p->rules. */
 static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
+    const rv_search_config def = rv_search_default_config(), *r = p->rules ? p->rules : &def;
     rv_search_config *c = &e->rules;
-    *c = rv_search_default_config();
-    c->repo_level = p->repo_level;
-    c->hidden = p->hidden;
-    c->no_ignore = p->no_ignore;
-    c->follow = p->follow;
-    c->max_filesize = p->max_filesize;
-    c->types = p->types;
-    c->globs = p->globs;
-    c->home = p->home;
-    c->xdg_config_home = p->xdg_config_home;
+    *c = def;
+    c->repo_level = r->repo_level;
+    c->hidden = r->hidden;
+    c->no_ignore = r->no_ignore;
+    c->follow = r->follow;
+    c->max_filesize = r->max_filesize;
+    c->types = r->types;
+    c->globs = r->globs;
+    c->home = r->home;
+    c->xdg_config_home = r->xdg_config_home;
     e->walk = rv_walk_default_params();
-    e->walk.hidden = p->hidden;
-    e->walk.no_ignore = p->no_ignore;
-    e->walk.follow = p->follow;
-    if (p->max_filesize) e->walk.max_filesize = p->max_filesize;
-    e->walk.types = p->types;
-    e->walk.n_types = count_list(p->types);
-    e->walk.globs = p->globs;
-    e->walk.n_globs = count_list(p->globs);
-    e->walk.home = p->home;
-    e->walk.xdg_config_home = p->xdg_config_home;
+    e->walk.hidden = r->hidden;
+    e->walk.no_ignore = r->no_ignore;
+    e->walk.follow = r->follow;
+    if (r->max_filesize) e->walk.max_filesize = r->max_filesize;
+    e->walk.types = r->types;
+    e->walk.n_types = count_list(r->types);
+    e->walk.globs = r->globs;
+    e->walk.n_globs = count_list(r->globs);
+    e->walk.home = r->home;
+    e->walk.xdg_config_home = r->xdg_config_home;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {

@@ -24,6 +24,7 @@
 
 #include "mcp/mcp.h"
 #include "ripvec/embed.h"
+#include "ripvec/search.h"
 
 typedef struct rv_mcp_engine rv_mcp_engine;
 
@@ -37,14 +38,10 @@ typedef struct rv_mcp_engine_params {
     int use_index;          /* default 1 */
     const char *cache_dir;  /* NULL: the index's default */
     int watch;              /* default 1: inotify tells when to walk (else walk every call) */
-    int repo_level;         /* the index at the enclosing repository's root */
-    /* Walk rules, as in rv_search_config; the arrays are NULL-terminated and
-     * borrowed (they must outlive the engine). */
-    int hidden, no_ignore, follow;
-    uint64_t max_filesize;
-    const char *const *types;
-    const char *const *globs;
-    const char *home, *xdg_config_home; /* for git's global excludes; borrowed */
+    /* The walk rules and repo_level (hidden, no_ignore, follow, max_filesize,
+     * types, globs, home, xdg_config_home) are taken from here; NULL: the
+     * defaults. Borrowed with what it points to: it must outlive the engine. */
+    const rv_search_config *rules;
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

@@ -10,7 +10,7 @@
 rv_mcp_run_params rv_mcp_run_default_params(void) {
     rv_mcp_run_params p;
     memset(&p, 0, sizeof p);
-    p.use_index = 1;
+    p.search = rv_search_default_config();
     p.watch = 1;
     p.warm = 1;
     p.out_fd = 1;
@@ -24,24 +24,17 @@ static void note(const rv_mcp_run_params *p, const char *line) {
 rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     if (requests) *requests = 0;
     rv_mcp_engine_params ep = rv_mcp_engine_default_params();
-    ep.root = p->root;
-    ep.model_dir = p->model_dir;
+    const rv_search_config *c = &p->search;
+    ep.root = c->root;
+    ep.model_dir = c->model_dir;
     ep.model_name = p->model_name;
-    ep.device = p->device;
-    ep.threads = p->threads;
-    ep.precision = p->precision;
-    ep.use_index = p->use_index;
-    ep.cache_dir = p->cache_dir;
-    ep.repo_level = p->repo_level;
+    ep.device = c->device;
+    ep.threads = c->threads;
+    ep.precision = c->precision;
+    ep.use_index = c->use_index;
+    ep.cache_dir = c->cache_dir;
     ep.watch = p->watch;
-    ep.hidden = p->hidden;
-    ep.no_ignore = p->no_ignore;
-    ep.follow = p->follow;
-    ep.max_filesize = p->max_filesize;
-    ep.types = p->types;
-    ep.globs = p->globs;
-    ep.home = p->home;
-    ep.xdg_config_home = p->xdg_config_home;
+    ep.rules = c;
     ep.note = p->note;
     ep.note_user = p->note_user;
     rv_mcp_engine *eng = NULL;
@@ -50,13 +43,13 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     if (st != RV_OK) goto done;
     rv_mcp_backend be = rv_mcp_engine_backend(eng);
     rv_mcp_server_params sp = rv_mcp_server_default_params();
-    sp.root = p->root;
+    sp.root = c->root;
     sp.backend = &be;
     sp.version = p->version;
     if ((st = rv_mcp_server_create(&srv, &sp)) != RV_OK) goto done;
     if (p->warm && (st = rv_mcp_engine_warm(eng)) != RV_OK) goto done;
     char line[4200];
-    snprintf(line, sizeof line, "serving %s with model %s", p->root, p->model_dir);
+    snprintf(line, sizeof line, "serving %s with model %s", c->root, c->model_dir);
     note(p, line);
     st = rv_mcp_serve_fd(srv, p->in_fd, p->out_fd);
     if (requests) *requests = rv_mcp_server_requests(srv);
