@@ -32,6 +32,10 @@ struct rv_opts;
  * --generate was answered, 2 after an error line. */
 int rv_cli_begin(struct rv_opts *o, unsigned cmd, int argc, char **argv);
 
+/* A whole subcommand: rv_cli_begin, rv_cli_setup_walk, then body (unless
+ * the command line was answered already), and the exit status. */
+int rv_cli_main(unsigned cmd, int argc, char **argv, int (*body)(struct rv_opts *o));
+
 /* "ripvec: <formatted message>\n" on stderr; returns RV_EXIT_ERROR. */
 int rv_cli_fail(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -206,36 +206,25 @@ done:
     return rc;
 }
 
+static int search(rv_opts *o) {
+    o->cfg.trace = g_trace_t >= 0;
+    o->sink.color = o->sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o->color_mode);
+    o->sink.terminal = isatty(1);
+    const char *dot[] = {"."};
+    if (o->list_files)
+        return rv_cli_list_files(o, o->n_pos ? o->pos : dot, o->n_pos ? o->n_pos : 1);
+    if (o->n_pos == 0)
+        return rv_cli_fail("no query given (usage: ripvec [OPTIONS] QUERY [PATH...])");
+    o->q.text = o->pos[0];
+    if (!o->q.text[strspn(o->q.text, " \t\n")]) return rv_cli_fail("the query is empty");
+    return run_search(o, o->n_pos > 1 ? o->pos + 1 : dot, o->n_pos > 1 ? o->n_pos - 1 : 1);
+}
+
 int rv_cmd_search(int argc, char **argv) {
-    rv_opts o;
     const char *tr = getenv("RIPVEC_TRACE");
-    int trace = tr && tr[0] && strcmp(tr, "0") != 0;
-    if (trace) {
+    if (tr && tr[0] && strcmp(tr, "0") != 0) {
         g_trace_t = process_start_s();
         cli_trace("exec+loader");
     }
-    int rc = rv_cli_begin(&o, RV_CMD_SEARCH, argc, argv);
-    o.cfg.trace = trace;
-    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
-    if (rc != RV_EXIT_OK || o.type_list) goto done;
-    o.sink.color = o.sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o.color_mode);
-    o.sink.terminal = isatty(1);
-    const char *dot[] = {"."};
-    if (o.list_files) {
-        rc = rv_cli_list_files(&o, o.n_pos ? o.pos : dot, o.n_pos ? o.n_pos : 1);
-        goto done;
-    }
-    if (o.n_pos == 0) {
-        rc = rv_cli_fail("no query given (usage: ripvec [OPTIONS] QUERY [PATH...])");
-        goto done;
-    }
-    o.q.text = o.pos[0];
-    if (!o.q.text[strspn(o.q.text, " \t\n")]) {
-        rc = rv_cli_fail("the query is empty");
-        goto done;
-    }
-    rc = run_search(&o, o.n_pos > 1 ? o.pos + 1 : dot, o.n_pos > 1 ? o.n_pos - 1 : 1);
-done:
-    rv_opts_free(&o);
-    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+    return rv_cli_main(RV_CMD_SEARCH, argc, argv, search);
 }

@@ -26,6 +26,8 @@ static const char *rel_to_root(const char *file, const char *root) {
 }
 
 static int similar(rv_opts *o) {
+    o->sink.color = o->sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o->color_mode);
+    o->sink.terminal = isatty(1);
     if (o->n_pos < 1 || o->n_pos > 2)
         return rv_cli_fail("usage: ripvec find-similar [OPTIONS] FILE:LINE [ROOT]");
     const char *spec = o->pos[0], *root = o->n_pos > 1 ? o->pos[1] : ".";
@@ -68,16 +70,7 @@ done:
 }
 
 int rv_cmd_similar(int argc, char **argv) {
-    rv_opts o;
-    int rc = rv_cli_begin(&o, RV_CMD_SIMILAR, argc, argv);
-    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
-    if (rc == RV_EXIT_OK && !o.type_list) {
-        o.sink.color = o.sink.format == RV_SINK_PLAIN && rv_cli_use_color(1, o.color_mode);
-        o.sink.terminal = isatty(1);
-        rc = similar(&o);
-    }
-    rv_opts_free(&o);
-    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+    return rv_cli_main(RV_CMD_SIMILAR, argc, argv, similar);
 }
 
 /* The map needs chunks only: with the index the model is named (its id
@@ -116,10 +109,5 @@ done:
 }
 
 int rv_cmd_repomap(int argc, char **argv) {
-    rv_opts o;
-    int rc = rv_cli_begin(&o, RV_CMD_REPOMAP, argc, argv);
-    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
-    if (rc == RV_EXIT_OK && !o.type_list) rc = repo_map(&o);
-    rv_opts_free(&o);
-    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+    return rv_cli_main(RV_CMD_REPOMAP, argc, argv, repo_map);
 }

@@ -70,6 +70,15 @@ int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
     return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */
 }
 
+int rv_cli_main(unsigned cmd, int argc, char **argv, int (*body)(rv_opts *o)) {
+    rv_opts o;
+    int rc = rv_cli_begin(&o, cmd, argc, argv);
+    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
+    if (rc == RV_EXIT_OK && !o.type_list) rc = body(&o);
+    rv_opts_free(&o);
+    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
