@@ -446,6 +446,28 @@ RV_TEST(cli_model_commands) {
     RV_CHECK_STR(out, want);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path no-such-model"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model frobnicate"), 2);
+    /* model info checks what it shows: a tokenizer.json that does not load
+     * is an error, not a listing */
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s/badtok", g_tmp);
+    make_model_dir(bad);
+    put(bad, "tokenizer.json", "{not json", 9);
+    snprintf(args, sizeof args, "model info '%s'", bad);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, args), 2);
+    /* ... and so are word embeddings of another width than config.json's */
+    static const char hdr[] = "{\"embeddings.word_embeddings.weight\":{\"dtype\":\"F32\","
+                              "\"shape\":[5,4],\"data_offsets\":[0,80]}}";
+    unsigned char stb[8 + sizeof hdr + 80];
+    size_t hl = strlen(hdr);
+    memset(stb, 0, sizeof stb);
+    for (int i = 0; i < 8; i++)
+        stb[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    memcpy(stb + 8, hdr, hl);
+    snprintf(bad, sizeof bad, "%s/narrow", g_tmp);
+    make_model_dir(bad);
+    put(bad, "model.safetensors", stb, 8 + hl + 80);
+    snprintf(args, sizeof args, "model info '%s'", bad);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, args), 2);
     /* RIPVEC_MODEL is read by the front end */
     char dir[128], real[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/envmodel", g_tmp);
