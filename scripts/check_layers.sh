@@ -37,6 +37,8 @@ header_module() {
     corpus | search) echo search ;;
     index) echo index ;;
     rank) echo rank ;;
+    ingest) echo ingest ;;
+    driver) echo driver ;;
     sink) echo sink ;;
     mcp) echo mcp ;;
     lsp) echo lsp ;;
