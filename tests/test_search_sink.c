@@ -176,7 +176,8 @@ RV_TEST(names_on_a_terminal_count_null_and_sort) {
     o.files_only = 1;
     o.null_sep = 1; /* -0: raw names, NUL-terminated */
     out = render(&l, &o);
-    RV_CHECK(memcmp(out, "a.py\0b\x1b]0;T\x07.py\0", 20) == 0);
+    static const char want[] = "a.py\0b\x1b]0;T\x07.py\0";
+    RV_CHECK(memcmp(out, want, sizeof want - 1) == 0 && out[sizeof want - 1] == '\0');
     free(out);
 }
 
