@@ -157,9 +157,9 @@ int rv_cmd_model(int argc, char **argv) {
     rv_opts o;
     int rc = rv_cli_begin(&o, RV_CMD_MODEL, argc, argv);
     const char *sub = o.n_pos ? o.pos[0] : NULL, *name = o.n_pos > 1 ? o.pos[1] : NULL;
-    if (rc == RV_EXIT_OK && !sub) {
-        rv_opt_help(stderr, RV_CMD_MODEL);
-        rc = RV_EXIT_ERROR;
+    if (rc == RV_EXIT_OK && (!sub || strcmp(sub, "help") == 0)) {
+        rv_opt_help(sub ? stdout : stderr, RV_CMD_MODEL);
+        rc = sub ? RV_EXIT_OK : RV_EXIT_ERROR;
     } else if (rc == RV_EXIT_OK && o.n_pos > 2) {
         rc = rv_cli_fail("model %s: one model at a time", sub);
     } else if (rc == RV_EXIT_OK && strcmp(sub, "list") == 0 && name) {
