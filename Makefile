@@ -3,6 +3,8 @@
 #   make            build build/ripvec (installs Debian packages on first use)
 #   make test       unit, parity and end-to-end tests, then the same under ASan+UBSan
 #   make bench      benchmarks (not tests; they print ratios against peers)
+#   make install    binary, man page, completions, headers, libraries, ripvec.pc
+#                   (PREFIX=/usr/local, DESTDIR; make uninstall undoes it)
 #   make SAN=1 ...  any target, built with AddressSanitizer + UBSan into build-san/
 #
 # Sources are discovered: every src/**/*.c goes into libripvec.a except the CLI
@@ -125,7 +127,8 @@ model: $(BIN)
 
 # One pass over the unit/parity/e2e tests in this build flavour.
 unit: $(BIN) $(TEST_BINS) $(EXTRA_TARGETS) $(TINY_BERT) model
-	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS)
+	RIPVEC_BIN=$(abspath $(BIN)) RIPVEC_BUILD=$(abspath $(BUILD)) tests/run.sh $(TEST_BINS) \
+	    scripts/check_layers.sh $(if $(filter 0,$(SAN)),scripts/test_install.sh)
 
 # The README's test command: the normal build, then ASan+UBSan (with leak
 # checking) over the same suite, then every libFuzzer target for FUZZ_SECONDS.

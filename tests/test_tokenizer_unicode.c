@@ -6,7 +6,7 @@
  */
 #include "rvtest.h"
 #include "tokenizer/tok_internal.h"
-#include "util/text.h"
+#include "ripvec/text.h"
 
 #include <stdlib.h>
 

@@ -366,7 +366,7 @@ RV_TEST(walk_info_exclude_and_worktree_gitdir) {
     free(x);
 }
 
-/* Points HOME / XDG_CONFIG_HOME at fresh dirs (restored by the caller). */
+/* HOME / XDG_CONFIG_HOME are parameters (the front end reads them). */
 RV_TEST(walk_global_excludes) {
     const char *home = fresh(), *xdg = fresh(), *d = fresh();
     make_repo(d);
@@ -376,25 +376,25 @@ RV_TEST(walk_global_excludes) {
     put(d, "a.c", "");
     put(d, ".gitignore", "!keep.g1\n");
     put(d, "keep.g1", "");
-    setenv("HOME", home, 1);
-    unsetenv("XDG_CONFIG_HOME");
+    rv_walk_params gp = rv_walk_default_params();
+    gp.home = home;
     seen s;
 
     /* Default location without any config: ~/.config/git/ignore. */
     put(home, ".config/git/ignore", "*.g3\n");
-    RV_CHECK_EQ_INT(walk(&s, d, NULL), RV_OK);
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
     RV_CHECK_STR(s.files, "a.c,a.g1,a.g2,keep.g1");
 
     /* $XDG_CONFIG_HOME/git/ignore replaces it when XDG_CONFIG_HOME is set. */
-    setenv("XDG_CONFIG_HOME", xdg, 1);
+    gp.xdg_config_home = xdg;
     put(xdg, "git/ignore", "*.g2\n");
-    RV_CHECK_EQ_INT(walk(&s, d, NULL), RV_OK);
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
     RV_CHECK_STR(s.files, "a.c,a.g1,a.g3,keep.g1");
 
     /* core.excludesFile in $XDG_CONFIG_HOME/git/config. */
     put(xdg, "git/config", "[user]\n\texcludesFile = nope\n[core]\n\texcludesfile = ~/xdg-ex\n");
     put(home, "xdg-ex", "a.c\n");
-    RV_CHECK_EQ_INT(walk(&s, d, NULL), RV_OK);
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
     RV_CHECK_STR(s.files, "a.g1,a.g2,a.g3,keep.g1");
 
     /* ~/.gitconfig wins over the XDG config; quotes and comments parsed;
@@ -402,25 +402,26 @@ RV_TEST(walk_global_excludes) {
     put(home, ".gitconfig",
         "# c\n[Core]\n  bare = false\n  excludesFile = \"~/my ex\" ; trailing comment\n");
     put(home, "my ex", "*.g1\n/a.g2\n");
-    RV_CHECK_EQ_INT(walk(&s, d, NULL), RV_OK);
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
     RV_CHECK_STR(s.files, "a.c,a.g3,keep.g1");
-    char *gp = rv_gitcfg_global_excludes();
+    char *gpath = rv_gitcfg_global_excludes(home, xdg);
     char want[512];
     snprintf(want, sizeof want, "%s/my ex", home);
-    RV_CHECK_STR(gp, want);
-    free(gp);
+    RV_CHECK_STR(gpath, want);
+    free(gpath);
 
     /* Not a repository: the global file does not apply. */
     const char *n = fresh();
     put(n, "x.g1", "");
-    RV_CHECK_EQ_INT(walk(&s, n, NULL), RV_OK);
+    RV_CHECK_EQ_INT(walk(&s, n, &gp), RV_OK);
     RV_CHECK_STR(s.files, "x.g1");
-    rv_walk_params p = rv_walk_default_params();
-    p.no_ignore = 1;
-    RV_CHECK_EQ_INT(walk(&s, d, &p), RV_OK);
+    gp.no_ignore = 1;
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
     RV_CHECK_STR(s.files, "a.c,a.g1,a.g2,a.g3,keep.g1");
-    setenv("HOME", g_base, 1);
-    setenv("XDG_CONFIG_HOME", g_base, 1);
+    /* without them (the default) there is no global file */
+    gp = rv_walk_default_params();
+    RV_CHECK_EQ_INT(walk(&s, d, &gp), RV_OK);
+    RV_CHECK_STR(s.files, "a.c,a.g1,a.g2,a.g3,keep.g1");
 }
 
 RV_TEST(walk_parent_ignore_files_and_nested_repo) {

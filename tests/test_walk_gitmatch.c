@@ -289,6 +289,8 @@ RV_TEST(walk_matches_git_check_ignore) {
     rv_walk_params p = rv_walk_default_params();
     p.hidden = 1;
     p.max_filesize = 0;
+    p.home = getenv("HOME"); /* git reads the global file from the same HOME */
+    p.xdg_config_home = getenv("XDG_CONFIG_HOME");
     RV_CHECK_EQ_INT(rv_walk(repo, &p, collect, NULL, &walked), RV_OK);
     qsort(walked.v, walked.n, sizeof *walked.v, cmp_str);
 

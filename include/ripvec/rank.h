@@ -8,7 +8,7 @@
  *   float *kw = malloc(chunks.count * sizeof(float));
  *   rv_bm25_score(bm, "parse config file", kw);        // 0 = no query term
  *   rv_scored *top; size_t n;
- *   rv_rank_top(&top, &n, kw, chunks.count, 100, 1e-9f);  // best first
+ *   rv_rank_top(&top, &n, kw, chunks.count, 100, 1e-9f, NULL);  // best first, no filter
  *   free(top); free(kw); rv_bm25_free(bm);
  *
  * All functions are pure or work on caller-owned state; a built rv_bm25 is

@@ -63,19 +63,24 @@ typedef struct rv_search_config {
      * inside rv_searcher_open, before the index is opened; NULL = none. */
     const char *prefetch_query;
     /* Walk options (see ripvec/walk.h). */
-    int hidden;               /* include dot files */
-    int no_ignore;            /* ignore .gitignore/.ignore files */
-    int follow;               /* follow symlinks */
-    uint64_t max_filesize;    /* bytes; 0 = walker's default */
-    const char *const *types; /* language/type names to keep (-t); NULL-terminated or NULL */
-    const char *const *globs; /* -g globs ("!x" excludes); NULL-terminated or NULL */
-    rv_progress_fn progress;  /* optional; called from the working thread */
+    int hidden;                  /* include dot files */
+    int no_ignore;               /* ignore .gitignore/.ignore files */
+    int follow;                  /* follow symlinks */
+    uint64_t max_filesize;       /* bytes; 0 = walker's default */
+    const char *const *types;    /* language/type names to keep (-t); NULL-terminated or NULL */
+    const char *const *globs;    /* -g globs ("!x" excludes); NULL-terminated or NULL */
+    const char *home;            /* $HOME, $XDG_CONFIG_HOME for git's global */
+    const char *xdg_config_home; /* excludes (see rv_walk_params); NULL: none */
+    rv_progress_fn progress;     /* optional; called from the working thread */
     void *progress_user;
     rv_search_skip_fn on_skip; /* optional */
     void *skip_user;
     /* One-line notices (index rebuilt after corruption, ...); optional. */
     void (*note)(void *user, const char *msg);
     void *note_user;
+    /* 1: phase timings as "trace: <phase> <ms>" notes (the CLI sets it from
+     * RIPVEC_TRACE). */
+    int trace;
 } rv_search_config;
 
 rv_search_config rv_search_default_config(void);
@@ -123,6 +128,9 @@ typedef struct rv_result {
     const rv_chunk *chunk; /* points into the searcher's corpus */
     double score;
     size_t rank; /* 1-based, after offset */
+    /* A merged region's best chunk (its own lines lie inside chunk's); NULL
+     * when the result is a single chunk. */
+    const rv_chunk *best;
 } rv_result;
 
 typedef struct rv_result_list {

@@ -17,8 +17,10 @@
  *   if (st != RV_OK && st != RV_ERR_CANCELLED) fprintf(stderr, "%s\n", rv_error_last());
  *
  * What is skipped (ripgrep's defaults):
- *  - paths matched by ignore files: .ignore in any directory (always, and it
- *    beats .gitignore); .gitignore, .git/info/exclude and the global git
+ *  - paths matched by ignore files: .ripvecignore (for files to keep out of
+ *    ripvec but not out of other tools; it beats .ignore, as ripgrep's
+ *    .rgignore does) and .ignore in any directory (always, and it beats
+ *    .gitignore); .gitignore, .git/info/exclude and the global git
  *    excludes file (core.excludesFile from ~/.gitconfig, else from
  *    $XDG_CONFIG_HOME/git/config, default $XDG_CONFIG_HOME/git/ignore or
  *    ~/.config/git/ignore) only for paths inside a git repository, i.e. with
@@ -26,8 +28,8 @@
  *    the directories above the root apply too (a .gitignore only up to the
  *    repository's top), and outside any repository .gitignore files are not
  *    read at all unless `no_require_git` is set. A nested repository's own
- *    files decide for paths inside it. Precedence: .ignore, then .gitignore,
- *    then info/exclude, then the global file; within a kind the deepest file
+ *    files decide for paths inside it. Precedence: .ripvecignore, .ignore,
+ *    .gitignore, info/exclude, then the global file; within a kind the deepest file
  *    with a matching line decides, and in a file the last matching line.
  *    info/exclude and global patterns are relative to the repository's top
  *    (git's rule). Excluded directories are pruned, so nothing under them
@@ -74,7 +76,7 @@
  * Order is deterministic: each directory's entries in bytewise name order,
  * depth first (ripgrep --sort path). The walk holds no file descriptor per
  * level and no recursion, so depth is bounded only by PATH_MAX.
- * One thread; reentrant (no global state besides getenv at the start).
+ * One thread; reentrant (no global state; the environment is not read).
  */
 #ifndef RIPVEC_WALK_H
 #define RIPVEC_WALK_H
@@ -124,6 +126,10 @@ typedef struct rv_walk_params {
     size_t n_globs;
     rv_walk_known_fn known; /* NULL: every file is opened and sniffed */
     void *known_user;       /* passed to `known` */
+    /* $HOME and $XDG_CONFIG_HOME, for git's global excludes file (the
+     * library reads no environment; NULL: no global excludes). */
+    const char *home;
+    const char *xdg_config_home;
 } rv_walk_params;
 
 /* hidden 0, no_ignore 0, follow 0, max_filesize 1 MiB, no filters, no

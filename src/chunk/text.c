@@ -1,5 +1,5 @@
 /* chunk/text.c — normalised text, line index, token budget, chunk emission. */
-#include "util/text.h"
+#include "ripvec/text.h"
 #include "chunk/chunk_internal.h"
 
 #include <limits.h>

@@ -7,16 +7,35 @@
 #ifndef RV_CLI_H
 #define RV_CLI_H
 
+#include <stddef.h>
+
 enum { RV_EXIT_OK = 0, RV_EXIT_NONE = 1, RV_EXIT_ERROR = 2 };
+
+/* rv_cli_begin answered the command line itself (--help, --version,
+ * --generate): exit 0 without doing anything else. */
+enum { RV_CLI_DONE = -1 };
 
 /* Each takes the arguments after its own name (argv[0] is the subcommand). */
 int rv_cmd_search(int argc, char **argv); /* ripvec [OPTIONS] QUERY [PATH] */
 int rv_cmd_model(int argc, char **argv);  /* ripvec model fetch|list|path */
 int rv_cmd_tokenize(int argc, char **argv);
 int rv_cmd_embed(int argc, char **argv);
-int rv_cmd_index(int argc, char **argv);  /* ripvec index status|clear|rebuild */
+int rv_cmd_index(int argc, char **argv); /* ripvec index status|clear|rebuild */
 int rv_cmd_mcp(int argc, char **argv);
-int rv_cmd_lsp(int argc, char **argv);  /* ripvec lsp [--stdio] */
+int rv_cmd_lsp(int argc, char **argv);     /* ripvec lsp [--stdio] */
+int rv_cmd_similar(int argc, char **argv); /* ripvec find-similar FILE:LINE [ROOT] */
+int rv_cmd_repomap(int argc, char **argv); /* ripvec repo-map [ROOT] */
+
+struct rv_opts;
+/* The start every subcommand shares: the config file's options that cmd
+ * takes, then argv, parsed into o (rv_opts_init'ed here; the caller frees it
+ * with rv_opts_free). 0 to go on, RV_CLI_DONE when --help, --version or
+ * --generate was answered, 2 after an error line. */
+int rv_cli_begin(struct rv_opts *o, unsigned cmd, int argc, char **argv);
+
+/* A whole subcommand: rv_cli_begin, rv_cli_setup_walk, then body (unless
+ * the command line was answered already), and the exit status. */
+int rv_cli_main(unsigned cmd, int argc, char **argv, int (*body)(struct rv_opts *o));
 
 /* "ripvec: <formatted message>\n" on stderr; returns RV_EXIT_ERROR. */
 int rv_cli_fail(const char *fmt, ...)
@@ -28,6 +47,58 @@ int rv_cli_fail(const char *fmt, ...)
 /* 1 when stdout/stderr should be colored: a terminal, NO_COLOR unset, and
  * --color not forcing otherwise (mode: 0 auto, 1 always, -1 never). */
 int rv_cli_use_color(int fd, int mode);
+
+/* The progress line on a terminal (stderr), redrawn ~10 times a second at
+ * most, and the notes that must clear it before they print. */
+typedef struct rv_cli_progress {
+    int on;      /* stderr is a terminal and progress was not turned off */
+    int active;  /* a line is drawn */
+    double last; /* elapsed_s of the last draw */
+} rv_cli_progress;
+
+struct rv_progress;
+void rv_cli_progress_draw(void *user, const struct rv_progress *p); /* user: rv_cli_progress */
+void rv_cli_progress_clear(rv_cli_progress *ps);
+/* "ripvec: <msg>" on stderr, clearing the progress line (user: an
+ * rv_cli_progress or NULL). */
+void rv_cli_note(void *user, const char *msg);
+/* "ripvec: skipped PATH: why (detail)" on stderr, the same way. */
+void rv_cli_progress_skip(void *user, const char *path, const char *why, const char *detail);
+
+/* After parsing, for the commands that walk: checks the -t names, answers
+ * --type-list (o->type_list set: printed, exit 0), and with -v names the
+ * config file read. Returns 0 or 2 after an error line. */
+int rv_cli_setup_walk(struct rv_opts *o);
+
+/* --files: the files a search of paths would look at, one per line (NUL
+ * with -0). Exit 0 some, 1 none, 2 error. */
+int rv_cli_list_files(const struct rv_opts *o, const char *const *paths, size_t n);
+
+/* Opens a searcher on root with the options' walk, engine and index
+ * settings, and refreshes it with progress and notes on stderr. 0 or 2. */
+struct rv_searcher;
+struct rv_refresh_stats;
+int rv_cli_open_searcher(struct rv_searcher **out, struct rv_refresh_stats *stats,
+                         const struct rv_opts *o, const char *root, const char *model_dir,
+                         rv_cli_progress *ps);
+
+/* -v: the device and what the refresh did, on stderr. */
+void rv_cli_report_verbose(const struct rv_opts *o, const char *path, const struct rv_searcher *s,
+                           const struct rv_refresh_stats *st);
+
+/* How results below path are shown: path itself, or the directory of a file
+ * (malloc'd; NULL when out of memory). */
+char *rv_cli_display_root(const char *path);
+
+/* The model directory for spec (--model or $RIPVEC_MODEL; NULL: the
+ * default), fetching a known model when allowed, with fetch notes on stderr
+ * (through ps, which may be NULL) unless quiet, and $RIPVEC_PYTHON for pip.
+ * 0, or 2 after an error line. */
+int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
+                         rv_cli_progress *ps);
+
+/* $RIPVEC_PYTHON, the interpreter that runs pip for a fetch (NULL: unset). */
+const char *rv_cli_python(void);
 
 #define RV_VERSION "0.1.0"
 

@@ -3,6 +3,7 @@
  * input order (JSON Lines, or raw little-endian float32 rows).
  */
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "ripvec/embed.h"
 #include "ripvec/model_store.h"
 
@@ -12,36 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char k_usage[] =
-    "usage: ripvec embed [--model NAME|DIR] [--threads N] [--device cpu|cuda|auto]\n"
-    "                    [--precision fp32|fp16|int8] [--format jsonl|f32]\n"
-    "                    [--batch-tokens N] [FILE]\n"
-    "\n"
-    "Reads JSON Lines from FILE (or stdin), each a string or an object with a\n"
-    "\"text\" string, and writes one L2-normalized embedding per input, in input\n"
-    "order: {\"embedding\":[...]} lines (jsonl, the default) or rows of raw\n"
-    "little-endian float32 (f32). Blank lines are skipped. Texts longer than the\n"
-    "model's limit are truncated. The model is a name, a directory, or\n"
-    "$RIPVEC_MODEL, else the default model. --precision stores the linear\n"
-    "layers' weights as fp32 (default, exact), fp16, or int8 (fastest on CPU,\n"
-    "cosine >= 0.99 to fp32); reduced precision needs the cpu device.\n";
-
 /* Inputs embedded per call: bounds memory for long inputs. */
 enum { EMBED_BLOCK = 1024 };
-
-static void note_to_stderr(void *user, const char *line) {
-    (void)user;
-    fprintf(stderr, "ripvec: %s\n", line);
-}
-
-static int parse_int(const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return 0;
-    *out = v;
-    return 1;
-}
 
 typedef struct inputs {
     char **texts;
@@ -107,47 +80,15 @@ static int write_block(const float *v, size_t n, size_t dim, int f32) {
 }
 
 int rv_cmd_embed(int argc, char **argv) {
-    const char *model_spec = NULL, *file = NULL, *device = "cpu";
-    rv_precision precision = RV_PRECISION_FP32;
-    long threads = 0, budget = 0;
-    int f32 = 0, rc = RV_EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(k_usage, stdout);
-            return RV_EXIT_OK;
-        } else if (strcmp(a, "--model") == 0 || strcmp(a, "--threads") == 0 ||
-                   strcmp(a, "--format") == 0 || strcmp(a, "--device") == 0 ||
-                   strcmp(a, "--batch-tokens") == 0 || strcmp(a, "--precision") == 0) {
-            if (!val) return rv_cli_fail("%s needs a value (see ripvec embed --help)", a);
-            i++;
-            if (strcmp(a, "--model") == 0) {
-                model_spec = val;
-            } else if (strcmp(a, "--device") == 0) {
-                device = val;
-            } else if (strcmp(a, "--threads") == 0) {
-                if (!parse_int(val, 0, 1024, &threads))
-                    return rv_cli_fail("--threads: '%s' is not a number from 0 to 1024", val);
-            } else if (strcmp(a, "--precision") == 0) {
-                if (rv_precision_parse(&precision, val) != RV_OK)
-                    return rv_cli_fail("--precision: %s", rv_error_last());
-            } else if (strcmp(a, "--batch-tokens") == 0) {
-                if (!parse_int(val, 1, 1 << 24, &budget))
-                    return rv_cli_fail("--batch-tokens: '%s' is not a positive number", val);
-            } else if (strcmp(val, "jsonl") == 0 || strcmp(val, "f32") == 0) {
-                f32 = strcmp(val, "f32") == 0;
-            } else {
-                return rv_cli_fail("--format: '%s' is not jsonl or f32", val);
-            }
-        } else if (a[0] == '-' && a[1]) {
-            return rv_cli_fail("unknown option '%s' (see ripvec embed --help)", a);
-        } else if (!file) {
-            file = a;
-        } else {
-            return rv_cli_fail("only one input file is accepted");
-        }
+    rv_opts o;
+    int rc = rv_cli_begin(&o, RV_CMD_EMBED, argc, argv);
+    if (rc == RV_EXIT_OK && o.n_pos > 1) rc = rv_cli_fail("only one input file is accepted");
+    if (rc != RV_EXIT_OK) {
+        rv_opts_free(&o);
+        return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
     }
+    const char *file = o.n_pos ? o.pos[0] : NULL;
+    int f32 = o.embed_f32;
 
     inputs in = {0};
     char *dir = NULL;
@@ -163,25 +104,21 @@ int rv_cmd_embed(int argc, char **argv) {
     if (f != stdin) fclose(f);
     if (rc != RV_EXIT_OK) goto done;
 
-    rv_model_set_note_fn(note_to_stderr, NULL);
-    if (rv_model_resolve(&dir, model_spec, 1, 0) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
-        goto done;
-    }
+    if ((rc = rv_cli_resolve_model(&dir, o.model, 1, o.quiet, NULL)) != RV_EXIT_OK) goto done;
     rv_model_params mp = rv_model_default_params();
-    mp.device = device;
-    mp.threads = (int)threads;
-    mp.precision = precision;
+    mp.device = o.cfg.device ? o.cfg.device : "cpu";
+    mp.threads = o.cfg.threads;
+    mp.precision = o.cfg.precision;
     /* benchmark knobs: RIPVEC_CPU_GEMM=blas, RIPVEC_CPU_KERNELS=<family> */
     const char *gemm = getenv("RIPVEC_CPU_GEMM");
-    mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && precision == RV_PRECISION_FP32;
+    mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && mp.precision == RV_PRECISION_FP32;
     mp.driver.kernels = getenv("RIPVEC_CPU_KERNELS");
     if (rv_model_load(&m, dir, &mp) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
     rv_embed_params ep = rv_embed_default_params();
-    if (budget) ep.token_budget = (size_t)budget;
+    if (o.batch_tokens) ep.token_budget = (size_t)o.batch_tokens;
     if (rv_embed_ctx_create(&ctx, m, &ep) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
@@ -211,5 +148,6 @@ done:
     for (size_t i = 0; i < in.n; i++)
         free(in.texts[i]);
     free(in.texts);
+    rv_opts_free(&o);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* ripvec index status|clear|rebuild [OPTIONS] [PATH] — the persistent index by hand. */
 #include "cli/cli.h"
+#include "cli/opt.h"
 
 #include "ripvec/embed.h"
 #include "ripvec/index.h"
@@ -13,108 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char g_usage[] =
-    "usage: ripvec index status|clear|rebuild [OPTIONS] [PATH]\n"
-    "\n"
-    "  status    files, chunks, model, format, last update, location, and a full\n"
-    "            consistency check (exit 0 consistent, 2 missing or damaged)\n"
-    "  clear     delete the index of PATH for the model\n"
-    "  rebuild   discard the index of PATH and index everything again\n"
-    "\n"
-    "PATH defaults to the current directory. Options:\n"
-    "      --model M        model name or directory (default $RIPVEC_MODEL or\n"
-    "                       all-minilm-l6-v2)\n"
-    "      --cache-dir DIR  where indexes live (default $RIPVEC_CACHE, else\n"
-    "                       $XDG_CACHE_HOME/ripvec or ~/.cache/ripvec)\n"
-    "      --repo-level     the index in PATH/.ripvec/\n"
-    "      --device D       cpu (default), cuda or auto (rebuild)\n"
-    "  -j, --threads N      engine threads (rebuild)\n"
-    "      --precision P    the index of fp32 (default), fp16 or int8 weights\n"
-    "      --hidden, --no-ignore, -L/--follow\n"
-    "                       walk options for rebuild (as for search)\n"
-    "  -q, --quiet          no progress or notes\n"
-    "  -h, --help           this help\n";
-
+/* What an action needs: the parsed options and the PATH. */
 typedef struct opts {
-    const char *action, *path, *model, *cache_dir, *device;
-    int repo_level, threads, quiet, hidden, no_ignore, follow;
-    rv_precision precision;
+    const rv_opts *o;
+    const char *action, *path;
 } opts;
-
-static int parse(opts *o, int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
-#define IS(name) (strlen(name) == alen && strncmp(a, name, alen) == 0)
-#define VALUE()                                                                                    \
-    do {                                                                                           \
-        if (eq)                                                                                    \
-            val = eq + 1;                                                                          \
-        else if (i + 1 < argc)                                                                     \
-            val = argv[++i];                                                                       \
-        else                                                                                       \
-            return rv_cli_fail("%s needs a value", a);                                             \
-    } while (0)
-        if (IS("-h") || IS("--help")) {
-            fputs(g_usage, stdout);
-            return 1;
-        } else if (IS("--model")) {
-            VALUE();
-            o->model = val;
-        } else if (IS("--cache-dir")) {
-            VALUE();
-            o->cache_dir = val;
-        } else if (IS("--device")) {
-            VALUE();
-            o->device = val;
-        } else if (IS("-j") || IS("--threads")) {
-            VALUE();
-            char *end;
-            errno = 0;
-            long n = strtol(val, &end, 10);
-            if (errno || *end || end == val || n < 0 || n > 4096)
-                return rv_cli_fail("bad thread count '%s'", val);
-            o->threads = (int)n;
-        } else if (IS("--precision")) {
-            VALUE();
-            if (rv_precision_parse(&o->precision, val) != RV_OK)
-                return rv_cli_fail("--precision: %s", rv_error_last());
-        } else if (IS("--repo-level")) {
-            o->repo_level = 1;
-        } else if (IS("-q") || IS("--quiet")) {
-            o->quiet = 1;
-        } else if (IS("--hidden")) {
-            o->hidden = 1;
-        } else if (IS("--no-ignore")) {
-            o->no_ignore = 1;
-        } else if (IS("-L") || IS("--follow")) {
-            o->follow = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return rv_cli_fail("unknown option '%s' (see ripvec index --help)", a);
-        } else if (!o->action) {
-            o->action = a;
-        } else if (!o->path) {
-            o->path = a;
-        } else {
-            return rv_cli_fail("too many arguments (see ripvec index --help)");
-        }
-#undef IS
-#undef VALUE
-    }
-    if (!o->action) {
-        fputs(g_usage, stderr);
-        return RV_EXIT_ERROR;
-    }
-    if (!o->path) o->path = ".";
-    return 0;
-}
-
-static void on_note(void *user, const char *msg) {
-    (void)user;
-    fprintf(stderr, "ripvec: %s\n", msg);
-}
 
 static void fmt_time(char *buf, size_t cap, int64_t t) {
     time_t tt = (time_t)t;
@@ -126,8 +30,8 @@ static void fmt_time(char *buf, size_t cap, int64_t t) {
 static int do_status(const opts *o, const rv_model *m) {
     rv_index_params ip = rv_index_default_params();
     ip.root = o->path;
-    ip.cache_dir = o->cache_dir;
-    ip.repo_level = o->repo_level;
+    ip.cache_dir = o->o->cfg.cache_dir;
+    ip.repo_level = o->o->cfg.repo_level;
     ip.mode = RV_INDEX_INSPECT;
     rv_index *idx = NULL;
     rv_status st = rv_index_open(&idx, m, &ip);
@@ -170,13 +74,13 @@ static int do_status(const opts *o, const rv_model *m) {
 static int do_clear(const opts *o, const rv_model *m) {
     rv_index_params ip = rv_index_default_params();
     ip.root = o->path;
-    ip.cache_dir = o->cache_dir;
-    ip.repo_level = o->repo_level;
+    ip.cache_dir = o->o->cfg.cache_dir;
+    ip.repo_level = o->o->cfg.repo_level;
     char *path = NULL;
     if (rv_index_locate(&path, rv_model_id(m), &ip) != RV_OK)
         return rv_cli_fail("%s", rv_error_last());
     if (access(path, F_OK) != 0) {
-        if (!o->quiet) printf("no index at %s\n", path);
+        if (!o->o->quiet) printf("no index at %s\n", path);
         free(path);
         return RV_EXIT_OK;
     }
@@ -185,27 +89,9 @@ static int do_clear(const opts *o, const rv_model *m) {
     rv_index *idx = NULL;
     if (rv_index_open(&idx, m, &ip) != RV_OK) return rv_cli_fail("%s", rv_error_last());
     rv_status st = rv_index_clear(idx);
-    if (st == RV_OK && !o->quiet) printf("removed %s\n", rv_index_path(idx));
+    if (st == RV_OK && !o->o->quiet) printf("removed %s\n", rv_index_path(idx));
     rv_index_close(idx);
     return st == RV_OK ? RV_EXIT_OK : rv_cli_fail("%s", rv_error_last());
-}
-
-typedef struct progress_state {
-    int on;
-    double last;
-} progress_state;
-
-static void on_progress(void *user, const rv_progress *p) {
-    progress_state *ps = user;
-    if (!ps->on) return;
-    if (strcmp(p->phase, "done") == 0) {
-        fputs("\r\033[K", stderr);
-        return;
-    }
-    if (p->elapsed_s - ps->last < 0.1) return;
-    ps->last = p->elapsed_s;
-    fprintf(stderr, "\r\033[Kindexing: %s %zu/%zu files, %zu chunks embedded", p->phase,
-            p->files_done, p->files_total, p->chunks_done);
 }
 
 /* Rebuild goes through the searcher so the chunking and walk settings are
@@ -213,8 +99,8 @@ static void on_progress(void *user, const rv_progress *p) {
 static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     rv_index_params ip = rv_index_default_params();
     ip.root = o->path;
-    ip.cache_dir = o->cache_dir;
-    ip.repo_level = o->repo_level;
+    ip.cache_dir = o->o->cfg.cache_dir;
+    ip.repo_level = o->o->cfg.repo_level;
     ip.mode = RV_INDEX_REBUILD;
     rv_index *idx = NULL;
     if (rv_index_open(&idx, *m, &ip) != RV_OK) return rv_cli_fail("%s", rv_error_last());
@@ -222,60 +108,76 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     rv_model_free(*m); /* the searcher loads its own */
     *m = NULL;
 
-    progress_state ps = {.on = !o->quiet && isatty(2), .last = -1};
-    rv_search_config cfg = rv_search_default_config();
+    rv_cli_progress ps = {.on = !o->o->quiet && isatty(2)};
+    rv_search_config cfg = o->o->cfg;
     cfg.root = o->path;
     cfg.model_dir = model_dir;
-    cfg.device = o->device;
-    cfg.threads = o->threads;
-    cfg.precision = o->precision;
     cfg.use_index = 1;
-    cfg.cache_dir = o->cache_dir;
-    cfg.repo_level = o->repo_level;
-    cfg.hidden = o->hidden;
-    cfg.no_ignore = o->no_ignore;
-    cfg.follow = o->follow;
-    cfg.progress = on_progress;
+    cfg.progress = rv_cli_progress_draw;
     cfg.progress_user = &ps;
-    if (!o->quiet) cfg.note = on_note;
+    if (o->o->verbose && !o->o->quiet) {
+        cfg.on_skip = rv_cli_progress_skip;
+        cfg.skip_user = &ps;
+    }
+    if (!o->o->quiet) {
+        cfg.note = rv_cli_note;
+        cfg.note_user = &ps;
+    }
     rv_searcher *s = NULL;
     rv_refresh_stats stats;
     int rc = RV_EXIT_OK;
-    if (rv_searcher_open(&s, &cfg) != RV_OK || rv_searcher_refresh(s, &stats) != RV_OK) {
-        if (ps.on) fputs("\r\033[K", stderr);
+    rv_status st = rv_searcher_open(&s, &cfg);
+    if (st == RV_OK) st = rv_searcher_refresh(s, &stats);
+    rv_cli_progress_clear(&ps);
+    if (st != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
-    } else if (!o->quiet) {
-        printf("indexed %zu files, %zu chunks (%zu embedded) in %.2fs\n", stats.files, stats.chunks,
-               stats.chunks_embedded, stats.seconds);
+    } else if (!o->o->quiet) {
+        printf("indexed %zu files, %zu chunks (%zu embedded, %zu files skipped) in %.2fs\n",
+               stats.files, stats.chunks, stats.chunks_embedded, stats.files_skipped,
+               stats.seconds);
     }
     rv_searcher_close(s);
     return rc;
 }
 
 int rv_cmd_index(int argc, char **argv) {
-    opts o;
-    memset(&o, 0, sizeof o);
-    int pr = parse(&o, argc, argv);
-    if (pr == 1) return RV_EXIT_OK;
-    if (pr != 0) return pr;
+    rv_opts po;
+    int rc = rv_cli_begin(&po, RV_CMD_INDEX, argc, argv);
+    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&po);
+    if (rc != RV_EXIT_OK || po.type_list) {
+        rv_opts_free(&po);
+        return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+    }
+    opts o = {&po, po.n_pos ? po.pos[0] : NULL, po.n_pos > 1 ? po.pos[1] : "."};
+    if (!o.action) {
+        rv_opt_help(stderr, RV_CMD_INDEX);
+        rv_opts_free(&po);
+        return RV_EXIT_ERROR;
+    }
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
         is_rebuild = strcmp(o.action, "rebuild") == 0;
-    if (!is_status && !is_clear && !is_rebuild)
-        return rv_cli_fail("unknown index action '%s' (status, clear or rebuild)", o.action);
-    if (access(o.path, F_OK) != 0) return rv_cli_fail("%s: %s", o.path, strerror(errno));
-
-    /* The index file is named after the model's id, which needs the model. */
     char *model_dir = NULL;
     rv_model *m = NULL;
-    int rc;
-    if (rv_model_resolve(&model_dir, o.model, is_rebuild, o.quiet) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
+    if (po.n_pos > 2) {
+        rc = rv_cli_fail("too many arguments (see ripvec index --help)");
         goto done;
     }
+    if (!is_status && !is_clear && !is_rebuild) {
+        rc = rv_cli_fail("unknown index action '%s' (status, clear or rebuild)", o.action);
+        goto done;
+    }
+    if (access(o.path, F_OK) != 0) {
+        rc = rv_cli_fail("%s: %s", o.path, strerror(errno));
+        goto done;
+    }
+
+    /* The index file is named after the model's id, which needs the model. */
+    if ((rc = rv_cli_resolve_model(&model_dir, po.model, is_rebuild, po.quiet, NULL)) != RV_EXIT_OK)
+        goto done;
     rv_model_params mp = rv_model_default_params();
-    if (is_rebuild && o.device) mp.device = o.device;
-    mp.threads = o.threads;
-    mp.precision = o.precision;
+    if (is_rebuild && po.cfg.device) mp.device = po.cfg.device;
+    mp.threads = po.cfg.threads;
+    mp.precision = po.cfg.precision;
     if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
@@ -289,5 +191,6 @@ int rv_cmd_index(int argc, char **argv) {
 done:
     rv_model_free(m);
     free(model_dir);
+    rv_opts_free(&po);
     return rc;
 }

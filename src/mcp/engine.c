@@ -3,6 +3,7 @@
 #include "mcp/watch.h"
 
 #include "ripvec/search.h"
+#include "ripvec/sink.h"
 #include "ripvec/walk.h"
 
 #include <pthread.h>
@@ -20,6 +21,8 @@ struct rv_mcp_engine {
     char *root, *model_dir, *model_name, *device, *cache_dir;
     char model_id[160]; /* what index_status shows, ready or not */
     int threads, use_index, use_watch;
+    rv_walk_params walk;    /* the walk rules of the params (arrays borrowed) */
+    rv_search_config rules; /* the same, as the searcher takes them */
     rv_precision precision;
     rv_mcp_watch *watch; /* NULL: walk before every call */
     int watch_tried;
@@ -74,8 +77,8 @@ static void on_progress(void *user, const rv_progress *p) {
     double now = mono_s();
     if (now - e->last_note < 2.0 && strcmp(p->phase, "done") != 0) return;
     e->last_note = now;
-    notef(e, "indexing: %s %zu/%zu files, %zu/%zu chunks, %.1fs", p->phase, p->files_done,
-          p->files_total, p->chunks_done, p->chunks_total, p->elapsed_s);
+    char line[200];
+    notef(e, "indexing: %s", rv_sink_progress_line(line, sizeof line, p));
 }
 
 static char *dup_opt(const char *s, int *oom) {
@@ -83,6 +86,41 @@ static char *dup_opt(const char *s, int *oom) {
     char *d = strdup(s);
     if (!d) *oom = 1;
     return d;
+}
+
+static size_t count_list(const char *const *l) {
+    size_t n = 0;
+    while (l && l[n])
+        n++;
+    return n;
+}
+
+/* The searcher's settings the engine keeps, and the same walk rules for the
+ * freshness walk. Only rules and repo_level are taken from p->rules. */
+static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
+    const rv_search_config def = rv_search_default_config(), *r = p->rules ? p->rules : &def;
+    rv_search_config *c = &e->rules;
+    *c = def;
+    c->repo_level = r->repo_level;
+    c->hidden = r->hidden;
+    c->no_ignore = r->no_ignore;
+    c->follow = r->follow;
+    c->max_filesize = r->max_filesize;
+    c->types = r->types;
+    c->globs = r->globs;
+    c->home = r->home;
+    c->xdg_config_home = r->xdg_config_home;
+    e->walk = rv_walk_default_params();
+    e->walk.hidden = r->hidden;
+    e->walk.no_ignore = r->no_ignore;
+    e->walk.follow = r->follow;
+    if (r->max_filesize) e->walk.max_filesize = r->max_filesize;
+    e->walk.types = r->types;
+    e->walk.n_types = count_list(r->types);
+    e->walk.globs = r->globs;
+    e->walk.n_globs = count_list(r->globs);
+    e->walk.home = r->home;
+    e->walk.xdg_config_home = r->xdg_config_home;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
@@ -106,6 +144,7 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     e->precision = p->precision;
     e->use_index = p->use_index;
     e->use_watch = p->watch;
+    set_rules(e, p);
     e->note = p->note;
     e->note_user = p->note_user;
     /* The id the searcher will use, known before it loads anything; the
@@ -150,14 +189,13 @@ static int fp_file(void *user, const rv_walk_entry *w) {
     return 0;
 }
 
-/* Hash of what the walk sees: which files, their sizes, times and inodes.
- * Uses the searcher's default walk rules, as the engine sets no others. */
+/* Hash of what the walk sees: which files, their sizes, times and inodes,
+ * under the rules the searcher walks by. */
 static rv_status fingerprint(const rv_mcp_engine *e, XXH64_hash_t *out) {
     XXH64_state_t *h = XXH64_createState();
     if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     XXH64_reset(h, 0);
-    rv_walk_params wp = rv_walk_default_params();
-    rv_status st = rv_walk(e->root, &wp, fp_file, NULL, h);
+    rv_status st = rv_walk(e->root, &e->walk, fp_file, NULL, h);
     *out = XXH64_digest(h);
     XXH64_freeState(h);
     return st;
@@ -165,7 +203,7 @@ static rv_status fingerprint(const rv_mcp_engine *e, XXH64_hash_t *out) {
 
 static rv_status ensure_open(rv_mcp_engine *e) {
     if (e->s) return RV_OK;
-    rv_search_config cfg = rv_search_default_config();
+    rv_search_config cfg = e->rules;
     cfg.root = e->root;
     cfg.model_dir = e->model_dir;
     cfg.device = e->device;
@@ -242,7 +280,8 @@ static rv_status push_results(rv_mcp_hits *out, const rv_result_list *res) {
     for (size_t i = 0; i < res->count; i++) {
         const rv_chunk *c = res->items[i].chunk;
         rv_mcp_hit h = {c->path, c->start_line,       c->end_line,         c->name,
-                        c->kind, (char *)c->language, res->items[i].score, c->content};
+                        c->kind, (char *)c->language, res->items[i].score, c->content,
+                        c->scope};
         rv_status st = rv_mcp_hits_push(out, &h);
         if (st != RV_OK) return st;
     }
@@ -257,9 +296,7 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
     if (st == RV_OK) {
         rv_query q = rv_query_default();
         q.text = mq->text;
-        q.mode = mq->mode == RV_MCP_MODE_SEMANTIC  ? RV_MODE_SEMANTIC
-                 : mq->mode == RV_MCP_MODE_KEYWORD ? RV_MODE_KEYWORD
-                                                   : RV_MODE_HYBRID;
+        q.mode = mq->mode;
         q.top_k = (size_t)mq->top_k;
         q.offset = 0; /* the server pages after ranking */
         q.path_glob = mq->path_glob;

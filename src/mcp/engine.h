@@ -24,6 +24,7 @@
 
 #include "mcp/mcp.h"
 #include "ripvec/embed.h"
+#include "ripvec/search.h"
 
 typedef struct rv_mcp_engine rv_mcp_engine;
 
@@ -38,6 +39,10 @@ typedef struct rv_mcp_engine_params {
     int use_index;          /* default 1 */
     const char *cache_dir;  /* NULL: the index's default */
     int watch;              /* default 1: inotify tells when to walk (else walk every call) */
+    /* The walk rules and repo_level (hidden, no_ignore, follow, max_filesize,
+     * types, globs, home, xdg_config_home) are taken from here; NULL: the
+     * defaults. Borrowed with what it points to: it must outlive the engine. */
+    const rv_search_config *rules;
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

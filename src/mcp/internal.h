@@ -9,6 +9,7 @@
 #define RV_MCP_INTERNAL_H
 
 #include "mcp/mcp.h"
+#include "ripvec/mcp.h"
 
 #include <cjson/cJSON.h>
 
@@ -47,16 +48,5 @@ cJSON *rv_mcp_tools_call(rv_mcp_server *s, const char *name, const cJSON *args, 
  * max_chars code points (0 = no cap); *truncated says whether it was cut.
  * Caller frees; NULL on allocation failure. */
 char *rv_mcp_utf8_clip(const char *s, size_t len, size_t max_chars, int *truncated);
-
-/* The repository overview for get_repo_map: files ordered by relevance
- * (focus_rel's neighbourhood first when given), definitions under each,
- * within max_chars. Caller frees *out. */
-typedef struct rv_repo_map_info {
-    size_t files_shown, files_total;
-    int truncated;
-} rv_repo_map_info;
-
-rv_status rv_mcp_repo_map(char **out, rv_repo_map_info *info, const rv_chunk_list *chunks,
-                          const char *focus_rel, size_t max_chars);
 
 #endif

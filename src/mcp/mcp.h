@@ -20,6 +20,7 @@
 
 #include "ripvec/chunk.h"
 #include "ripvec/common.h"
+#include "ripvec/search.h"
 
 #include <stddef.h>
 
@@ -38,12 +39,6 @@ enum {
     RV_JSONRPC_NOT_INITIALIZED = -32002
 };
 
-typedef enum rv_mcp_mode {
-    RV_MCP_MODE_HYBRID = 0,
-    RV_MCP_MODE_SEMANTIC = 1,
-    RV_MCP_MODE_KEYWORD = 2
-} rv_mcp_mode;
-
 /* One ranked result. Strings are owned by the rv_mcp_hits that holds it. */
 typedef struct rv_mcp_hit {
     char *file_path; /* relative to the root, '/'-separated */
@@ -54,6 +49,7 @@ typedef struct rv_mcp_hit {
     char *language;
     double similarity;
     char *content; /* the chunk's full text; the server trims it */
+    char *scope;   /* enclosing class/module, "" when none */
 } rv_mcp_hit;
 
 typedef struct rv_mcp_hits {
@@ -68,7 +64,7 @@ void rv_mcp_hits_free(rv_mcp_hits *hits);
 
 typedef struct rv_mcp_query {
     const char *text;
-    rv_mcp_mode mode;
+    rv_search_mode mode;
     int top_k;             /* how many to return, from rank 0 (>= 1) */
     const char *path_glob; /* NULL: everything; else already confined to the root */
 } rv_mcp_query;

@@ -1,5 +1,6 @@
 /* Result lists and the canned stub backend (see mcp.h). */
 #include "mcp/mcp.h"
+#include "util/vec.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -13,27 +14,23 @@ static char *dup_or_empty(const char *s) {
 }
 
 rv_status rv_mcp_hits_push(rv_mcp_hits *hits, const rv_mcp_hit *h) {
-    if (hits->count == hits->cap) {
-        size_t ncap = hits->cap ? hits->cap * 2 : 16;
-        if (ncap > SIZE_MAX / sizeof *hits->items)
-            return rv_error_set(RV_ERR_NOMEM, "too many hits");
-        rv_mcp_hit *ni = realloc(hits->items, ncap * sizeof *ni);
-        if (!ni) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-        hits->items = ni;
-        hits->cap = ncap;
-    }
+    rv_status st =
+        rv_vec_reserve((void **)&hits->items, &hits->cap, hits->count + 1, sizeof *hits->items);
+    if (st != RV_OK) return st;
     rv_mcp_hit c = *h;
     c.file_path = dup_or_empty(h->file_path);
     c.name = dup_or_empty(h->name);
     c.kind = dup_or_empty(h->kind);
     c.language = dup_or_empty(h->language);
     c.content = dup_or_empty(h->content);
-    if (!c.file_path || !c.name || !c.kind || !c.language || !c.content) {
+    c.scope = dup_or_empty(h->scope);
+    if (!c.file_path || !c.name || !c.kind || !c.language || !c.content || !c.scope) {
         free(c.file_path);
         free(c.name);
         free(c.kind);
         free(c.language);
         free(c.content);
+        free(c.scope);
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
     hits->items[hits->count++] = c;
@@ -49,6 +46,7 @@ void rv_mcp_hits_free(rv_mcp_hits *hits) {
         free(h->kind);
         free(h->language);
         free(h->content);
+        free(h->scope);
     }
     free(hits->items);
     memset(hits, 0, sizeof *hits);
@@ -59,7 +57,7 @@ void rv_mcp_hits_free(rv_mcp_hits *hits) {
 static rv_mcp_hit hit_of(const rv_chunk *c, double sim) {
     rv_mcp_hit h = {c->path, c->start_line, c->end_line,
                     c->name, c->kind,       (char *)(c->language ? c->language : "text"),
-                    sim,     c->content};
+                    sim,     c->content,    c->scope};
     return h;
 }
 

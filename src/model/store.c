@@ -39,9 +39,6 @@ const rv_known_model rv_known_models[] = {
 };
 const size_t rv_known_models_count = sizeof rv_known_models / sizeof rv_known_models[0];
 
-static rv_model_note_fn g_note_fn;
-static void *g_note_user;
-
 const char *rv_model_default_name(void) {
     return "all-minilm-l6-v2";
 }
@@ -60,11 +57,6 @@ const rv_known_model *rv_known_model_find(const char *spec) {
 const char *rv_model_canonical_name(const char *spec) {
     const rv_known_model *k = rv_known_model_find(spec);
     return k ? k->name : NULL;
-}
-
-void rv_model_set_note_fn(rv_model_note_fn fn, void *user) {
-    g_note_fn = fn;
-    g_note_user = user;
 }
 
 rv_status rv_model_cache_root(char **out) {
@@ -134,14 +126,11 @@ static rv_status absolute_dir(char **out, const char *dir) {
 }
 
 rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
-                              rv_model_note_fn note, void *user) {
+                              const rv_model_fetch_opts *fetch) {
     *out_dir = NULL;
     rv_status rc = RV_OK;
     char *root = NULL, *cand = NULL;
-    if (!spec || !*spec) {
-        const char *env = getenv("RIPVEC_MODEL");
-        spec = env && *env ? env : rv_model_default_name();
-    }
+    if (!spec || !*spec) spec = rv_model_default_name(); /* $RIPVEC_MODEL: the front end's */
     if (is_dir(spec)) {
         if ((rc = rv_model_dir_check(spec)) == RV_OK) rc = absolute_dir(out_dir, spec);
         goto done;
@@ -174,8 +163,11 @@ rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
             goto done;
         }
         rv_model_fetch_opts o = {0};
-        o.note = note;
-        o.user = user;
+        if (fetch) {
+            o.note = fetch->note;
+            o.user = fetch->user;
+            o.python = fetch->python;
+        }
         rc = rv_model_fetch(out_dir, NULL, k->name, &o);
         goto done;
     }
@@ -207,8 +199,8 @@ done:
 }
 
 rv_status rv_model_resolve(char **out_dir, const char *spec, int allow_fetch, int quiet) {
-    return rv_model_resolve_ex(out_dir, spec, allow_fetch, quiet ? NULL : g_note_fn,
-                               quiet ? NULL : g_note_user);
+    (void)quiet;
+    return rv_model_resolve_ex(out_dir, spec, allow_fetch, NULL);
 }
 
 /* ---- filesystem helpers ---------------------------------------------- */

@@ -21,6 +21,8 @@ struct rv_searcher {
     rv_progress_fn progress;
     void *progress_user;
     rv_search_skip_fn on_skip;
+    size_t index_skipped; /* files the index's walk left out this refresh */
+    char *home, *xdg_config_home; /* for the walk's global excludes */
     void *skip_user;
     void (*note)(void *user, const char *msg);
     void *note_user;
@@ -43,11 +45,11 @@ struct rv_searcher {
     rv_search_prefetch *pf; /* model load + query embedding under way */
     char *pf_text;          /* after the join: the prefetched query and */
     float *pf_vec;          /* its vector, until the query takes them */
-    int trace;              /* RIPVEC_TRACE set: phase timings go to note */
+    int trace;              /* cfg.trace: phase timings go to note */
     double trace_t;         /* monotonic seconds of the last trace point */
 };
 
-/* With RIPVEC_TRACE set (and a note callback), sends "trace: <phase>
+/* With cfg.trace set (and a note callback), sends "trace: <phase>
  * <ms since the previous point>" through the note callback. */
 void rv_search_trace(rv_searcher *s, const char *phase);
 

@@ -69,6 +69,14 @@ void rv_result_list_free(rv_result_list *l) {
     memset(l, 0, sizeof *l);
 }
 
+/* The index's walk reports what it leaves out as the in-memory build does:
+ * counted, and passed on with the skip's name. */
+static void index_skip(void *user, const char *path, rv_walk_skip why, const char *detail) {
+    rv_searcher *s = user;
+    s->index_skipped++;
+    if (s->on_skip) s->on_skip(s->skip_user, path, rv_walk_skip_name(why), detail);
+}
+
 static char *dup_or_null(const char *s, int *oom) {
     if (!s) return NULL;
     char *d = strdup(s);
@@ -115,6 +123,8 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->model_dir);
     free(s->device);
     free(s->cache_dir);
+    free(s->home);
+    free(s->xdg_config_home);
     free_list(s->types);
     free_list(s->globs);
     free(s);
@@ -169,6 +179,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->model_dir = dup_or_null(cfg->model_dir, &oom);
     s->device = dup_or_null(cfg->device, &oom);
     s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
+    s->home = dup_or_null(cfg->home, &oom);
+    s->xdg_config_home = dup_or_null(cfg->xdg_config_home, &oom);
     s->types = dup_list(cfg->types, &s->n_types, &oom);
     s->globs = dup_list(cfg->globs, &s->n_globs, &oom);
     if (oom) {
@@ -186,13 +198,14 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->skip_user = cfg->skip_user;
     s->note = cfg->note;
     s->note_user = cfg->note_user;
-    const char *tr = getenv("RIPVEC_TRACE");
-    s->trace = s->note && tr && tr[0] && strcmp(tr, "0") != 0;
+    s->trace = s->note && cfg->trace;
     s->trace_t = now_s();
     s->walk = rv_walk_default_params();
     s->walk.hidden = cfg->hidden;
     s->walk.no_ignore = cfg->no_ignore;
     s->walk.follow = cfg->follow;
+    s->walk.home = s->home;
+    s->walk.xdg_config_home = s->xdg_config_home;
     if (cfg->max_filesize) s->walk.max_filesize = cfg->max_filesize;
     s->walk.types = (const char *const *)s->types;
     s->walk.n_types = s->n_types;
@@ -219,6 +232,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.cache_dir = s->cache_dir;
         ip.repo_level = s->repo_level;
         ip.walk = &s->walk;
+        ip.on_skip = index_skip;
+        ip.skip_user = s;
         ip.note = s->note;
         ip.note_user = s->note_user;
         if (s->lazy) {
@@ -260,7 +275,9 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_chunk_params cp = rv_search_chunk_params(s);
         rv_index_stats is;
         memset(&is, 0, sizeof is);
+        s->index_skipped = 0;
         st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+        local.files_skipped = s->index_skipped;
         rv_search_trace(s, "index update");
         if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
         rv_search_trace(s, "corpus load");
@@ -458,8 +475,10 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         const rv_span *p = &sp[q->offset + i];
         const rv_chunk *best = &s->corpus.chunks.items[p->id];
         out->items[i].chunk = best;
-        if (p->merged && make_region(s, best, p, &out->owned[out->n_owned]))
+        if (p->merged && make_region(s, best, p, &out->owned[out->n_owned])) {
             out->items[i].chunk = &out->owned[out->n_owned++];
+            out->items[i].best = best;
+        }
         out->items[i].score = p->score;
         out->items[i].rank = i + 1;
     }

@@ -9,7 +9,7 @@
  * rv_tokenizer is never written.
  */
 #include "tokenizer/tok_internal.h"
-#include "util/text.h"
+#include "ripvec/text.h"
 
 #include <stddef.h>
 #include <stdlib.h>

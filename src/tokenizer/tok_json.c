@@ -13,7 +13,7 @@
  * field is validated the usual way.
  */
 #include "tokenizer/tok_internal.h"
-#include "util/text.h"
+#include "ripvec/text.h"
 
 #include <stdlib.h>
 #include <string.h>

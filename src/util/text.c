@@ -1,5 +1,5 @@
 /* UTF-8 encoding and JSON string literals (see text.h). */
-#include "util/text.h"
+#include "ripvec/text.h"
 
 size_t rv_utf8_put(uint32_t cp, char *out) {
     unsigned char *o = (unsigned char *)out;

@@ -16,6 +16,7 @@
  * for directories in the walk, `strip` bytes (the directory's own relative
  * path and its '/') are dropped instead. */
 typedef struct layer {
+    rv_ignore *rv;   /* .ripvecignore: out of ripvec, not out of other tools */
     rv_ignore *dot;  /* .ignore */
     rv_ignore *git;  /* .gitignore */
     rv_ignore *excl; /* .git/info/exclude */
@@ -27,6 +28,7 @@ typedef struct layer {
 
 struct rv_wfilter {
     int hidden, no_ignore, no_require_git;
+    const char *home, *xdg_config_home; /* borrowed from the params */
     rv_wfilter_note_fn note_fn;
     void *ctx;
     layer *lv; /* the root's ancestors (outermost first), then the walk's directories */
@@ -69,6 +71,7 @@ static rv_status reserve_layer(rv_wfilter *w) {
 }
 
 static void layer_free(layer *l) {
+    rv_ignore_free(l->rv);
     rv_ignore_free(l->dot);
     rv_ignore_free(l->git);
     rv_ignore_free(l->excl);
@@ -97,6 +100,7 @@ static void layer_load(rv_wfilter *w, layer *l, const char *dir, unsigned has, i
     l->has_git = (has & RV_WF_HAS_GIT) != 0;
     l->in_repo = in_repo_above || l->has_git;
     if (w->no_ignore) return;
+    if (has & RV_WF_HAS_RIPVECIGNORE) l->rv = load_ignore(w, dir, ".ripvecignore");
     if (has & RV_WF_HAS_IGNORE) l->dot = load_ignore(w, dir, ".ignore");
     if ((has & RV_WF_HAS_GITIGNORE) && (l->in_repo || w->no_require_git))
         l->git = load_ignore(w, dir, ".gitignore");
@@ -122,7 +126,7 @@ rv_status rv_wfilter_enter_root(rv_wfilter *w, const char *root) {
     size_t len;
     int in_repo = 0;
     if (w->no_ignore) return RV_OK;
-    char *gpath = rv_gitcfg_global_excludes();
+    char *gpath = rv_gitcfg_global_excludes(w->home, w->xdg_config_home);
     if (gpath && rv_ignore_load(&w->global, gpath) != RV_OK)
         note(w, gpath, RV_WALK_SKIP_IGNORE_FILE, rv_error_last());
     free(gpath);
@@ -150,6 +154,8 @@ rv_status rv_wfilter_enter_root(rv_wfilter *w, const char *root) {
         if (stat(probe, &sb) == 0) has |= RV_WF_HAS_GIT;
         snprintf(probe, len + 16, "%s/.ignore", dir);
         if (lstat(probe, &sb) == 0) has |= RV_WF_HAS_IGNORE;
+        snprintf(probe, len + 16, "%s/.ripvecignore", dir);
+        if (lstat(probe, &sb) == 0) has |= RV_WF_HAS_RIPVECIGNORE;
         snprintf(probe, len + 16, "%s/.gitignore", dir);
         if (lstat(probe, &sb) == 0) has |= RV_WF_HAS_GITIGNORE;
         layer_load(w, l, dir, has, in_repo);
@@ -202,12 +208,14 @@ static const layer *layer_at(const rv_wfilter *w, size_t k) {
     return &w->lv[w->nl - 1 - k];
 }
 
-/* ripgrep's precedence: .ignore beats .gitignore beats info/exclude beats
+/* ripgrep's precedence, with .ripvecignore first (as ripgrep's own .rgignore):
+ * .ripvecignore beats .ignore beats .gitignore beats info/exclude beats
  * the global file; within a kind the deepest directory that has an opinion
  * wins; git kinds stop at the nearest repository top. */
 static rv_ignore_result ignore_decision(rv_wfilter *w, const char *rel, size_t rel_len,
                                         int is_dir) {
-    rv_ignore_result m_dot = RV_IGNORE_NONE, m_git = RV_IGNORE_NONE, m_excl = RV_IGNORE_NONE;
+    rv_ignore_result m_rv = RV_IGNORE_NONE, m_dot = RV_IGNORE_NONE, m_git = RV_IGNORE_NONE,
+                     m_excl = RV_IGNORE_NONE;
     size_t nl = w->nl;
     const layer *repo = NULL;
     int any_git, saw_git = 0;
@@ -215,6 +223,7 @@ static rv_ignore_result ignore_decision(rv_wfilter *w, const char *rel, size_t r
     any_git = w->no_require_git || layer_at(w, 0)->in_repo;
     for (size_t k = 0; k < nl; k++) {
         const layer *l = layer_at(w, k);
+        if (!m_rv) m_rv = layer_match(w, l, l->rv, rel, rel_len, is_dir);
         if (!m_dot) m_dot = layer_match(w, l, l->dot, rel, rel_len, is_dir);
         if (any_git && !saw_git) {
             if (!m_git) m_git = layer_match(w, l, l->git, rel, rel_len, is_dir);
@@ -223,6 +232,7 @@ static rv_ignore_result ignore_decision(rv_wfilter *w, const char *rel, size_t r
         if (l->has_git && !repo) repo = l;
         saw_git = saw_git || l->has_git;
     }
+    if (m_rv) return m_rv;
     if (m_dot) return m_dot;
     if (m_git) return m_git;
     if (m_excl) return m_excl;
@@ -296,6 +306,8 @@ rv_status rv_wfilter_create(rv_wfilter **out, const rv_walk_params *p, rv_wfilte
     w->hidden = p->hidden;
     w->no_ignore = p->no_ignore;
     w->no_require_git = p->no_require_git;
+    w->home = p->home;
+    w->xdg_config_home = p->xdg_config_home;
     w->note_fn = note_fn;
     w->ctx = ctx;
     if (p->n_globs) {

@@ -27,7 +27,12 @@ typedef struct rv_wfilter rv_wfilter;
 typedef void (*rv_wfilter_note_fn)(void *ctx, const char *path, rv_walk_skip why,
                                    const char *detail);
 
-enum { RV_WF_HAS_GIT = 1, RV_WF_HAS_IGNORE = 2, RV_WF_HAS_GITIGNORE = 4 };
+enum {
+    RV_WF_HAS_GIT = 1,
+    RV_WF_HAS_IGNORE = 2,
+    RV_WF_HAS_GITIGNORE = 4,
+    RV_WF_HAS_RIPVECIGNORE = 8
+};
 
 /* Compiles globs and types from p (copied; the arrays are not kept).
  * RV_ERR_INVALID_ARG for an unknown type name. Caller frees. */

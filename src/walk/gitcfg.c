@@ -181,9 +181,7 @@ static char *expand_tilde(char *p, const char *home) {
     return x;
 }
 
-char *rv_gitcfg_global_excludes(void) {
-    const char *home = getenv("HOME");
-    const char *xdg = getenv("XDG_CONFIG_HOME");
+char *rv_gitcfg_global_excludes(const char *home, const char *xdg) {
     char *xdg_dir = NULL, *path = NULL, *v = NULL;
     if (home && !home[0]) home = NULL;
     if (xdg && xdg[0])

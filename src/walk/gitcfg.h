@@ -3,7 +3,7 @@
  * a repository keeps info/exclude, and where the user's global excludes
  * file is. Also the small non-blocking file reader those use.
  *
- *   char *p = rv_gitcfg_global_excludes();   // NULL when HOME is unset
+ *   char *p = rv_gitcfg_global_excludes(home, xdg);  // NULL without a home
  *   rv_ignore_load(&global, p); free(p);
  */
 #ifndef RV_WALK_GITCFG_H
@@ -20,8 +20,10 @@ rv_status rv_gitcfg_read_file(char **out, size_t *out_len, const char *path, siz
 /* The global excludes file git would use: core.excludesFile from
  * ~/.gitconfig, else from $XDG_CONFIG_HOME/git/config (or
  * ~/.config/git/config), else $XDG_CONFIG_HOME/git/ignore (or
- * ~/.config/git/ignore). "~/" is expanded. malloc'd; NULL when no HOME. */
-char *rv_gitcfg_global_excludes(void);
+ * ~/.config/git/ignore). "~/" is expanded. home and xdg_config_home are
+ * the values of HOME and XDG_CONFIG_HOME (the front end reads them; NULL or
+ * "" when unset). malloc'd; NULL when neither is known. */
+char *rv_gitcfg_global_excludes(const char *home, const char *xdg_config_home);
 
 /* The path of the info/exclude file for the repository whose ".git" entry
  * (a directory, or a "gitdir: ..." file as in worktrees and submodules) is

@@ -163,6 +163,8 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
             has |= RV_WF_HAS_IGNORE;
         else if (strcmp(nm, ".gitignore") == 0)
             has |= RV_WF_HAS_GITIGNORE;
+        else if (strcmp(nm, ".ripvecignore") == 0)
+            has |= RV_WF_HAS_RIPVECIGNORE;
     }
     closedir(d);
     d = NULL;

@@ -1,6 +1,6 @@
 /*
- * util/text.h — UTF-8 encoding and JSON string literals, shared by the
- * tokenizer, the chunker and the CLI.
+ * ripvec/text.h — UTF-8 encoding and JSON string literals, shared by the
+ * tokenizer, the chunker and the CLI (`ripvec tokenize` reads JSON Lines).
  *
  *   char out[8];
  *   size_t n = rv_utf8_put(0x1F600, out);          // 4 bytes
@@ -8,11 +8,15 @@
  *   size_t len;                                     // decode in place
  *   const char *after = rv_json_string(s, end, s, SIZE_MAX, &len, 0);
  */
-#ifndef RV_UTIL_TEXT_H
-#define RV_UTIL_TEXT_H
+#ifndef RIPVEC_TEXT_H
+#define RIPVEC_TEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Writes the UTF-8 form of cp (< 0x110000) to out: 1 to 4 bytes, returned. */
 size_t rv_utf8_put(uint32_t cp, char *out);
@@ -26,4 +30,7 @@ size_t rv_utf8_put(uint32_t cp, char *out);
 const char *rv_json_string(const char *s, const char *end, char *out, size_t cap, size_t *out_len,
                            int strict);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

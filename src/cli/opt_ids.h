@@ -1,0 +1,51 @@
+/* cli/opt_ids.h — the ids of the rows of the option table (opt_table.c). */
+#ifndef RV_CLI_OPT_IDS_H
+#define RV_CLI_OPT_IDS_H
+
+enum {
+    OPT_TOP_K,
+    OPT_THRESHOLD,
+    OPT_MODE,
+    OPT_SORT,
+    OPT_FORMAT,
+    OPT_JSON,
+    OPT_COLOR,
+    OPT_CONTEXT,
+    OPT_NO_SNIPPET,
+    OPT_FILES_WITH,
+    OPT_COUNT,
+    OPT_NULL,
+    OPT_FILES,
+    OPT_TYPE_LIST,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_HIDDEN,
+    OPT_NO_IGNORE,
+    OPT_FOLLOW,
+    OPT_TYPE,
+    OPT_GLOB,
+    OPT_MAX_FILESIZE,
+    OPT_MODEL,
+    OPT_DEVICE,
+    OPT_THREADS,
+    OPT_PRECISION,
+    OPT_INDEX,
+    OPT_NO_INDEX,
+    OPT_CACHE_DIR,
+    OPT_REPO_LEVEL,
+    OPT_NO_WARM,
+    OPT_NO_WATCH,
+    OPT_STDIO,
+    OPT_MAX_TOKENS,
+    OPT_FOCUS,
+    OPT_EMBED_FORMAT,
+    OPT_BATCH_TOKENS,
+    OPT_MAX_LEN,
+    OPT_FORCE,
+    OPT_WHEEL,
+    OPT_GENERATE,
+    OPT_HELP,
+    OPT_VERSION
+};
+
+#endif
