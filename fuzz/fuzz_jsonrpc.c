@@ -4,7 +4,7 @@
  * model is involved. Each input is split into lines, one message per line. */
 #include "fuzz_mem.h"
 #include "mcp/internal.h"
-#include "mcp/reader.h"
+#include "util/reader.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * errors, dispatch, tools, path confinement, the bounded line reader. */
 #include "mcp/internal.h"
 #include "mcp/path.h"
-#include "mcp/reader.h"
+#include "util/reader.h"
 #include "mcp/watch.h"
 #include "rvtest.h"
 

@@ -22,7 +22,7 @@
 #ifndef RV_LSP_FRAME_H
 #define RV_LSP_FRAME_H
 
-#include "mcp/reader.h"
+#include "util/reader.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* The stdio loop: bounded lines in, one reply line out per request (see mcp.h). */
 #include "mcp/mcp.h"
-#include "mcp/reader.h"
+#include "util/reader.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* JSON-RPC 2.0 framing and MCP method dispatch (see mcp.h). */
 #include "mcp/internal.h"
-#include "mcp/reader.h"
+#include "util/reader.h"
 
 #include <limits.h>
 #include <stdarg.h>

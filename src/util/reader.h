@@ -1,5 +1,6 @@
 /*
- * mcp/reader.h — a bounded line reader: one JSON-RPC message per line.
+ * util/reader.h — a bounded line reader (one JSON-RPC message per line for MCP;
+ * the LSP frame reader reads through the same rv_read_fn).
  *
  *   rv_line_reader r;
  *   rv_line_reader_init(&r, my_read, &fd, RV_MCP_MAX_MESSAGE);
@@ -16,8 +17,8 @@
  * Never holds more than max bytes of one line: a longer line is dropped as
  * it streams in (the rest up to its newline is discarded) and reported once.
  */
-#ifndef RV_MCP_READER_H
-#define RV_MCP_READER_H
+#ifndef RV_UTIL_READER_H
+#define RV_UTIL_READER_H
 
 #include "ripvec/common.h"
 

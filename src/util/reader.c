@@ -1,5 +1,5 @@
 /* Bounded line reader (see reader.h). */
-#include "mcp/reader.h"
+#include "util/reader.h"
 
 #include <errno.h>
 #include <stdlib.h>
