@@ -126,6 +126,12 @@ typedef struct rv_index_stats {
 rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_params *cp,
                           rv_progress_fn progress, void *progress_user, rv_index_stats *stats);
 
+/* The freshness question: *fresh = 1 when the index still holds the corpus
+ * of `generation` (rv_corpus.generation of what rv_index_corpus gave) and
+ * every file under root has the stat stored for it, so rv_index_update
+ * would change nothing. Walks, reads no file, takes no lock. */
+rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh);
+
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
  * position) order: the corpus the last rv_index_update loaded, either mapped
  * from the verified snapshot of the current store generation

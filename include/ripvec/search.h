@@ -147,6 +147,12 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
  * Invalidates results of earlier queries (unless nothing changed). */
 rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
 
+/* *fresh = 1 when rv_searcher_refresh would find nothing changed since the
+ * last refresh (every file under root has the stat it had then and, with an
+ * index, nobody wrote to the index since); 0 before the first refresh.
+ * Walks the root but reads no file: cheaper than a refresh. */
+rv_status rv_searcher_fresh(rv_searcher *s, int *fresh);
+
 /* Optional, before rv_searcher_refresh: starts loading the model and
  * embedding `text` as a query on a thread of the searcher's own, so that a
  * one-shot search overlaps the forward pass with the refresh. The next

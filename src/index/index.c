@@ -45,17 +45,6 @@ static void slug(char *out, size_t max, const char *in) {
     if (n == 0 || out[0] == '.') out[0] = '_', out[n ? n : 1] = 0;
 }
 
-static char *cache_root(const char *given) {
-    if (given && *given) return strdup(given);
-    const char *env = getenv("RIPVEC_CACHE");
-    if (env && *env) return strdup(env);
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/') return rv_path_join(xdg, "ripvec");
-    const char *home = getenv("HOME");
-    if (!home || !*home) return NULL;
-    return rv_path_join(home, ".cache/ripvec");
-}
-
 /* Locates the index for a canonical root: see index.h. */
 static rv_status locate(char **out, const char *canon_root, int root_is_dir, const char *model_id,
                         const rv_index_params *p) {
@@ -74,9 +63,10 @@ static rv_status locate(char **out, const char *canon_root, int root_is_dir, con
         *out = r;
         return RV_OK;
     }
-    char *cache = cache_root(p->cache_dir);
-    if (!cache)
-        return rv_error_set(RV_ERR_NOT_FOUND, "no cache directory: set HOME or RIPVEC_CACHE");
+    char *cache = NULL;
+    rv_status st = rv_cache_root(&cache, p->cache_dir && *p->cache_dir ? p->cache_dir
+                                                                        : getenv("RIPVEC_CACHE"));
+    if (st != RV_OK) return st;
     const char *base = strrchr(canon_root, '/');
     base = base && base[1] ? base + 1 : "root";
     char bslug[48], sub[128];

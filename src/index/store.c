@@ -1,5 +1,6 @@
 /* The SQLite file under the persistent index (see store.h). */
 #include "index/store_int.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,11 +77,7 @@ static uint32_t be32(const unsigned char *p) {
 }
 
 void rv_store_hash128(uint8_t out[16], const void *data, size_t len) {
-    XXH128_hash_t h = XXH3_128bits(data, len);
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint8_t)(h.high64 >> (56 - 8 * i));
-        out[8 + i] = (uint8_t)(h.low64 >> (56 - 8 * i));
-    }
+    rv_ingest_hash(out, data, len);
 }
 
 /* Vectors are stored as float32 little-endian whatever the host. */

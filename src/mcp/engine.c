@@ -3,7 +3,6 @@
 #include "mcp/watch.h"
 
 #include "ripvec/search.h"
-#include "ripvec/walk.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <xxhash.h>
 
 struct rv_mcp_engine {
     pthread_mutex_t mu; /* guards everything below, and every searcher call */
@@ -25,8 +23,7 @@ struct rv_mcp_engine {
     void (*note)(void *user, const char *line);
     void *note_user;
     rv_searcher *s;
-    XXH64_hash_t fp; /* stat fingerprint at the last refresh */
-    int fp_valid;
+    int fresh_valid; /* a refresh succeeded: the searcher can say if it is fresh */
     rv_refresh_stats last;
     int have_stats;
     double last_update; /* unix time of the last refresh */
@@ -136,27 +133,6 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
 
 /* ---- freshness ------------------------------------------------------------ */
 
-static int fp_file(void *user, const rv_walk_entry *w) {
-    XXH64_state_t *h = user;
-    uint64_t meta[4] = {w->size, (uint64_t)w->mtime_sec, (uint64_t)(uint32_t)w->mtime_nsec, w->ino};
-    XXH64_update(h, w->rel, strlen(w->rel) + 1);
-    XXH64_update(h, meta, sizeof meta);
-    return 0;
-}
-
-/* Hash of what the walk sees: which files, their sizes, times and inodes.
- * Uses the searcher's default walk rules, as the engine sets no others. */
-static rv_status fingerprint(const rv_mcp_engine *e, XXH64_hash_t *out) {
-    XXH64_state_t *h = XXH64_createState();
-    if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    XXH64_reset(h, 0);
-    rv_walk_params wp = rv_walk_default_params();
-    rv_status st = rv_walk(e->root, &wp, fp_file, NULL, h);
-    *out = XXH64_digest(h);
-    XXH64_freeState(h);
-    return st;
-}
-
 static rv_status ensure_open(rv_mcp_engine *e) {
     if (e->s) return RV_OK;
     rv_search_config cfg = rv_search_default_config();
@@ -187,19 +163,18 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
         }
     }
     int dirty = e->watch ? rv_mcp_watch_changed(e->watch) : 1;
-    if (!force && !dirty && e->fp_valid) return RV_OK;
-    XXH64_hash_t fp = 0;
-    int fp_ok = fingerprint(e, &fp) == RV_OK;
-    if (!force && fp_ok && e->fp_valid && fp == e->fp) return RV_OK;
+    if (!force && !dirty && e->fresh_valid) return RV_OK;
+    int fresh = 0;
+    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh)
+        return RV_OK;
     rv_refresh_stats rs;
     memset(&rs, 0, sizeof rs);
     st = rv_searcher_refresh(e->s, &rs);
     if (st != RV_OK) {
-        e->fp_valid = 0; /* try again next call */
+        e->fresh_valid = 0; /* try again next call */
         return st;
     }
-    e->fp = fp;
-    e->fp_valid = fp_ok;
+    e->fresh_valid = 1;
     e->last = rs;
     e->have_stats = 1;
     e->last_update = (double)time(NULL);

@@ -2,6 +2,7 @@
 #ifndef RV_SEARCH_INTERNAL_H
 #define RV_SEARCH_INTERNAL_H
 
+#include "ingest/ingest.h"
 #include "ripvec/embed.h"
 #include "ripvec/index.h"
 #include "ripvec/rank.h"
@@ -30,6 +31,7 @@ struct rv_searcher {
     rv_index *idx;     /* with use_index */
     rv_corpus corpus;
     size_t files;   /* files behind the corpus */
+    rv_ingest_memory built; /* without an index: the stat of each file built */
     rv_bm25 *bm;    /* built on first keyword use after a refresh */
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
     float *qvec;    /* dim floats */
@@ -72,7 +74,8 @@ int rv_search_take_prefetched(rv_searcher *s, const char *text);
 /* Chunking parameters tied to the model's tokenizer and limit. */
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s);
 
-/* Walks, chunks and (with a model) embeds everything into s->corpus. */
-rv_status rv_search_build_fresh(rv_searcher *s, rv_refresh_stats *stats);
+/* Without an index: the ingest pipeline into memory, everything walked,
+ * chunked and (with a model) embedded into s->corpus. */
+rv_status rv_search_build_memory(rv_searcher *s, rv_refresh_stats *stats);
 
 #endif

@@ -106,6 +106,7 @@ void rv_searcher_close(rv_searcher *s) {
     rv_bm25_free(s->bm);
     free(s->defs);
     rv_corpus_free(&s->corpus);
+    rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
     rv_embed_ctx_free(s->ctx);
     rv_model_free(s->model);
@@ -273,7 +274,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         local.chunks_embedded = is.chunks_embedded;
         if (!keep_old) s->files = count_files(&s->corpus);
     } else {
-        st = rv_search_build_fresh(s, &local);
+        st = rv_search_build_memory(s, &local);
         if (st != RV_OK) goto failed;
     }
     if (keep_old) {
