@@ -105,6 +105,7 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->pf_vec);
     rv_bm25_free(s->bm);
     free(s->defs);
+    free(s->fmask);
     rv_corpus_free(&s->corpus);
     rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
@@ -215,11 +216,20 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
             st = rv_error_set(RV_ERR_INVALID_ARG, "the index needs a model");
             goto done;
         }
+        /* Filters that narrow the walk apply at query time: the index holds
+         * the whole tree whatever one search asks for. */
+        s->query_filter = rv_search_filters_narrow(cfg);
+        s->filter_size = cfg->max_filesize && s->query_filter &&
+                         cfg->max_filesize < rv_walk_default_params().max_filesize;
+        rv_walk_params iw = s->walk;
+        iw.types = iw.globs = NULL;
+        iw.n_types = iw.n_globs = 0;
+        if (s->filter_size) iw.max_filesize = rv_walk_default_params().max_filesize;
         rv_index_params ip = rv_index_default_params();
         ip.root = s->root;
         ip.cache_dir = s->cache_dir;
         ip.repo_level = s->repo_level;
-        ip.walk = &s->walk;
+        ip.walk = &iw;
         ip.note = s->note;
         ip.note_user = s->note_user;
         if (s->lazy) {
@@ -285,6 +295,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         s->bm = NULL;
         free(s->defs);
         s->defs = NULL;
+        free(s->fmask);
+        s->fmask = NULL;
         rv_corpus_free(&old);
     }
     s->loaded = 1;
@@ -490,11 +502,16 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
                             rv_search_mode_name(q->mode));
     size_t n = s->corpus.chunks.count;
     if (n == 0) return use_sem ? rv_search_ensure_model(s) : RV_OK;
-    if (q->path_glob && q->path_glob[0]) {
+    const unsigned char *fm = NULL; /* -t/-g/--max-filesize over an index */
+    if ((st = rv_search_filter_mask(s, &fm)) != RV_OK) return st;
+    int glob = q->path_glob && q->path_glob[0];
+    if (glob || fm) {
         keep = malloc(n);
         if (!keep) goto oom;
         for (size_t i = 0; i < n; i++)
-            keep[i] = (unsigned char)rv_glob_match(q->path_glob, s->corpus.chunks.items[i].path);
+            keep[i] = (unsigned char)((!fm || fm[i]) &&
+                                      (!glob || rv_glob_match(q->path_glob,
+                                                              s->corpus.chunks.items[i].path)));
     }
     size_t want = q->top_k ? q->top_k + q->offset : n;
     if (want > n) want = n;
