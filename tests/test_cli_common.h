@@ -8,6 +8,8 @@
 
 #include "test_index_common.h"
 
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static inline const char *bin(void) {
@@ -16,6 +18,9 @@ static inline const char *bin(void) {
 }
 
 static char g_model[1024];
+/* 1: the next run() child may not bypass file permissions, even as root
+ * (so a read-only file is read-only to it). */
+static int g_no_override;
 
 static inline int find_model(void) {
     const char *m = getenv("RIPVEC_TEST_MODEL");
@@ -47,6 +52,10 @@ static inline int run(const char *cache, char *out, size_t cap, const char *cons
         close(fds[0]);
         close(fds[1]);
         setenv("RIPVEC_CACHE", cache, 1);
+        if (g_no_override && geteuid() == 0 &&
+            (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0 ||
+             prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) != 0))
+            _exit(126);
         const char *argv[32];
         size_t n = 0;
         argv[n++] = bin();

@@ -3,6 +3,8 @@
  * rebuilds happen beside it, renames reuse vectors, the cache is kept tidy. */
 #include "test_cli_common.h"
 
+#include <dirent.h>
+
 /* Python that talks about backoff, and a short note that does too. */
 static void put_two(scratch *s) {
     put_file(s, "retry.py",
@@ -57,7 +59,67 @@ RV_TEST(filtered_search_keeps_the_whole_index) {
     scratch_close(&s);
 }
 
+/* chmod of the index's directory and everything in it. */
+static void chmod_index_dir(const char *db_path, mode_t dir_mode, mode_t file_mode) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", db_path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return;
+    *slash = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char p[2048];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        chmod(p, file_mode);
+    }
+    if (d) closedir(d);
+    chmod(dir, dir_mode);
+}
+
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A complete index that this user may not write is searched as it is; -v
+ * says once that it was not refreshed. */
+RV_TEST(read_only_index_is_searched_without_the_lock) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char out[16384], path[1024];
+    const char *search[] = {"-q", "--model", g_model, "--mode", "keyword", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "path:", path, sizeof path);
+    chmod_index_dir(path, 0555, 0444);
+    struct stat before, after;
+    RV_CHECK(stat(path, &before) == 0);
+    g_no_override = 1;
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") && !strstr(out, "read-only"), "%s", out);
+    const char *loud[] = {"-v", "--model", g_model, "--mode", "keyword", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, loud), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") && count_of(out, "read-only") == 1, "%s", out);
+    /* Hybrid needs the stored vectors and the model, nothing written. */
+    const char *hybrid[] = {"-q", "--model", g_model, "sleep between attempts", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, hybrid), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") != NULL, "%s", out);
+    g_no_override = 0;
+    RV_CHECK(stat(path, &after) == 0);
+    RV_CHECK(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+             before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    chmod_index_dir(path, 0755, 0644);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
+    RV_RUN(read_only_index_is_searched_without_the_lock);
     return rv_test_summary();
 }

@@ -32,7 +32,10 @@
  *
  * Concurrency: writers to one index serialize on an flock of
  * "<index>.lock" (a second `ripvec` waits, then finds the work done);
- * readers see committed snapshots (SQLite WAL). A model/dim change or an
+ * readers see committed snapshots (SQLite WAL). An index that cannot be
+ * written (a read-only cache or checkout: the lock or the file not
+ * writable) is opened read-only: rv_index_update then searches what is
+ * there without refreshing it, and says so once through `info`. A model/dim change or an
  * older format rebuilds; a newer format is refused (RV_ERR_UNSUPPORTED,
  * "index format N is newer than this ripvec (M); run `ripvec index rebuild`
  * or upgrade"). A corrupt or truncated file is reported through `note` in one
@@ -81,6 +84,9 @@ typedef struct rv_index_params {
     void *skip_user;
     void (*note)(void *user, const char *msg); /* one-line notices (rebuilds); may be NULL */
     void *note_user;
+    /* Notices for a verbose user (`-v`): a read-only index not refreshed.
+     * Called with note_user; may be NULL. */
+    void (*info)(void *user, const char *msg);
     rv_index_mode mode;
     /* Identity when no model is passed to rv_index_open (tests, tools). */
     const char *model_id;

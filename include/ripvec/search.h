@@ -76,6 +76,9 @@ typedef struct rv_search_config {
     /* One-line notices (index rebuilt after corruption, ...); optional. */
     void (*note)(void *user, const char *msg);
     void *note_user;
+    /* Notices for a verbose user (a read-only index not refreshed), called
+     * with note_user; optional. */
+    void (*info)(void *user, const char *msg);
 } rv_search_config;
 
 rv_search_config rv_search_default_config(void);

@@ -455,6 +455,7 @@ int rv_cmd_search(int argc, char **argv) {
     if (o.verbose && !o.quiet) {
         o.cfg.on_skip = on_skip;
         o.cfg.skip_user = show_progress ? &ps : NULL;
+        o.cfg.info = on_note;
     }
     if (!o.quiet) {
         o.cfg.note = on_note;

@@ -161,6 +161,26 @@ static void write_repo_gitignore(const char *dir) {
     free(gi);
 }
 
+static int no_write_access(int err) {
+    return err == EACCES || err == EROFS || err == EPERM;
+}
+
+/* An existing index this process may not write (the file, or the lock it
+ * cannot take): opened read-only, to be searched as it is. Returns 1 when
+ * it took that path (*st says how it went), 0 to open it for writing. */
+static int open_readonly(rv_index *idx, rv_status *st) {
+    if (access(idx->db_path, F_OK) != 0) return 0;
+    int ro = access(idx->db_path, W_OK) != 0 && no_write_access(errno);
+    if (!ro && idx->lock_fd < 0) {
+        idx->lock_fd = open(idx->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        ro = idx->lock_fd < 0 && no_write_access(errno);
+    }
+    if (!ro) return 0;
+    idx->readonly = 1;
+    *st = open_store(idx, RV_STORE_INSPECT);
+    return 1;
+}
+
 rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_params *p) {
     *out = NULL;
     if (!p) return rv_error_set(RV_ERR_INVALID_ARG, "index: no params");
@@ -229,6 +249,7 @@ rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_pa
     if (st == RV_OK && p->repo_level) write_repo_gitignore(idx->db_path);
     *slash = '/';
     if (st != RV_OK) goto done;
+    if (p->mode == RV_INDEX_OPEN && open_readonly(idx, &st)) goto done;
     if ((st = rv_index_lock(idx)) != RV_OK) goto done;
     st = open_store(idx, p->mode == RV_INDEX_REBUILD ? RV_STORE_REBUILD : RV_STORE_OPEN);
     rv_index_unlock(idx);

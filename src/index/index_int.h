@@ -17,6 +17,7 @@ struct rv_index {
     size_t dim;
     int lock_fd;
     int need_rebuild; /* a reader found corruption; the next update starts over */
+    int readonly;     /* no write access: searched as it is, never refreshed */
     rv_walk_params walk;
     int have_walk;
     rv_index_params p; /* strings above replace the pointers in here */

@@ -311,6 +311,13 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         rv_corpus_free(&idx->cached);
         idx->have_cached = 0;
     }
+    if (idx->readonly) { /* the last committed state, as it is */
+        if (idx->p.info)
+            idx->p.info(idx->p.note_user, "index is read-only: searching it without refreshing");
+        rv_status st = load_corpus(idx, 0);
+        if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
+        return st;
+    }
     rv_status st = rv_index_lock(idx);
     if (st != RV_OK) return st;
     if (idx->need_rebuild) {

@@ -232,6 +232,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.walk = &iw;
         ip.note = s->note;
         ip.note_user = s->note_user;
+        ip.info = cfg->info;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
