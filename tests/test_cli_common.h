@@ -80,6 +80,54 @@ static inline int run(const char *cache, char *out, size_t cap, const char *cons
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 }
 
+/* run(), in the background: the child's pid; its output is read by
+ * run_wait. */
+typedef struct bg_run {
+    pid_t pid;
+    int fd;
+} bg_run;
+
+static inline bg_run run_start(const char *cache, const char *const *args) {
+    bg_run r = {-1, -1};
+    int fds[2];
+    if (pipe(fds) != 0) return r;
+    fflush(stdout);
+    r.pid = fork();
+    if (r.pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("RIPVEC_CACHE", cache, 1);
+        const char *argv[32];
+        size_t n = 0;
+        argv[n++] = bin();
+        for (; args[n - 1] && n < 30; n++)
+            argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(bin(), (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    r.fd = fds[0];
+    return r;
+}
+
+static inline int run_wait(bg_run r, char *out, size_t cap) {
+    size_t len = 0;
+    ssize_t k;
+    while (len + 1 < cap && (k = read(r.fd, out + len, cap - 1 - len)) > 0)
+        len += (size_t)k;
+    out[len] = 0;
+    char sink[256];
+    while (read(r.fd, sink, sizeof sink) > 0) {
+    }
+    close(r.fd);
+    int ws = 0;
+    waitpid(r.pid, &ws, 0);
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
 static inline void field(const char *out, const char *name, char *val, size_t cap) {
     val[0] = 0;
     const char *p = strstr(out, name);

@@ -118,8 +118,76 @@ RV_TEST(read_only_index_is_searched_without_the_lock) {
     scratch_close(&s);
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A rebuild builds beside the live index: a search meanwhile neither waits
+ * nor sees it empty, status shows the whole index, and a second rebuild
+ * started meanwhile finds the work done instead of embedding it all again. */
+RV_TEST(rebuild_beside_the_live_index) {
+    scratch s;
+    if (!begin(&s)) return;
+    char out[65536], path[1024], v[64];
+    for (int i = 0; i < 24; i++) { /* distinct texts: nothing to reuse */
+        char rel[64], body[4096];
+        size_t len = 0;
+        for (int k = 0; k < 8; k++)
+            len += (size_t)snprintf(body + len, sizeof body - len,
+                                    "def compute_%d_%d(rows):\n"
+                                    "    total = %d\n"
+                                    "    for r in rows:\n"
+                                    "        total += r * %d\n"
+                                    "    return total\n\n",
+                                    i, k, i * 31 + k, k + 2);
+        snprintf(rel, sizeof rel, "src/m%02d.py", i);
+        put_file(&s, rel, "%s", body);
+        age_file(&s, rel, 3600);
+    }
+    const char *search[] = {"-q", "--model", g_model, "--mode", "keyword", "compute_3_1", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "path:", path, sizeof path);
+    field(out, "files:", v, sizeof v);
+    int files = atoi(v);
+    RV_CHECK(files >= 24);
+    sleep(1); /* the rebuilt index is created in a later second */
+    const char *rebuild[] = {"index", "rebuild", "--model", g_model, s.root, NULL};
+    bg_run a = run_start(s.cache, rebuild);
+    char next[1100];
+    snprintf(next, sizeof next, "%s.next", path);
+    double t0 = now_s();
+    while (access(next, F_OK) != 0 && now_s() - t0 < 60)
+        usleep(2000);
+    RV_CHECK_MSG(access(next, F_OK) == 0, "no rebuild beside %s", path);
+    bg_run b = run_start(s.cache, rebuild);
+    /* While it runs: searches answer at once from the live index. */
+    double t1 = now_s();
+    const char *loud[] = {"--model", g_model, "--mode", "keyword", "compute_3_1", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, loud), 0);
+    RV_CHECK_MSG(strstr(out, "m0") && !strstr(out, "waiting"), "%s", out);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "files:", v, sizeof v);
+    RV_CHECK_EQ_INT(atoi(v), files);
+    int still_running = access(next, F_OK) == 0;
+    RV_CHECK_EQ_INT(run_wait(a, out, sizeof out), 0);
+    RV_CHECK_MSG(still_running, "the rebuild ended before the search did (%.1fs)", now_s() - t1);
+    RV_CHECK_MSG(strstr(out, "indexed") && !strstr(out, "(0 embedded)"), "%s", out);
+    RV_CHECK_EQ_INT(run_wait(b, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "(0 embedded)") != NULL, "%s", out);
+    RV_CHECK(access(next, F_OK) != 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "files:", v, sizeof v);
+    RV_CHECK_EQ_INT(atoi(v), files);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
     RV_RUN(read_only_index_is_searched_without_the_lock);
+    RV_RUN(rebuild_beside_the_live_index);
     return rv_test_summary();
 }

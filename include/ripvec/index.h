@@ -69,7 +69,11 @@ typedef rv_status (*rv_index_embed_fn)(void *user, const char *const *texts, con
 
 typedef enum rv_index_mode {
     RV_INDEX_OPEN = 0,    /* create when missing; rebuild when corrupt or stale */
-    RV_INDEX_REBUILD = 1, /* discard what is there (even a newer format) first */
+    RV_INDEX_REBUILD = 1, /* index everything again (even over a newer format),
+                             beside the live index, which rv_index_update then
+                             replaces in one transaction: readers never see it
+                             empty. A rebuild that waited for another one to
+                             finish just updates. */
     RV_INDEX_INSPECT = 2  /* read-only, no create, no repair: for status */
 } rv_index_mode;
 
@@ -88,6 +92,10 @@ typedef struct rv_index_params {
      * Called with note_user; may be NULL. */
     void (*info)(void *user, const char *msg);
     rv_index_mode mode;
+    /* 1: a reader that finds another process writing does not wait: open
+     * and rv_index_update answer from the last committed state (when there
+     * is one; an empty index is still waited for). */
+    int no_wait;
     /* Identity when no model is passed to rv_index_open (tests, tools). */
     const char *model_id;
     size_t dim;

@@ -55,6 +55,9 @@ typedef struct rv_search_config {
     int use_index;         /* 1: persistent index (update it); 0: build in memory */
     const char *cache_dir; /* index location; NULL = default cache dir */
     int repo_level;        /* 1: one index at the enclosing repository root */
+    /* 1: index everything again, beside the live index, which searches of
+     * other processes keep using until the new one replaces it at once. */
+    int rebuild;
     /* 1: with the index, load the model only when an embedding is needed
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */

@@ -211,14 +211,6 @@ static void on_progress(void *user, const rv_progress *p) {
 /* Rebuild goes through the searcher so the chunking and walk settings are
  * exactly those a search uses (the next search then finds nothing to do). */
 static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
-    rv_index_params ip = rv_index_default_params();
-    ip.root = o->path;
-    ip.cache_dir = o->cache_dir;
-    ip.repo_level = o->repo_level;
-    ip.mode = RV_INDEX_REBUILD;
-    rv_index *idx = NULL;
-    if (rv_index_open(&idx, *m, &ip) != RV_OK) return rv_cli_fail("%s", rv_error_last());
-    rv_index_close(idx);
     rv_model_free(*m); /* the searcher loads its own */
     *m = NULL;
 
@@ -232,6 +224,7 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     cfg.use_index = 1;
     cfg.cache_dir = o->cache_dir;
     cfg.repo_level = o->repo_level;
+    cfg.rebuild = 1; /* beside the live index, which searches keep using */
     cfg.hidden = o->hidden;
     cfg.no_ignore = o->no_ignore;
     cfg.follow = o->follow;

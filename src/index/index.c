@@ -108,41 +108,26 @@ rv_status rv_index_locate(char **out, const char *model_id, const rv_index_param
     return st;
 }
 
-rv_status rv_index_lock(rv_index *idx) {
-    if (idx->lock_fd < 0) {
-        idx->lock_fd = open(idx->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (idx->lock_fd < 0)
-            return rv_error_set(RV_ERR_IO, "%s: %s", idx->lock_path, strerror(errno));
-    }
-    if (flock(idx->lock_fd, LOCK_EX | LOCK_NB) == 0) return RV_OK;
-    if (errno != EWOULDBLOCK)
-        return rv_error_set(RV_ERR_IO, "%s: flock: %s", idx->lock_path, strerror(errno));
-    rv_index_note(idx, "waiting for another ripvec updating %s", idx->db_path);
-    while (flock(idx->lock_fd, LOCK_EX) != 0)
-        if (errno != EINTR)
-            return rv_error_set(RV_ERR_IO, "%s: flock: %s", idx->lock_path, strerror(errno));
-    return RV_OK;
-}
-
-void rv_index_unlock(rv_index *idx) {
-    if (idx->lock_fd >= 0) flock(idx->lock_fd, LOCK_UN);
-}
-
 static void store_note(void *user, const char *msg) {
     rv_index *idx = user;
     if (idx->p.note) idx->p.note(idx->p.note_user, msg);
 }
 
-static rv_status open_store(rv_index *idx, rv_store_mode mode) {
+rv_status rv_index_open_store(rv_index *idx, const char *path, rv_store_mode mode) {
     rv_store_meta want = {.model_id = idx->model_id, .dim = idx->dim, .root = idx->root};
-    return rv_store_open(&idx->store, idx->db_path, &want, mode, store_note, idx);
+    return rv_store_open(&idx->store, path, &want, mode, store_note, idx);
+}
+
+static rv_status open_store(rv_index *idx, rv_store_mode mode) {
+    return rv_index_open_store(idx, idx->db_path, mode);
 }
 
 rv_status rv_index_reset(rv_index *idx) {
+    const char *path = idx->beside_path ? idx->beside_path : idx->db_path;
     rv_store_close(idx->store);
     idx->store = NULL;
-    rv_status st = rv_store_remove_files(idx->db_path);
-    if (st == RV_OK) st = open_store(idx, RV_STORE_OPEN);
+    rv_status st = rv_store_remove_files(path);
+    if (st == RV_OK) st = rv_index_open_store(idx, path, RV_STORE_OPEN);
     if (st == RV_OK) idx->need_rebuild = 0;
     return st;
 }
@@ -249,10 +234,20 @@ rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_pa
     if (st == RV_OK && p->repo_level) write_repo_gitignore(idx->db_path);
     *slash = '/';
     if (st != RV_OK) goto done;
-    if (p->mode == RV_INDEX_OPEN && open_readonly(idx, &st)) goto done;
-    if ((st = rv_index_lock(idx)) != RV_OK) goto done;
-    st = open_store(idx, p->mode == RV_INDEX_REBUILD ? RV_STORE_REBUILD : RV_STORE_OPEN);
-    rv_index_unlock(idx);
+    if (p->mode == RV_INDEX_REBUILD) {
+        st = rv_index_open_rebuild(idx);
+        goto done;
+    }
+    if (open_readonly(idx, &st)) goto done;
+    /* A reader that finds a writer at work opens what is committed. */
+    int busy = 0;
+    if (p->no_wait && access(idx->db_path, F_OK) == 0) {
+        if ((st = rv_index_try_lock(idx, &busy)) != RV_OK) goto done;
+    } else if ((st = rv_index_lock(idx)) != RV_OK) {
+        goto done;
+    }
+    st = open_store(idx, RV_STORE_OPEN);
+    if (!busy) rv_index_unlock(idx);
 done:
     if (st != RV_OK) {
         rv_index_close(idx);
@@ -264,6 +259,7 @@ done:
 
 void rv_index_close(rv_index *idx) {
     if (!idx) return;
+    rv_index_drop_beside(idx);
     rv_store_close(idx->store);
     if (idx->lock_fd >= 0) close(idx->lock_fd);
     if (idx->have_cached) rv_corpus_free(&idx->cached);

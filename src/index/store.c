@@ -186,6 +186,28 @@ rv_status rv_store_remove_files(const char *path) {
     return RV_OK;
 }
 
+rv_status rv_store_copy_into(rv_store *src, const char *dst_path) {
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE, NULL);
+    rv_status st = RV_OK;
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(dst, 120000);
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src->db, "main");
+        if (!b) {
+            rc = sqlite3_errcode(dst);
+        } else {
+            rc = sqlite3_backup_step(b, -1);
+            int fin = sqlite3_backup_finish(b);
+            if (rc == SQLITE_DONE) rc = fin;
+        }
+    }
+    if (rc != SQLITE_OK)
+        st = rv_error_set(RV_ERR_IO, "%s: replacing the index: %s", dst_path,
+                          dst ? sqlite3_errmsg(dst) : "out of memory");
+    sqlite3_close_v2(dst);
+    return st;
+}
+
 /* Cheap checks on the raw header before SQLite sees the file: catches garbage
  * and truncation without reading the whole database. */
 static rv_status precheck(const char *path) {

@@ -293,6 +293,20 @@ static rv_status load_corpus(rv_index *idx, int save) {
     return RV_OK;
 }
 
+/* Another process is writing: the last committed state, when there is
+ * one (RV_ERR_NOT_FOUND: an empty index, worth waiting for). */
+static rv_status answer_committed(rv_index *idx, rv_index_stats *stats) {
+    rv_store_info si;
+    rv_status st = rv_store_info_get(idx->store, &si);
+    if (st != RV_OK) return st;
+    if (si.files == 0) return RV_ERR_NOT_FOUND;
+    if (idx->p.info)
+        idx->p.info(idx->p.note_user,
+                    "another ripvec is updating the index: searching its last committed state");
+    if ((st = load_corpus(idx, 0)) == RV_OK) stats->chunks_total = idx->cached.chunks.count;
+    return st;
+}
+
 rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_params *cp,
                           rv_progress_fn progress, void *progress_user, rv_index_stats *stats) {
     rv_index_stats local;
@@ -318,8 +332,12 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         return st;
     }
-    rv_status st = rv_index_lock(idx);
+    int busy = 0;
+    rv_status st = idx->p.no_wait && !idx->beside_path ? rv_index_try_lock(idx, &busy)
+                                                        : rv_index_lock(idx);
     if (st != RV_OK) return st;
+    if (busy && (st = answer_committed(idx, stats)) != RV_ERR_NOT_FOUND) return st;
+    if (busy && (st = rv_index_lock(idx)) != RV_OK) return st;
     if (idx->need_rebuild) {
         rv_index_note(idx, "index %s is corrupt: rebuilding", idx->db_path);
         if ((st = rv_index_reset(idx)) != RV_OK) goto done;
@@ -328,6 +346,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         memset(stats, 0, sizeof *stats);
         int racy = 0;
         st = update_pass(idx, ctx, cp, progress, progress_user, stats, &racy);
+        if (st == RV_OK && idx->beside_path) st = rv_index_swap_in(idx);
         if (st == RV_OK) st = load_corpus(idx, !racy);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         if (st != RV_ERR_CORRUPT || attempt == 1) break;

@@ -233,6 +233,10 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.note = s->note;
         ip.note_user = s->note_user;
         ip.info = cfg->info;
+        /* A search never waits for another process's writes when something
+         * is committed: it answers from that. */
+        ip.no_wait = !cfg->rebuild;
+        if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
