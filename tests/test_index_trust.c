@@ -185,9 +185,94 @@ RV_TEST(rebuild_beside_the_live_index) {
     scratch_close(&s);
 }
 
+static int count_lines(const char *out, const char *needle) {
+    int n = 0;
+    for (const char *p = out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (memmem(p, len, needle, strlen(needle))) n++;
+        p += len + (nl != NULL);
+    }
+    return n;
+}
+
+/* Sets the mtime of every file of the index at db_path `ago` seconds back. */
+static void age_index(const char *db_path, int ago) {
+    static const char *const sfx[] = {"", "-wal", "-shm", ".corpus", ".bm25", ".lock"};
+    struct timespec ts[2];
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= ago;
+    ts[1] = ts[0];
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[1100];
+        snprintf(p, sizeof p, "%s%s", db_path, sfx[i]);
+        utimensat(AT_FDCWD, p, ts, 0);
+    }
+}
+
+/* clear leaves nothing behind; list shows every index; gc drops those
+ * whose root is gone or that went unused; a single file gets no index. */
+RV_TEST(cache_housekeeping) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char other[400], file[400], out[16384], path[1024], dir[1024];
+    snprintf(other, sizeof other, "%s/other", s.dir);
+    mkdir(other, 0755);
+    snprintf(file, sizeof file, "%s/other/solo.py", s.dir);
+    FILE *f = fopen(file, "w");
+    if (f) {
+        fputs("def solo_backoff():\n    return 2\n", f);
+        fclose(f);
+    }
+    const char *a[] = {"-q", "--model", g_model, "--mode", "keyword", "backoff", s.root, NULL};
+    const char *b[] = {"-q", "--model", g_model, "--mode", "keyword", "backoff", other, NULL};
+    const char *one[] = {"-q", "--model", g_model, "--mode", "keyword", "backoff", file, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, one), 0);
+    RV_CHECK_MSG(strstr(out, "solo.py") != NULL, "%s", out);
+    const char *list[] = {"index", "list", NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, list), 0);
+    RV_CHECK_MSG(count_lines(out, ".sqlite") == 0, "a single file made an index: %s", out);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, a), 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, b), 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, list), 0);
+    RV_CHECK_MSG(count_lines(out, ".sqlite") == 2, "%s", out);
+    RV_CHECK_MSG(count_lines(out, "/tree\t") == 1 && count_lines(out, "/other\t") == 1 &&
+                     count_lines(out, "all-minilm-l6-v2") == 2,
+                 "%s", out);
+
+    /* clear: nothing of the index is left, its folder included */
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "path:", path, sizeof path);
+    snprintf(dir, sizeof dir, "%s", path);
+    if (strrchr(dir, '/')) *strrchr(dir, '/') = 0;
+    const char *clear[] = {"index", "clear", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, clear), 0);
+    RV_CHECK_MSG(access(dir, F_OK) != 0, "%s is still there", dir);
+
+    /* gc: a root that is gone, then an index unused for 10 days */
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, a), 0);
+    unlink(file);
+    rmdir(other);
+    const char *gc[] = {"index", "gc", "--older-than", "7", NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, gc), 0);
+    RV_CHECK_MSG(strstr(out, "root gone") && strstr(out, "1 of 2"), "%s", out);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, list), 0);
+    RV_CHECK_MSG(count_lines(out, ".sqlite") == 1, "%s", out);
+    age_index(path, 10 * 86400);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, gc), 0);
+    RV_CHECK_MSG(strstr(out, "unused") && strstr(out, "1 of 1"), "%s", out);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, list), 0);
+    RV_CHECK_MSG(count_lines(out, ".sqlite") == 0, "%s", out);
+    RV_CHECK(access(dir, F_OK) != 0);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
     RV_RUN(read_only_index_is_searched_without_the_lock);
     RV_RUN(rebuild_beside_the_live_index);
+    RV_RUN(cache_housekeeping);
     return rv_test_summary();
 }

@@ -170,9 +170,30 @@ typedef struct rv_index_info {
 /* Inspects the index (full verification: reads every row). */
 rv_status rv_index_status(rv_index *idx, rv_index_info *out);
 
-/* Deletes the index file (and its WAL side files) under the lock; idx is
- * then closed: only rv_index_path and rv_index_close remain usable. */
+/* Deletes the index file and every side file (WAL, snapshot, keyword
+ * index, lock, an unfinished rebuild) under the lock; idx is then closed:
+ * only rv_index_path and rv_index_close remain usable. */
 rv_status rv_index_clear(rv_index *idx);
+
+/* One index of the cache (rv_index_list). */
+typedef struct rv_index_entry {
+    char *path;     /* the SQLite file */
+    char *root;     /* the root it indexes ("" when unreadable) */
+    char *model_id; /* "" when unreadable */
+    int64_t bytes;  /* all its files together */
+    int64_t last_used; /* unix seconds: the last search or update that opened it */
+    int root_exists;
+} rv_index_entry;
+
+/* Every index under <cache>/indexes (cache_dir as in rv_index_params),
+ * sorted by path. Unreadable ones are listed with empty root and model.
+ * Free with rv_index_list_free. */
+rv_status rv_index_list(rv_index_entry **out, size_t *n, const char *cache_dir);
+void rv_index_list_free(rv_index_entry *l, size_t n);
+
+/* Deletes the index at `path` (rv_index_entry.path) with all its side files;
+ * RV_ERR_IO when another ripvec is writing it. */
+rv_status rv_index_remove(const char *path);
 
 /* The SQLite file's path (owned by idx). */
 const char *rv_index_path(const rv_index *idx);

@@ -15,11 +15,16 @@
 
 static const char g_usage[] =
     "usage: ripvec index status|clear|rebuild [OPTIONS] [PATH]\n"
+    "       ripvec index list|gc [OPTIONS]\n"
     "\n"
     "  status    files, chunks, model, format, last update, location, and a full\n"
     "            consistency check (exit 0 consistent, 2 missing or damaged)\n"
     "  clear     delete the index of PATH for the model\n"
-    "  rebuild   discard the index of PATH and index everything again\n"
+    "  rebuild   index everything of PATH again (searches keep the old index\n"
+    "            until the new one is complete)\n"
+    "  list      every index in the cache: root, model, size, last used\n"
+    "  gc        delete indexes whose root is gone or that were not used for\n"
+    "            --older-than DAYS (default 90)\n"
     "\n"
     "PATH defaults to the current directory. Options:\n"
     "      --model M        model name or directory (default $RIPVEC_MODEL or\n"
@@ -32,12 +37,14 @@ static const char g_usage[] =
     "      --precision P    the index of fp32 (default), fp16 or int8 weights\n"
     "      --hidden, --no-ignore, -L/--follow\n"
     "                       walk options for rebuild (as for search)\n"
+    "      --older-than D   gc: days without use before an index goes\n"
     "  -q, --quiet          no progress or notes\n"
     "  -h, --help           this help\n";
 
 typedef struct opts {
     const char *action, *path, *model, *cache_dir, *device;
     int repo_level, threads, quiet, hidden, no_ignore, follow;
+    long older_than_days; /* gc; -1: the default */
     rv_precision precision;
 } opts;
 
@@ -81,6 +88,14 @@ static int parse(opts *o, int argc, char **argv) {
             VALUE();
             if (rv_precision_parse(&o->precision, val) != RV_OK)
                 return rv_cli_fail("--precision: %s", rv_error_last());
+        } else if (IS("--older-than")) {
+            VALUE();
+            char *end;
+            errno = 0;
+            long n = strtol(val, &end, 10);
+            if (errno || *end || end == val || n < 0 || n > 100000)
+                return rv_cli_fail("bad number of days '%s'", val);
+            o->older_than_days = n;
         } else if (IS("--repo-level")) {
             o->repo_level = 1;
         } else if (IS("-q") || IS("--quiet")) {
@@ -245,16 +260,82 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     return rc;
 }
 
+/* ---- list and gc: the cache as a whole, no model needed ---- */
+
+static void fmt_size(char *buf, size_t cap, int64_t b) {
+    if (b >= (int64_t)1 << 30)
+        snprintf(buf, cap, "%.1fG", (double)b / (1 << 30));
+    else if (b >= (int64_t)1 << 20)
+        snprintf(buf, cap, "%.1fM", (double)b / (1 << 20));
+    else
+        snprintf(buf, cap, "%.1fK", (double)b / 1024);
+}
+
+static int do_list(const opts *o) {
+    rv_index_entry *l = NULL;
+    size_t n = 0;
+    if (rv_index_list(&l, &n, o->cache_dir) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        char size[32], used[64];
+        fmt_size(size, sizeof size, l[i].bytes);
+        fmt_time(used, sizeof used, l[i].last_used);
+        printf("%s%s\t%s\t%s\t%s\t%s\n", l[i].root[0] ? l[i].root : "?",
+               l[i].root_exists ? "" : " (gone)", l[i].model_id[0] ? l[i].model_id : "?", size,
+               used, l[i].path);
+        total += l[i].bytes;
+    }
+    if (!o->quiet) {
+        char size[32];
+        fmt_size(size, sizeof size, total);
+        fprintf(stderr, "%zu indexes, %s\n", n, size);
+    }
+    rv_index_list_free(l, n);
+    return RV_EXIT_OK;
+}
+
+static int do_gc(const opts *o) {
+    long days = o->older_than_days >= 0 ? o->older_than_days : 90;
+    int64_t cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
+    rv_index_entry *l = NULL;
+    size_t n = 0, removed = 0;
+    int64_t freed = 0;
+    int rc = RV_EXIT_OK;
+    if (rv_index_list(&l, &n, o->cache_dir) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    for (size_t i = 0; i < n; i++) {
+        const char *why = !l[i].root_exists ? "root gone" : l[i].last_used < cutoff ? "unused" : NULL;
+        if (!why) continue;
+        if (rv_index_remove(l[i].path) != RV_OK) {
+            rc = rv_cli_fail("%s", rv_error_last());
+            continue;
+        }
+        removed++;
+        freed += l[i].bytes;
+        if (!o->quiet) printf("removed %s (%s: %s)\n", l[i].path, why, l[i].root);
+    }
+    if (!o->quiet) {
+        char size[32];
+        fmt_size(size, sizeof size, freed);
+        printf("%zu of %zu indexes removed, %s freed\n", removed, n, size);
+    }
+    rv_index_list_free(l, n);
+    return rc;
+}
+
 int rv_cmd_index(int argc, char **argv) {
     opts o;
     memset(&o, 0, sizeof o);
+    o.older_than_days = -1;
     int pr = parse(&o, argc, argv);
     if (pr == 1) return RV_EXIT_OK;
     if (pr != 0) return pr;
+    if (strcmp(o.action, "list") == 0) return do_list(&o);
+    if (strcmp(o.action, "gc") == 0) return do_gc(&o);
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
         is_rebuild = strcmp(o.action, "rebuild") == 0;
     if (!is_status && !is_clear && !is_rebuild)
-        return rv_cli_fail("unknown index action '%s' (status, clear or rebuild)", o.action);
+        return rv_cli_fail("unknown index action '%s' (status, clear, rebuild, list or gc)",
+                           o.action);
     if (access(o.path, F_OK) != 0) return rv_cli_fail("%s: %s", o.path, strerror(errno));
 
     /* The index file is named after the model's id, which needs the model. */

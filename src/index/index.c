@@ -253,6 +253,7 @@ done:
         rv_index_close(idx);
         return st;
     }
+    if (idx->lock_fd >= 0) futimens(idx->lock_fd, NULL); /* last used (rv_index_list) */
     *out = idx;
     return RV_OK;
 }
@@ -317,11 +318,12 @@ rv_status rv_index_status(rv_index *idx, rv_index_info *out) {
 rv_status rv_index_clear(rv_index *idx) {
     rv_status st = rv_index_lock(idx);
     if (st != RV_OK) return st;
+    rv_index_drop_beside(idx);
     rv_store_close(idx->store);
     idx->store = NULL;
-    /* The lock file stays: a waiter may hold it open, and a new one would
-     * split the lock in two. */
-    st = rv_store_remove_files(idx->db_path);
+    /* The lock file goes too: a waiter holding it open sees it replaced
+     * once it gets it, and locks the new one (index/beside.c). */
+    st = rv_index_remove_all(idx->db_path);
     rv_index_unlock(idx);
     if (idx->have_cached) {
         rv_corpus_free(&idx->cached);

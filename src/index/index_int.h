@@ -43,6 +43,10 @@ rv_status rv_index_open_rebuild(rv_index *idx);
 /* After a rebuild's pass: the live index takes the new content in one
  * transaction, and idx->store is the live index again. */
 rv_status rv_index_swap_in(rv_index *idx);
+/* Deletes every file of the index at db_path: the store's, an unfinished
+ * rebuild's, the keyword index, the lock (last), and its directory when
+ * that is left empty (index/cache.c). */
+rv_status rv_index_remove_all(const char *db_path);
 /* Closes nothing; deletes the files of an unfinished rebuild. */
 void rv_index_drop_beside(rv_index *idx);
 /* Closes the store, deletes its files and opens an empty one (lock held). */

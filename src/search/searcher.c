@@ -180,7 +180,9 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->root_is_file = !S_ISDIR(sb.st_mode);
     s->threads = cfg->threads;
     s->precision = cfg->precision;
-    s->use_index = cfg->use_index;
+    /* A single file is read whole each time: an index of its own would be
+     * one more folder in the cache forever. */
+    s->use_index = cfg->use_index && !s->root_is_file;
     s->repo_level = cfg->repo_level;
     s->progress = cfg->progress;
     s->progress_user = cfg->progress_user;
