@@ -156,6 +156,17 @@ rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh);
  * a damaged row (the next rv_index_update rebuilds). */
 rv_status rv_index_corpus(rv_index *idx, rv_corpus *out);
 
+/* Answering at once, before (or while) the index is brought up to date:
+ * *out (zeroed by the caller) gets the committed corpus less the files that
+ * changed or went away, plus the chunks of every file not embedded yet with
+ * zero vectors (they rank by keywords alone); *files_pending and
+ * *chunks_pending say how much is not embedded. Reads and chunks those
+ * files; embeds nothing, writes nothing, takes no lock. out->generation is
+ * 0 unless nothing is pending. cp as for rv_index_update. Free with
+ * rv_corpus_free. */
+rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpus *out,
+                              size_t *files_pending, size_t *chunks_pending);
+
 typedef struct rv_index_info {
     char path[4096]; /* the SQLite file */
     char model_id[256];

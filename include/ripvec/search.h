@@ -58,6 +58,13 @@ typedef struct rv_search_config {
     /* 1: index everything again, beside the live index, which searches of
      * other processes keep using until the new one replaces it at once. */
     int rebuild;
+    /* 1: with the index, rv_searcher_refresh embeds and writes nothing: it
+     * answers from what is committed, and files not embedded yet are
+     * searched by their keywords alone (rv_index_corpus_now). The caller
+     * sees how many in rv_refresh_stats.files_pending and may bring the
+     * index up to date elsewhere (a refresh without answer_now, e.g. in a
+     * detached process). */
+    int answer_now;
     /* 1: with the index, load the model only when an embedding is needed
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */
@@ -92,6 +99,8 @@ typedef struct rv_refresh_stats {
     size_t files_changed;   /* files (re)chunked this time */
     size_t chunks_embedded; /* chunks embedded this time */
     size_t files_skipped;   /* files the walk left out (binary, too large...) */
+    size_t files_pending;   /* answer_now: files not embedded yet (keyword only) */
+    size_t chunks_pending;  /* answer_now: their chunks */
     double seconds;         /* wall time of the refresh */
 } rv_refresh_stats;
 

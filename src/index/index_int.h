@@ -51,6 +51,10 @@ rv_status rv_index_remove_all(const char *db_path);
 void rv_index_drop_beside(rv_index *idx);
 /* Closes the store, deletes its files and opens an empty one (lock held). */
 rv_status rv_index_reset(rv_index *idx);
+/* The committed corpus into idx->cached (index/update.c): from the snapshot
+ * of the current generation, else from the store, verified row by row, and
+ * then saved as the snapshot unless `save` is 0. */
+rv_status rv_index_load_corpus(rv_index *idx, int save);
 /* The signature of the chunker and its parameters stored in meta. */
 void rv_index_chunker_sig(char *out, size_t cap, const rv_chunk_params *cp);
 

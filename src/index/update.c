@@ -67,7 +67,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
  * so the next run heals it and the snapshot would be stale at once: seconds
  * after an edit every query would write megabytes). The snapshot has no
  * embed_text: with load_embed_text the store is always read. */
-static rv_status load_corpus(rv_index *idx, int save) {
+rv_status rv_index_load_corpus(rv_index *idx, int save) {
     rv_corpus *c = &idx->cached;
     memset(c, 0, sizeof *c);
     uint64_t gen = 0;
@@ -114,7 +114,8 @@ static rv_status answer_committed(rv_index *idx, rv_index_stats *stats) {
     if (idx->p.info)
         idx->p.info(idx->p.note_user,
                     "another ripvec is updating the index: searching its last committed state");
-    if ((st = load_corpus(idx, 0)) == RV_OK) stats->chunks_total = idx->cached.chunks.count;
+    st = rv_index_load_corpus(idx, 0);
+    if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
     return st;
 }
 
@@ -139,7 +140,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
     if (idx->readonly) { /* the last committed state, as it is */
         if (idx->p.info)
             idx->p.info(idx->p.note_user, "index is read-only: searching it without refreshing");
-        rv_status st = load_corpus(idx, 0);
+        rv_status st = rv_index_load_corpus(idx, 0);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         return st;
     }
@@ -158,7 +159,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         int racy = 0;
         st = update_pass(idx, ctx, cp, progress, progress_user, stats, &racy);
         if (st == RV_OK && idx->beside_path) st = rv_index_swap_in(idx);
-        if (st == RV_OK) st = load_corpus(idx, !racy);
+        if (st == RV_OK) st = rv_index_load_corpus(idx, !racy);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
         if (st != RV_ERR_CORRUPT || attempt == 1) break;
         rv_index_note(idx, "index %s is corrupt (%s): rebuilding", idx->db_path, rv_error_last());

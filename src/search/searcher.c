@@ -184,6 +184,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
      * one more folder in the cache forever. */
     s->use_index = cfg->use_index && !s->root_is_file;
     s->repo_level = cfg->repo_level;
+    s->answer_now = cfg->answer_now;
     s->progress = cfg->progress;
     s->progress_user = cfg->progress_user;
     s->on_skip = cfg->on_skip;
@@ -278,9 +279,16 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_chunk_params cp = rv_search_chunk_params(s);
         rv_index_stats is;
         memset(&is, 0, sizeof is);
-        st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
-        rv_search_trace(s, "index update");
-        if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
+        if (s->answer_now) { /* embed nothing: pending files by keywords */
+            st = rv_index_corpus_now(s->idx, &cp, &s->corpus, &local.files_pending,
+                                     &local.chunks_pending);
+            is.files_changed = local.files_pending;
+            is.chunks_total = s->corpus.chunks.count;
+        } else {
+            st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+            rv_search_trace(s, "index update");
+            if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
+        }
         rv_search_trace(s, "corpus load");
         if (st != RV_OK) goto failed;
         /* Nothing changed: the loaded corpus (and its BM25 and definition
