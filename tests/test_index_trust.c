@@ -269,10 +269,43 @@ RV_TEST(cache_housekeeping) {
     scratch_close(&s);
 }
 
+/* --no-wait (issue 22): the first search answers at once by keywords and
+ * leaves the embedding to a detached indexer, which completes the index;
+ * --no-background starts none. */
+RV_TEST(no_wait_answers_at_once_and_indexes_in_the_background) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char out[16384];
+    const char *quiet_now[] = {"--model", g_model, "--no-wait", "--no-background", "--mode",
+                               "keyword", "-v", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, quiet_now), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") && strstr(out, "2 of 2 files not embedded") &&
+                     !strstr(out, "pid"),
+                 "%s", out);
+    RV_CHECK_EQ_INT(status_files(&s), 0); /* nothing embedded, nothing written */
+    const char *now[] = {"--model", g_model, "--no-wait", "--mode", "keyword", "-v",
+                         "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    const char *p = strstr(out, "(pid ");
+    RV_CHECK_MSG(strstr(out, "retry.py") && p, "%s", out);
+    long pid = p ? atol(p + 5) : 0;
+    RV_CHECK(pid > 0);
+    double t0 = now_s();
+    while (pid > 0 && kill((pid_t)pid, 0) == 0 && now_s() - t0 < 120)
+        usleep(20000);
+    RV_CHECK_EQ_INT(status_files(&s), 2);
+    /* complete now: nothing pending, nothing said */
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") && !strstr(out, "not embedded"), "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
     RV_RUN(read_only_index_is_searched_without_the_lock);
     RV_RUN(rebuild_beside_the_live_index);
     RV_RUN(cache_housekeeping);
+    RV_RUN(no_wait_answers_at_once_and_indexes_in_the_background);
     return rv_test_summary();
 }

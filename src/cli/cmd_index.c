@@ -14,11 +14,12 @@
 #include <unistd.h>
 
 static const char g_usage[] =
-    "usage: ripvec index status|clear|rebuild [OPTIONS] [PATH]\n"
+    "usage: ripvec index status|update|clear|rebuild [OPTIONS] [PATH]\n"
     "       ripvec index list|gc [OPTIONS]\n"
     "\n"
     "  status    files, chunks, model, format, last update, location, and a full\n"
     "            consistency check (exit 0 consistent, 2 missing or damaged)\n"
+    "  update    bring the index of PATH up to date (what a search does first)\n"
     "  clear     delete the index of PATH for the model\n"
     "  rebuild   index everything of PATH again (searches keep the old index\n"
     "            until the new one is complete)\n"
@@ -225,7 +226,7 @@ static void on_progress(void *user, const rv_progress *p) {
 
 /* Rebuild goes through the searcher so the chunking and walk settings are
  * exactly those a search uses (the next search then finds nothing to do). */
-static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
+static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int rebuild) {
     rv_model_free(*m); /* the searcher loads its own */
     *m = NULL;
 
@@ -239,7 +240,7 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     cfg.use_index = 1;
     cfg.cache_dir = o->cache_dir;
     cfg.repo_level = o->repo_level;
-    cfg.rebuild = 1; /* beside the live index, which searches keep using */
+    cfg.rebuild = rebuild; /* beside the live index, which searches keep using */
     cfg.hidden = o->hidden;
     cfg.no_ignore = o->no_ignore;
     cfg.follow = o->follow;
@@ -332,9 +333,10 @@ int rv_cmd_index(int argc, char **argv) {
     if (strcmp(o.action, "list") == 0) return do_list(&o);
     if (strcmp(o.action, "gc") == 0) return do_gc(&o);
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
-        is_rebuild = strcmp(o.action, "rebuild") == 0;
+        is_update = strcmp(o.action, "update") == 0,
+        is_rebuild = is_update || strcmp(o.action, "rebuild") == 0;
     if (!is_status && !is_clear && !is_rebuild)
-        return rv_cli_fail("unknown index action '%s' (status, clear, rebuild, list or gc)",
+        return rv_cli_fail("unknown index action '%s' (status, update, clear, rebuild, list or gc)",
                            o.action);
     if (access(o.path, F_OK) != 0) return rv_cli_fail("%s: %s", o.path, strerror(errno));
 
@@ -359,7 +361,7 @@ int rv_cmd_index(int argc, char **argv) {
     else if (is_clear)
         rc = do_clear(&o, m);
     else
-        rc = do_rebuild(&o, &m, model_dir);
+        rc = do_rebuild(&o, &m, model_dir, !is_update);
 done:
     rv_model_free(m);
     free(model_dir);

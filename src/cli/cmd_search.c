@@ -52,6 +52,11 @@ static const char g_usage[] =
     "                           ~2x faster to index, cosine >= 0.99 to fp32)\n"
     "      --index              use the persistent index (default)\n"
     "      --no-index           build everything in memory, write nothing\n"
+    "      --no-wait            answer at once: files not embedded yet by keywords,\n"
+    "                           the rest embedded in the background (default on a\n"
+    "                           terminal)\n"
+    "      --wait               wait for a complete index (default otherwise)\n"
+    "      --no-background      with --no-wait: start no background indexer\n"
     "      --cache-dir DIR      where indexes live (default ~/.cache/ripvec)\n"
     "      --repo-level         keep the index in PATH/.ripvec/\n"
     "\n"
@@ -66,6 +71,8 @@ typedef struct opts {
     rv_sink_opts sink;
     int color_mode; /* 0 auto, 1 always, -1 never */
     int quiet, verbose;
+    int wait; /* 1 --wait, 0 --no-wait, -1 default (answer at once on a terminal) */
+    int no_background;
     const char *model;
     const char *path;
     const char **types, **globs;
@@ -273,6 +280,15 @@ static int parse_args(opts *o, int argc, char **argv) {
         } else if (IS("--no-index", "--no-index")) {
             NO_VAL();
             o->cfg.use_index = 0;
+        } else if (IS("--wait", "--wait")) {
+            NO_VAL();
+            o->wait = 1;
+        } else if (IS("--no-wait", "--no-wait")) {
+            NO_VAL();
+            o->wait = 0;
+        } else if (IS("--no-background", "--no-background")) {
+            NO_VAL();
+            o->no_background = 1;
         } else if (IS("--cache-dir", "--cache-dir")) {
             NEED_VAL();
             o->cfg.cache_dir = val;
@@ -383,9 +399,28 @@ static void cli_trace(const char *phase) {
     g_trace_t = t;
 }
 
+/* Answered at once with files not embedded yet: start the indexer (unless
+ * --no-background) and say so on a terminal or with -v. */
+static void background_note(const opts *o, const char *model_dir, const rv_refresh_stats *st,
+                            int tty) {
+    long pid = 0;
+    rv_cli_indexer ix = {o->path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
+                         o->cfg.hidden,    o->cfg.no_ignore, o->cfg.follow};
+    int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
+    if (o->quiet || (!tty && !o->verbose)) return;
+    char tail[96] = "";
+    if (started)
+        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld)", pid);
+    else if (!o->no_background)
+        snprintf(tail, sizeof tail, "; the background indexer did not start");
+    fprintf(stderr, "ripvec: %zu of %zu files not embedded yet (%zu chunks): keyword results for them%s\n",
+            st->files_pending, st->files, st->chunks_pending, tail);
+}
+
 int rv_cmd_search(int argc, char **argv) {
     opts o;
     memset(&o, 0, sizeof o);
+    o.wait = -1;
     o.q = rv_query_default();
     o.cfg = rv_search_default_config();
     o.sink = rv_sink_default_opts();
@@ -461,6 +496,7 @@ int rv_cmd_search(int argc, char **argv) {
         o.cfg.note = on_note;
         o.cfg.note_user = show_progress ? &ps : NULL;
     }
+    o.cfg.answer_now = o.cfg.use_index && (o.wait == 0 || (o.wait < 0 && isatty(2)));
     if (rv_searcher_open(&s, &o.cfg) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
@@ -476,6 +512,7 @@ int rv_cmd_search(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
+    if (stats.files_pending) background_note(&o, model_dir, &stats, show_progress);
     /* after the query: only then is it known whether a model was loaded */
     if (o.verbose && !o.quiet) {
         const char *dev = rv_searcher_device(s);
