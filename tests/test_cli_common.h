@@ -39,49 +39,8 @@ static inline int find_model(void) {
     return access(cfg, F_OK) == 0;
 }
 
-/* Runs ripvec with args (NULL-terminated) and RIPVEC_CACHE=cache; captures
- * stdout+stderr into out; returns the exit status (or -1). */
-static inline int run(const char *cache, char *out, size_t cap, const char *const *args) {
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        setenv("RIPVEC_CACHE", cache, 1);
-        if (g_no_override && geteuid() == 0 &&
-            (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0 ||
-             prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) != 0))
-            _exit(126);
-        const char *argv[32];
-        size_t n = 0;
-        argv[n++] = bin();
-        for (; args[n - 1] && n < 30; n++)
-            argv[n] = args[n - 1];
-        argv[n] = NULL;
-        execv(bin(), (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t len = 0;
-    ssize_t k;
-    while (len + 1 < cap && (k = read(fds[0], out + len, cap - 1 - len)) > 0)
-        len += (size_t)k;
-    out[len] = 0;
-    char sink[256];
-    while (read(fds[0], sink, sizeof sink) > 0) {
-    }
-    close(fds[0]);
-    int ws = 0;
-    waitpid(pid, &ws, 0);
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-}
-
-/* run(), in the background: the child's pid; its output is read by
- * run_wait. */
+/* Starts ripvec with args (NULL-terminated) and RIPVEC_CACHE=cache, its
+ * stdout+stderr into a pipe; run_wait collects them. */
 typedef struct bg_run {
     pid_t pid;
     int fd;
@@ -99,6 +58,10 @@ static inline bg_run run_start(const char *cache, const char *const *args) {
         close(fds[0]);
         close(fds[1]);
         setenv("RIPVEC_CACHE", cache, 1);
+        if (g_no_override && geteuid() == 0 &&
+            (prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0) != 0 ||
+             prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0) != 0))
+            _exit(126);
         const char *argv[32];
         size_t n = 0;
         argv[n++] = bin();
@@ -126,6 +89,14 @@ static inline int run_wait(bg_run r, char *out, size_t cap) {
     int ws = 0;
     waitpid(r.pid, &ws, 0);
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
+/* Runs ripvec to the end; its output in out; returns the exit status (or
+ * -1). */
+static inline int run(const char *cache, char *out, size_t cap, const char *const *args) {
+    bg_run r = run_start(cache, args);
+    if (r.pid < 0) return -1;
+    return run_wait(r, out, cap);
 }
 
 static inline void field(const char *out, const char *name, char *val, size_t cap) {
