@@ -130,6 +130,8 @@ typedef struct rv_index_stats {
     size_t chunks_embedded; /* chunks sent to the embedder this time */
     size_t chunks_reused;   /* chunks of changed/new files whose vector was reused */
     double seconds;
+    int stale; /* 1: not brought up to date (read-only index, or another
+                  process writing): the last committed state was loaded */
 } rv_index_stats;
 
 /* Brings the index up to date with the files under root (see above), holding

@@ -101,6 +101,9 @@ typedef struct rv_refresh_stats {
     size_t files_skipped;   /* files the walk left out (binary, too large...) */
     size_t files_pending;   /* answer_now: files not embedded yet (keyword only) */
     size_t chunks_pending;  /* answer_now: their chunks */
+    int stale;              /* 1: the corpus is not up to date (read-only index,
+                               another process writing, files pending): a later
+                               refresh may find more */
     double seconds;         /* wall time of the refresh */
 } rv_refresh_stats;
 

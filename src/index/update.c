@@ -116,6 +116,7 @@ static rv_status answer_committed(rv_index *idx, rv_index_stats *stats) {
                     "another ripvec is updating the index: searching its last committed state");
     st = rv_index_load_corpus(idx, 0);
     if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
+    stats->stale = 1;
     return st;
 }
 
@@ -142,6 +143,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
             idx->p.info(idx->p.note_user, "index is read-only: searching it without refreshing");
         rv_status st = rv_index_load_corpus(idx, 0);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
+        stats->stale = 1;
         return st;
     }
     int busy = 0;

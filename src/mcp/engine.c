@@ -174,7 +174,7 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
         e->fresh_valid = 0; /* try again next call */
         return st;
     }
-    e->fresh_valid = 1;
+    e->fresh_valid = !rs.stale; /* answered from a writer's last commit: look again */
     e->last = rs;
     e->have_stats = 1;
     e->last_update = (double)time(NULL);

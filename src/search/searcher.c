@@ -296,6 +296,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         keep_old = s->loaded && is.files_changed == 0 && is.files_added == 0 &&
                    is.files_removed == 0 && is.chunks_total == old.chunks.count;
         local.files_changed = is.files_changed + is.files_added;
+        local.stale = is.stale || local.files_pending;
         local.chunks_embedded = is.chunks_embedded;
         if (!keep_old) s->files = count_files(&s->corpus);
     } else {
