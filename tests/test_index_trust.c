@@ -301,11 +301,30 @@ RV_TEST(no_wait_answers_at_once_and_indexes_in_the_background) {
     scratch_close(&s);
 }
 
+/* What docs/INDEX.md says of renames: the embedded text carries the path,
+ * so a renamed file is embedded again, while a search with nothing changed
+ * embeds nothing. */
+RV_TEST(rename_embeds_the_file_again_as_documented) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char out[16384];
+    const char *v[] = {"--model", g_model, "--mode", "keyword", "-v", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, v), 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, v), 0);
+    RV_CHECK_MSG(strstr(out, "(0 embedded now)") != NULL, "%s", out);
+    mv_file(&s, "retry.py", "retry_moved.py");
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, v), 0);
+    RV_CHECK_MSG(strstr(out, "retry_moved.py") && !strstr(out, "(0 embedded now)"), "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
     RV_RUN(read_only_index_is_searched_without_the_lock);
     RV_RUN(rebuild_beside_the_live_index);
     RV_RUN(cache_housekeeping);
     RV_RUN(no_wait_answers_at_once_and_indexes_in_the_background);
+    RV_RUN(rename_embeds_the_file_again_as_documented);
     return rv_test_summary();
 }

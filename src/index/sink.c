@@ -118,7 +118,8 @@ static rv_status sink_commit(void *self, rv_ingest_batch *b) {
     return RV_OK;
 }
 
-/* Gone files last, so a renamed file found its old vectors in the batches. */
+/* Gone files last, so that the batches could reuse their vectors (texts that
+ * moved between files). */
 static rv_status sink_finish(void *self, rv_ingest_stats *stats) {
     rv_index_sink *k = self;
     rv_index *idx = k->idx;
