@@ -32,7 +32,10 @@
  *
  * Concurrency: writers to one index serialize on an flock of
  * "<index>.lock" (a second `ripvec` waits, then finds the work done);
- * readers see committed snapshots (SQLite WAL). A model/dim change or an
+ * readers see committed snapshots (SQLite WAL). An index that cannot be
+ * written (a read-only cache or checkout: the lock or the file not
+ * writable) is opened read-only: rv_index_update then searches what is
+ * there without refreshing it, and says so once through `info`. A model/dim change or an
  * older format rebuilds; a newer format is refused (RV_ERR_UNSUPPORTED,
  * "index format N is newer than this ripvec (M); run `ripvec index rebuild`
  * or upgrade"). A corrupt or truncated file is reported through `note` in one
@@ -66,7 +69,11 @@ typedef rv_status (*rv_index_embed_fn)(void *user, const char *const *texts, con
 
 typedef enum rv_index_mode {
     RV_INDEX_OPEN = 0,    /* create when missing; rebuild when corrupt or stale */
-    RV_INDEX_REBUILD = 1, /* discard what is there (even a newer format) first */
+    RV_INDEX_REBUILD = 1, /* index everything again (even over a newer format),
+                             beside the live index, which rv_index_update then
+                             replaces in one transaction: readers never see it
+                             empty. A rebuild that waited for another one to
+                             finish just updates. */
     RV_INDEX_INSPECT = 2  /* read-only, no create, no repair: for status */
 } rv_index_mode;
 
@@ -81,7 +88,14 @@ typedef struct rv_index_params {
     void *skip_user;
     void (*note)(void *user, const char *msg); /* one-line notices (rebuilds); may be NULL */
     void *note_user;
+    /* Notices for a verbose user (`-v`): a read-only index not refreshed.
+     * Called with note_user; may be NULL. */
+    void (*info)(void *user, const char *msg);
     rv_index_mode mode;
+    /* 1: a reader that finds another process writing does not wait: open
+     * and rv_index_update answer from the last committed state (when there
+     * is one; an empty index is still waited for). */
+    int no_wait;
     /* Identity when no model is passed to rv_index_open (tests, tools). */
     const char *model_id;
     size_t dim;
@@ -116,6 +130,8 @@ typedef struct rv_index_stats {
     size_t chunks_embedded; /* chunks sent to the embedder this time */
     size_t chunks_reused;   /* chunks of changed/new files whose vector was reused */
     double seconds;
+    int stale; /* 1: not brought up to date (read-only index, or another
+                  process writing): the last committed state was loaded */
 } rv_index_stats;
 
 /* Brings the index up to date with the files under root (see above), holding
@@ -126,6 +142,12 @@ typedef struct rv_index_stats {
 rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_params *cp,
                           rv_progress_fn progress, void *progress_user, rv_index_stats *stats);
 
+/* The freshness question: *fresh = 1 when the index still holds the corpus
+ * of `generation` (rv_corpus.generation of what rv_index_corpus gave) and
+ * every file under root has the stat stored for it, so rv_index_update
+ * would change nothing. Walks, reads no file, takes no lock. */
+rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh);
+
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
  * position) order: the corpus the last rv_index_update loaded, either mapped
  * from the verified snapshot of the current store generation
@@ -135,6 +157,17 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
  * bypasses the snapshot). Caller frees with rv_corpus_free. RV_ERR_CORRUPT on
  * a damaged row (the next rv_index_update rebuilds). */
 rv_status rv_index_corpus(rv_index *idx, rv_corpus *out);
+
+/* Answering at once, before (or while) the index is brought up to date:
+ * *out (zeroed by the caller) gets the committed corpus less the files that
+ * changed or went away, plus the chunks of every file not embedded yet with
+ * zero vectors (they rank by keywords alone); *files_pending and
+ * *chunks_pending say how much is not embedded. Reads and chunks those
+ * files; embeds nothing, writes nothing, takes no lock. out->generation is
+ * 0 unless nothing is pending. cp as for rv_index_update. Free with
+ * rv_corpus_free. */
+rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpus *out,
+                              size_t *files_pending, size_t *chunks_pending);
 
 typedef struct rv_index_info {
     char path[4096]; /* the SQLite file */
@@ -150,9 +183,30 @@ typedef struct rv_index_info {
 /* Inspects the index (full verification: reads every row). */
 rv_status rv_index_status(rv_index *idx, rv_index_info *out);
 
-/* Deletes the index file (and its WAL side files) under the lock; idx is
- * then closed: only rv_index_path and rv_index_close remain usable. */
+/* Deletes the index file and every side file (WAL, snapshot, keyword
+ * index, lock, an unfinished rebuild) under the lock; idx is then closed:
+ * only rv_index_path and rv_index_close remain usable. */
 rv_status rv_index_clear(rv_index *idx);
+
+/* One index of the cache (rv_index_list). */
+typedef struct rv_index_entry {
+    char *path;     /* the SQLite file */
+    char *root;     /* the root it indexes ("" when unreadable) */
+    char *model_id; /* "" when unreadable */
+    int64_t bytes;  /* all its files together */
+    int64_t last_used; /* unix seconds: the last search or update that opened it */
+    int root_exists;
+} rv_index_entry;
+
+/* Every index under <cache>/indexes (cache_dir as in rv_index_params),
+ * sorted by path. Unreadable ones are listed with empty root and model.
+ * Free with rv_index_list_free. */
+rv_status rv_index_list(rv_index_entry **out, size_t *n, const char *cache_dir);
+void rv_index_list_free(rv_index_entry *l, size_t n);
+
+/* Deletes the index at `path` (rv_index_entry.path) with all its side files;
+ * RV_ERR_IO when another ripvec is writing it. */
+rv_status rv_index_remove(const char *path);
 
 /* The SQLite file's path (owned by idx). */
 const char *rv_index_path(const rv_index *idx);

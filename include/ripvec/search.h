@@ -55,6 +55,16 @@ typedef struct rv_search_config {
     int use_index;         /* 1: persistent index (update it); 0: build in memory */
     const char *cache_dir; /* index location; NULL = default cache dir */
     int repo_level;        /* 1: one index at the enclosing repository root */
+    /* 1: index everything again, beside the live index, which searches of
+     * other processes keep using until the new one replaces it at once. */
+    int rebuild;
+    /* 1: with the index, rv_searcher_refresh embeds and writes nothing: it
+     * answers from what is committed, and files not embedded yet are
+     * searched by their keywords alone (rv_index_corpus_now). The caller
+     * sees how many in rv_refresh_stats.files_pending and may bring the
+     * index up to date elsewhere (a refresh without answer_now, e.g. in a
+     * detached process). */
+    int answer_now;
     /* 1: with the index, load the model only when an embedding is needed
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */
@@ -81,6 +91,9 @@ typedef struct rv_search_config {
     /* 1: phase timings as "trace: <phase> <ms>" notes (the CLI sets it from
      * RIPVEC_TRACE). */
     int trace;
+    /* Notices for a verbose user (a read-only index not refreshed), called
+     * with note_user; optional. */
+    void (*info)(void *user, const char *msg);
 } rv_search_config;
 
 rv_search_config rv_search_default_config(void);
@@ -91,6 +104,11 @@ typedef struct rv_refresh_stats {
     size_t files_changed;   /* files (re)chunked this time */
     size_t chunks_embedded; /* chunks embedded this time */
     size_t files_skipped;   /* files the walk left out (binary, too large...) */
+    size_t files_pending;   /* answer_now: files not embedded yet (keyword only) */
+    size_t chunks_pending;  /* answer_now: their chunks */
+    int stale;              /* 1: the corpus is not up to date (read-only index,
+                               another process writing, files pending): a later
+                               refresh may find more */
     double seconds;         /* wall time of the refresh */
 } rv_refresh_stats;
 
@@ -154,6 +172,12 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg);
  * no change at all, the loaded corpus (and its keyword index) is kept.
  * Invalidates results of earlier queries (unless nothing changed). */
 rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats);
+
+/* *fresh = 1 when rv_searcher_refresh would find nothing changed since the
+ * last refresh (every file under root has the stat it had then and, with an
+ * index, nobody wrote to the index since); 0 before the first refresh.
+ * Walks the root but reads no file: cheaper than a refresh. */
+rv_status rv_searcher_fresh(rv_searcher *s, int *fresh);
 
 /* Optional, before rv_searcher_refresh: starts loading the model and
  * embedding `text` as a query on a thread of the searcher's own, so that a

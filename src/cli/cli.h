@@ -100,6 +100,17 @@ int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quie
 /* $RIPVEC_PYTHON, the interpreter that runs pip for a fetch (NULL: unset). */
 const char *rv_cli_python(void);
 
+/* What a detached indexer needs to update the index a search used. */
+typedef struct rv_cli_indexer {
+    const char *root, *model_dir, *cache_dir;
+    int repo_level, hidden, no_ignore, follow;
+} rv_cli_indexer;
+
+/* Starts `ripvec index update` for ix->root detached from this process (new
+ * session, lowest priority, no terminal); *pid its process id. 0 ok, -1
+ * when it could not start (cli/background.c). */
+int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid);
+
 #define RV_VERSION "0.1.0"
 
 #endif

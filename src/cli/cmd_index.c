@@ -1,4 +1,5 @@
-/* ripvec index status|clear|rebuild [OPTIONS] [PATH] — the persistent index by hand. */
+/* ripvec index status|update|clear|rebuild|list|gc [OPTIONS] [PATH] — the
+ * persistent index by hand. */
 #include "cli/cli.h"
 #include "cli/opt.h"
 
@@ -96,15 +97,7 @@ static int do_clear(const opts *o, const rv_model *m) {
 
 /* Rebuild goes through the searcher so the chunking and walk settings are
  * exactly those a search uses (the next search then finds nothing to do). */
-static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
-    rv_index_params ip = rv_index_default_params();
-    ip.root = o->path;
-    ip.cache_dir = o->o->cfg.cache_dir;
-    ip.repo_level = o->o->cfg.repo_level;
-    ip.mode = RV_INDEX_REBUILD;
-    rv_index *idx = NULL;
-    if (rv_index_open(&idx, *m, &ip) != RV_OK) return rv_cli_fail("%s", rv_error_last());
-    rv_index_close(idx);
+static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int rebuild) {
     rv_model_free(*m); /* the searcher loads its own */
     *m = NULL;
 
@@ -113,6 +106,7 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     cfg.root = o->path;
     cfg.model_dir = model_dir;
     cfg.use_index = 1;
+    cfg.rebuild = rebuild; /* beside the live index, which searches keep using */
     cfg.progress = rv_cli_progress_draw;
     cfg.progress_user = &ps;
     if (o->o->verbose && !o->o->quiet) {
@@ -140,6 +134,72 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir) {
     return rc;
 }
 
+/* ---- list and gc: the cache as a whole, no model needed ---- */
+
+static void fmt_size(char *buf, size_t cap, int64_t b) {
+    if (b >= (int64_t)1 << 30)
+        snprintf(buf, cap, "%.1fG", (double)b / (1 << 30));
+    else if (b >= (int64_t)1 << 20)
+        snprintf(buf, cap, "%.1fM", (double)b / (1 << 20));
+    else
+        snprintf(buf, cap, "%.1fK", (double)b / 1024);
+}
+
+static int do_list(const opts *o) {
+    rv_index_entry *l = NULL;
+    size_t n = 0;
+    if (rv_index_list(&l, &n, o->o->cfg.cache_dir) != RV_OK)
+        return rv_cli_fail("%s", rv_error_last());
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        char size[32], used[64];
+        fmt_size(size, sizeof size, l[i].bytes);
+        fmt_time(used, sizeof used, l[i].last_used);
+        printf("%s%s\t%s\t%s\t%s\t%s\n", l[i].root[0] ? l[i].root : "?",
+               l[i].root_exists ? "" : " (gone)", l[i].model_id[0] ? l[i].model_id : "?", size,
+               used, l[i].path);
+        total += l[i].bytes;
+    }
+    if (!o->o->quiet) {
+        char size[32];
+        fmt_size(size, sizeof size, total);
+        fprintf(stderr, "%zu indexes, %s\n", n, size);
+    }
+    rv_index_list_free(l, n);
+    return RV_EXIT_OK;
+}
+
+static int do_gc(const opts *o) {
+    long days = o->o->older_than_days >= 0 ? o->o->older_than_days : 90;
+    int64_t cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
+    rv_index_entry *l = NULL;
+    size_t n = 0, removed = 0;
+    int64_t freed = 0;
+    int rc = RV_EXIT_OK;
+    if (rv_index_list(&l, &n, o->o->cfg.cache_dir) != RV_OK)
+        return rv_cli_fail("%s", rv_error_last());
+    for (size_t i = 0; i < n; i++) {
+        const char *why = !l[i].root_exists         ? "root gone"
+                          : l[i].last_used < cutoff ? "unused"
+                                                    : NULL;
+        if (!why) continue;
+        if (rv_index_remove(l[i].path) != RV_OK) {
+            rc = rv_cli_fail("%s", rv_error_last());
+            continue;
+        }
+        removed++;
+        freed += l[i].bytes;
+        if (!o->o->quiet) printf("removed %s (%s: %s)\n", l[i].path, why, l[i].root);
+    }
+    if (!o->o->quiet) {
+        char size[32];
+        fmt_size(size, sizeof size, freed);
+        printf("%zu of %zu indexes removed, %s freed\n", removed, n, size);
+    }
+    rv_index_list_free(l, n);
+    return rc;
+}
+
 int rv_cmd_index(int argc, char **argv) {
     rv_opts po;
     int rc = rv_cli_begin(&po, RV_CMD_INDEX, argc, argv);
@@ -155,15 +215,21 @@ int rv_cmd_index(int argc, char **argv) {
         return RV_EXIT_ERROR;
     }
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
-        is_rebuild = strcmp(o.action, "rebuild") == 0;
+        is_update = strcmp(o.action, "update") == 0,
+        is_rebuild = is_update || strcmp(o.action, "rebuild") == 0;
     char *model_dir = NULL;
     rv_model *m = NULL;
     if (po.n_pos > 2) {
         rc = rv_cli_fail("too many arguments (see ripvec index --help)");
         goto done;
     }
+    if (strcmp(o.action, "list") == 0 || strcmp(o.action, "gc") == 0) {
+        rc = o.action[0] == 'l' ? do_list(&o) : do_gc(&o);
+        goto done;
+    }
     if (!is_status && !is_clear && !is_rebuild) {
-        rc = rv_cli_fail("unknown index action '%s' (status, clear or rebuild)", o.action);
+        rc = rv_cli_fail("unknown index action '%s' (status, update, clear, rebuild, list or gc)",
+                         o.action);
         goto done;
     }
     if (access(o.path, F_OK) != 0) {
@@ -187,7 +253,7 @@ int rv_cmd_index(int argc, char **argv) {
     else if (is_clear)
         rc = do_clear(&o, m);
     else
-        rc = do_rebuild(&o, &m, model_dir);
+        rc = do_rebuild(&o, &m, model_dir, !is_update);
 done:
     rv_model_free(m);
     free(model_dir);

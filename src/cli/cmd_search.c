@@ -85,6 +85,7 @@ int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_op
     if (o->verbose && !o->quiet) {
         cfg.on_skip = rv_cli_progress_skip;
         cfg.skip_user = ps;
+        cfg.info = rv_cli_note; /* called with note_user */
     }
     if (!o->quiet) {
         cfg.note = rv_cli_note;
@@ -116,6 +117,26 @@ void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher
         fprintf(stderr, "ripvec: no model loaded (keyword search)\n");
     fprintf(stderr, "ripvec: %s: %zu files, %zu chunks (%zu embedded now, %zu skipped) in %.2fs\n",
             path, st->files, st->chunks, st->chunks_embedded, st->files_skipped, st->seconds);
+}
+
+/* Answered at once with files not embedded yet: start the indexer (unless
+ * --no-background) and say so on a terminal or with -v. */
+static void background_note(const rv_opts *o, const char *path, const char *model_dir,
+                            const rv_refresh_stats *st, rv_cli_progress *ps) {
+    long pid = 0;
+    rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
+                         o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
+    int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
+    if (o->quiet || (!ps->on && !o->verbose)) return;
+    char msg[256], tail[96] = "";
+    if (started)
+        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld)", pid);
+    else if (!o->no_background)
+        snprintf(tail, sizeof tail, "; the background indexer did not start");
+    snprintf(msg, sizeof msg,
+             "%zu of %zu files not embedded yet (%zu chunks): keyword results for them%s",
+             st->files_pending, st->files, st->chunks_pending, tail);
+    rv_cli_note(ps, msg);
 }
 
 static int by_score(const void *a, const void *b) {
@@ -181,6 +202,7 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
         p[i].path = paths[i];
         if (search_one(o, &p[i], model_dir, &ps) != RV_EXIT_OK) goto done;
         if (o->verbose && !o->quiet) rv_cli_report_verbose(o, p[i].path, p[i].s, &p[i].stats);
+        if (p[i].stats.files_pending) background_note(o, p[i].path, model_dir, &p[i].stats, &ps);
     }
     size_t found = p[0].res.count;
     if (n == 1) {
@@ -217,6 +239,9 @@ static int search(rv_opts *o) {
         return rv_cli_fail("no query given (usage: ripvec [OPTIONS] QUERY [PATH...])");
     o->q.text = o->pos[0];
     if (!o->q.text[strspn(o->q.text, " \t\n")]) return rv_cli_fail("the query is empty");
+    /* Answer at once (files not embedded yet by keywords) on a terminal or
+     * with --no-wait; scripts and pipes wait for a complete index. */
+    o->cfg.answer_now = o->cfg.use_index && (o->wait == 0 || (o->wait < 0 && isatty(2)));
     return run_search(o, o->n_pos > 1 ? o->pos + 1 : dot, o->n_pos > 1 ? o->n_pos - 1 : 1);
 }
 

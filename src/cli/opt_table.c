@@ -13,11 +13,14 @@ const rv_cmd_def rv_cmds[] = {
      "Semantic code search: finds the code that does what QUERY says, in each PATH (default: "
      "the current directory). Each PATH is searched with the index of the root it belongs "
      "to; the results are merged."},
-    {RV_CMD_INDEX, "index", "status|clear|rebuild [OPTIONS] [PATH]",
+    {RV_CMD_INDEX, "index", "status|update|clear|rebuild|list|gc [OPTIONS] [PATH]",
      "The persistent index by hand. status: files, chunks, model, format, last update, "
      "location and a full consistency check (exit 0 consistent, 2 missing or damaged); "
-     "clear: delete the index of PATH for the model; rebuild: discard it and index "
-     "everything again."},
+     "update: bring the index of PATH up to date (what a search does first); clear: delete "
+     "the index of PATH for the model; rebuild: index everything of PATH again (searches "
+     "keep the old index until the new one is complete); list: every index in the cache "
+     "(root, model, size, last used); gc: delete indexes whose root is gone or that were "
+     "not used for --older-than DAYS (default 90)."},
     {RV_CMD_MCP, "mcp", "[OPTIONS] [ROOT]",
      "Serves the search engine to AI agents over the Model Context Protocol (JSON-RPC 2.0 on "
      "stdin/stdout, one message per line). Tools: search_code, find_similar, get_repo_map, "
@@ -113,6 +116,13 @@ const rv_opt_def rv_opt_table[] = {
      "use the persistent index (default)"},
     {OPT_NO_INDEX, 0, "no-index", NULL, NULL, (WALKS & ~RV_CMD_INDEX) | RV_CMD_LSP,
      "Engine and index", "build everything in memory, write nothing"},
+    {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
+     "answer at once: files not embedded yet by keywords, the rest embedded in the "
+     "background (default on a terminal)"},
+    {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
+     "wait for a complete index (default when stderr is not a terminal)"},
+    {OPT_NO_BACKGROUND, 0, "no-background", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
+     "start no background indexer"},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR", NULL, WALKS | RV_CMD_LSP, "Engine and index",
      "where indexes live (default $RIPVEC_CACHE, else $XDG_CACHE_HOME/ripvec or "
      "~/.cache/ripvec)"},
@@ -125,6 +135,8 @@ const rv_opt_def rv_opt_table[] = {
      "no inotify: walk the root before every call to see changes"},
     {OPT_STDIO, 0, "stdio", NULL, NULL, RV_CMD_LSP, "Server",
      "talk on stdin/stdout (the only transport; accepted for clients that pass it)"},
+    {OPT_OLDER_THAN, 0, "older-than", "DAYS", NULL, RV_CMD_INDEX, "Engine and index",
+     "index gc: days without use before an index goes (default 90)"},
     {OPT_MAX_TOKENS, 0, "max-tokens", "N", NULL, RV_CMD_REPOMAP, "Map",
      "size of the map in tokens (default 2000)"},
     {OPT_FOCUS, 0, "focus", "FILE", NULL, RV_CMD_REPOMAP, "Map",

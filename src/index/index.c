@@ -45,17 +45,6 @@ static void slug(char *out, size_t max, const char *in) {
     if (n == 0 || out[0] == '.') out[0] = '_', out[n ? n : 1] = 0;
 }
 
-static char *cache_root(const char *given) {
-    if (given && *given) return strdup(given);
-    const char *env = getenv("RIPVEC_CACHE");
-    if (env && *env) return strdup(env);
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/') return rv_path_join(xdg, "ripvec");
-    const char *home = getenv("HOME");
-    if (!home || !*home) return NULL;
-    return rv_path_join(home, ".cache/ripvec");
-}
-
 /* Locates the index for a canonical root: see index.h. */
 static rv_status locate(char **out, const char *canon_root, int root_is_dir, const char *model_id,
                         const rv_index_params *p) {
@@ -74,9 +63,10 @@ static rv_status locate(char **out, const char *canon_root, int root_is_dir, con
         *out = r;
         return RV_OK;
     }
-    char *cache = cache_root(p->cache_dir);
-    if (!cache)
-        return rv_error_set(RV_ERR_NOT_FOUND, "no cache directory: set HOME or RIPVEC_CACHE");
+    char *cache = NULL;
+    rv_status st = rv_cache_root(&cache, p->cache_dir && *p->cache_dir ? p->cache_dir
+                                                                        : getenv("RIPVEC_CACHE"));
+    if (st != RV_OK) return st;
     const char *base = strrchr(canon_root, '/');
     base = base && base[1] ? base + 1 : "root";
     char bslug[48], sub[128];
@@ -118,41 +108,26 @@ rv_status rv_index_locate(char **out, const char *model_id, const rv_index_param
     return st;
 }
 
-rv_status rv_index_lock(rv_index *idx) {
-    if (idx->lock_fd < 0) {
-        idx->lock_fd = open(idx->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (idx->lock_fd < 0)
-            return rv_error_set(RV_ERR_IO, "%s: %s", idx->lock_path, strerror(errno));
-    }
-    if (flock(idx->lock_fd, LOCK_EX | LOCK_NB) == 0) return RV_OK;
-    if (errno != EWOULDBLOCK)
-        return rv_error_set(RV_ERR_IO, "%s: flock: %s", idx->lock_path, strerror(errno));
-    rv_index_note(idx, "waiting for another ripvec updating %s", idx->db_path);
-    while (flock(idx->lock_fd, LOCK_EX) != 0)
-        if (errno != EINTR)
-            return rv_error_set(RV_ERR_IO, "%s: flock: %s", idx->lock_path, strerror(errno));
-    return RV_OK;
-}
-
-void rv_index_unlock(rv_index *idx) {
-    if (idx->lock_fd >= 0) flock(idx->lock_fd, LOCK_UN);
-}
-
 static void store_note(void *user, const char *msg) {
     rv_index *idx = user;
     if (idx->p.note) idx->p.note(idx->p.note_user, msg);
 }
 
-static rv_status open_store(rv_index *idx, rv_store_mode mode) {
+rv_status rv_index_open_store(rv_index *idx, const char *path, rv_store_mode mode) {
     rv_store_meta want = {.model_id = idx->model_id, .dim = idx->dim, .root = idx->root};
-    return rv_store_open(&idx->store, idx->db_path, &want, mode, store_note, idx);
+    return rv_store_open(&idx->store, path, &want, mode, store_note, idx);
+}
+
+static rv_status open_store(rv_index *idx, rv_store_mode mode) {
+    return rv_index_open_store(idx, idx->db_path, mode);
 }
 
 rv_status rv_index_reset(rv_index *idx) {
+    const char *path = idx->beside_path ? idx->beside_path : idx->db_path;
     rv_store_close(idx->store);
     idx->store = NULL;
-    rv_status st = rv_store_remove_files(idx->db_path);
-    if (st == RV_OK) st = open_store(idx, RV_STORE_OPEN);
+    rv_status st = rv_store_remove_files(path);
+    if (st == RV_OK) st = rv_index_open_store(idx, path, RV_STORE_OPEN);
     if (st == RV_OK) idx->need_rebuild = 0;
     return st;
 }
@@ -169,6 +144,26 @@ static void write_repo_gitignore(const char *dir) {
         }
     }
     free(gi);
+}
+
+static int no_write_access(int err) {
+    return err == EACCES || err == EROFS || err == EPERM;
+}
+
+/* An existing index this process may not write (the file, or the lock it
+ * cannot take): opened read-only, to be searched as it is. Returns 1 when
+ * it took that path (*st says how it went), 0 to open it for writing. */
+static int open_readonly(rv_index *idx, rv_status *st) {
+    if (access(idx->db_path, F_OK) != 0) return 0;
+    int ro = access(idx->db_path, W_OK) != 0 && no_write_access(errno);
+    if (!ro && idx->lock_fd < 0) {
+        idx->lock_fd = open(idx->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        ro = idx->lock_fd < 0 && no_write_access(errno);
+    }
+    if (!ro) return 0;
+    idx->readonly = 1;
+    *st = open_store(idx, RV_STORE_INSPECT);
+    return 1;
 }
 
 rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_params *p) {
@@ -239,20 +234,33 @@ rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_pa
     if (st == RV_OK && p->repo_level) write_repo_gitignore(idx->db_path);
     *slash = '/';
     if (st != RV_OK) goto done;
-    if ((st = rv_index_lock(idx)) != RV_OK) goto done;
-    st = open_store(idx, p->mode == RV_INDEX_REBUILD ? RV_STORE_REBUILD : RV_STORE_OPEN);
-    rv_index_unlock(idx);
+    if (p->mode == RV_INDEX_REBUILD) {
+        st = rv_index_open_rebuild(idx);
+        goto done;
+    }
+    if (open_readonly(idx, &st)) goto done;
+    /* A reader that finds a writer at work opens what is committed. */
+    int busy = 0;
+    if (p->no_wait && access(idx->db_path, F_OK) == 0) {
+        if ((st = rv_index_try_lock(idx, &busy)) != RV_OK) goto done;
+    } else if ((st = rv_index_lock(idx)) != RV_OK) {
+        goto done;
+    }
+    st = open_store(idx, RV_STORE_OPEN);
+    if (!busy) rv_index_unlock(idx);
 done:
     if (st != RV_OK) {
         rv_index_close(idx);
         return st;
     }
+    if (idx->lock_fd >= 0) futimens(idx->lock_fd, NULL); /* last used (rv_index_list) */
     *out = idx;
     return RV_OK;
 }
 
 void rv_index_close(rv_index *idx) {
     if (!idx) return;
+    rv_index_drop_beside(idx);
     rv_store_close(idx->store);
     if (idx->lock_fd >= 0) close(idx->lock_fd);
     if (idx->have_cached) rv_corpus_free(&idx->cached);
@@ -310,11 +318,12 @@ rv_status rv_index_status(rv_index *idx, rv_index_info *out) {
 rv_status rv_index_clear(rv_index *idx) {
     rv_status st = rv_index_lock(idx);
     if (st != RV_OK) return st;
+    rv_index_drop_beside(idx);
     rv_store_close(idx->store);
     idx->store = NULL;
-    /* The lock file stays: a waiter may hold it open, and a new one would
-     * split the lock in two. */
-    st = rv_store_remove_files(idx->db_path);
+    /* The lock file goes too: a waiter holding it open sees it replaced
+     * once it gets it, and locks the new one (index/beside.c). */
+    st = rv_index_remove_all(idx->db_path);
     rv_index_unlock(idx);
     if (idx->have_cached) {
         rv_corpus_free(&idx->cached);

@@ -1,5 +1,6 @@
 /* The SQLite file under the persistent index (see store.h). */
 #include "index/store_int.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,11 +77,7 @@ static uint32_t be32(const unsigned char *p) {
 }
 
 void rv_store_hash128(uint8_t out[16], const void *data, size_t len) {
-    XXH128_hash_t h = XXH3_128bits(data, len);
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint8_t)(h.high64 >> (56 - 8 * i));
-        out[8 + i] = (uint8_t)(h.low64 >> (56 - 8 * i));
-    }
+    rv_ingest_hash(out, data, len);
 }
 
 /* Vectors are stored as float32 little-endian whatever the host. */
@@ -187,6 +184,28 @@ rv_status rv_store_remove_files(const char *path) {
             return rv_error_set(RV_ERR_IO, "%s: %s", buf, strerror(errno));
     }
     return RV_OK;
+}
+
+rv_status rv_store_copy_into(rv_store *src, const char *dst_path) {
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE, NULL);
+    rv_status st = RV_OK;
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(dst, 120000);
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src->db, "main");
+        if (!b) {
+            rc = sqlite3_errcode(dst);
+        } else {
+            rc = sqlite3_backup_step(b, -1);
+            int fin = sqlite3_backup_finish(b);
+            if (rc == SQLITE_DONE) rc = fin;
+        }
+    }
+    if (rc != SQLITE_OK)
+        st = rv_error_set(RV_ERR_IO, "%s: replacing the index: %s", dst_path,
+                          dst ? sqlite3_errmsg(dst) : "out of memory");
+    sqlite3_close_v2(dst);
+    return st;
 }
 
 /* Cheap checks on the raw header before SQLite sees the file: catches garbage

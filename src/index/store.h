@@ -69,6 +69,12 @@ void rv_store_close(rv_store *s);
  * snapshot "<path>.corpus" (the caller holds the lock). */
 rv_status rv_store_remove_files(const char *path);
 
+/* Replaces the whole content of the database at dst_path with src's, in
+ * one write transaction on dst (SQLite's backup API): in WAL mode readers
+ * of dst never wait and see either all of the old or all of the new. The
+ * caller holds dst's writer lock. */
+rv_status rv_store_copy_into(rv_store *src, const char *dst_path);
+
 /* 1 when the stored chunker signature differs from the one asked for at open
  * or by rv_store_want_chunker (every file must be re-chunked; vectors stay
  * reusable by text hash). */

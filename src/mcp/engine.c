@@ -4,7 +4,6 @@
 
 #include "ripvec/search.h"
 #include "ripvec/sink.h"
-#include "ripvec/walk.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -12,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <xxhash.h>
 
 struct rv_mcp_engine {
     pthread_mutex_t mu; /* guards everything below, and every searcher call */
@@ -21,7 +19,6 @@ struct rv_mcp_engine {
     char *root, *model_dir, *model_name, *device, *cache_dir;
     char model_id[160]; /* what index_status shows, ready or not */
     int threads, use_index, use_watch;
-    rv_walk_params walk;    /* the walk rules of the params (arrays borrowed) */
     rv_search_config rules; /* the same, as the searcher takes them */
     rv_precision precision;
     rv_mcp_watch *watch; /* NULL: walk before every call */
@@ -29,8 +26,7 @@ struct rv_mcp_engine {
     void (*note)(void *user, const char *line);
     void *note_user;
     rv_searcher *s;
-    XXH64_hash_t fp; /* stat fingerprint at the last refresh */
-    int fp_valid;
+    int fresh_valid; /* a refresh succeeded: the searcher can say if it is fresh */
     rv_refresh_stats last;
     int have_stats;
     double last_update; /* unix time of the last refresh */
@@ -88,15 +84,8 @@ static char *dup_opt(const char *s, int *oom) {
     return d;
 }
 
-static size_t count_list(const char *const *l) {
-    size_t n = 0;
-    while (l && l[n])
-        n++;
-    return n;
-}
-
-/* The searcher's settings the engine keeps, and the same walk rules for the
- * freshness walk. Only rules and repo_level are taken from p->rules. */
+/* The searcher's settings the engine keeps (its freshness question goes to
+ * the searcher). Only rules and repo_level are taken from p->rules. */
 static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     const rv_search_config def = rv_search_default_config(), *r = p->rules ? p->rules : &def;
     rv_search_config *c = &e->rules;
@@ -110,17 +99,6 @@ static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     c->globs = r->globs;
     c->home = r->home;
     c->xdg_config_home = r->xdg_config_home;
-    e->walk = rv_walk_default_params();
-    e->walk.hidden = r->hidden;
-    e->walk.no_ignore = r->no_ignore;
-    e->walk.follow = r->follow;
-    if (r->max_filesize) e->walk.max_filesize = r->max_filesize;
-    e->walk.types = r->types;
-    e->walk.n_types = count_list(r->types);
-    e->walk.globs = r->globs;
-    e->walk.n_globs = count_list(r->globs);
-    e->walk.home = r->home;
-    e->walk.xdg_config_home = r->xdg_config_home;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
@@ -181,26 +159,6 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
 
 /* ---- freshness ------------------------------------------------------------ */
 
-static int fp_file(void *user, const rv_walk_entry *w) {
-    XXH64_state_t *h = user;
-    uint64_t meta[4] = {w->size, (uint64_t)w->mtime_sec, (uint64_t)(uint32_t)w->mtime_nsec, w->ino};
-    XXH64_update(h, w->rel, strlen(w->rel) + 1);
-    XXH64_update(h, meta, sizeof meta);
-    return 0;
-}
-
-/* Hash of what the walk sees: which files, their sizes, times and inodes,
- * under the rules the searcher walks by. */
-static rv_status fingerprint(const rv_mcp_engine *e, XXH64_hash_t *out) {
-    XXH64_state_t *h = XXH64_createState();
-    if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    XXH64_reset(h, 0);
-    rv_status st = rv_walk(e->root, &e->walk, fp_file, NULL, h);
-    *out = XXH64_digest(h);
-    XXH64_freeState(h);
-    return st;
-}
-
 static rv_status ensure_open(rv_mcp_engine *e) {
     if (e->s) return RV_OK;
     rv_search_config cfg = e->rules;
@@ -231,19 +189,18 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
         }
     }
     int dirty = e->watch ? rv_mcp_watch_changed(e->watch) : 1;
-    if (!force && !dirty && e->fp_valid) return RV_OK;
-    XXH64_hash_t fp = 0;
-    int fp_ok = fingerprint(e, &fp) == RV_OK;
-    if (!force && fp_ok && e->fp_valid && fp == e->fp) return RV_OK;
+    if (!force && !dirty && e->fresh_valid) return RV_OK;
+    int fresh = 0;
+    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh)
+        return RV_OK;
     rv_refresh_stats rs;
     memset(&rs, 0, sizeof rs);
     st = rv_searcher_refresh(e->s, &rs);
     if (st != RV_OK) {
-        e->fp_valid = 0; /* try again next call */
+        e->fresh_valid = 0; /* try again next call */
         return st;
     }
-    e->fp = fp;
-    e->fp_valid = fp_ok;
+    e->fresh_valid = !rs.stale; /* answered from a writer's last commit: look again */
     e->last = rs;
     e->have_stats = 1;
     e->last_update = (double)time(NULL);

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,26 +59,10 @@ const char *rv_model_canonical_name(const char *spec) {
 }
 
 rv_status rv_model_cache_root(char **out) {
-    *out = NULL;
-    const char *xdg = getenv("XDG_CACHE_HOME");
     char *base = NULL;
-    /* The XDG spec says relative values are to be ignored. */
-    if (xdg && xdg[0] == '/') {
-        base = strdup(xdg);
-    } else {
-        const char *home = getenv("HOME");
-        char buf[4096];
-        struct passwd pw, *res = NULL;
-        if ((!home || !*home) && getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
-            home = res->pw_dir;
-        if (!home || !*home)
-            return rv_error_set(RV_ERR_NOT_FOUND,
-                                "cannot find the cache directory: neither XDG_CACHE_HOME nor "
-                                "HOME is set");
-        base = rv_path_join(home, ".cache");
-    }
-    if (!base) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    *out = rv_path_join(base, "ripvec/models");
+    rv_status st = rv_cache_root(&base, NULL);
+    if (st != RV_OK) return st;
+    *out = rv_path_join(base, "models");
     free(base);
     return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
 }

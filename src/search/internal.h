@@ -2,6 +2,7 @@
 #ifndef RV_SEARCH_INTERNAL_H
 #define RV_SEARCH_INTERNAL_H
 
+#include "ingest/ingest.h"
 #include "ripvec/embed.h"
 #include "ripvec/index.h"
 #include "ripvec/rank.h"
@@ -12,7 +13,7 @@ typedef struct rv_search_prefetch rv_search_prefetch;
 
 struct rv_searcher {
     char *root, *model_dir, *device, *cache_dir;
-    int threads, use_index, repo_level;
+    int threads, use_index, repo_level, answer_now;
     rv_precision precision;
     int root_is_file;      /* a single file was given: chunk paths are its basename */
     char **types, **globs; /* owned copies, NULL-terminated */
@@ -32,6 +33,12 @@ struct rv_searcher {
     rv_index *idx;     /* with use_index */
     rv_corpus corpus;
     size_t files;   /* files behind the corpus */
+    rv_ingest_memory built; /* without an index: the stat of each file built */
+    /* With an index, -t/-g/--max-filesize narrow the results, not the walk
+     * (search/filter.c): */
+    int query_filter;       /* 1: apply s->walk's filters at query time */
+    int filter_size;        /* 1: ... including s->walk.max_filesize */
+    unsigned char *fmask;   /* per chunk of the corpus: 1 kept; built on first use */
     rv_bm25 *bm;    /* built on first keyword use after a refresh */
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
     float *qvec;    /* dim floats */
@@ -74,7 +81,15 @@ int rv_search_take_prefetched(rv_searcher *s, const char *text);
 /* Chunking parameters tied to the model's tokenizer and limit. */
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s);
 
-/* Walks, chunks and (with a model) embeds everything into s->corpus. */
-rv_status rv_search_build_fresh(rv_searcher *s, rv_refresh_stats *stats);
+/* 1 when cfg has filters that narrow the walk (types, globs, a file size
+ * limit under the walk's default). */
+int rv_search_filters_narrow(const rv_search_config *cfg);
+/* The per-chunk mask of the query-time filters (NULL: keep all), owned by
+ * s and valid until the corpus changes. */
+rv_status rv_search_filter_mask(rv_searcher *s, const unsigned char **out);
+
+/* Without an index: the ingest pipeline into memory, everything walked,
+ * chunked and (with a model) embedded into s->corpus. */
+rv_status rv_search_build_memory(rv_searcher *s, rv_refresh_stats *stats);
 
 #endif

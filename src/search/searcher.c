@@ -113,7 +113,9 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->pf_vec);
     rv_bm25_free(s->bm);
     free(s->defs);
+    free(s->fmask);
     rv_corpus_free(&s->corpus);
+    rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
     rv_embed_ctx_free(s->ctx);
     rv_model_free(s->model);
@@ -190,8 +192,11 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->root_is_file = !S_ISDIR(sb.st_mode);
     s->threads = cfg->threads;
     s->precision = cfg->precision;
-    s->use_index = cfg->use_index;
+    /* A single file is read whole each time: an index of its own would be
+     * one more folder in the cache forever. */
+    s->use_index = cfg->use_index && !s->root_is_file;
     s->repo_level = cfg->repo_level;
+    s->answer_now = cfg->answer_now;
     s->progress = cfg->progress;
     s->progress_user = cfg->progress_user;
     s->on_skip = cfg->on_skip;
@@ -227,15 +232,29 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
             st = rv_error_set(RV_ERR_INVALID_ARG, "the index needs a model");
             goto done;
         }
+        /* Filters that narrow the walk apply at query time: the index holds
+         * the whole tree whatever one search asks for. */
+        s->query_filter = rv_search_filters_narrow(cfg);
+        s->filter_size = cfg->max_filesize && s->query_filter &&
+                         cfg->max_filesize < rv_walk_default_params().max_filesize;
+        rv_walk_params iw = s->walk;
+        iw.types = iw.globs = NULL;
+        iw.n_types = iw.n_globs = 0;
+        if (s->filter_size) iw.max_filesize = rv_walk_default_params().max_filesize;
         rv_index_params ip = rv_index_default_params();
         ip.root = s->root;
         ip.cache_dir = s->cache_dir;
         ip.repo_level = s->repo_level;
-        ip.walk = &s->walk;
+        ip.walk = &iw;
         ip.on_skip = index_skip;
         ip.skip_user = s;
         ip.note = s->note;
         ip.note_user = s->note_user;
+        ip.info = cfg->info;
+        /* A search never waits for another process's writes when something
+         * is committed: it answers from that. */
+        ip.no_wait = !cfg->rebuild;
+        if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
@@ -276,10 +295,17 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_index_stats is;
         memset(&is, 0, sizeof is);
         s->index_skipped = 0;
-        st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
-        local.files_skipped = s->index_skipped;
-        rv_search_trace(s, "index update");
-        if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
+        if (s->answer_now) { /* embed nothing: pending files by keywords */
+            st = rv_index_corpus_now(s->idx, &cp, &s->corpus, &local.files_pending,
+                                     &local.chunks_pending);
+            is.files_changed = local.files_pending;
+            is.chunks_total = s->corpus.chunks.count;
+        } else {
+            st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
+            local.files_skipped = s->index_skipped;
+            rv_search_trace(s, "index update");
+            if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
+        }
         rv_search_trace(s, "corpus load");
         if (st != RV_OK) goto failed;
         /* Nothing changed: the loaded corpus (and its BM25 and definition
@@ -287,10 +313,11 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         keep_old = s->loaded && is.files_changed == 0 && is.files_added == 0 &&
                    is.files_removed == 0 && is.chunks_total == old.chunks.count;
         local.files_changed = is.files_changed + is.files_added;
+        local.stale = is.stale || local.files_pending;
         local.chunks_embedded = is.chunks_embedded;
         if (!keep_old) s->files = count_files(&s->corpus);
     } else {
-        st = rv_search_build_fresh(s, &local);
+        st = rv_search_build_memory(s, &local);
         if (st != RV_OK) goto failed;
     }
     if (keep_old) {
@@ -301,6 +328,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         s->bm = NULL;
         free(s->defs);
         s->defs = NULL;
+        free(s->fmask);
+        s->fmask = NULL;
         rv_corpus_free(&old);
     }
     s->loaded = 1;
@@ -508,11 +537,16 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
                             rv_search_mode_name(q->mode));
     size_t n = s->corpus.chunks.count;
     if (n == 0) return use_sem ? rv_search_ensure_model(s) : RV_OK;
-    if (q->path_glob && q->path_glob[0]) {
+    const unsigned char *fm = NULL; /* -t/-g/--max-filesize over an index */
+    if ((st = rv_search_filter_mask(s, &fm)) != RV_OK) return st;
+    int glob = q->path_glob && q->path_glob[0];
+    if (glob || fm) {
         keep = malloc(n);
         if (!keep) goto oom;
         for (size_t i = 0; i < n; i++)
-            keep[i] = (unsigned char)rv_glob_match(q->path_glob, s->corpus.chunks.items[i].path);
+            keep[i] = (unsigned char)((!fm || fm[i]) &&
+                                      (!glob || rv_glob_match(q->path_glob,
+                                                              s->corpus.chunks.items[i].path)));
     }
     size_t want = q->top_k ? q->top_k + q->offset : n;
     if (want > n) want = n;

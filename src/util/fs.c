@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,4 +184,27 @@ rv_status rv_mkdir_p(const char *path, unsigned mode) {
 int rv_path_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+rv_status rv_cache_root(char **out, const char *given) {
+    *out = NULL;
+    if (given && *given) {
+        *out = strdup(given);
+        return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
+    }
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && xdg[0] == '/') {
+        *out = rv_path_join(xdg, "ripvec");
+        return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
+    }
+    const char *home = getenv("HOME");
+    char buf[4096];
+    struct passwd pw, *res = NULL;
+    if ((!home || !*home) && getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+        home = res->pw_dir;
+    if (!home || !*home)
+        return rv_error_set(RV_ERR_NOT_FOUND, "cannot find the cache directory: set HOME, "
+                                              "XDG_CACHE_HOME or RIPVEC_CACHE");
+    *out = rv_path_join(home, ".cache/ripvec");
+    return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
 }

@@ -1,0 +1,69 @@
+/* The background indexer of a search that answered at once (issue 22): a
+ * detached `ripvec index update` of the same root, at the lowest CPU
+ * priority. One per index at a time: the index's writer lock decides, and
+ * a second one waits, then finds nothing to do. */
+#include "cli/cli.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid_out) {
+    *pid_out = 0;
+    const char *argv[16];
+    int n = 0;
+    argv[n++] = "ripvec";
+    argv[n++] = "index";
+    argv[n++] = "update";
+    argv[n++] = "-q";
+    if (ix->model_dir) argv[n++] = "--model", argv[n++] = ix->model_dir;
+    if (ix->cache_dir) argv[n++] = "--cache-dir", argv[n++] = ix->cache_dir;
+    if (ix->repo_level) argv[n++] = "--repo-level";
+    if (ix->hidden) argv[n++] = "--hidden";
+    if (ix->no_ignore) argv[n++] = "--no-ignore";
+    if (ix->follow) argv[n++] = "-L";
+    argv[n++] = ix->root;
+    argv[n] = NULL;
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(NULL);
+    pid_t first = fork();
+    if (first < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (first == 0) { /* detach: a new session, then a grandchild init adopts */
+        close(fds[0]);
+        setsid();
+        pid_t second = fork();
+        if (second != 0) {
+            long p = second;
+            if (write(fds[1], &p, sizeof p) != (ssize_t)sizeof p) _exit(1);
+            _exit(0);
+        }
+        close(fds[1]);
+        setpriority(PRIO_PROCESS, 0, 19);
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execv("/proc/self/exe", (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    long p = 0;
+    ssize_t k = read(fds[0], &p, sizeof p);
+    close(fds[0]);
+    waitpid(first, NULL, 0);
+    if (k != (ssize_t)sizeof p || p <= 0) return -1;
+    *pid_out = p;
+    return 0;
+}

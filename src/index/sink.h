@@ -1,0 +1,25 @@
+/* index/sink.h — the index as the ingest pipeline's sink (index/sink.c). */
+#ifndef RV_INDEX_SINK_H
+#define RV_INDEX_SINK_H
+
+#include "index/index_int.h"
+#include "ingest/ingest.h"
+
+typedef struct rv_index_sink {
+    rv_index *idx;
+    rv_store_file *old; /* the stored rows, sorted by rel */
+    size_t nold;
+    unsigned char *seen; /* per old row: walked (and readable) this time */
+    int force_rechunk;   /* the chunker changed: every file is chunked again */
+    int record_chunker;  /* empty index: the first commit records the chunker */
+    int wrote;
+    int racy; /* a file was stored RACY: the next run writes again */
+} rv_index_sink;
+
+/* The sink over the stored rows; free with rv_index_sink_free even on error. */
+rv_status rv_index_sink_open(rv_index_sink *k, rv_ingest_sink *out, rv_index *idx);
+void rv_index_sink_free(rv_index_sink *k);
+/* The pipeline's parameters for this index (no embedder, no progress). */
+rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp);
+
+#endif

@@ -1,0 +1,329 @@
+/* The ingest pipeline: walk, read, chunk, then batches to embed and commit
+ * (ingest/batch.c). See ingest.h for the contract. */
+#include "ingest/ingest_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* A file whose mtime is this close to "now" when it is read may still be
+ * written within the same timestamp tick (FAT has 2 s ticks). */
+#define RACY_NS 3000000000LL
+/* Files that grew past the walk's limit after it looked at them. */
+#define READ_LIMIT_DEFAULT ((uint64_t)64 << 20)
+
+rv_ingest_params rv_ingest_default_params(void) {
+    rv_ingest_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+void rv_ingest_hash(uint8_t out[16], const void *data, size_t len) {
+    XXH128_hash_t h = XXH3_128bits(data, len);
+    for (int i = 0; i < 8; i++) { /* big-endian, high half first */
+        out[i] = (uint8_t)(h.high64 >> (56 - 8 * i));
+        out[8 + i] = (uint8_t)(h.low64 >> (56 - 8 * i));
+    }
+}
+
+static double elapsed(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+void rv_ingest_report(rv_ingest_run_state *r, const char *phase) {
+    if (!r->p->progress) return;
+    rv_progress pr = {.phase = phase,
+                      .files_done = r->cand_done,
+                      .files_total = r->cand_total,
+                      .chunks_done = r->stats->chunks_embedded,
+                      .chunks_total = r->chunks_to_embed,
+                      .elapsed_s = elapsed(&r->t0)};
+    r->p->progress(r->p->progress_user, &pr);
+}
+
+void rv_ingest_hook(rv_ingest_run_state *r, const char *point) {
+    if (r->p->test_hook) r->p->test_hook(r->p->test_hook_user, point);
+}
+
+/* ---- walking ---- */
+
+typedef struct wfile {
+    char *rel, *path;
+    int64_t size, mtime_ns, ino;
+} wfile;
+
+typedef struct walked {
+    wfile *v;
+    size_t n, cap;
+    const char *skip;
+    size_t skip_len, skipped;
+    rv_status err;
+    const rv_ingest_params *p;
+    const rv_ingest_sink *sink;
+} walked;
+
+/* The walk's mtime as stored, saturated (an absurd mtime must not overflow,
+ * nor become RACY). */
+static int64_t entry_mtime_ns(const rv_walk_entry *e) {
+    const int64_t s = e->mtime_sec;
+    if (s >= INT64_MAX / 1000000000LL - 1) return INT64_MAX;
+    if (s <= INT64_MIN / 1000000000LL + 1) return INT64_MIN + 1;
+    return s * 1000000000LL + e->mtime_nsec;
+}
+
+static int on_walk_known(void *user, const char *rel, rv_walk_held *held) {
+    const walked *w = user;
+    return w->sink->known(w->sink->self, rel, held);
+}
+
+static int on_walk_file(void *user, const rv_walk_entry *e) {
+    walked *w = user;
+    if (w->skip_len && strncmp(e->rel, w->skip, w->skip_len) == 0 &&
+        (e->rel[w->skip_len] == '/' || e->rel[w->skip_len] == 0))
+        return 0;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 1024;
+        wfile *nv = realloc(w->v, cap * sizeof *nv);
+        if (!nv) goto oom;
+        w->v = nv;
+        w->cap = cap;
+    }
+    wfile *f = &w->v[w->n];
+    f->rel = strdup(e->rel);
+    f->path = strdup(e->path);
+    if (!f->rel || !f->path) {
+        free(f->rel);
+        free(f->path);
+        goto oom;
+    }
+    f->size = (int64_t)e->size;
+    f->mtime_ns = entry_mtime_ns(e);
+    f->ino = (int64_t)e->ino;
+    w->n++;
+    return 0;
+oom:
+    w->err = rv_error_set(RV_ERR_NOMEM, "out of memory walking");
+    return 1;
+}
+
+static void on_walk_skip(void *user, const char *path, rv_walk_skip why, const char *detail) {
+    walked *w = user;
+    w->skipped++;
+    if (w->p->on_skip) w->p->on_skip(w->p->skip_user, path, why, detail);
+}
+
+static int cmp_wfile(const void *a, const void *b) {
+    return strcmp(((const wfile *)a)->rel, ((const wfile *)b)->rel);
+}
+
+static void walked_free(walked *w) {
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->v[i].rel);
+        free(w->v[i].path);
+    }
+    free(w->v);
+    memset(w, 0, sizeof *w);
+}
+
+/* Walks p->root into w (sorted by rel unless p->walk_order). */
+static rv_status walk_all(walked *w, const rv_ingest_params *p, const rv_ingest_sink *sink) {
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    w->sink = sink;
+    w->skip = p->skip_rel ? p->skip_rel : "";
+    w->skip_len = strlen(w->skip);
+    rv_walk_params wp = p->walk ? *p->walk : rv_walk_default_params();
+    wp.known = sink->known ? on_walk_known : NULL;
+    wp.known_user = w;
+    rv_status st = rv_walk(p->root, &wp, on_walk_file, on_walk_skip, w);
+    if (st != RV_OK) return w->err != RV_OK ? w->err : st;
+    if (!p->walk_order && w->n > 1) qsort(w->v, w->n, sizeof *w->v, cmp_wfile);
+    return RV_OK;
+}
+
+static int stat_equal(const wfile *f, const rv_ingest_held *h) {
+    return h->id >= 0 && !h->rechunk && f->size == h->size && f->mtime_ns == h->mtime_ns &&
+           f->ino == h->ino;
+}
+
+/* ---- reading one file ---- */
+
+/* Reads path whole; *sb is the stat of the bytes read (fstat before reading:
+ * a later write changes the stat, so the next run looks again). RV_ERR_IO
+ * when it vanished, is no longer a regular file or grew past the limit. */
+static rv_status read_whole(const char *path, uint64_t limit, char **out, size_t *len,
+                            struct stat *sb) {
+    *out = NULL;
+    *len = 0;
+    rv_status st = RV_OK;
+    char *buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return rv_error_set(RV_ERR_IO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode) || (uint64_t)sb->st_size > limit) {
+        st = rv_error_set(RV_ERR_IO, "%s: not a readable regular file within limits", path);
+        goto done;
+    }
+    size_t cap = (size_t)sb->st_size + 1, n = 0;
+    if (!(buf = malloc(cap + 1))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    for (;;) {
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            st = rv_error_set(RV_ERR_IO, "%s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+        if (n == cap) { /* grew while we read: take it next time */
+            st = rv_error_set(RV_ERR_IO, "%s: changed while reading", path);
+            goto done;
+        }
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    buf = NULL;
+done:
+    free(buf);
+    close(fd);
+    return st;
+}
+
+static int64_t stored_mtime(const struct stat *sb) {
+    int64_t m = (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t n = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+    return n - m < RACY_NS ? RV_INGEST_RACY : m;
+}
+
+/* A file that is new, whose stat changed, or that must be re-chunked: reads
+ * it into the batch; unchanged content only heals the held stat. *gone = 1
+ * when it could not be read. */
+static rv_status process(rv_ingest_run_state *r, const wfile *w, const rv_ingest_held *h,
+                         int *gone) {
+    rv_ingest_batch_state *b = &r->batch;
+    char *data = NULL;
+    size_t len = 0;
+    struct stat sb;
+    *gone = 0;
+    rv_ingest_hook(r, "file-read");
+    if (read_whole(w->path, r->read_limit, &data, &len, &sb) != RV_OK) {
+        *gone = 1;
+        return RV_OK;
+    }
+    rv_status st = RV_OK;
+    rv_ingest_file *bf = rv_ingest_batch_add(b, w->rel);
+    if (!bf) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    bf->id = h->id;
+    bf->size = (int64_t)sb.st_size;
+    bf->mtime_ns = stored_mtime(&sb);
+    bf->ino = (int64_t)sb.st_ino;
+    rv_ingest_hash(bf->hash, data, len);
+    if (h->id >= 0 && memcmp(bf->hash, h->hash, 16) == 0 && !h->rechunk) {
+        bf->heal_only = 1;
+        r->stats->files_touched++;
+        goto done;
+    }
+    bf->first = b->chunks.count;
+    if ((st = rv_chunk_file(&b->chunks, w->rel, data, len, r->cp)) != RV_OK) {
+        b->nfiles--; /* nothing of this file was added */
+        goto done;
+    }
+    bf->count = b->chunks.count - bf->first;
+    r->chunks_to_embed += bf->count;
+    if (h->id >= 0)
+        r->stats->files_changed++;
+    else
+        r->stats->files_added++;
+done:
+    free(data);
+    return st;
+}
+
+rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
+                        rv_ingest_stats *stats) {
+    rv_ingest_stats local;
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!p || !p->root || !sink || !sink->commit)
+        return rv_error_set(RV_ERR_INVALID_ARG, "ingest: bad arguments");
+    rv_chunk_params defaults = rv_chunk_default_params();
+    rv_ingest_run_state r = {.p = p, .sink = sink, .stats = stats};
+    r.cp = p->chunk ? p->chunk : &defaults;
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    rv_ingest_held *held = NULL;
+    walked w;
+    rv_status st = walk_all(&w, p, sink);
+    if (st != RV_OK) goto done;
+    stats->files_seen = w.n;
+    r.read_limit = p->walk && p->walk->max_filesize ? p->walk->max_filesize : READ_LIMIT_DEFAULT;
+    if (!(held = malloc((w.n ? w.n : 1) * sizeof *held))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    /* What each file needs: counted first, for progress. */
+    for (size_t i = 0; i < w.n; i++) {
+        held[i].id = -1;
+        if (sink->lookup && (st = sink->lookup(sink->self, w.v[i].rel, &held[i])) != RV_OK)
+            goto done;
+        if (!stat_equal(&w.v[i], &held[i])) r.cand_total++;
+    }
+    rv_ingest_report(&r, "walk");
+    for (size_t i = 0; i < w.n; i++) {
+        if (stat_equal(&w.v[i], &held[i])) continue;
+        int unreadable;
+        if ((st = process(&r, &w.v[i], &held[i], &unreadable)) != RV_OK) goto done;
+        r.cand_done++;
+        if (unreadable) {
+            stats->files_skipped++;
+            if (p->on_skip)
+                p->on_skip(p->skip_user, w.v[i].path, RV_WALK_SKIP_VANISHED, rv_error_last());
+            if (held[i].id >= 0 && sink->drop) sink->drop(sink->self, held[i].id);
+        }
+        if ((p->batch_chunks && r.batch.chunks.count >= p->batch_chunks) ||
+            (p->batch_files && r.batch.nfiles >= p->batch_files)) {
+            if ((st = rv_ingest_flush(&r)) != RV_OK) goto done;
+            rv_ingest_report(&r, "chunk");
+        }
+    }
+    if ((st = rv_ingest_flush(&r)) != RV_OK) goto done;
+    if (sink->finish) st = sink->finish(sink->self, stats);
+done:
+    stats->files_skipped += w.skipped;
+    rv_ingest_batch_free(&r.batch);
+    free(held);
+    walked_free(&w);
+    return st;
+}
+
+rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink, int *fresh) {
+    *fresh = 0;
+    if (!p || !p->root || !sink || !sink->lookup || !sink->count)
+        return rv_error_set(RV_ERR_INVALID_ARG, "ingest: bad arguments");
+    walked w;
+    rv_status st = walk_all(&w, p, sink);
+    size_t same = 0;
+    for (size_t i = 0; st == RV_OK && i < w.n; i++) {
+        rv_ingest_held h = {.id = -1};
+        if ((st = sink->lookup(sink->self, w.v[i].rel, &h)) != RV_OK) break;
+        if (!stat_equal(&w.v[i], &h)) break;
+        same++;
+    }
+    if (st == RV_OK) *fresh = same == w.n && sink->count(sink->self) == w.n;
+    walked_free(&w);
+    return st;
+}
