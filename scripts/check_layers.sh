@@ -34,10 +34,10 @@ header_module() {
     model_store | modelfile) echo model ;;
     chunk) echo chunk ;;
     embed) echo engine ;;
-    corpus | search) echo search ;;
+    corpus | ingest) echo ingest ;;
+    search) echo search ;;
     index) echo index ;;
     rank) echo rank ;;
-    ingest) echo ingest ;;
     driver) echo driver ;;
     sink) echo sink ;;
     mcp) echo mcp ;;
