@@ -300,7 +300,7 @@ const rv_driver *rv_driver_find(const char *name);
  * the GPU's device will not open), opens a device with `threads` and
  * applies p (NULL: defaults) through configure. Closed with the driver's
  * device_close. RV_ERR_NO_DEVICE when unavailable; RV_ERR_UNSUPPORTED when
- * a knob of p cannot be honoured. */
+ * a knob of p cannot be honoured, RV_ERR_INVALID_ARG when it is unknown. */
 rv_status rv_driver_open(const rv_driver **out_drv, void **out_dev, const char *name, int threads,
                          const rv_driver_params *p);
 

@@ -119,12 +119,14 @@ rv_status rv_driver_open(const rv_driver **out_drv, void **out_dev, const char *
 #endif
         );
     rv_status s = open_one(drv, out_dev, threads, p);
-    if (s != RV_OK && s != RV_ERR_UNSUPPORTED && strcmp(want, "auto") == 0 &&
-        drv != &rv_driver_cpu) {
+    /* a knob the device cannot honour, or an unknown one: said as is */
+    int knob = s == RV_ERR_UNSUPPORTED || s == RV_ERR_INVALID_ARG;
+    if (s != RV_OK && !knob && strcmp(want, "auto") == 0 && drv != &rv_driver_cpu) {
         drv = &rv_driver_cpu; /* auto: no usable GPU, fall back */
         s = open_one(drv, out_dev, threads, p);
     }
-    if (s == RV_ERR_UNSUPPORTED) return s; /* a knob the device cannot honour: said as is */
+    knob = s == RV_ERR_UNSUPPORTED || s == RV_ERR_INVALID_ARG;
+    if (s != RV_OK && knob) return s;
     if (s != RV_OK)
         return s == RV_ERR_NO_DEVICE
                    ? s

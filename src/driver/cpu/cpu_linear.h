@@ -179,6 +179,26 @@ void rv_cpu_avx2_run_q8(const rv_cpu_gemm_job *job);
 void rv_cpu_avx2_run_q7(const rv_cpu_gemm_job *job);
 void rv_cpu_avx2_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
                               float *scale, int32_t *zero);
+/* A tile kernel over f32/f16 panels: c[mr, 16 np] (+)= a[mr, kc] @ the
+ * panels' kc rows (np panels from bp, pstride bytes apart); the first k
+ * block starts from zero, the last adds bias and act. */
+typedef void (*rv_cpu_f_tile_fn)(int np, int f16, int mr, const float *a, size_t lda,
+                                 const void *bp, size_t pstride, size_t kc, float *c, size_t ldc,
+                                 int first, int last, const float *bias, rv_act act);
+/* One thread's f32/f16 job: blocks of MC rows by k blocks of at most
+ * kc_max, tiles of th (<= 16) rows by up to max_np (1 or 2) panels. */
+void rv_cpu_run_f_tiles(const rv_cpu_gemm_job *job, size_t kc_max, int th, int max_np,
+                        rv_cpu_f_tile_fn tile);
+/* A tile kernel over u8 activations: out[mr, 16 np] = ((qa . bq) - zero *
+ * wsum) * xs * ws + bias, act, for np panels from bq (kp bytes of k each
+ * per column, panels kp * 16 bytes apart). */
+typedef void (*rv_cpu_u8_tile_fn)(int np, int mr, const uint8_t *qa, size_t kp, const int8_t *bq,
+                                  float *c, size_t ldc, const float *xs, const int32_t *zs,
+                                  const float *ws, const int32_t *wsum, const float *bias,
+                                  rv_act act);
+/* One thread's job over a u8 format: each block of rows quantized (AVX2),
+ * then tiles of th (<= 16) rows by up to max_np (1 or 2) panels. */
+void rv_cpu_run_u8_tiles(const rv_cpu_gemm_job *job, int th, int max_np, rv_cpu_u8_tile_fn tile);
 /* AVX2 with the VEX AVX-VNNI dot product for the u8 formats
  * (cpu_linear_int_avxvnni.c). */
 extern const rv_cpu_linear_kernels rv_cpu_linear_avxvnni;

@@ -89,47 +89,59 @@ static void kern_f_any(int mr, int f16, const float *a, size_t lda, const void *
 #undef KF
 }
 
-/* A tile whose panel is the zero-padded last one: run on a 16-wide copy. */
-static void kern_f_edge(int mr, int f16, const float *a, size_t lda, const void *bp, size_t kc,
-                        float *c, size_t ldc, size_t ncols, int first, int last, const float *bias,
-                        rv_act act) {
-    float tile[RV_CPU_MR * 16], bb[16] = {0};
+/* A tile of up to 16 rows whose panel is the zero-padded last one: run on
+ * a 16-wide copy. */
+static void tile_edge(rv_cpu_f_tile_fn tile, int f16, int mr, const float *a, size_t lda,
+                      const void *bp, size_t kc, float *c, size_t ldc, size_t ncols, int first,
+                      int last, const float *bias, rv_act act) {
+    float t[16 * 16], bb[16] = {0};
     for (int r = 0; r < mr; r++)
         for (size_t j = 0; j < 16; j++)
-            tile[r * 16 + j] = !first && j < ncols ? c[(size_t)r * ldc + j] : 0.0f;
+            t[r * 16 + j] = !first && j < ncols ? c[(size_t)r * ldc + j] : 0.0f;
     if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-    kern_f_any(mr, f16, a, lda, bp, kc, tile, 16, first, last, bias ? bb : NULL, act);
+    tile(1, f16, mr, a, lda, bp, 0, kc, t, 16, first, last, bias ? bb : NULL, act);
     for (int r = 0; r < mr; r++)
-        memcpy(c + (size_t)r * ldc, tile + r * 16, ncols * sizeof *c);
+        memcpy(c + (size_t)r * ldc, t + r * 16, ncols * sizeof *c);
 }
 
-static void run_float(const rv_cpu_gemm_job *J, int f16) {
+void rv_cpu_run_f_tiles(const rv_cpu_gemm_job *J, size_t kc_max, int th, int max_np,
+                        rv_cpu_f_tile_fn tile) {
     const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, esz = f16 ? 2 : 4;
-    size_t nkb = (k + KC_MAX - 1) / KC_MAX, kcb = (k + nkb - 1) / nkb;
+    int f16 = W->fmt == RV_WFMT_F16;
+    size_t k = W->k, esz = f16 ? 2 : 4, h = (size_t)th;
+    size_t nkb = (k + kc_max - 1) / kc_max, kcb = (k + nkb - 1) / nkb;
     for (size_t ic = 0; ic < J->m; ic += MC) {
         size_t mc = J->m - ic < MC ? J->m - ic : MC;
         for (size_t pc = 0; pc < k; pc += kcb) {
             size_t kc = k - pc < kcb ? k - pc : kcb;
             int first = pc == 0, last = pc + kc == k;
-            for (size_t j = J->p0; j < J->p1; j++) {
+            for (size_t j = J->p0; j < J->p1;) {
                 const char *bp = (const char *)W->data + (j * k + pc) * 16 * esz;
                 size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
+                int np = max_np > 1 && j + 1 < J->p1 && W->n - col0 >= 32 ? 2 : 1;
                 const float *bias = J->bias ? J->bias + col0 : NULL;
-                for (size_t ir = 0; ir < mc; ir += RV_CPU_MR) {
-                    int mr = (int)(mc - ir < RV_CPU_MR ? mc - ir : RV_CPU_MR);
+                for (size_t ir = 0; ir < mc; ir += h) {
+                    int mr = (int)(mc - ir < h ? mc - ir : h);
                     const float *a = J->x + (ic + ir) * J->ldx + pc;
                     float *c = J->out + (ic + ir) * J->ldo + col0;
                     if (ncols == 16)
-                        kern_f_any(mr, f16, a, J->ldx, bp, kc, c, J->ldo, first, last, bias,
-                                   J->act);
+                        tile(np, f16, mr, a, J->ldx, bp, k * 16 * esz, kc, c, J->ldo, first, last,
+                             bias, J->act);
                     else
-                        kern_f_edge(mr, f16, a, J->ldx, bp, kc, c, J->ldo, ncols, first, last, bias,
-                                    J->act);
+                        tile_edge(tile, f16, mr, a, J->ldx, bp, kc, c, J->ldo, ncols, first, last,
+                                  bias, J->act);
                 }
+                j += (size_t)np;
             }
         }
     }
+}
+
+static void tile_f(int np, int f16, int mr, const float *a, size_t lda, const void *bp,
+                   size_t pstride, size_t kc, float *c, size_t ldc, int first, int last,
+                   const float *bias, rv_act act) {
+    (void)np, (void)pstride; /* one panel a tile */
+    kern_f_any(mr, f16, a, lda, bp, kc, c, ldc, first, last, bias, act);
 }
 
 /* ---- q8 ---- */
@@ -141,7 +153,7 @@ static void avx2_run(const rv_cpu_gemm_job *J) {
     else if (rv_cpu_fmt_u8(J->w->fmt))
         rv_cpu_avx2_run_q7(J);
     else
-        run_float(J, J->w->fmt == RV_WFMT_F16);
+        rv_cpu_run_f_tiles(J, KC_MAX, RV_CPU_MR, 1, tile_f);
 }
 
 /* {sum a, sum b, sum c, sum d} */

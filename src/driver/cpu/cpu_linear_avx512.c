@@ -18,7 +18,7 @@
 
 #define AI static inline __attribute__((always_inline))
 
-enum { MC = RV_CPU_MC, KC_MAX = 256, ZMR = 12 };
+enum { KC_MAX = 256, ZMR = 12 };
 
 /* Bias and activation on 16 output columns. */
 AI __m512 finish16(__m512 v, const float *bias, rv_act act) {
@@ -65,70 +65,24 @@ AI void kern(const int np, const int f16, int mr, const float *a, size_t lda, co
         }
 }
 
-static void kern_any(int np, int f16, int mr, const float *a, size_t lda, const void *b0,
-                     const void *b1, size_t kc, float *c, size_t ldc, int first, int last,
-                     const float *bias, rv_act act) {
+static void tile(int np, int f16, int mr, const float *a, size_t lda, const void *bp,
+                 size_t pstride, size_t kc, float *c, size_t ldc, int first, int last,
+                 const float *bias, rv_act act) {
+    const void *b1 = (const char *)bp + (np == 2 ? pstride : 0);
     if (np == 2 && f16)
-        kern(2, 1, mr, a, lda, b0, b1, kc, c, ldc, first, last, bias, act);
+        kern(2, 1, mr, a, lda, bp, b1, kc, c, ldc, first, last, bias, act);
     else if (np == 2)
-        kern(2, 0, mr, a, lda, b0, b1, kc, c, ldc, first, last, bias, act);
+        kern(2, 0, mr, a, lda, bp, b1, kc, c, ldc, first, last, bias, act);
     else if (f16)
-        kern(1, 1, mr, a, lda, b0, b1, kc, c, ldc, first, last, bias, act);
+        kern(1, 1, mr, a, lda, bp, b1, kc, c, ldc, first, last, bias, act);
     else
-        kern(1, 0, mr, a, lda, b0, b1, kc, c, ldc, first, last, bias, act);
-}
-
-/* A tile whose panel is the zero-padded last one: run on a 16-wide copy. */
-static void kern_edge(int f16, int mr, const float *a, size_t lda, const void *bp, size_t kc,
-                      float *c, size_t ldc, size_t ncols, int first, int last, const float *bias,
-                      rv_act act) {
-    float tile[ZMR * 16], bb[16] = {0};
-    for (int r = 0; r < mr; r++)
-        for (size_t j = 0; j < 16; j++)
-            tile[r * 16 + j] = !first && j < ncols ? c[(size_t)r * ldc + j] : 0.0f;
-    if (bias) memcpy(bb, bias, ncols * sizeof *bb);
-    kern_any(1, f16, mr, a, lda, bp, bp, kc, tile, 16, first, last, bias ? bb : NULL, act);
-    for (int r = 0; r < mr; r++)
-        memcpy(c + (size_t)r * ldc, tile + r * 16, ncols * sizeof *c);
-}
-
-static void run_float(const rv_cpu_gemm_job *J, int f16) {
-    const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, esz = f16 ? 2 : 4;
-    size_t nkb = (k + KC_MAX - 1) / KC_MAX, kcb = (k + nkb - 1) / nkb;
-    for (size_t ic = 0; ic < J->m; ic += MC) {
-        size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t pc = 0; pc < k; pc += kcb) {
-            size_t kc = k - pc < kcb ? k - pc : kcb;
-            int first = pc == 0, last = pc + kc == k;
-            for (size_t j = J->p0; j < J->p1;) {
-                const char *b0 = (const char *)W->data + (j * k + pc) * 16 * esz;
-                size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-                /* two panels when both are whole */
-                int np = j + 1 < J->p1 && W->n - col0 >= 32 ? 2 : 1;
-                const char *b1 = np > 1 ? b0 + k * 16 * esz : b0;
-                const float *bias = J->bias ? J->bias + col0 : NULL;
-                for (size_t ir = 0; ir < mc; ir += ZMR) {
-                    int mr = (int)(mc - ir < ZMR ? mc - ir : ZMR);
-                    const float *a = J->x + (ic + ir) * J->ldx + pc;
-                    float *c = J->out + (ic + ir) * J->ldo + col0;
-                    if (ncols == 16)
-                        kern_any(np, f16, mr, a, J->ldx, b0, b1, kc, c, J->ldo, first, last, bias,
-                                 J->act);
-                    else
-                        kern_edge(f16, mr, a, J->ldx, b0, kc, c, J->ldo, ncols, first, last, bias,
-                                  J->act);
-                }
-                j += (size_t)np;
-            }
-        }
-    }
+        kern(1, 0, mr, a, lda, bp, b1, kc, c, ldc, first, last, bias, act);
 }
 
 static void avx512_run(const rv_cpu_gemm_job *J) {
     if (J->m == 0 || J->p0 >= J->p1) return;
     if (J->w->fmt == RV_WFMT_F32 || J->w->fmt == RV_WFMT_F16)
-        run_float(J, J->w->fmt == RV_WFMT_F16);
+        rv_cpu_run_f_tiles(J, KC_MAX, ZMR, 2, tile);
     else
         rv_cpu_linear_avx2.run(J);
 }

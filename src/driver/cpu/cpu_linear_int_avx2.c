@@ -301,6 +301,40 @@ static void run_int(const rv_cpu_gemm_job *J, int q7) {
     }
 }
 
+void rv_cpu_run_u8_tiles(const rv_cpu_gemm_job *J, int th, int max_np, rv_cpu_u8_tile_fn tile) {
+    const rv_cpu_wpack *W = J->w;
+    size_t k = W->k, kp = W->kp, h = (size_t)th;
+    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
+    float *xs = (float *)(void *)(qa + (MC * kp + 63) / 64 * 64);
+    int32_t *zs = (int32_t *)(void *)(xs + MC);
+    for (size_t ic = 0; ic < J->m; ic += MC) {
+        size_t mc = J->m - ic < MC ? J->m - ic : MC;
+        for (size_t r = 0; r < mc; r++)
+            quant_row_u8(J->x + (ic + r) * J->ldx, W->colinv, k, kp, qa + r * kp, &xs[r], &zs[r]);
+        for (size_t j = J->p0; j < J->p1;) {
+            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
+            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
+            int np = max_np > 1 && j + 1 < J->p1 && W->n - col0 >= 32 ? 2 : 1, edge = ncols < 16;
+            /* the zero-padded last panel: bias padded once, tiles via a copy */
+            float bb[16] = {0}, tile_out[16 * 16];
+            const float *tb = J->bias ? J->bias + col0 : NULL;
+            if (edge && tb) {
+                memcpy(bb, tb, ncols * sizeof *bb);
+                tb = bb;
+            }
+            for (size_t ir = 0; ir < mc; ir += h) {
+                int mr = (int)(mc - ir < h ? mc - ir : h);
+                float *c = J->out + (ic + ir) * J->ldo + col0, *dst = edge ? tile_out : c;
+                tile(np, mr, qa + ir * kp, kp, bq, dst, edge ? 16 : J->ldo, xs + ir, zs + ir,
+                     W->scale + col0, W->qsum + col0, tb, J->act);
+                for (int r = 0; edge && r < mr; r++)
+                    memcpy(c + (size_t)r * J->ldo, tile_out + r * 16, ncols * sizeof *c);
+            }
+            j += (size_t)np;
+        }
+    }
+}
+
 void rv_cpu_avx2_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
                               float *scale, int32_t *zero) {
     quant_row_u8(x, colinv, k, kp, q, scale, zero);

@@ -12,12 +12,13 @@
 #include <immintrin.h>
 #include <string.h>
 
-enum { MC = RV_CPU_MC, VR = 6 };
+enum { VR = 6 };
 
-static __attribute__((noinline)) void kern(int mr, const uint8_t *qa, size_t kp, const int8_t *bq,
-                                           float *c, size_t ldc, const float *xs, const int32_t *zs,
-                                           const float *ws, const int32_t *wsum, const float *bias,
-                                           rv_act act) {
+static __attribute__((noinline)) void kern(int np, int mr, const uint8_t *qa, size_t kp,
+                                           const int8_t *bq, float *c, size_t ldc, const float *xs,
+                                           const int32_t *zs, const float *ws, const int32_t *wsum,
+                                           const float *bias, rv_act act) {
+    (void)np; /* one panel a tile */
     __m256i acc[VR][2];
     const uint8_t *ar[VR];
     rv_cpu_prefetch_tile(c, ldc, mr);
@@ -53,37 +54,7 @@ static __attribute__((noinline)) void kern(int mr, const uint8_t *qa, size_t kp,
 }
 
 void rv_cpu_avxvnni_run_u8(const rv_cpu_gemm_job *J) {
-    const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, kp = W->kp;
-    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
-    float *xs = (float *)(void *)(qa + (MC * kp + 63) / 64 * 64);
-    int32_t *zs = (int32_t *)(void *)(xs + MC);
-    for (size_t ic = 0; ic < J->m; ic += MC) {
-        size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t r = 0; r < mc; r++)
-            rv_cpu_avx2_quant_row_u8(J->x + (ic + r) * J->ldx, W->colinv, k, kp, qa + r * kp,
-                                     &xs[r], &zs[r]);
-        for (size_t j = J->p0; j < J->p1; j++) {
-            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
-            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-            int edge = ncols < 16;
-            float bb[16] = {0}, tile[VR * 16];
-            const float *tb = J->bias ? J->bias + col0 : NULL;
-            if (edge && tb) {
-                memcpy(bb, tb, ncols * sizeof *bb);
-                tb = bb;
-            }
-            for (size_t ir = 0; ir < mc; ir += VR) {
-                int mr = (int)(mc - ir < VR ? mc - ir : VR);
-                float *c = J->out + (ic + ir) * J->ldo + col0, *dst = edge ? tile : c;
-                size_t ldd = edge ? 16 : J->ldo;
-                kern(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
-                     W->qsum + col0, tb, J->act);
-                for (int r = 0; edge && r < mr; r++)
-                    memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
-            }
-        }
-    }
+    rv_cpu_run_u8_tiles(J, VR, 1, kern);
 }
 
 static void avxvnni_run(const rv_cpu_gemm_job *J) {

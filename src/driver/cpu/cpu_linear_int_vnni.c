@@ -18,7 +18,7 @@
 
 #define AI static inline __attribute__((always_inline))
 
-enum { MC = RV_CPU_MC, ZR = 12 };
+enum { ZR = 12 };
 
 AI __m512 finish16(__m512 v, const float *bias, rv_act act) {
     if (!bias && act == RV_ACT_NONE) return v;
@@ -65,57 +65,17 @@ AI void kern(const int np, int mr, const uint8_t *qa, size_t kp, const int8_t *b
     }
 }
 
-static __attribute__((noinline)) void kern1(int mr, const uint8_t *qa, size_t kp, const int8_t *b0,
-                                            float *c, size_t ldc, const float *xs,
-                                            const int32_t *zs, const float *ws, const int32_t *wsum,
-                                            const float *bias, rv_act act) {
-    kern(1, mr, qa, kp, b0, b0, c, ldc, xs, zs, ws, wsum, bias, act);
-}
-
-static __attribute__((noinline)) void kern2(int mr, const uint8_t *qa, size_t kp, const int8_t *b0,
-                                            float *c, size_t ldc, const float *xs,
-                                            const int32_t *zs, const float *ws, const int32_t *wsum,
-                                            const float *bias, rv_act act) {
-    kern(2, mr, qa, kp, b0, b0 + kp * 16, c, ldc, xs, zs, ws, wsum, bias, act);
+static __attribute__((noinline)) void tile(int np, int mr, const uint8_t *qa, size_t kp,
+                                           const int8_t *bq, float *c, size_t ldc, const float *xs,
+                                           const int32_t *zs, const float *ws, const int32_t *wsum,
+                                           const float *bias, rv_act act) {
+    if (np == 2)
+        kern(2, mr, qa, kp, bq, bq + kp * 16, c, ldc, xs, zs, ws, wsum, bias, act);
+    else
+        kern(1, mr, qa, kp, bq, bq, c, ldc, xs, zs, ws, wsum, bias, act);
 }
 
 void rv_cpu_vnni512_run_u8(const rv_cpu_gemm_job *J) {
-    const rv_cpu_wpack *W = J->w;
-    size_t k = W->k, kp = W->kp;
-    uint8_t *qa = (uint8_t *)(((uintptr_t)J->scratch + 63) & ~(uintptr_t)63);
-    float *xs = (float *)(void *)(qa + (MC * kp + 63) / 64 * 64);
-    int32_t *zs = (int32_t *)(void *)(xs + MC);
-    for (size_t ic = 0; ic < J->m; ic += MC) {
-        size_t mc = J->m - ic < MC ? J->m - ic : MC;
-        for (size_t r = 0; r < mc; r++)
-            rv_cpu_avx2_quant_row_u8(J->x + (ic + r) * J->ldx, W->colinv, k, kp, qa + r * kp,
-                                     &xs[r], &zs[r]);
-        for (size_t j = J->p0; j < J->p1;) {
-            const int8_t *bq = (const int8_t *)W->data + j * kp * 16;
-            size_t col0 = j * 16, ncols = W->n - col0 < 16 ? W->n - col0 : 16;
-            int np = j + 1 < J->p1 && W->n - col0 >= 32 ? 2 : 1, edge = ncols < 16;
-            /* the zero-padded last panel: bias padded once, tiles via a copy */
-            float bb[16] = {0}, tile[ZR * 16];
-            const float *tb = J->bias ? J->bias + col0 : NULL;
-            if (edge && tb) {
-                memcpy(bb, tb, ncols * sizeof *bb);
-                tb = bb;
-            }
-            for (size_t ir = 0; ir < mc; ir += ZR) {
-                int mr = (int)(mc - ir < ZR ? mc - ir : ZR);
-                float *c = J->out + (ic + ir) * J->ldo + col0, *dst = edge ? tile : c;
-                size_t ldd = edge ? 16 : J->ldo;
-                if (np == 2)
-                    kern2(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
-                          W->qsum + col0, tb, J->act);
-                else
-                    kern1(mr, qa + ir * kp, kp, bq, dst, ldd, xs + ir, zs + ir, W->scale + col0,
-                          W->qsum + col0, tb, J->act);
-                for (int r = 0; edge && r < mr; r++)
-                    memcpy(c + (size_t)r * J->ldo, tile + r * 16, ncols * sizeof *c);
-            }
-            j += (size_t)np;
-        }
-    }
+    rv_cpu_run_u8_tiles(J, ZR, 2, tile);
 }
 #endif
