@@ -185,7 +185,9 @@ RV_TEST(progress_has_totals_rate_and_eta) {
                  i, i, i, i, i, i);
         put(dir, name, body);
     }
-    run_out r = RUN_PTY("--model", g_model, "--cache-dir", cache, "-j", "1", "split text", dir);
+    /* --wait: on a terminal a search answers at once by default (no embedding) */
+    run_out r = RUN_PTY("--model", g_model, "--cache-dir", cache, "-j", "1", "--wait",
+                        "split text", dir);
     RV_CHECK_EQ_INT(r.rc, 0);
     RV_CHECK_MSG(strstr(r.out, "chunks/s") != NULL, "%s", r.out);
     RV_CHECK_MSG(strstr(r.out, "ETA") != NULL, "%s", r.out);
@@ -420,15 +422,17 @@ RV_TEST(find_similar_and_repo_map_on_the_command_line) {
 }
 
 RV_TEST(verbose_reports_skipped_files_with_the_index) {
-    char dir[400], big[5000];
+    /* A file over the index walk's 1 MiB limit (a smaller --max-filesize
+     * filters at query time over the whole index, skipping nothing). */
+    char dir[400];
+    static char big[(1 << 20) + 4096];
     snprintf(dir, sizeof dir, "%s/skips", g_tmp);
     mkdir(dir, 0755);
     put(dir, "small.py", "def zebra():\n    return 1\n");
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     put(dir, "big.js", big);
-    run_out r = RUN(NULL, "--model", g_model, "--cache-dir", g_cache, "--max-filesize", "1K", "-v",
-                    "zebra", dir);
+    run_out r = RUN(NULL, "--model", g_model, "--cache-dir", g_cache, "-v", "zebra", dir);
     RV_CHECK_EQ_INT(r.rc, 0);
     RV_CHECK_MSG(strstr(r.err, "skipped") && strstr(r.err, "big.js: too-large"), "%s", r.err);
     run_free(&r);
