@@ -22,8 +22,14 @@ DOT_SRCS := $(wildcard src/driver/cpu/*_dot_neon.c)
 
 HOST_ARCH := $(shell uname -m)
 ifeq ($(HOST_ARCH),aarch64)
-# A native ARM build: no x86 flags for the *_avx2.c files (empty there).
+# A native ARM build: no x86 flags for the *_<isa>.c files (empty there).
 SIMD_FLAGS :=
+SIMD_FLAGS_avx2 :=
+SIMD_FLAGS_avxvnni :=
+SIMD_FLAGS_avx512 :=
+SIMD_FLAGS_vnni :=
+SIMD_FLAGS_bf16 :=
+SIMD_FLAGS_amx :=
 $(DOT_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(DOT_FLAGS)
 endif
 

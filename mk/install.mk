@@ -20,7 +20,7 @@ SO := $(BUILD)/libripvec.so.$(SO_VERSION)
 PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 $(BUILD)/pic/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -fvisibility=hidden,$(CFLAGS)) $(if $(findstring _avx2,$<),$(SIMD_FLAGS)) \
+	$(CC) $(filter-out -fvisibility=hidden,$(CFLAGS)) $(call simd_flags,$<) \
 	    -fPIC -MMD -MP -c $< -o $@
 # the chunker's tree-sitter sources see the runtime's headers (treesitter.mk)
 $(BUILD)/pic/src/chunk/%.o: CFLAGS += -isystem $(TS_DIR)/include

@@ -20,6 +20,7 @@
 #define RIPVEC_EMBED_H
 
 #include "ripvec/common.h"
+#include "ripvec/driver.h"
 
 #include <stddef.h>
 
@@ -41,18 +42,6 @@ typedef enum rv_precision {
     RV_PRECISION_FP16 = 1,
     RV_PRECISION_INT8 = 2,
 } rv_precision;
-
-/* Knobs of the compute driver, set by the front end (the library reads no
- * environment). Zero-initialised: the driver's own best choices. */
-typedef struct rv_driver_params {
-    /* cpu: the kernel family, NULL or "auto" for the best this CPU has;
-     * "portable", "avx2", ... force one (rv_model_load fails with
-     * RV_ERR_UNSUPPORTED where the CPU lacks it) */
-    const char *kernels;
-    /* cpu, fp32: plain weights and OpenBLAS's sgemm instead of the packed
-     * kernels (for comparisons); RV_ERR_UNSUPPORTED when it cannot load */
-    int blas;
-} rv_driver_params;
 
 typedef struct rv_model_params {
     const char *device;      /* "cpu" (default when NULL), "cuda", "auto" */

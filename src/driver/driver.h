@@ -34,7 +34,7 @@
 #define RV_DRIVER_DRIVER_H
 
 #include "ripvec/common.h"
-#include "ripvec/embed.h" /* rv_driver_params */
+#include "ripvec/driver.h"
 
 #include <stddef.h>
 #include <stdint.h>
