@@ -319,6 +319,30 @@ RV_TEST(rename_embeds_the_file_again_as_documented) {
     scratch_close(&s);
 }
 
+/* A directory where the index file belongs is reported once, plainly, and
+ * left alone (it used to be called corrupt, "rebuilt", then fail). */
+RV_TEST(directory_in_place_of_the_index_is_a_clear_error) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char out[16384], path[1024];
+    const char *search[] = {"--model", g_model, "--mode", "keyword", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "path:", path, sizeof path);
+    const char *clear[] = {"index", "clear", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, clear), 0);
+    RV_CHECK(mkdir(path, 0755) == 0);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 2);
+    RV_CHECK_MSG(strstr(out, "a directory, not an index file") && !strstr(out, "rebuilding"), "%s",
+                 out);
+    struct stat sb;
+    RV_CHECK(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
+    rmdir(path);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(filtered_search_keeps_the_whole_index);
     RV_RUN(read_only_index_is_searched_without_the_lock);
@@ -326,5 +350,6 @@ int main(void) {
     RV_RUN(cache_housekeeping);
     RV_RUN(no_wait_answers_at_once_and_indexes_in_the_background);
     RV_RUN(rename_embeds_the_file_again_as_documented);
+    RV_RUN(directory_in_place_of_the_index_is_a_clear_error);
     return rv_test_summary();
 }

@@ -223,6 +223,11 @@ static rv_status precheck(const char *path) {
         st = rv_error_set(RV_ERR_IO, "%s: %s", path, strerror(errno));
         goto done;
     }
+    if (!S_ISREG(sb.st_mode)) { /* not ours to remove: no "rebuilding" */
+        st = rv_error_set(RV_ERR_IO, "%s: %s, not an index file (move it away)", path,
+                          S_ISDIR(sb.st_mode) ? "a directory" : "a special file");
+        goto done;
+    }
     if (sb.st_size == 0) goto done; /* an empty file is a new database */
     if (sb.st_size < 100 || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
         st = rv_error_set(RV_ERR_CORRUPT, "truncated header");
