@@ -29,6 +29,7 @@
 #include "ripvec/common.h"
 #include "ripvec/corpus.h"
 #include "ripvec/embed.h"
+#include "ripvec/rank.h"
 
 #include <stdint.h>
 
@@ -111,6 +112,13 @@ typedef struct rv_query {
      * merge_gap < 0: only overlapping results are merged. */
     int merge_gap;
     int merge_max_lines;
+    /* Hybrid and keyword ranking (docs/SEARCH.md). content: RV_CONTENT_ALL
+     * (default) searches everything with code before documentation; CODE or
+     * DOCS keep only that. explain: 1 fills rv_result.explain. steps: the
+     * RV_STEP_* in effect (default all; fewer only to measure a step). */
+    rv_content content;
+    int explain;
+    unsigned steps;
 } rv_query;
 
 rv_query rv_query_default(void);
@@ -123,6 +131,9 @@ typedef struct rv_result {
     const rv_chunk *chunk; /* points into the searcher's corpus */
     double score;
     size_t rank; /* 1-based, after offset */
+    /* With rv_query.explain: the signals that placed it (points into the
+     * list's explains); NULL otherwise. */
+    const rv_rank_explain *explain;
 } rv_result;
 
 typedef struct rv_result_list {
@@ -130,6 +141,8 @@ typedef struct rv_result_list {
     size_t count;
     rv_chunk *owned; /* regions made of several chunks (items point here) */
     size_t n_owned;
+    rv_rank_explain *explains; /* count entries with rv_query.explain, else NULL */
+    rv_query_kind query_kind;  /* how the query was read (hybrid and keyword) */
 } rv_result_list;
 
 void rv_result_list_free(rv_result_list *l); /* frees items and owned; zeroes *l */

@@ -24,6 +24,8 @@ static const char g_usage[] =
     "  -n, --top-k N            results to show (default 10)\n"
     "  -T, --threshold X        drop results scoring below X\n"
     "  -m, --mode MODE          hybrid (default), semantic or keyword\n"
+    "      --content WHAT       all (default: code first), code or docs\n"
+    "      --explain            show why each result ranks where it does\n"
     "\n"
     "Output:\n"
     "      --format FMT         plain (default) or json (JSON Lines)\n"
@@ -185,6 +187,19 @@ static int parse_args(opts *o, int argc, char **argv) {
             if (errno || end == val || *end || t != t)
                 return rv_cli_fail("--threshold: expected a number, got '%s'", val);
             o->q.threshold = t;
+        } else if (IS("--content", "--content")) { /* ranking (rank helper) */
+            NEED_VAL();
+            if (strcmp(val, "all") == 0)
+                o->q.content = RV_CONTENT_ALL;
+            else if (strcmp(val, "code") == 0)
+                o->q.content = RV_CONTENT_CODE;
+            else if (strcmp(val, "docs") == 0)
+                o->q.content = RV_CONTENT_DOCS;
+            else
+                return rv_cli_fail("--content: expected all, code or docs, got '%s'", val);
+        } else if (IS("--explain", "--explain")) {
+            NO_VAL();
+            o->q.explain = 1;
         } else if (IS("-m", "--mode")) {
             NEED_VAL();
             int m = rv_search_mode_parse(val);
@@ -387,6 +402,9 @@ int rv_cmd_search(int argc, char **argv) {
     opts o;
     memset(&o, 0, sizeof o);
     o.q = rv_query_default();
+    /* measurements only (docs/SEARCH.md's ablation): the ranking steps in effect */
+    const char *steps = getenv("RIPVEC_RANK_STEPS");
+    if (steps && steps[0]) o.q.steps = (unsigned)strtoul(steps, NULL, 0);
     o.cfg = rv_search_default_config();
     o.sink = rv_sink_default_opts();
     int rc = RV_EXIT_ERROR;

@@ -277,46 +277,66 @@ done:
     return st;
 }
 
-/* Query terms, deduplicated. */
+/* Query terms, deduplicated; terms the corpus lacks are only counted. */
 typedef struct qterms {
     const rv_bm25 *bm;
     uint32_t ids[256];
     size_t n;
+    size_t unknown;
 } qterms;
 
 static void query_sink(void *user, const char *t, size_t n) {
     qterms *q = user;
     if (q->n >= sizeof q->ids / sizeof q->ids[0]) return;
     long id = find_term(q->bm, t, n, XXH3_64bits(t, n), NULL);
-    if (id < 0) return;
+    if (id < 0) {
+        q->unknown++;
+        return;
+    }
     for (size_t i = 0; i < q->n; i++)
         if (q->ids[i] == (uint32_t)id) return;
     q->ids[q->n++] = (uint32_t)id;
 }
 
-rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
+rv_status rv_bm25_score_coverage(const rv_bm25 *bm, const char *query, float *scores,
+                                 float *coverage) {
     if (!bm || !query || (!scores && bm->ndocs))
         return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     memset(scores, 0, bm->ndocs * sizeof *scores);
+    if (coverage) memset(coverage, 0, bm->ndocs * sizeof *coverage);
     qterms q;
     q.bm = bm;
     q.n = 0;
+    q.unknown = 0;
     rv_code_tokenize(query, strlen(query), bm->p.flags | RV_TOK_STOPWORDS, query_sink, &q);
     const float k1 = bm->p.k1;
     const float w[NFIELDS] = {bm->p.w_name, bm->p.w_path, bm->p.w_body};
     const double N = (double)bm->ndocs;
+    /* the coverage's denominator: every query term's idf, unknown ones at
+     * the largest idf there is (df = 0) */
+    double idf_sum = (double)q.unknown * log(1.0 + (N + 0.5) / 0.5);
+    for (size_t i = 0; i < q.n; i++) {
+        double df = (double)(bm->post_off[q.ids[i] + 1] - bm->post_off[q.ids[i]]);
+        idf_sum += log(1.0 + (N - df + 0.5) / (df + 0.5));
+    }
     for (size_t i = 0; i < q.n; i++) {
         uint32_t t = q.ids[i];
         const uint64_t lo = bm->post_off[t], hi = bm->post_off[t + 1];
         double df = (double)(hi - lo);
         float idf = (float)log(1.0 + (N - df + 0.5) / (df + 0.5));
+        float share = idf_sum > 0 ? (float)(idf / idf_sum) : 0.0f;
         for (uint64_t j = lo; j < hi; j++) {
             const posting *p = &bm->post[j];
             float tf = 0;
             for (int f = 0; f < NFIELDS; f++)
                 if (p->tf[f]) tf += w[f] * (float)p->tf[f] * bm->norm[f][p->doc];
             scores[p->doc] += idf * tf * (k1 + 1.0f) / (k1 + tf);
+            if (coverage) coverage[p->doc] += share;
         }
     }
     return RV_OK;
+}
+
+rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
+    return rv_bm25_score_coverage(bm, query, scores, NULL);
 }

@@ -32,6 +32,7 @@ struct rv_searcher {
     size_t files;   /* files behind the corpus */
     rv_bm25 *bm;    /* built on first keyword use after a refresh */
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
+    rv_symtab *symtab; /* definitions lookup of the corpus, built on first use */
     float *qvec;    /* dim floats */
     int loaded;     /* corpus filled by a successful refresh */
     /* lazy_model: the model is loaded on first need (rv_search_ensure_model) */
@@ -74,5 +75,19 @@ rv_chunk_params rv_search_chunk_params(const rv_searcher *s);
 
 /* Walks, chunks and (with a model) embeds everything into s->corpus. */
 rv_status rv_search_build_fresh(rv_searcher *s, rv_refresh_stats *stats);
+
+/* The blended ranking of a hybrid or keyword query (search/ranking.c):
+ * fills *list (best first, caller frees) and, when q->explain, *ex with the
+ * explanation of each entry in list order (caller frees). */
+rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char *keep,
+                         size_t depth, size_t want, rv_scored **list, size_t *n,
+                         rv_rank_explain **ex, rv_query_kind *kind);
+/* keep[i] for a query's path glob and content filter; *keep stays NULL when
+ * every chunk is kept (caller frees). */
+rv_status rv_search_keep(const rv_searcher *s, const rv_query *q, unsigned char **keep);
+/* Explanations of a semantic list (ranks and cosines), in list order. */
+rv_status rv_search_explain_semantic(const rv_scored *list, size_t n, rv_rank_explain **ex);
+/* The keyword index of the corpus, built or loaded on first use. */
+rv_status rv_search_ensure_bm25(rv_searcher *s);
 
 #endif

@@ -128,6 +128,7 @@ static void write_plain(FILE *f, const rv_result *r, const rv_sink_opts *o) {
     fprintf(f, "%.3f", r->score);
     if (col) fputs(C_RESET, f);
     fputc('\n', f);
+    if (r->explain) rv_sink_explain_plain(f, r->explain);
     if (!o->snippet || o->context_lines <= 0 || !c->content) return;
     const char *p = c->content;
     int width = snprintf(NULL, 0, "%d", c->start_line + o->context_lines);
@@ -161,6 +162,7 @@ static void write_json(FILE *f, const rv_result *r) {
     if (!(s == s) || s > 1e30 || s < -1e30) s = 0; /* JSON has no NaN/Inf */
     fprintf(f, ",\"similarity\":%.6f,\"content\":", s);
     rv_sink_json_string(f, c->content);
+    if (r->explain) rv_sink_explain_json(f, r->explain);
     fputs("}\n", f);
 }
 

@@ -36,4 +36,9 @@ rv_status rv_sink_write(FILE *f, const rv_result_list *res, const rv_sink_opts *
  * characters escaped and invalid UTF-8 replaced by U+FFFD. */
 void rv_sink_json_string(FILE *f, const char *s);
 
+/* --explain (src/sink/explain.c): one indented "why:" line, or an
+ * ,"explain":{...} member to put inside a result's JSON object. */
+void rv_sink_explain_plain(FILE *f, const rv_rank_explain *x);
+void rv_sink_explain_json(FILE *f, const rv_rank_explain *x);
+
 #endif
