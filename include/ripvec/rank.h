@@ -275,6 +275,9 @@ typedef struct rv_rank_input {
     unsigned steps; /* RV_STEP_* in effect */
     size_t depth;   /* candidates taken from each list */
     size_t want;    /* results the caller needs (diversity orders this many x 4) */
+    /* Share of the query's words the embedding model's vocabulary holds
+     * whole (words, not letter salad), in [0, 1]; < 0 when unknown. */
+    float lexical;
 } rv_rank_input;
 
 /* The blended ranking (docs/SEARCH.md): per-query normalized cosine and

@@ -105,7 +105,9 @@ typedef struct rv_query {
     rv_search_mode mode;   /* default hybrid */
     size_t top_k;          /* results wanted (default 10); 0 = all */
     size_t offset;         /* skip this many (pagination) */
-    double threshold;      /* drop results scoring below (default 0 = keep all) */
+    /* Drop results scoring below; 0 keeps all; < 0 (the default) is the
+     * mode's own: RV_SCORE_FLOOR for hybrid and keyword, none for semantic. */
+    double threshold;
     const char *path_glob; /* keep only chunks whose path matches (rv_glob_match); NULL = all */
     /* Results of one file that overlap, or are at most merge_gap lines apart,
      * are shown as one region (up to merge_max_lines long; default 3 and 60).
@@ -123,8 +125,14 @@ typedef struct rv_query {
 
 rv_query rv_query_default(void);
 
-/* score: semantic = cosine similarity in [-1, 1]; keyword = BM25F score;
- * hybrid = RRF score scaled so that 1.0 means ranked first by both. A merged
+/* Hybrid and keyword scores are in [0, 1] and carry how much the query
+ * matched at all (docs/SEARCH.md): real queries' best results score well
+ * above this, strings of random letters below, so those find nothing. */
+#define RV_SCORE_FLOOR 0.12
+
+/* score: semantic = cosine similarity in [-1, 1]; hybrid and keyword = the
+ * blended score in [0, 1] (docs/SEARCH.md: 1 = first in every list with
+ * every boost of the query's kind, times the query's evidence). A merged
  * region has its best chunk's score, name and kind, the lines of the whole
  * region and their text. */
 typedef struct rv_result {

@@ -34,10 +34,8 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
 #define RV_STRONG 0.6f
 /* Semantic evidence: the best cosine's distance above the corpus mean, in
  * standard deviations, from "no evidence" to "full evidence". */
-#define RV_Z_NONE 3.0f
+#define RV_Z_NONE 2.0f
 #define RV_Z_FULL 6.0f
-/* The keyword coverage's share of the evidence in hybrid mode. */
-#define RV_EVIDENCE_KW 0.75f
 
 typedef struct cand {
     rv_rank_explain x;
@@ -242,10 +240,11 @@ static void mean_cosine(ranker *r) {
     r->cos_std = var > 0 ? (float)sqrt(var) : 0;
 }
 
-/* How much the query matched at all, in [0, 1]: mostly the best chunk's
- * keyword coverage (a query of words the corpus never uses covers 0), and a
- * quarter for how far the best cosine stands above the corpus: nonsense
- * still lands near some vector, so the cosine alone cannot vouch for it. */
+/* How much the query matched at all, in [0, 1]: the best chunk's keyword
+ * coverage, or, for a query whose words the corpus does not use, how much
+ * it is made of words at all (the model's vocabulary), weighed by how far
+ * the best cosine stands above the corpus. The cosine alone cannot vouch
+ * for a query: letter salad still lands near some vector. */
 static float evidence(const ranker *r) {
     float cov = 0, sem = 0;
     if (r->in->coverage)
@@ -255,7 +254,9 @@ static float evidence(const ranker *r) {
         float z = (r->cos_top - r->cos_mean) / r->cos_std;
         sem = fminf(1.0f, fmaxf(0.0f, (z - RV_Z_NONE) / (RV_Z_FULL - RV_Z_NONE)));
     }
-    float e = r->in->cosine ? RV_EVIDENCE_KW * cov + (1.0f - RV_EVIDENCE_KW) * sem : cov;
+    float e = cov;
+    if (r->in->cosine && r->in->lexical > 0)
+        e = fmaxf(e, r->in->lexical * (0.5f + 0.5f * sem));
     for (size_t i = 0; i < r->n; i++) /* a definition of the queried name is evidence */
         if (r->c[i].x.def_boost > 0 && r->c[i].x.kw_rank) e = 1.0f;
     return fminf(1.0f, e);

@@ -2,6 +2,7 @@
  * needs (BM25F, definitions lookup), the full score arrays, and the call. */
 #include "search/internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,36 @@ static rv_status ensure_symtab(rv_searcher *s) {
     rv_status st = rv_symtab_build(&s->symtab, s->corpus.chunks.items, s->corpus.chunks.count);
     if (st == RV_OK) rv_search_trace(s, "symtab");
     return st;
+}
+
+/* A word the model's vocabulary holds whole, or nearly: short words as one
+ * piece, longer ones in at most one piece per six letters. Letter salad
+ * falls apart into many pieces. */
+static int known_word(rv_searcher *s, const char *w, size_t n) {
+    size_t pieces = rv_search_lazy_count(s, w, n);
+    return pieces >= 1 && pieces <= 1 + n / 6;
+}
+
+/* Share of the query's words (letter runs, split at camelCase) that are
+ * words to the model; -1 without a tokenizer. */
+static float lexical_share(rv_searcher *s, const char *text) {
+    if (!s->model && !s->lazy_tk) return -1.0f;
+    size_t words = 0, known = 0;
+    for (const char *p = text; *p;) {
+        if (!isalpha((unsigned char)*p)) {
+            p++;
+            continue;
+        }
+        const char *w = p++;
+        while (isalpha((unsigned char)*p) &&
+               !(isupper((unsigned char)*p) && islower((unsigned char)p[-1])))
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n < 2) continue;
+        words++;
+        known += (size_t)known_word(s, w, n);
+    }
+    return words ? (float)known / (float)words : 0.0f;
 }
 
 rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char *keep,
@@ -58,6 +89,7 @@ rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char 
     in.steps = q->steps;
     in.depth = depth;
     in.want = want;
+    in.lexical = cosine ? lexical_share(s, q->text) : -1.0f;
     if ((st = rv_rank_blend(&res, &nres, &in)) != RV_OK) goto done;
     rv_search_trace(s, "blend");
     *list = malloc((nres ? nres : 1) * sizeof **list);

@@ -41,6 +41,7 @@ rv_query rv_query_default(void) {
     q.merge_gap = RV_MERGE_GAP;
     q.merge_max_lines = RV_MERGE_MAX_LINES;
     q.steps = ~0u;
+    q.threshold = -1;
     return q;
 }
 
@@ -449,8 +450,10 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     rv_status st = RV_OK;
     rv_span *sp = NULL;
     size_t m = 0, nsp = 0;
+    double floor = q->threshold;
+    if (floor < 0) floor = q->mode != RV_MODE_SEMANTIC && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
     for (size_t i = 0; i < n; i++)
-        if (q->threshold <= 0 || list[i].score >= q->threshold) list[m++] = list[i];
+        if (floor <= 0 || list[i].score >= floor) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
     if ((st = ensure_defs(s)) != RV_OK) goto done;
@@ -624,6 +627,7 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     if (m) memmove(list, list + 1, (m - 1) * sizeof *list);
     rv_query fq = rv_query_default();
     fq.top_k = 0;
+    fq.threshold = 0; /* cosines, every one of them */
     fq.merge_gap = -1; /* neighbours of the source are answers, not context */
     return finish(s, list, m ? m - 1 : 0, &fq, NULL, out);
 }
