@@ -287,6 +287,12 @@ typedef struct rv_rank_input {
  * queries. *out is malloc'd, best first (caller frees; NULL when empty). */
 rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_input *in);
 
+/* Result diversity: reorders best-first spans so that each further result
+ * of a file already listed counts a decayed share of its score (x0.6 per
+ * result above it from the same file; scores are updated). n is a
+ * screenful or two: the walk is quadratic. */
+void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
+
 /* Like rv_bm25_score, and coverage[doc] = the idf-weighted share of the
  * query's terms that occur in the chunk (terms missing from the corpus
  * count with the largest idf, so a query of unknown words covers 0). */

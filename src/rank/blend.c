@@ -28,8 +28,6 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
 #define RV_QUAL_MISS 0.7f
 /* Documentation in code-first order. */
 #define RV_CODE_FIRST 0.5f
-/* Each further chunk of a file already listed keeps this share of its score. */
-#define RV_FILE_DECAY 0.6f
 /* A chunk is strong evidence for its file at this share of the best blend. */
 #define RV_STRONG 0.6f
 /* Semantic evidence: the best cosine's distance above the corpus mean, in
@@ -268,23 +266,6 @@ static int cmp_raw(const void *a, const void *b) {
     return (x->x.id > y->x.id) - (x->x.id < y->x.id);
 }
 
-/* Greedy order of the first `lim`: each pick decays the rest of its file. */
-static void diversify(ranker *r, size_t lim) {
-    if (!(r->in->steps & RV_STEP_DIVERSE)) return;
-    if (lim > r->n) lim = r->n;
-    for (size_t i = 0; i < lim; i++) {
-        size_t best = i;
-        for (size_t j = i + 1; j < r->n; j++)
-            if (r->c[j].raw * r->c[j].x.diversity > r->c[best].raw * r->c[best].x.diversity)
-                best = j;
-        cand t = r->c[i];
-        r->c[i] = r->c[best];
-        r->c[best] = t;
-        for (size_t j = i + 1; j < r->n; j++)
-            if (strcmp(r->c[j].path, r->c[i].path) == 0) r->c[j].x.diversity *= RV_FILE_DECAY;
-    }
-}
-
 rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_input *in) {
     if (!out || !n_out || !in || !in->query || (!in->chunks && in->n))
         return rv_error_set(RV_ERR_INVALID_ARG, "blend: bad arguments");
@@ -338,7 +319,6 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         r.c[i].raw = sum / scale * x->content * x->penalty;
     }
     qsort(r.c, r.n, sizeof *r.c, cmp_raw);
-    diversify(&r, in->want ? in->want * 4 : r.n);
     float e = evidence(&r);
     rv_rank_explain *res = malloc(r.n * sizeof *res);
     if (!res) {
@@ -348,7 +328,7 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
     for (size_t i = 0; i < r.n; i++) {
         res[i] = r.c[i].x;
         res[i].evidence = e;
-        res[i].score = r.c[i].raw * res[i].diversity * e;
+        res[i].score = r.c[i].raw * e;
     }
     *out = res;
     *n_out = r.n;
@@ -356,4 +336,33 @@ done:
     free(r.c);
     free(r.slot);
     return st;
+}
+
+/* A file's first RV_FILE_FREE results stand as ranked; each further one
+ * keeps RV_FILE_DECAY of its score per result of the file above it. */
+#define RV_FILE_FREE 3
+#define RV_FILE_DECAY 0.6f
+
+void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
+    for (size_t i = 0; i < n; i++) {
+        /* the best of the rest, each decayed once per result of its file above */
+        size_t best = i;
+        float best_s = -INFINITY;
+        for (size_t j = i; j < n; j++) {
+            float f = 1.0f;
+            size_t same = 0;
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 &&
+                    ++same > RV_FILE_FREE)
+                    f *= RV_FILE_DECAY;
+            if (sp[j].score * f > best_s) {
+                best = j;
+                best_s = sp[j].score * f;
+            }
+        }
+        rv_span t = sp[i];
+        sp[i] = sp[best];
+        sp[best] = t;
+        sp[i].score = best_s;
+    }
 }

@@ -444,6 +444,13 @@ static const rv_rank_explain *find_explain(const rv_rank_explain *ex, size_t n, 
     return NULL;
 }
 
+/* Diversity over files (rv_rank_spread), then the `want` best (0 = all). */
+static rv_status spread_spans(const rv_searcher *s, rv_span *sp, size_t *nsp, size_t want) {
+    rv_rank_spread(sp, *nsp, s->corpus.chunks.items);
+    if (want && *nsp > want) *nsp = want;
+    return RV_OK;
+}
+
 /* ex (n entries, or NULL) explains the entries of list; copied per result. */
 static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_query *q,
                         const rv_rank_explain *ex, rv_result_list *out) {
@@ -457,9 +464,15 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
     if ((st = ensure_defs(s)) != RV_OK) goto done;
+    /* the blended ranking spreads results over files: group a margin more */
+    int spread = (q->steps & RV_STEP_BLEND) && (q->steps & RV_STEP_DIVERSE) &&
+                 q->mode != RV_MODE_SEMANTIC;
+    size_t group_want = spread && want ? want * 2 : want;
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
-                       want);
-    if (st != RV_OK || q->offset >= nsp) goto done;
+                       group_want);
+    if (st != RV_OK) goto done;
+    if (spread && (st = spread_spans(s, sp, &nsp, want)) != RV_OK) goto done;
+    if (q->offset >= nsp) goto done;
     size_t cnt = nsp - q->offset, merged = 0;
     for (size_t i = q->offset; i < nsp; i++)
         merged += sp[i].merged;
@@ -482,6 +495,8 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         const rv_rank_explain *x = find_explain(ex, n, p->id);
         if (x) {
             out->explains[i] = *x;
+            if (x->score > 0) out->explains[i].diversity = (float)(p->score / x->score);
+            out->explains[i].score = p->score;
             out->items[i].explain = &out->explains[i];
         }
     }
@@ -628,6 +643,7 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     rv_query fq = rv_query_default();
     fq.top_k = 0;
     fq.threshold = 0; /* cosines, every one of them */
+    fq.steps = 0;     /* as ranked: no blending steps */
     fq.merge_gap = -1; /* neighbours of the source are answers, not context */
     return finish(s, list, m ? m - 1 : 0, &fq, NULL, out);
 }
