@@ -50,10 +50,21 @@ typedef struct ranker {
     float cos_mean, cos_std, cos_top, bm_top;
 } ranker;
 
+/* One word that the corpus defines is a symbol query ("formatter", "monad"),
+ * whatever its case. */
+static rv_query_kind kind_of(const rv_rank_input *in) {
+    const rv_query_info *q = in->query;
+    const uint32_t *ids;
+    if (q->kind == RV_QK_MIXED && q->n_idents == 1 && q->n_words <= 1 && in->symtab &&
+        (in->steps & RV_STEP_DEFS) && rv_symtab_defs(in->symtab, q->ident[0], &ids) > 0)
+        return RV_QK_SYMBOL;
+    return q->kind;
+}
+
 static weights weights_for(const rv_rank_input *in) {
     weights w = W_NATURAL;
     if (in->steps & RV_STEP_QUERY) {
-        switch (in->query->kind) {
+        switch (kind_of(in)) {
         case RV_QK_NATURAL: w = W_NATURAL; break;
         case RV_QK_MIXED: w = W_MIXED; break;
         case RV_QK_SYMBOL:
@@ -120,7 +131,8 @@ static rv_status lookup_defs(ranker *r) {
     const rv_rank_input *in = r->in;
     const rv_query_info *q = in->query;
     if (!(in->steps & RV_STEP_DEFS) || !in->symtab) return RV_OK;
-    int strong = q->kind == RV_QK_SYMBOL || q->kind == RV_QK_QUALIFIED;
+    rv_query_kind kind = kind_of(in);
+    int strong = kind == RV_QK_SYMBOL || kind == RV_QK_QUALIFIED;
     float full = r->w.def * (strong ? 1.0f : 0.5f);
     for (size_t i = 0; i < q->n_idents; i++) {
         const uint32_t *ids;
@@ -340,7 +352,7 @@ done:
 
 /* A file's first RV_FILE_FREE results stand as ranked; each further one
  * keeps RV_FILE_DECAY of its score per result of the file above it. */
-#define RV_FILE_FREE 3
+#define RV_FILE_FREE 2
 #define RV_FILE_DECAY 0.6f
 
 void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
