@@ -35,7 +35,7 @@ RV_TEST(json_lines_have_exact_keys) {
     rv_chunk c[2];
     c[0] = mk("src/a.py", 3, 5, "f", "def f():\n    return \"x\"\\\n");
     c[1] = mk("b.py", 1, 1, "", "x = 1");
-    rv_result items[2] = {{&c[0], 0.75, 1}, {&c[1], 0.5, 2}};
+    rv_result items[2] = {{&c[0], 0.75, 1, NULL}, {&c[1], 0.5, 2, NULL}};
     rv_result_list l = {.items = items, .count = 2};
     rv_sink_opts o = rv_sink_default_opts();
     o.format = RV_SINK_JSON;
@@ -83,7 +83,7 @@ RV_TEST(plain_layout_and_color) {
     rv_chunk c[1];
     c[0] =
         mk("src/a.py", 9, 12, "parse", "def parse(x):\n    y = x\n    z = \x1b[2J\n    return z\n");
-    rv_result items[1] = {{&c[0], 0.5, 1}};
+    rv_result items[1] = {{&c[0], 0.5, 1, NULL}};
     rv_result_list l = {.items = items, .count = 1};
     rv_sink_opts o = rv_sink_default_opts();
     o.context_lines = 3;
@@ -112,7 +112,7 @@ RV_TEST(files_only_dedupes_in_rank_order) {
     c[0] = mk("b.py", 1, 2, "x", "");
     c[1] = mk("a.py", 1, 2, "y", "");
     c[2] = mk("b.py", 5, 6, "z", "");
-    rv_result items[3] = {{&c[0], 3, 1}, {&c[1], 2, 2}, {&c[2], 1, 3}};
+    rv_result items[3] = {{&c[0], 3, 1, NULL}, {&c[1], 2, 2, NULL}, {&c[2], 1, 3, NULL}};
     rv_result_list l = {.items = items, .count = 3};
     rv_sink_opts o = rv_sink_default_opts();
     o.files_only = 1;

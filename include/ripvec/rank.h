@@ -252,7 +252,7 @@ typedef struct rv_rank_explain {
     int sem_rank, kw_rank;
     float cosine, sem_norm; /* raw cosine; scaled per query to [0, 1] */
     float bm25, kw_norm;    /* raw BM25F; scaled per query to [0, 1] */
-    float coverage;         /* idf share of the query's terms found in the chunk */
+    float coverage;         /* share of the query's terms found in the chunk */
     float blend;            /* w_sem * sem_norm + w_kw * kw_norm */
     float def_boost, path_boost, file_boost;
     float content;   /* code-first factor (1 = none) */
@@ -293,9 +293,9 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
  * screenful or two: the walk is quadratic. */
 void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
 
-/* Like rv_bm25_score, and coverage[doc] = the idf-weighted share of the
- * query's terms that occur in the chunk (terms missing from the corpus
- * count with the largest idf, so a query of unknown words covers 0). */
+/* Like rv_bm25_score, and coverage[doc] = the share of the query's terms
+ * that occur in the chunk (terms missing from the corpus count too, so a
+ * query of unknown words covers 0). */
 rv_status rv_bm25_score_coverage(const rv_bm25 *bm, const char *query, float *scores,
                                  float *coverage);
 

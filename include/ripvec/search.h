@@ -106,7 +106,8 @@ typedef struct rv_query {
     size_t top_k;          /* results wanted (default 10); 0 = all */
     size_t offset;         /* skip this many (pagination) */
     /* Drop results scoring below; 0 keeps all; < 0 (the default) is the
-     * mode's own: RV_SCORE_FLOOR for hybrid and keyword, none for semantic. */
+     * mode's own: RV_SCORE_FLOOR for hybrid, none for semantic and keyword
+     * (a keyword result holds a query term by construction). */
     double threshold;
     const char *path_glob; /* keep only chunks whose path matches (rv_glob_match); NULL = all */
     /* Results of one file that overlap, or are at most merge_gap lines apart,
@@ -127,7 +128,8 @@ rv_query rv_query_default(void);
 
 /* Hybrid and keyword scores are in [0, 1] and carry how much the query
  * matched at all (docs/SEARCH.md): real queries' best results score well
- * above this, strings of random letters below, so those find nothing. */
+ * above this, strings of random letters below, so in hybrid mode (the
+ * default threshold) those find nothing. */
 #define RV_SCORE_FLOOR 0.12
 
 /* score: semantic = cosine similarity in [-1, 1]; hybrid and keyword = the

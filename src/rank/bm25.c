@@ -312,19 +312,13 @@ rv_status rv_bm25_score_coverage(const rv_bm25 *bm, const char *query, float *sc
     const float k1 = bm->p.k1;
     const float w[NFIELDS] = {bm->p.w_name, bm->p.w_path, bm->p.w_body};
     const double N = (double)bm->ndocs;
-    /* the coverage's denominator: every query term's idf, unknown ones at
-     * the largest idf there is (df = 0) */
-    double idf_sum = (double)q.unknown * log(1.0 + (N + 0.5) / 0.5);
-    for (size_t i = 0; i < q.n; i++) {
-        double df = (double)(bm->post_off[q.ids[i] + 1] - bm->post_off[q.ids[i]]);
-        idf_sum += log(1.0 + (N - df + 0.5) / (df + 0.5));
-    }
+    /* each query term, known to the corpus or not, is an equal share */
+    float share = q.n + q.unknown ? 1.0f / (float)(q.n + q.unknown) : 0.0f;
     for (size_t i = 0; i < q.n; i++) {
         uint32_t t = q.ids[i];
         const uint64_t lo = bm->post_off[t], hi = bm->post_off[t + 1];
         double df = (double)(hi - lo);
         float idf = (float)log(1.0 + (N - df + 0.5) / (df + 0.5));
-        float share = idf_sum > 0 ? (float)(idf / idf_sum) : 0.0f;
         for (uint64_t j = lo; j < hi; j++) {
             const posting *p = &bm->post[j];
             float tf = 0;

@@ -458,7 +458,7 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     rv_span *sp = NULL;
     size_t m = 0, nsp = 0;
     double floor = q->threshold;
-    if (floor < 0) floor = q->mode != RV_MODE_SEMANTIC && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
+    if (floor < 0) floor = q->mode == RV_MODE_HYBRID && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
     for (size_t i = 0; i < n; i++)
         if (floor <= 0 || list[i].score >= floor) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
