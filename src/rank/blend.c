@@ -323,8 +323,11 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
             x->content = rv_rank_prior(ch); /* today's prose prior */
     }
     if ((st = file_evidence(&r, best)) != RV_OK) goto done;
-    /* 1.0 = first in both lists with every boost of the query's kind */
-    float scale = r.w.sem + r.w.kw + r.w.def + r.w.path + r.w.file;
+    /* 1.0 = first in both lists with every boost of the query's kind in effect */
+    float scale = r.w.sem + r.w.kw;
+    if (in->steps & RV_STEP_DEFS) scale += r.w.def;
+    if (in->steps & RV_STEP_PATH) scale += r.w.path;
+    if (in->steps & RV_STEP_DIVERSE) scale += r.w.file;
     for (size_t i = 0; i < r.n; i++) {
         rv_rank_explain *x = &r.c[i].x;
         float sum = x->blend + x->def_boost + x->path_boost + x->file_boost;
