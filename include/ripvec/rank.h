@@ -287,9 +287,9 @@ typedef struct rv_rank_input {
  * queries. *out is malloc'd, best first (caller frees; NULL when empty). */
 rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_input *in);
 
-/* Result diversity: reorders best-first spans so that each further result
- * of a file already listed counts a decayed share of its score (x0.6 per
- * result above it from the same file; scores are updated). n is a
+/* Result diversity: reorders best-first spans so that a file's first three
+ * results stand and each further one counts a decayed share of its score
+ * (x0.6 per result of its file above it beyond those; scores are updated). n is a
  * screenful or two: the walk is quadratic. */
 void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
 

@@ -355,7 +355,7 @@ done:
 
 /* A file's first RV_FILE_FREE results stand as ranked; each further one
  * keeps RV_FILE_DECAY of its score per result of the file above it. */
-#define RV_FILE_FREE 2
+#define RV_FILE_FREE 3
 #define RV_FILE_DECAY 0.6f
 
 void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
@@ -368,7 +368,7 @@ void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
             size_t same = 0;
             for (size_t k = 0; k < i; k++)
                 if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 &&
-                    ++same > RV_FILE_FREE)
+                    ++same >= RV_FILE_FREE)
                     f *= RV_FILE_DECAY;
             if (sp[j].score * f > best_s) {
                 best = j;
