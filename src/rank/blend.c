@@ -17,8 +17,8 @@ typedef struct weights {
     float file;       /* the file has several strong chunks */
 } weights;
 
-static const weights W_NATURAL = {0.65f, 0.35f, 0.30f, 0.20f, 0.10f};
-static const weights W_MIXED = {0.55f, 0.45f, 0.50f, 0.20f, 0.10f};
+static const weights W_NATURAL = {0.65f, 0.35f, 0.30f, 0.35f, 0.20f};
+static const weights W_MIXED = {0.55f, 0.45f, 0.50f, 0.35f, 0.20f};
 static const weights W_SYMBOL = {0.30f, 0.70f, 1.00f, 0.00f, 0.00f};
 static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
 
