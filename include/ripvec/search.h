@@ -91,7 +91,7 @@ typedef struct rv_refresh_stats {
 } rv_refresh_stats;
 
 typedef enum rv_search_mode {
-    RV_MODE_HYBRID = 0,   /* reciprocal-rank fusion of semantic and keyword */
+    RV_MODE_HYBRID = 0,   /* the blended ranking of semantic and keyword (docs/SEARCH.md) */
     RV_MODE_SEMANTIC = 1, /* cosine similarity of embeddings */
     RV_MODE_KEYWORD = 2   /* BM25F over code-aware tokens */
 } rv_search_mode;

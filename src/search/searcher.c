@@ -1,5 +1,6 @@
 /* The searcher: owns the model, the index and the corpus of one root, and
- * answers queries with cosine, BM25F or their reciprocal-rank fusion. */
+ * answers queries with cosine, or BM25F and cosine blended (search/ranking.c;
+ * the older reciprocal-rank fusion stays for measurements). */
 #include "search/internal.h"
 
 #include "ripvec/tokenizer.h"
