@@ -175,6 +175,31 @@ RV_TEST(blend_no_evidence_scores_low) {
     free(x);
 }
 
+/* A keyword query that matches nothing: an empty list, not an error (and no
+ * qsort of a NULL array, which UBSan reports). */
+RV_TEST(blend_keyword_no_match_is_empty) {
+    fixture f = {0};
+    for (int i = 0; i < 4; i++)
+        put(&f, mk("src/a.c", "function", "f", "", "c"), 0, 0, 0);
+    rv_query_info q;
+    rv_query_analyze(&q, "zzqx");
+    rv_rank_input in;
+    memset(&in, 0, sizeof in);
+    in.chunks = f.c;
+    in.n = f.n;
+    in.bm25 = f.bm;
+    in.coverage = f.cov;
+    in.query = &q;
+    in.steps = ~0u;
+    in.depth = 100;
+    in.want = 10;
+    rv_rank_explain *x = NULL;
+    size_t n = 99;
+    RV_CHECK(rv_rank_blend(&x, &n, &in) == RV_OK);
+    RV_CHECK(n == 0 && x == NULL);
+    free(x);
+}
+
 RV_TEST(spread_keeps_three_per_file_then_decays) {
     rv_chunk cs[] = {
         mk("a.c", "function", "a1", "", "c"), mk("a.c", "function", "a2", "", "c"),
@@ -200,6 +225,7 @@ int main(void) {
     RV_RUN(blend_puts_the_definition_first);
     RV_RUN(blend_code_first);
     RV_RUN(blend_no_evidence_scores_low);
+    RV_RUN(blend_keyword_no_match_is_empty);
     RV_RUN(spread_keeps_three_per_file_then_decays);
     return rv_test_summary();
 }

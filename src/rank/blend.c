@@ -322,6 +322,7 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         if (!(in->steps & RV_STEP_CODE) && rv_chunk_is_prose(ch) && x->penalty == 1.0f)
             x->content = rv_rank_prior(ch); /* today's prose prior */
     }
+    if (r.n == 0) goto done; /* nothing matched: an empty list */
     if ((st = file_evidence(&r, best)) != RV_OK) goto done;
     /* 1.0 = first in both lists with every boost of the query's kind in effect */
     float scale = r.w.sem + r.w.kw;
