@@ -184,6 +184,19 @@ RV_TEST(lua_functions_tables) {
                {16, 18, "function", "globalfn", "-"});
 }
 
+/* A type signature and its haddock join the equations they describe. */
+RV_TEST(haskell_types_signatures_classes) {
+    CHECK_FILE("sample.hs", "haskell", {3, 5, "type", "Value", "-"},
+               {7, 9, "function", "foo", "-"}, {11, 12, "class", "ToJSON", "-"},
+               {14, 15, "impl", "ToJSON", "-"});
+}
+
+/* A Decl's prototype is the function, its block included. */
+RV_TEST(zig_functions_containers_tests) {
+    CHECK_FILE("sample.zig", "zig", {3, 6, "function", "add", "-"},
+               {8, 14, "variable", "Store", "-"}, {16, 18, "function", "", "-"});
+}
+
 RV_TEST(c_functions_structs) {
     CHECK_FILE("sample.c", "c", {3, 7, "struct", "point", "-"}, {9, 11, "struct", "size_t2", "-"},
                {13, 13, "enum", "color", "-"}, {15, 18, "function", "add", "-"},
@@ -262,6 +275,8 @@ int main(void) {
     RV_RUN(swift_class_struct_protocol);
     RV_RUN(scala_trait_class_object);
     RV_RUN(lua_functions_tables);
+    RV_RUN(haskell_types_signatures_classes);
+    RV_RUN(zig_functions_containers_tests);
     RV_RUN(c_functions_structs);
     RV_RUN(cpp_namespaces_classes_templates);
     RV_RUN(markdown_sections_by_heading);

@@ -336,7 +336,8 @@ RV_TEST(plain_output_snippets_and_files) {
     RV_CHECK(strstr(r.out, "reverse().join") != NULL);
     RV_CHECK(strchr(r.out, '\x1b') == NULL); /* not a terminal: no colors */
     run_free(&r);
-    r = run(NULL, COMMON, "-n", "3", "--no-snippet", "reverse a string", g_repo, NULL);
+    /* -T 0: every result, the unrelated ones too (the default threshold drops them) */
+    r = run(NULL, COMMON, "-n", "3", "-T", "0", "--no-snippet", "reverse a string", g_repo, NULL);
     RV_CHECK_EQ_INT(r.rc, 0);
     RV_CHECK_EQ_INT(count_lines(r.out), 3);
     run_free(&r);

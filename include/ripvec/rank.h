@@ -161,6 +161,144 @@ rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, siz
  * chunk has its own index. *out is malloc'd (caller frees). */
 rv_status rv_rank_definitions(uint32_t **out, const rv_chunk *chunks, size_t n);
 
+
+/* ---- query understanding ------------------------------------------------- */
+
+typedef enum rv_query_kind {
+    RV_QK_NATURAL = 0, /* words: "how are routes registered" */
+    RV_QK_SYMBOL,      /* one identifier: "APIRouter", "add_command" */
+    RV_QK_QUALIFIED,   /* scope and name: "cobra.Command", "fmt::format_to" */
+    RV_QK_PATH,        /* a file or folder: "src/routing.py", "Makefile.am" */
+    RV_QK_MIXED        /* words with identifiers in them: "where is parse_args called" */
+} rv_query_kind;
+
+#define RV_QUERY_MAX_IDENTS 8
+#define RV_QUERY_MAX_WORDS 24
+#define RV_QUERY_WORD_MAX 64
+
+/* What a query looks like, from its text alone. Identifiers are kept as a
+ * key (rv_symbol_key: lowercase, '_' and '-' dropped) with the qualifier of
+ * a qualified name apart; words are the query's stemmed keyword tokens. */
+typedef struct rv_query_info {
+    rv_query_kind kind;
+    size_t n_idents;
+    char ident[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX]; /* name keys */
+    char qual[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX];  /* qualifier key or "" */
+    size_t n_words;
+    char word[RV_QUERY_MAX_WORDS][RV_QUERY_WORD_MAX];
+    int wants_prose; /* asks for documentation ("readme", "docs", ...) */
+    int wants_tests; /* asks for tests ("test", "spec", ...) */
+    int wants_examples;
+} rv_query_info;
+
+void rv_query_analyze(rv_query_info *out, const char *text);
+const char *rv_query_kind_name(rv_query_kind k); /* "natural", "symbol", ... */
+
+/* The lookup key of an identifier: lowercase ASCII with '_', '-' and '$'
+ * dropped, so add_command, addCommand and AddCommand meet. Writes at most
+ * cap - 1 bytes and a NUL; returns the key's length. */
+size_t rv_symbol_key(char *out, size_t cap, const char *name, size_t len);
+
+/* ---- definitions lookup ----------------------------------------------------- */
+
+typedef struct rv_symtab rv_symtab; /* immutable after build */
+
+/* Indexes the chunks that define something (a name and a definition kind)
+ * by rv_symbol_key of the name, and every chunk by its file's stem (the base
+ * name without extensions). Built in memory from the chunk metadata. Caller
+ * frees with rv_symtab_free. */
+rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n);
+void rv_symtab_free(rv_symtab *t); /* NULL ok */
+/* Chunk ids defining `key`, in chunk order; *ids points into t (0: none). */
+size_t rv_symtab_defs(const rv_symtab *t, const char *key, const uint32_t **ids);
+/* Chunk ids of the files whose stem has key `key`. */
+size_t rv_symtab_files(const rv_symtab *t, const char *key, const uint32_t **ids);
+
+/* ---- the blended ranking ------------------------------------------------------ */
+
+/* Which content a query searches: all, code first (default) or docs only. */
+typedef enum rv_content {
+    RV_CONTENT_ALL = 0, /* everything, code before documentation */
+    RV_CONTENT_CODE,    /* code only */
+    RV_CONTENT_DOCS     /* documentation and other prose only */
+} rv_content;
+
+/* 1 for documentation and other non-code text (Markdown, reStructuredText,
+ * plain text, HTML, templates such as *.html.in, man pages). */
+int rv_chunk_is_prose(const rv_chunk *c);
+
+/* The blended ranking's path factor in (0, 1]: test code (unless the query
+ * asks for tests), compat/legacy folders, example and benchmark folders
+ * (unless it asks for examples), vendored code and amalgamations, and
+ * re-export files and type stubs (__init__.py, *.d.ts) yield to the
+ * implementation. q may be NULL. */
+float rv_rank_path_penalty(const char *path, const rv_query_info *q);
+
+/* Ranking steps, each of which can be turned off (ablation, docs/SEARCH.md). */
+enum {
+    RV_STEP_BLEND = 1u << 0,     /* normalized score blend (off: rank fusion) */
+    RV_STEP_QUERY = 1u << 1,     /* per query kind blends */
+    RV_STEP_DEFS = 1u << 2,      /* definitions lookup */
+    RV_STEP_CODE = 1u << 3,      /* code first */
+    RV_STEP_PATH = 1u << 4,      /* file and folder names matching the query */
+    RV_STEP_DIVERSE = 1u << 5,   /* per-file decay and file-level evidence */
+    RV_STEP_PENALTY = 1u << 6    /* tests, compat, examples, vendored, stubs */
+};
+
+/* Why a result is where it is. Scores are the blend's parts before the
+ * final scaling; ranks are 1-based, 0 = not in that list. */
+typedef struct rv_rank_explain {
+    uint32_t id;
+    int sem_rank, kw_rank;
+    float cosine, sem_norm; /* raw cosine; scaled per query to [0, 1] */
+    float bm25, kw_norm;    /* raw BM25F; scaled per query to [0, 1] */
+    float coverage;         /* share of the query's terms found in the chunk */
+    float blend;            /* w_sem * sem_norm + w_kw * kw_norm */
+    float def_boost, path_boost, file_boost;
+    float content;   /* code-first factor (1 = none) */
+    float penalty;   /* test/compat/example/vendored/stub factor (1 = none) */
+    float diversity; /* decay for results of a file already listed (1 = none) */
+    float evidence;  /* how much the query matched at all, in [0, 1] */
+    float score;     /* the final score */
+} rv_rank_explain;
+
+typedef struct rv_rank_input {
+    const rv_chunk *chunks;
+    size_t n;
+    const float *cosine;   /* n cosines, or NULL (keyword only) */
+    const float *bm25;     /* n BM25F scores, or NULL (semantic only) */
+    const float *coverage; /* n values of rv_bm25_score_coverage, or NULL */
+    const unsigned char *keep; /* NULL or keep[i] != 0 for chunks allowed */
+    const rv_symtab *symtab;   /* NULL: no definitions lookup */
+    const rv_query_info *query;
+    rv_content content;
+    unsigned steps; /* RV_STEP_* in effect */
+    size_t depth;   /* candidates taken from each list */
+    size_t want;    /* results the caller needs (diversity orders this many x 4) */
+    /* Share of the query's words the embedding model's vocabulary holds
+     * whole (words, not letter salad), in [0, 1]; < 0 when unknown. */
+    float lexical;
+} rv_rank_input;
+
+/* The blended ranking (docs/SEARCH.md): per-query normalized cosine and
+ * BM25F, blended by query kind, with definition, path and file-level
+ * boosts, code first, penalties and a per-file decay; the final score is in
+ * [0, 1] and carries the query's evidence, so it can be compared across
+ * queries. *out is malloc'd, best first (caller frees; NULL when empty). */
+rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_input *in);
+
+/* Result diversity: reorders best-first spans so that a file's first three
+ * results stand and each further one counts a decayed share of its score
+ * (x0.6 per result of its file above it beyond those; scores are updated). n is a
+ * screenful or two: the walk is quadratic. */
+void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
+
+/* Like rv_bm25_score, and coverage[doc] = the share of the query's terms
+ * that occur in the chunk (terms missing from the corpus count too, so a
+ * query of unknown words covers 0). */
+rv_status rv_bm25_score_coverage(const rv_bm25 *bm, const char *query, float *scores,
+                                 float *coverage);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,7 @@
 #include "ripvec/common.h"
 #include "ripvec/corpus.h"
 #include "ripvec/embed.h"
+#include "ripvec/rank.h"
 
 #include <stdint.h>
 
@@ -113,7 +114,7 @@ typedef struct rv_refresh_stats {
 } rv_refresh_stats;
 
 typedef enum rv_search_mode {
-    RV_MODE_HYBRID = 0,   /* reciprocal-rank fusion of semantic and keyword */
+    RV_MODE_HYBRID = 0,   /* the blended ranking of semantic and keyword (docs/SEARCH.md) */
     RV_MODE_SEMANTIC = 1, /* cosine similarity of embeddings */
     RV_MODE_KEYWORD = 2   /* BM25F over code-aware tokens */
 } rv_search_mode;
@@ -127,19 +128,36 @@ typedef struct rv_query {
     rv_search_mode mode;   /* default hybrid */
     size_t top_k;          /* results wanted (default 10); 0 = all */
     size_t offset;         /* skip this many (pagination) */
-    double threshold;      /* drop results scoring below (default 0 = keep all) */
+    /* Drop results scoring below; 0 keeps all; < 0 (the default) is the
+     * mode's own: RV_SCORE_FLOOR for hybrid, none for semantic and keyword
+     * (a keyword result holds a query term by construction). */
+    double threshold;
     const char *path_glob; /* keep only chunks whose path matches (rv_glob_match); NULL = all */
     /* Results of one file that overlap, or are at most merge_gap lines apart,
      * are shown as one region (up to merge_max_lines long; default 3 and 60).
      * merge_gap < 0: only overlapping results are merged. */
     int merge_gap;
     int merge_max_lines;
+    /* Hybrid and keyword ranking (docs/SEARCH.md). content: RV_CONTENT_ALL
+     * (default) searches everything with code before documentation; CODE or
+     * DOCS keep only that. explain: 1 fills rv_result.explain. steps: the
+     * RV_STEP_* in effect (default all; fewer only to measure a step). */
+    rv_content content;
+    int explain;
+    unsigned steps;
 } rv_query;
 
 rv_query rv_query_default(void);
 
-/* score: semantic = cosine similarity in [-1, 1]; keyword = BM25F score;
- * hybrid = RRF score scaled so that 1.0 means ranked first by both. A merged
+/* Hybrid and keyword scores are in [0, 1] and carry how much the query
+ * matched at all (docs/SEARCH.md): real queries' best results score well
+ * above this, strings of random letters below, so in hybrid mode (the
+ * default threshold) those find nothing. */
+#define RV_SCORE_FLOOR 0.12
+
+/* score: semantic = cosine similarity in [-1, 1]; hybrid and keyword = the
+ * blended score in [0, 1] (docs/SEARCH.md: 1 = first in every list with
+ * every boost of the query's kind, times the query's evidence). A merged
  * region has its best chunk's score, name and kind, the lines of the whole
  * region and their text. */
 typedef struct rv_result {
@@ -149,6 +167,9 @@ typedef struct rv_result {
     /* A merged region's best chunk (its own lines lie inside chunk's); NULL
      * when the result is a single chunk. */
     const rv_chunk *best;
+    /* With rv_query.explain: the signals that placed it (points into the
+     * list's explains); NULL otherwise. */
+    const rv_rank_explain *explain;
 } rv_result;
 
 typedef struct rv_result_list {
@@ -156,6 +177,8 @@ typedef struct rv_result_list {
     size_t count;
     rv_chunk *owned; /* regions made of several chunks (items point here) */
     size_t n_owned;
+    rv_rank_explain *explains; /* count entries with rv_query.explain, else NULL */
+    rv_query_kind query_kind;  /* how the query was read (hybrid and keyword) */
 } rv_result_list;
 
 void rv_result_list_free(rv_result_list *l); /* frees items and owned; zeroes *l */

@@ -28,7 +28,7 @@ RUNTIME_PIN="tree-sitter==0.25.2"
 PACK_PIN="tree-sitter-language-pack==0.13.0"
 CSHARP_PIN="tree-sitter-c-sharp==0.23.1"
 # Grammar directories taken from the pack (names as the pack spells them).
-PACK_LANGS="c cpp rust go python javascript typescript tsx java ruby bash php kotlin swift scala lua"
+PACK_LANGS="c cpp rust go python javascript typescript tsx java ruby bash php kotlin swift scala lua haskell zig"
 
 STAMP=$TP/treesitter.ok
 WANT="$RUNTIME_PIN $PACK_PIN $CSHARP_PIN $PACK_LANGS"
@@ -74,6 +74,7 @@ for l in $PACK_LANGS; do
         members+=("$pdir/parsers/$l/src/scanner.c")
 done
 members+=("$pdir/parsers/typescript/common" "$pdir/parsers/tsx/common" "$pdir/parsers/php/common")
+members+=("$pdir/parsers/haskell/src/unicode.h") # haskell's scanner.c includes it
 tar xzf "$pk" -C "$tmp" "${members[@]}"
 mkdir -p "$tmp/ts-grammars"
 for l in $PACK_LANGS; do mv "$tmp/$pdir/parsers/$l" "$tmp/ts-grammars/$l"; done

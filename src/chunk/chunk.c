@@ -70,6 +70,9 @@ static const ext_lang k_exts[] = {
     {".sc", "scala"},
     {".sbt", "scala"},
     {".lua", "lua"},
+    {".hs", "haskell"},
+    {".lhs", "haskell"},
+    {".zig", "zig"},
     {".md", "markdown"},
     {".markdown", "markdown"},
     {".mdx", "markdown"},
@@ -86,7 +89,7 @@ static const ext_lang k_exts[] = {
 static const char *const k_names[] = {
     "c",    "cpp",      "rust", "go",     "python", "javascript", "typescript", "tsx",
     "java", "ruby",     "bash", "csharp", "php",    "kotlin",     "swift",      "scala",
-    "lua",  "markdown", "json", "yaml",   "toml",   "text",
+    "lua",  "markdown", "json", "yaml",   "toml",   "text",       "haskell",    "zig",
 };
 
 static const char *intern(const char *name) {

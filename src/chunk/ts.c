@@ -94,7 +94,8 @@ static char *node_text(const walk *w, TSNode n) {
 }
 
 static int is_ident_type(const char *t) {
-    return strstr(t, "identifier") || strcmp(t, "constant") == 0 || strcmp(t, "name") == 0 ||
+    /* Zig's grammar spells it IDENTIFIER */
+    return strstr(t, "identifier") || strcmp(t, "IDENTIFIER") == 0 || strcmp(t, "constant") == 0 || strcmp(t, "name") == 0 ||
            strcmp(t, "word") == 0 || strcmp(t, "variable_name") == 0 ||
            strcmp(t, "qualified_name") == 0 || strcmp(t, "namespace_name") == 0 ||
            strcmp(t, "scope_resolution") == 0 || strcmp(t, "user_type") == 0;

@@ -27,6 +27,8 @@ const TSLanguage *tree_sitter_kotlin(void);
 const TSLanguage *tree_sitter_swift(void);
 const TSLanguage *tree_sitter_scala(void);
 const TSLanguage *tree_sitter_lua(void);
+const TSLanguage *tree_sitter_haskell(void);
+const TSLanguage *tree_sitter_zig(void);
 
 #define LEAF RV_TS_LEAF
 #define CONT RV_TS_CONTAINER
@@ -235,6 +237,36 @@ static const rv_ts_rule k_lua[] = {
     END,
 };
 
+/* A type signature joins the equations it types, as a comment would. */
+static const rv_ts_rule k_haskell[] = {
+    {"function", "function", LEAF, 0},
+    {"bind", "variable", VAR, 0},
+    {"signature", NULL, DOC, 0},
+    {"data_type", "type", LEAF, 0},
+    {"newtype", "type", LEAF, 0},
+    {"type_synomym", "type", LEAF, 0},
+    {"type_family", "type", LEAF, 0},
+    {"data_family", "type", LEAF, 0},
+    {"class", "class", CONT, 0},
+    {"instance", "impl", CONT, 0},
+    {"comment", NULL, DOC, 0},
+    {"haddock", NULL, DOC, 0},
+    {"pragma", NULL, DOC, 0},
+    END,
+};
+
+/* Zig: a Decl wraps a function prototype (its Block is the Decl's) or a
+ * variable (`const Foo = struct {...}` is how Zig declares types). */
+static const rv_ts_rule k_zig[] = {
+    {"Decl", NULL, WRAP, 0},
+    {"FnProto", "function", LEAF, 0},
+    {"VarDecl", "variable", VAR, 0},
+    {"TestDecl", "function", LEAF, 0},
+    {"doc_comment", NULL, DOC, 0},
+    {"line_comment", NULL, DOC, 0},
+    END,
+};
+
 static rv_ts_lang k_langs[] = {
     {"c", tree_sitter_c, k_c, NULL, 0, NULL},
     {"cpp", tree_sitter_cpp, k_cpp, NULL, 0, NULL},
@@ -253,6 +285,8 @@ static rv_ts_lang k_langs[] = {
     {"swift", tree_sitter_swift, k_swift, NULL, 0, NULL},
     {"scala", tree_sitter_scala, k_scala, NULL, 0, NULL},
     {"lua", tree_sitter_lua, k_lua, NULL, 0, NULL},
+    {"haskell", tree_sitter_haskell, k_haskell, NULL, 0, NULL},
+    {"zig", tree_sitter_zig, k_zig, NULL, 0, NULL},
 };
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;

@@ -245,11 +245,18 @@ static int search(rv_opts *o) {
     return run_search(o, o->n_pos > 1 ? o->pos + 1 : dot, o->n_pos > 1 ? o->n_pos - 1 : 1);
 }
 
+static int search_with_steps(rv_opts *o) {
+    /* measurements only (docs/SEARCH.md's ablation): the ranking steps in effect */
+    const char *steps = getenv("RIPVEC_RANK_STEPS");
+    if (steps && steps[0]) o->q.steps = (unsigned)strtoul(steps, NULL, 0);
+    return search(o);
+}
+
 int rv_cmd_search(int argc, char **argv) {
     const char *tr = getenv("RIPVEC_TRACE");
     if (tr && tr[0] && strcmp(tr, "0") != 0) {
         g_trace_t = process_start_s();
         cli_trace("exec+loader");
     }
-    return rv_cli_main(RV_CMD_SEARCH, argc, argv, search);
+    return rv_cli_main(RV_CMD_SEARCH, argc, argv, search_with_steps);
 }

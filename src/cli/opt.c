@@ -101,6 +101,7 @@ static void apply_flag(rv_opts *o, int id) {
     case OPT_NO_WARM: o->no_warm = 1; break;
     case OPT_NO_WATCH: o->no_watch = 1; break;
     case OPT_STDIO: break; /* lsp: the only transport */
+    case OPT_EXPLAIN: o->q.explain = 1; break;
     case OPT_WAIT: o->wait = 1; break;
     case OPT_NO_WAIT: o->wait = 0; break;
     case OPT_NO_BACKGROUND: o->no_background = 1; break;
@@ -130,6 +131,9 @@ static int apply_value(rv_opts *o, const rv_opt_def *d, const char *val) {
     }
     case OPT_MODE: o->q.mode = (rv_search_mode)rv_search_mode_parse(val); return 1;
     case OPT_SORT: o->sink.sort = c == 1 ? RV_SINK_SORT_PATH : RV_SINK_SORT_SCORE; return 1;
+    case OPT_CONTENT:
+        o->q.content = c == 1 ? RV_CONTENT_CODE : c == 2 ? RV_CONTENT_DOCS : RV_CONTENT_ALL;
+        return 1;
     case OPT_FORMAT: o->sink.format = c == 0 ? RV_SINK_PLAIN : RV_SINK_JSON; return 1;
     case OPT_COLOR: o->color_mode = c == 0 ? 0 : c == 1 ? 1 : -1; return 1;
     case OPT_CONTEXT:

@@ -7,6 +7,8 @@ enum {
     OPT_THRESHOLD,
     OPT_MODE,
     OPT_SORT,
+    OPT_CONTENT,
+    OPT_EXPLAIN,
     OPT_FORMAT,
     OPT_JSON,
     OPT_COLOR,

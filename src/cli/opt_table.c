@@ -59,9 +59,14 @@ const rv_opt_def rv_opt_table[] = {
     /* ranking */
     {OPT_TOP_K, 'n', "top-k", "N", NULL, SEARCHES, "Ranking", "results to show (default 10)"},
     {OPT_THRESHOLD, 'T', "threshold", "X", NULL, RV_CMD_SEARCH, "Ranking",
-     "drop results scoring below X"},
+     "drop results scoring below X (default 0.12 in hybrid mode, see docs/SEARCH.md; 0 "
+     "keeps all)"},
     {OPT_MODE, 'm', "mode", "MODE", "hybrid semantic keyword", RV_CMD_SEARCH, "Ranking",
      "hybrid (default), semantic or keyword"},
+    {OPT_CONTENT, 0, "content", "WHAT", "all code docs", RV_CMD_SEARCH, "Ranking",
+     "all (default: code first), code or docs"},
+    {OPT_EXPLAIN, 0, "explain", NULL, NULL, RV_CMD_SEARCH, "Ranking",
+     "show why each result ranks where it does"},
     {OPT_SORT, 0, "sort", "BY", "score path", SEARCHES, "Ranking",
      "order of the results: score (default) or path"},
     /* output */

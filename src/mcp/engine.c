@@ -256,6 +256,7 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
         q.mode = mq->mode;
         q.top_k = (size_t)mq->top_k;
         q.offset = 0; /* the server pages after ranking */
+        q.threshold = 0; /* every result: the agent pages, the score says how good */
         q.path_glob = mq->path_glob;
         st = rv_searcher_query(e->s, &q, &res);
     }

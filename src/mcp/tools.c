@@ -301,7 +301,7 @@ static cJSON *hit_json(const rv_mcp_hit *h, size_t rank, size_t max_chars) {
     c.kind = h->kind;
     c.language = h->language;
     c.content = h->content;
-    rv_result r = {&c, h->similarity, rank, NULL};
+    rv_result r = {&c, h->similarity, rank, NULL, NULL};
     rv_sink_opts o = rv_sink_default_opts();
     o.format = RV_SINK_JSON;
     o.max_chars = max_chars;

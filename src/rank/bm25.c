@@ -277,34 +277,43 @@ done:
     return st;
 }
 
-/* Query terms, deduplicated. */
+/* Query terms, deduplicated; terms the corpus lacks are only counted. */
 typedef struct qterms {
     const rv_bm25 *bm;
     uint32_t ids[256];
     size_t n;
+    size_t unknown;
 } qterms;
 
 static void query_sink(void *user, const char *t, size_t n) {
     qterms *q = user;
     if (q->n >= sizeof q->ids / sizeof q->ids[0]) return;
     long id = find_term(q->bm, t, n, XXH3_64bits(t, n), NULL);
-    if (id < 0) return;
+    if (id < 0) {
+        q->unknown++;
+        return;
+    }
     for (size_t i = 0; i < q->n; i++)
         if (q->ids[i] == (uint32_t)id) return;
     q->ids[q->n++] = (uint32_t)id;
 }
 
-rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
+rv_status rv_bm25_score_coverage(const rv_bm25 *bm, const char *query, float *scores,
+                                 float *coverage) {
     if (!bm || !query || (!scores && bm->ndocs))
         return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     memset(scores, 0, bm->ndocs * sizeof *scores);
+    if (coverage) memset(coverage, 0, bm->ndocs * sizeof *coverage);
     qterms q;
     q.bm = bm;
     q.n = 0;
+    q.unknown = 0;
     rv_code_tokenize(query, strlen(query), bm->p.flags | RV_TOK_STOPWORDS, query_sink, &q);
     const float k1 = bm->p.k1;
     const float w[NFIELDS] = {bm->p.w_name, bm->p.w_path, bm->p.w_body};
     const double N = (double)bm->ndocs;
+    /* each query term, known to the corpus or not, is an equal share */
+    float share = q.n + q.unknown ? 1.0f / (float)(q.n + q.unknown) : 0.0f;
     for (size_t i = 0; i < q.n; i++) {
         uint32_t t = q.ids[i];
         const uint64_t lo = bm->post_off[t], hi = bm->post_off[t + 1];
@@ -316,7 +325,12 @@ rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
             for (int f = 0; f < NFIELDS; f++)
                 if (p->tf[f]) tf += w[f] * (float)p->tf[f] * bm->norm[f][p->doc];
             scores[p->doc] += idf * tf * (k1 + 1.0f) / (k1 + tf);
+            if (coverage) coverage[p->doc] += share;
         }
     }
     return RV_OK;
+}
+
+rv_status rv_bm25_score(const rv_bm25 *bm, const char *query, float *scores) {
+    return rv_bm25_score_coverage(bm, query, scores, NULL);
 }

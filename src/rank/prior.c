@@ -46,3 +46,59 @@ float rv_rank_prior(const rv_chunk *c) {
     if (rv_path_is_test(c->path)) return RV_PRIOR_TEST;
     return 1.0f;
 }
+
+int rv_chunk_is_prose(const rv_chunk *c) {
+    if (!c) return 0;
+    if (is_prose(c)) return 1;
+    const char *base = c->path ? strrchr(c->path, '/') : NULL;
+    base = base ? base + 1 : c->path;
+    if (!base) return 0;
+    /* HTML and templates of it ("ref.html.in"), man pages ("ls.1") */
+    static const char *const parts[] = {".html", ".htm", ".xhtml", ".rdoc", ".pod", ".texi"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const char *hit = strcasestr(base, parts[i]);
+        size_t pl = strlen(parts[i]);
+        if (hit && (hit[pl] == '\0' || hit[pl] == '.')) return 1;
+    }
+    const char *dot = strrchr(base, '.');
+    if (dot && dot[1] >= '1' && dot[1] <= '9' && dot[2] == '\0') return 1;
+    return 0;
+}
+
+/* A directory named like one of `names` somewhere on the path. */
+static int has_dir(const char *path, const char *const *names, size_t n) {
+    const char *p = path;
+    for (const char *slash; (slash = strchr(p, '/')) != NULL; p = slash + 1)
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)(slash - p) == strlen(names[i]) && strncasecmp(p, names[i], slash - p) == 0)
+                return 1;
+    return 0;
+}
+
+#define RV_PENALTY_TEST 0.75f   /* as the hybrid prior it replaces */
+#define RV_PENALTY_COMPAT 0.8f  /* old or shimmed versions of the real thing */
+#define RV_PENALTY_EXAMPLE 0.8f /* usage, not the implementation */
+#define RV_PENALTY_VENDOR 0.7f  /* somebody else's code, copied in */
+#define RV_PENALTY_STUB 0.85f   /* re-exports and type stubs: names without bodies */
+
+float rv_rank_path_penalty(const char *path, const rv_query_info *q) {
+    if (!path) return 1.0f;
+    float f = 1.0f;
+    if (!(q && q->wants_tests) && rv_path_is_test(path)) f *= RV_PENALTY_TEST;
+    static const char *const compat[] = {"compat", "legacy", "deprecated", "backport", "v1"};
+    static const char *const examples[] = {"example", "examples", "demo", "demos", "sample",
+                                           "samples", "benchmark", "benchmarks", "bench"};
+    static const char *const vendor[] = {"vendor", "vendored", "third_party", "thirdparty",
+                                         "third-party", "external", "node_modules"};
+    if (has_dir(path, compat, sizeof compat / sizeof compat[0])) f *= RV_PENALTY_COMPAT;
+    if (!(q && q->wants_examples) && has_dir(path, examples, sizeof examples / sizeof examples[0]))
+        f *= RV_PENALTY_EXAMPLE;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (has_dir(path, vendor, sizeof vendor / sizeof vendor[0]) || strstr(base, "amalgamat"))
+        f *= RV_PENALTY_VENDOR;
+    size_t bl = strlen(base);
+    if (strcmp(base, "__init__.py") == 0 || (bl > 5 && strcmp(base + bl - 5, ".d.ts") == 0))
+        f *= RV_PENALTY_STUB;
+    return f;
+}

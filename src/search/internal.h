@@ -41,6 +41,7 @@ struct rv_searcher {
     unsigned char *fmask;   /* per chunk of the corpus: 1 kept; built on first use */
     rv_bm25 *bm;    /* built on first keyword use after a refresh */
     uint32_t *defs; /* rv_rank_definitions of the corpus, built on first use */
+    rv_symtab *symtab; /* definitions lookup of the corpus, built on first use */
     float *qvec;    /* dim floats */
     int loaded;     /* corpus filled by a successful refresh */
     /* lazy_model: the model is loaded on first need (rv_search_ensure_model) */
@@ -91,5 +92,21 @@ rv_status rv_search_filter_mask(rv_searcher *s, const unsigned char **out);
 /* Without an index: the ingest pipeline into memory, everything walked,
  * chunked and (with a model) embedded into s->corpus. */
 rv_status rv_search_build_memory(rv_searcher *s, rv_refresh_stats *stats);
+
+/* The blended ranking of a hybrid or keyword query (search/ranking.c):
+ * fills *list (best first, caller frees) and, when q->explain, *ex with the
+ * explanation of each entry in list order (caller frees). */
+rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char *keep,
+                         size_t depth, size_t want, rv_scored **list, size_t *n,
+                         rv_rank_explain **ex, rv_query_kind *kind);
+/* keep[i] for a query's path glob and content filter and the walk filters'
+ * mask (fmask, NULL: none); *keep stays NULL when every chunk is kept (caller
+ * frees). */
+rv_status rv_search_keep(const rv_searcher *s, const rv_query *q, const unsigned char *fmask,
+                         unsigned char **keep);
+/* Explanations of a semantic list (ranks and cosines), in list order. */
+rv_status rv_search_explain_semantic(const rv_scored *list, size_t n, rv_rank_explain **ex);
+/* The keyword index of the corpus, built or loaded on first use. */
+rv_status rv_search_ensure_bm25(rv_searcher *s);
 
 #endif

@@ -1,5 +1,6 @@
 /* The searcher: owns the model, the index and the corpus of one root, and
- * answers queries with cosine, BM25F or their reciprocal-rank fusion. */
+ * answers queries with cosine, or BM25F and cosine blended (search/ranking.c;
+ * the older reciprocal-rank fusion stays for measurements). */
 #include "search/internal.h"
 
 #include "ripvec/tokenizer.h"
@@ -40,6 +41,8 @@ rv_query rv_query_default(void) {
     q.top_k = 10;
     q.merge_gap = RV_MERGE_GAP;
     q.merge_max_lines = RV_MERGE_MAX_LINES;
+    q.steps = ~0u;
+    q.threshold = -1;
     return q;
 }
 
@@ -66,6 +69,7 @@ void rv_result_list_free(rv_result_list *l) {
         rv_chunk_clear(&l->owned[i]);
     free(l->owned);
     free(l->items);
+    free(l->explains);
     memset(l, 0, sizeof *l);
 }
 
@@ -114,6 +118,7 @@ void rv_searcher_close(rv_searcher *s) {
     rv_bm25_free(s->bm);
     free(s->defs);
     free(s->fmask);
+    rv_symtab_free(s->symtab);
     rv_corpus_free(&s->corpus);
     rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
@@ -330,6 +335,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         s->defs = NULL;
         free(s->fmask);
         s->fmask = NULL;
+        rv_symtab_free(s->symtab);
+        s->symtab = NULL;
         rv_corpus_free(&old);
     }
     s->loaded = 1;
@@ -375,7 +382,7 @@ static int cmp_score(const void *a, const void *b) {
 /* With an index, the keyword index is saved next to it ("<index>.bm25") and
  * read back while the corpus is unchanged: a warm query then skips
  * tokenizing every chunk. Saving is best effort. */
-static rv_status ensure_bm25(rv_searcher *s) {
+rv_status rv_search_ensure_bm25(rv_searcher *s) {
     if (s->bm) return RV_OK;
     rv_bm25_params bp = rv_bm25_default_params();
     const rv_chunk *cs = s->corpus.chunks.items;
@@ -477,25 +484,49 @@ static rv_status ensure_defs(rv_searcher *s) {
     return st;
 }
 
+/* The explanation of chunk `id` in ex (n entries), or NULL. */
+static const rv_rank_explain *find_explain(const rv_rank_explain *ex, size_t n, uint32_t id) {
+    for (size_t i = 0; ex && i < n; i++)
+        if (ex[i].id == id) return &ex[i];
+    return NULL;
+}
+
+/* Diversity over files (rv_rank_spread), then the `want` best (0 = all). */
+static rv_status spread_spans(const rv_searcher *s, rv_span *sp, size_t *nsp, size_t want) {
+    rv_rank_spread(sp, *nsp, s->corpus.chunks.items);
+    if (want && *nsp > want) *nsp = want;
+    return RV_OK;
+}
+
+/* ex (n entries, or NULL) explains the entries of list; copied per result. */
 static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_query *q,
-                        rv_result_list *out) {
+                        const rv_rank_explain *ex, rv_result_list *out) {
     rv_status st = RV_OK;
     rv_span *sp = NULL;
     size_t m = 0, nsp = 0;
+    double floor = q->threshold;
+    if (floor < 0) floor = q->mode == RV_MODE_HYBRID && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
     for (size_t i = 0; i < n; i++)
-        if (q->threshold <= 0 || list[i].score >= q->threshold) list[m++] = list[i];
+        if (floor <= 0 || list[i].score >= floor) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
     if ((st = ensure_defs(s)) != RV_OK) goto done;
+    /* the blended ranking spreads results over files: group a margin more */
+    int spread = (q->steps & RV_STEP_BLEND) && (q->steps & RV_STEP_DIVERSE) &&
+                 q->mode != RV_MODE_SEMANTIC;
+    size_t group_want = spread && want ? want * 2 : want;
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
-                       want);
-    if (st != RV_OK || q->offset >= nsp) goto done;
+                       group_want);
+    if (st != RV_OK) goto done;
+    if (spread && (st = spread_spans(s, sp, &nsp, want)) != RV_OK) goto done;
+    if (q->offset >= nsp) goto done;
     size_t cnt = nsp - q->offset, merged = 0;
     for (size_t i = q->offset; i < nsp; i++)
         merged += sp[i].merged;
     out->items = calloc(cnt, sizeof *out->items);
     out->owned = merged ? calloc(merged, sizeof *out->owned) : NULL;
-    if (!out->items || (merged && !out->owned)) {
+    out->explains = ex ? calloc(cnt, sizeof *out->explains) : NULL;
+    if (!out->items || (merged && !out->owned) || (ex && !out->explains)) {
         rv_result_list_free(out);
         st = rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;
@@ -510,6 +541,13 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
         }
         out->items[i].score = p->score;
         out->items[i].rank = i + 1;
+        const rv_rank_explain *x = find_explain(ex, n, p->id);
+        if (x) {
+            out->explains[i] = *x;
+            if (x->score > 0) out->explains[i].diversity = (float)(p->score / x->score);
+            out->explains[i].score = p->score;
+            out->items[i].explain = &out->explains[i];
+        }
     }
     out->count = cnt;
     rv_search_trace(s, "group+regions");
@@ -524,6 +562,7 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     float *scores = NULL;
     unsigned char *keep = NULL;
     rv_scored *sem = NULL, *kw = NULL, *fused = NULL;
+    rv_rank_explain *ex = NULL;
     size_t nsem = 0, nkw = 0, nfused = 0;
     if (!s || !q || !out) return rv_error_set(RV_ERR_INVALID_ARG, "query: bad arguments");
     out->items = NULL;
@@ -538,27 +577,26 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     size_t n = s->corpus.chunks.count;
     if (n == 0) return use_sem ? rv_search_ensure_model(s) : RV_OK;
     const unsigned char *fm = NULL; /* -t/-g/--max-filesize over an index */
-    if ((st = rv_search_filter_mask(s, &fm)) != RV_OK) return st;
-    int glob = q->path_glob && q->path_glob[0];
-    if (glob || fm) {
-        keep = malloc(n);
-        if (!keep) goto oom;
-        for (size_t i = 0; i < n; i++)
-            keep[i] = (unsigned char)((!fm || fm[i]) &&
-                                      (!glob || rv_glob_match(q->path_glob,
-                                                              s->corpus.chunks.items[i].path)));
-    }
+    if ((st = rv_search_filter_mask(s, &fm)) != RV_OK) goto done;
+    if ((st = rv_search_keep(s, q, fm, &keep)) != RV_OK) goto done;
     size_t want = q->top_k ? q->top_k + q->offset : n;
     if (want > n) want = n;
     /* Extra depth so overlap merging and fusion still fill `want`. */
     size_t depth = want > SIZE_MAX / 4 ? n : want * 4;
     if (depth < RV_MIN_DEPTH) depth = RV_MIN_DEPTH;
     if (depth > n) depth = n;
+    if (use_kw && (q->steps & RV_STEP_BLEND)) { /* the blended ranking */
+        st = rv_search_rank(s, q, keep, depth, want, &fused, &nfused, q->explain ? &ex : NULL,
+                            &out->query_kind);
+        if (st == RV_OK) st = finish(s, fused, nfused, q, ex, out);
+        fused = NULL;
+        goto done;
+    }
     scores = malloc(n * sizeof *scores);
     if (!scores) goto oom;
     /* Keyword first: a prefetched query embedding may still be under way. */
     if (use_kw) {
-        if ((st = ensure_bm25(s)) != RV_OK) goto done;
+        if ((st = rv_search_ensure_bm25(s)) != RV_OK) goto done;
         if ((st = rv_bm25_score(s->bm, q->text, scores)) != RV_OK) goto done;
         /* only chunks holding a query term */
         if ((st = rv_rank_top(&kw, &nkw, scores, n, depth, 1e-6f, keep)) != RV_OK) goto done;
@@ -588,13 +626,14 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
             fused[i].score *= rv_rank_prior(&s->corpus.chunks.items[fused[i].id]);
         }
         qsort(fused, nfused, sizeof *fused, cmp_score);
-        st = finish(s, fused, nfused, q, out);
+        st = finish(s, fused, nfused, q, NULL, out);
         fused = NULL;
     } else if (q->mode == RV_MODE_SEMANTIC) {
-        st = finish(s, sem, nsem, q, out);
+        if (q->explain && (st = rv_search_explain_semantic(sem, nsem, &ex)) != RV_OK) goto done;
+        st = finish(s, sem, nsem, q, ex, out);
         sem = NULL;
     } else {
-        st = finish(s, kw, nkw, q, out);
+        st = finish(s, kw, nkw, q, NULL, out);
         kw = NULL;
     }
     goto done;
@@ -606,6 +645,7 @@ done:
     free(sem);
     free(kw);
     free(fused);
+    free(ex);
     return st;
 }
 
@@ -653,6 +693,8 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     if (m) memmove(list, list + 1, (m - 1) * sizeof *list);
     rv_query fq = rv_query_default();
     fq.top_k = 0;
+    fq.threshold = 0; /* cosines, every one of them */
+    fq.steps = 0;     /* as ranked: no blending steps */
     fq.merge_gap = -1; /* neighbours of the source are answers, not context */
-    return finish(s, list, m ? m - 1 : 0, &fq, out);
+    return finish(s, list, m ? m - 1 : 0, &fq, NULL, out);
 }

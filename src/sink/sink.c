@@ -1,5 +1,6 @@
 /* Plain, colored and JSON Lines rendering of search results. */
 #include "ripvec/sink.h"
+#include "sink/explain.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,7 @@ static void write_plain(FILE *f, const rv_result *r, const rv_sink_opts *o) {
     fprintf(f, "%.3f", r->score);
     if (col) fputs(C_RESET, f);
     fputc('\n', f);
+    if (r->explain) rv_sink_explain_plain(f, r->explain);
     if (!o->snippet || o->context_lines <= 0 || !c->content) return;
     write_snippet(f, r, head->start_line, o);
     fputc('\n', f);
@@ -204,6 +206,7 @@ void rv_sink_json_result(FILE *f, const rv_result *r, const rv_sink_opts *o) {
     int cut = json_string_clip(f, c->content, o->max_chars);
     if (o->max_chars) fprintf(f, ",\"truncated\":%s", cut ? "true" : "false");
     if (o->with_rank) fprintf(f, ",\"rank\":%zu", r->rank);
+    if (r->explain) rv_sink_explain_json(f, r->explain);
     fputc('}', f);
 }
 

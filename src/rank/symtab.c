@@ -1,0 +1,154 @@
+/* The definitions lookup: symbol key -> chunks that define it, and file
+ * stem -> chunks of that file, built in memory from the chunk metadata the
+ * chunker stores (name, kind, path). */
+#include "ripvec/rank.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    const char *k; /* into keys, set once every key is in */
+    uint32_t key;  /* offset of the key in keys */
+    uint32_t id;
+} entry;
+
+typedef struct table {
+    entry *e;
+    uint32_t *ids; /* e[i].id, in sorted order: what lookups hand out */
+    size_t n;
+} table;
+
+struct rv_symtab {
+    char *keys; /* NUL-terminated keys, one after the other */
+    size_t keys_len, keys_cap;
+    table defs, files;
+};
+
+static int cmp_entry(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    int c = strcmp(x->k, y->k);
+    if (c) return c;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Chunks that define something: named, and not a heading, data key or window. */
+static int defines(const rv_chunk *c) {
+    if (!c->name || !c->name[0] || !c->kind) return 0;
+    static const char *const skip[] = {"window", "section", "key", "table"};
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+        if (strcmp(c->kind, skip[i]) == 0) return 0;
+    return 1;
+}
+
+/* Appends the key of name[0..len) and returns its offset, or UINT32_MAX on
+ * allocation failure; an empty key is offset of "" (still valid). */
+static uint32_t add_key(rv_symtab *t, const char *name, size_t len) {
+    size_t need = t->keys_len + len + 1;
+    if (need > UINT32_MAX) return UINT32_MAX;
+    if (need > t->keys_cap) {
+        size_t cap = t->keys_cap ? t->keys_cap * 2 : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *k = realloc(t->keys, cap);
+        if (!k) return UINT32_MAX;
+        t->keys = k;
+        t->keys_cap = cap;
+    }
+    size_t off = t->keys_len;
+    size_t kl = rv_symbol_key(t->keys + off, len + 1, name, len);
+    t->keys_len += kl + 1;
+    return (uint32_t)off;
+}
+
+/* The file's stem: its base name up to the first dot ("Validated.scala",
+ * "index.d.ts" -> "index"). */
+static void stem_of(const char *path, const char **s, size_t *len) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strchr(base + (base[0] == '.'), '.');
+    *s = base;
+    *len = dot ? (size_t)(dot - base) : strlen(base);
+}
+
+static rv_status finish_table(table *tb, const char *keys) {
+    for (size_t i = 0; i < tb->n; i++)
+        tb->e[i].k = keys + tb->e[i].key;
+    if (tb->n) qsort(tb->e, tb->n, sizeof *tb->e, cmp_entry);
+    tb->ids = malloc((tb->n ? tb->n : 1) * sizeof *tb->ids);
+    if (!tb->ids) return RV_ERR_NOMEM;
+    for (size_t i = 0; i < tb->n; i++)
+        tb->ids[i] = tb->e[i].id;
+    return RV_OK;
+}
+
+rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
+    if (!out || (!chunks && n)) return rv_error_set(RV_ERR_INVALID_ARG, "symtab: bad arguments");
+    *out = NULL;
+    if (n > UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "symtab: too many chunks");
+    rv_symtab *t = calloc(1, sizeof *t);
+    if (!t) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    t->defs.e = malloc((n ? n : 1) * sizeof *t->defs.e);
+    t->files.e = malloc((n ? n : 1) * sizeof *t->files.e);
+    if (!t->defs.e || !t->files.e) goto oom;
+    uint32_t file_key = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const rv_chunk *c = &chunks[i];
+        if (defines(c)) {
+            uint32_t k = add_key(t, c->name, strlen(c->name));
+            if (k == UINT32_MAX) goto oom;
+            t->defs.e[t->defs.n++] = (entry){NULL, k, (uint32_t)i};
+        }
+        if (!c->path) continue;
+        if (i == 0 || !chunks[i - 1].path || strcmp(c->path, chunks[i - 1].path) != 0) {
+            const char *s;
+            size_t len;
+            stem_of(c->path, &s, &len);
+            if ((file_key = add_key(t, s, len)) == UINT32_MAX) goto oom;
+        }
+        t->files.e[t->files.n++] = (entry){NULL, file_key, (uint32_t)i};
+    }
+    if (finish_table(&t->defs, t->keys) != RV_OK || finish_table(&t->files, t->keys) != RV_OK)
+        goto oom;
+    *out = t;
+    return RV_OK;
+oom:
+    rv_symtab_free(t);
+    return rv_error_set(RV_ERR_NOMEM, "out of memory");
+}
+
+void rv_symtab_free(rv_symtab *t) {
+    if (!t) return;
+    free(t->keys);
+    free(t->defs.e);
+    free(t->defs.ids);
+    free(t->files.e);
+    free(t->files.ids);
+    free(t);
+}
+
+/* The run of entries with `key`, by binary search. */
+static size_t find(const rv_symtab *t, const table *tb, const char *key, const uint32_t **ids) {
+    *ids = NULL;
+    if (!t || !key || !key[0]) return 0;
+    size_t lo = 0, hi = tb->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(tb->e[mid].k, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < tb->n && strcmp(tb->e[end].k, key) == 0)
+        end++;
+    if (end > lo) *ids = tb->ids + lo;
+    return end - lo;
+}
+
+size_t rv_symtab_defs(const rv_symtab *t, const char *key, const uint32_t **ids) {
+    return find(t, t ? &t->defs : NULL, key, ids);
+}
+
+size_t rv_symtab_files(const rv_symtab *t, const char *key, const uint32_t **ids) {
+    return find(t, t ? &t->files : NULL, key, ids);
+}
