@@ -333,6 +333,11 @@ RV_TEST(directory_in_place_of_the_index_is_a_clear_error) {
     field(out, "path:", path, sizeof path);
     const char *clear[] = {"index", "clear", "--model", g_model, s.root, NULL};
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, clear), 0);
+    char parent[1024];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash) *slash = '\0';
+    mkdir(parent, 0755); /* clear may have removed the index's folder */
     RV_CHECK(mkdir(path, 0755) == 0);
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 2);
     RV_CHECK_MSG(strstr(out, "a directory, not an index file") && !strstr(out, "rebuilding"), "%s",

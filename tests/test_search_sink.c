@@ -35,7 +35,7 @@ RV_TEST(json_lines_have_exact_keys) {
     rv_chunk c[2];
     c[0] = mk("src/a.py", 3, 5, "f", "def f():\n    return \"x\"\\\n");
     c[1] = mk("b.py", 1, 1, "", "x = 1");
-    rv_result items[2] = {{&c[0], 0.75, 1, NULL}, {&c[1], 0.5, 2, NULL}};
+    rv_result items[2] = {{&c[0], 0.75, 1, NULL, NULL}, {&c[1], 0.5, 2, NULL, NULL}};
     rv_result_list l = {.items = items, .count = 2};
     rv_sink_opts o = rv_sink_default_opts();
     o.format = RV_SINK_JSON;
@@ -83,7 +83,7 @@ RV_TEST(plain_layout_and_color) {
     rv_chunk c[1];
     c[0] =
         mk("src/a.py", 9, 12, "parse", "def parse(x):\n    y = x\n    z = \x1b[2J\n    return z\n");
-    rv_result items[1] = {{&c[0], 0.5, 1, NULL}};
+    rv_result items[1] = {{&c[0], 0.5, 1, NULL, NULL}};
     rv_result_list l = {.items = items, .count = 1};
     rv_sink_opts o = rv_sink_default_opts();
     o.context_lines = 3;
@@ -112,7 +112,8 @@ RV_TEST(files_only_dedupes_in_rank_order) {
     c[0] = mk("b.py", 1, 2, "x", "");
     c[1] = mk("a.py", 1, 2, "y", "");
     c[2] = mk("b.py", 5, 6, "z", "");
-    rv_result items[3] = {{&c[0], 3, 1, NULL}, {&c[1], 2, 2, NULL}, {&c[2], 1, 3, NULL}};
+    rv_result items[3] = {
+        {&c[0], 3, 1, NULL, NULL}, {&c[1], 2, 2, NULL, NULL}, {&c[2], 1, 3, NULL, NULL}};
     rv_result_list l = {.items = items, .count = 3};
     rv_sink_opts o = rv_sink_default_opts();
     o.files_only = 1;
@@ -135,7 +136,7 @@ RV_TEST(scoped_names_and_region_heads) {
     rv_chunk best = region;
     best.start_line = 13;
     best.end_line = 15;
-    rv_result items[1] = {{&region, 0.9, 1, &best}};
+    rv_result items[1] = {{&region, 0.9, 1, &best, NULL}};
     rv_result_list l = {.items = items, .count = 1};
     rv_sink_opts o = rv_sink_default_opts();
     o.context_lines = 2;
@@ -159,7 +160,8 @@ RV_TEST(names_on_a_terminal_count_null_and_sort) {
     c[0] = mk("b\x1b]0;T\x07.py", 1, 2, "x", "");
     c[1] = mk("a.py", 7, 8, "y\x1b[2J", "");
     c[2] = mk("a.py", 1, 2, "z", "");
-    rv_result items[3] = {{&c[0], 3, 1, NULL}, {&c[1], 2, 2, NULL}, {&c[2], 1, 3, NULL}};
+    rv_result items[3] = {
+        {&c[0], 3, 1, NULL, NULL}, {&c[1], 2, 2, NULL, NULL}, {&c[2], 1, 3, NULL, NULL}};
     rv_result_list l = {.items = items, .count = 3};
     rv_sink_opts o = rv_sink_default_opts();
     o.snippet = 0;
