@@ -223,6 +223,7 @@ size_t rv_lsp_ranked_search(lsp_server *s, const char *q, int mode, size_t top_k
         rv_query rq = rv_query_default();
         rq.text = q;
         rq.top_k = top_k;
+        rq.threshold = 0; /* an editor shows a list: keep every result, as MCP does */
         rq.merge_gap = -1;
         rq.mode = mode >= 0                        ? (rv_search_mode)mode
                   : rv_searcher_has_model(f->srch) ? RV_MODE_HYBRID
