@@ -425,11 +425,14 @@ int main(int argc, char **argv) {
             dirs[ndirs++] = argv[i];
         }
     }
-    char *cache_root = NULL; /* default: the default model's cache directory (kept to exit) */
-    if ((!model_dir || !*model_dir) && rv_model_cache_root(&cache_root) == RV_OK) {
-        model_dir = rv_path_join(cache_root, rv_model_default_name());
+    char *cache = NULL, *cache_root = NULL; /* default: the default model's cache directory */
+    if ((!model_dir || !*model_dir) &&
+        rv_cache_root(&cache, NULL, getenv("XDG_CACHE_HOME"), getenv("HOME")) == RV_OK &&
+        rv_model_cache_root(&cache_root, cache) == RV_OK) {
+        model_dir = rv_path_join(cache_root, rv_model_default_name()); /* kept to exit */
         free(cache_root);
     }
+    free(cache);
     static char d1[] = "../shared/eval/dev/cobra/corpus",
                 d2[] = "../shared/eval/dev/requests/corpus";
     if (ndirs == 0) {

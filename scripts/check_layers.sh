@@ -60,7 +60,7 @@ includes() {
         sed -E 's/^([^:]+):([0-9]+):.*"([^"]+)".*/\1:\2:\3/'
 }
 
-files=$(find src include -name '*.[ch]' | sort)
+files=$(find src include -name '*.[ch]' -o -name '*.cu' | sort)
 fail_layers=0 fail_getenv=0 fail_cli=0
 
 while IFS=: read -r file line target; do
@@ -88,26 +88,9 @@ while IFS=: read -r file line target; do
     fi
 done < <(includes $files)
 
-# Reads of the environment still below the front end, each named (file and
-# variable) and owed to the architecture issue: the cache root's fallbacks
-# and the CUDA plugin's two knobs. Any other getenv fails; so does one of
-# these in another file.
-known_getenv() {
-    case $1 in
-    src/util/fs.c:*'"XDG_CACHE_HOME"'* | src/util/fs.c:*'"HOME"'*) return 0 ;;
-    src/index/index.c:*'"RIPVEC_CACHE"'* | src/index/cache.c:*'"RIPVEC_CACHE"'*) return 0 ;;
-    src/driver/drivers.c:*'"RIPVEC_CUDA_LIB"'* | src/driver/cuda/cuda_driver.c:*'"RIPVEC_CUDA_TF32"'*) return 0 ;;
-    esac
-    return 1
-}
-
 # getenv outside the front end (comment lines aside).
 while IFS= read -r hit; do
     [ -n "$hit" ] || continue
-    if known_getenv "$hit"; then
-        echo "known getenv (owed): ${hit%%:*}: ${hit#*:*:}" | sed 's/[[:space:]]\+/ /g'
-        continue
-    fi
     echo "getenv: $hit (read the environment in src/cli and pass a parameter)"
     fail_getenv=$((fail_getenv + 1))
 done < <(grep -nE '\b(secure_)?getenv[[:space:]]*\(' $(echo "$files" | grep -v '^src/cli/') /dev/null |

@@ -21,9 +21,10 @@ static rv_golden g_gold;
 static char *g_model_dir;
 
 /* Embeds every golden text on `device`; NULL on failure (message printed). */
-static float *embed_on(const char *device, rv_status *st_out) {
+static float *embed_on(const char *device, int tf32, rv_status *st_out) {
     rv_model_params mp = rv_model_default_params();
     mp.device = device;
+    mp.driver.cuda_tf32 = tf32;
     rv_model *m = NULL;
     rv_embed_ctx *ctx = NULL;
     float *out = NULL;
@@ -57,7 +58,7 @@ static float *g_fp32;
 
 RV_TEST(cuda_fp32_matches_golden) {
     rv_status st;
-    g_fp32 = embed_on("cuda", &st);
+    g_fp32 = embed_on("cuda", 0, &st);
     RV_CHECK_MSG(g_fp32 != NULL, "cuda embed: %s", rv_error_last());
     if (!g_fp32) return;
     double c, d;
@@ -69,7 +70,7 @@ RV_TEST(cuda_fp32_matches_golden) {
 
 RV_TEST(cuda_matches_cpu_driver) {
     rv_status st;
-    float *cpu = embed_on("cpu", &st);
+    float *cpu = embed_on("cpu", 0, &st);
     RV_CHECK_MSG(cpu != NULL, "cpu embed: %s", rv_error_last());
     if (cpu && g_fp32) {
         double c, d;
@@ -81,10 +82,8 @@ RV_TEST(cuda_matches_cpu_driver) {
 }
 
 RV_TEST(cuda_tf32_close_to_golden) {
-    setenv("RIPVEC_CUDA_TF32", "1", 1);
     rv_status st;
-    float *tf = embed_on("cuda", &st);
-    unsetenv("RIPVEC_CUDA_TF32");
+    float *tf = embed_on("cuda", 1, &st);
     RV_CHECK_MSG(tf != NULL, "cuda tf32 embed: %s", rv_error_last());
     if (!tf) return;
     double c, d;

@@ -453,7 +453,7 @@ RV_TEST(chunker_change_rechunks_but_reuses_vectors) {
     scratch_close(&s);
 }
 
-RV_TEST(locations_cache_env_and_repo_level) {
+RV_TEST(locations_cache_dir_and_repo_level) {
     scratch s;
     RV_CHECK(scratch_open(&s) == 0);
     make_base(&s);
@@ -463,14 +463,19 @@ RV_TEST(locations_cache_env_and_repo_level) {
     RV_CHECK(path && strncmp(path, s.cache, strlen(s.cache)) == 0);
     RV_CHECK(path && strstr(path, "/indexes/tree-") != NULL);
     free(path);
-    /* $RIPVEC_CACHE when no cache_dir is given. */
+    /* No cache_dir: an error naming it, whatever $RIPVEC_CACHE says (the
+     * library reads no environment; the front end passes the cache root). */
     char env[400];
     snprintf(env, sizeof env, "%s/envcache", s.dir);
     setenv("RIPVEC_CACHE", env, 1);
     p.cache_dir = NULL;
-    path = index_path_of(&p);
-    RV_CHECK(path && strncmp(path, env, strlen(env)) == 0);
-    free(path);
+    path = (char *)0x1;
+    RV_CHECK_EQ_INT(rv_index_locate(&path, p.model_id, &p), RV_ERR_INVALID_ARG);
+    RV_CHECK(path == NULL && strstr(rv_error_last(), "cache_dir") != NULL);
+    rv_index_entry *list = NULL;
+    size_t n = 1;
+    RV_CHECK_EQ_INT(rv_index_list(&list, &n, NULL), RV_ERR_INVALID_ARG);
+    RV_CHECK(list == NULL && n == 0);
     unsetenv("RIPVEC_CACHE");
     /* Repo level: <root>/.ripvec/, kept out of the walk, side files ignored. */
     p.repo_level = 1;
@@ -534,7 +539,7 @@ int main(void) {
     RV_RUN(newer_format_is_refused_until_rebuild);
     RV_RUN(older_format_and_model_change_rebuild);
     RV_RUN(chunker_change_rechunks_but_reuses_vectors);
-    RV_RUN(locations_cache_env_and_repo_level);
+    RV_RUN(locations_cache_dir_and_repo_level);
     RV_RUN(status_and_clear);
     return rv_test_summary();
 }

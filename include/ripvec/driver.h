@@ -21,6 +21,14 @@ typedef struct rv_driver_params {
     /* cpu, fp32: plain weights and OpenBLAS's sgemm instead of the packed
      * kernels (for comparisons); RV_ERR_UNSUPPORTED when it cannot load */
     int blas;
+    /* cuda: 1 lets cuBLAS use TF32 tensor cores (faster, ~1e-3 relative
+     * error; off so results match the cpu driver). The CLI sets it from
+     * $RIPVEC_CUDA_TF32=1. */
+    int cuda_tf32;
+    /* cuda: the driver library to load; NULL: libripvec_cuda.so next to the
+     * executable or one level up. The CLI passes $RIPVEC_CUDA_LIB. Loaded once
+     * per process, on the first request for cuda: later values are unused. */
+    const char *cuda_lib;
 } rv_driver_params;
 
 #ifdef __cplusplus

@@ -16,9 +16,11 @@
  *
  * Where it lives: one SQLite file per canonical root (realpath) and model id,
  *   <cache>/indexes/<root-basename>-<hash of root>/<model-slug>.sqlite
- * with <cache> = params.cache_dir, else $RIPVEC_CACHE, else
- * $XDG_CACHE_HOME/ripvec, else ~/.cache/ripvec. With repo_level the file is
- * <root>/.ripvec/<model-slug>.sqlite instead (portable, can be committed).
+ * with <cache> = params.cache_dir, which the front end gives (rv_cache_root
+ * computes the usual one; the library reads no environment): without it,
+ * RV_ERR_INVALID_ARG. With repo_level the file is
+ * <root>/.ripvec/<model-slug>.sqlite instead (portable, can be committed)
+ * and cache_dir is not needed.
  *
  * What update does: walks the root, and for each file compares size, mtime
  * (ns) and inode with the stored row; only files whose stat changed are read
@@ -79,7 +81,7 @@ typedef enum rv_index_mode {
 
 typedef struct rv_index_params {
     const char *root;           /* directory to index; required */
-    const char *cache_dir;      /* NULL: $RIPVEC_CACHE, else the XDG default (see above) */
+    const char *cache_dir;      /* the cache root (see above); required unless repo_level */
     int repo_level;             /* 1: <root>/.ripvec/ instead of the user cache */
     const rv_walk_params *walk; /* NULL: walker defaults; copied, but the arrays
                                    it points to (types, globs) must outlive the index */
@@ -198,8 +200,8 @@ typedef struct rv_index_entry {
     int root_exists;
 } rv_index_entry;
 
-/* Every index under <cache>/indexes (cache_dir as in rv_index_params),
- * sorted by path. Unreadable ones are listed with empty root and model.
+/* Every index under <cache_dir>/indexes (cache_dir as in rv_index_params,
+ * required), sorted by path. Unreadable ones are listed with empty root and model.
  * Free with rv_index_list_free. */
 rv_status rv_index_list(rv_index_entry **out, size_t *n, const char *cache_dir);
 void rv_index_list_free(rv_index_entry *l, size_t n);

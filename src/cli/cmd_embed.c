@@ -109,6 +109,7 @@ int rv_cmd_embed(int argc, char **argv) {
     mp.device = o.cfg.device ? o.cfg.device : "cpu";
     mp.threads = o.cfg.threads;
     mp.precision = o.cfg.precision;
+    mp.driver = o.cfg.driver;
     /* benchmark knobs: RIPVEC_CPU_GEMM=blas, RIPVEC_CPU_KERNELS=<family> */
     const char *gemm = getenv("RIPVEC_CPU_GEMM");
     mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && mp.precision == RV_PRECISION_FP32;

@@ -244,6 +244,7 @@ int rv_cmd_index(int argc, char **argv) {
     if (is_rebuild && po.cfg.device) mp.device = po.cfg.device;
     mp.threads = po.cfg.threads;
     mp.precision = po.cfg.precision;
+    mp.driver = po.cfg.driver;
     if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;

@@ -28,6 +28,7 @@ static int serve(rv_opts *o) {
     p.device = o->cfg.device;
     p.threads = o->cfg.threads;
     p.precision = o->cfg.precision;
+    p.driver = o->cfg.driver;
     if (!o->quiet) {
         p.note = log_line;
         fprintf(stderr, "ripvec lsp: serving with model %s\n", model_dir);

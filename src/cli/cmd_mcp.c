@@ -26,8 +26,11 @@ static int serve(rv_opts *o) {
     rv_model_fetch_opts fo = {0};
     fo.note = o->quiet ? NULL : log_line;
     fo.python = rv_cli_python();
-    if (rv_model_resolve_ex(&model_dir, o->model, 1, &fo) != RV_OK)
-        return rv_cli_fail("mcp: %s", rv_error_last());
+    char *cache = rv_cli_model_cache();
+    fo.cache_dir = cache;
+    rv_status st = rv_model_resolve_ex(&model_dir, o->model, 1, &fo);
+    free(cache);
+    if (st != RV_OK) return rv_cli_fail("mcp: %s", rv_error_last());
     rv_mcp_run_params p = rv_mcp_run_default_params();
     p.search = o->cfg;
     p.search.root = root;

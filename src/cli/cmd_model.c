@@ -20,8 +20,9 @@ static void human_size(char *dst, size_t cap, unsigned long long b) {
         snprintf(dst, cap, "%llu B", b);
 }
 
-static int cmd_fetch(const rv_opts *po, const char *name) {
+static int cmd_fetch(const rv_opts *po, const char *name, const char *cache) {
     rv_model_fetch_opts o = {0};
+    o.cache_dir = cache;
     o.force = po->force;
     o.wheel_path = po->wheel;
     if (!name) name = rv_model_default_name();
@@ -37,10 +38,10 @@ static int cmd_fetch(const rv_opts *po, const char *name) {
     return RV_EXIT_OK;
 }
 
-static int cmd_list(void) {
+static int cmd_list(const char *cache) {
     rv_model_info *rows = NULL;
     size_t n = 0;
-    if (rv_model_list(&rows, &n) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    if (rv_model_list(&rows, &n, cache) != RV_OK) return rv_cli_fail("%s", rv_error_last());
     printf("%-20s %-12s %-9s %s\n", "NAME", "STATUS", "SIZE", "PATH");
     for (size_t i = 0; i < n; i++) {
         const rv_model_info *m = &rows[i];
@@ -69,9 +70,9 @@ static int cmd_list(void) {
 
 /* A known model not fetched yet still has its place: print it, say so on
  * stderr, and exit 1 (nothing there yet) rather than 2. */
-static int cmd_path(const char *spec) {
+static int cmd_path(const char *spec, const char *cache) {
     char *dir = NULL;
-    if (rv_model_resolve_ex(&dir, spec, 0, NULL) == RV_OK) {
+    if (rv_model_resolve(&dir, spec, cache, 0) == RV_OK) {
         printf("%s\n", dir);
         free(dir);
         return RV_EXIT_OK;
@@ -79,7 +80,7 @@ static int cmd_path(const char *spec) {
     const char *name = rv_model_canonical_name(spec ? spec : rv_model_default_name());
     char *root = NULL;
     if (!name) return rv_cli_fail("%s", rv_error_last());
-    if (rv_model_cache_root(&root) != RV_OK) return rv_cli_fail("%s", rv_error_last());
+    if (rv_model_cache_root(&root, cache) != RV_OK) return rv_cli_fail("%s", rv_error_last());
     printf("%s/%s\n", root, name);
     free(root);
     fprintf(stderr, "ripvec: %s is not in the cache yet (ripvec model fetch %s)\n", name, name);
@@ -101,14 +102,13 @@ static int check_model(const char *dir, const rv_bert_config *c, const rv_tensor
     return RV_EXIT_OK;
 }
 
-static int cmd_info(const char *spec) {
+static int cmd_info(const char *spec, const char *cache) {
     int rc;
     char *dir = NULL, *wpath = NULL;
     rv_safetensors *st = NULL;
     rv_bert_config c;
     rc = RV_EXIT_ERROR;
-    if (rv_model_resolve_ex(&dir, spec, 0, NULL) != RV_OK ||
-        rv_bert_config_load(&c, dir) != RV_OK) {
+    if (rv_model_resolve(&dir, spec, cache, 0) != RV_OK || rv_bert_config_load(&c, dir) != RV_OK) {
         rv_cli_fail("%s", rv_error_last());
         goto done;
     }
@@ -156,6 +156,7 @@ done:
 int rv_cmd_model(int argc, char **argv) {
     rv_opts o;
     int rc = rv_cli_begin(&o, RV_CMD_MODEL, argc, argv);
+    char *cache = rv_cli_model_cache();
     const char *sub = o.n_pos ? o.pos[0] : NULL, *name = o.n_pos > 1 ? o.pos[1] : NULL;
     if (rc == RV_EXIT_OK && (!sub || strcmp(sub, "help") == 0)) {
         rv_opt_help(sub ? stdout : stderr, RV_CMD_MODEL);
@@ -165,13 +166,14 @@ int rv_cmd_model(int argc, char **argv) {
     } else if (rc == RV_EXIT_OK && strcmp(sub, "list") == 0 && name) {
         rc = rv_cli_fail("model list: unexpected argument '%s'", name);
     } else if (rc == RV_EXIT_OK) {
-        rc = strcmp(sub, "fetch") == 0  ? cmd_fetch(&o, name)
-             : strcmp(sub, "list") == 0 ? cmd_list()
-             : strcmp(sub, "path") == 0 ? cmd_path(name ? name : o.model)
+        rc = strcmp(sub, "fetch") == 0  ? cmd_fetch(&o, name, cache)
+             : strcmp(sub, "list") == 0 ? cmd_list(cache)
+             : strcmp(sub, "path") == 0 ? cmd_path(name ? name : o.model, cache)
              : strcmp(sub, "info") == 0
-                 ? cmd_info(name ? name : o.model)
+                 ? cmd_info(name ? name : o.model, cache)
                  : rv_cli_fail("model: unknown command '%s' (fetch, list, path, info)", sub);
     }
+    free(cache);
     rv_opts_free(&o);
     return rc == RV_CLI_DONE ? RV_EXIT_OK : rc;
 }

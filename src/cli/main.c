@@ -35,15 +35,23 @@ const char *rv_cli_python(void) {
     return py && *py ? py : NULL;
 }
 
+char *rv_cli_model_cache(void) {
+    char *dir = NULL;
+    if (rv_cache_root(&dir, NULL, getenv("XDG_CACHE_HOME"), getenv("HOME")) != RV_OK) return NULL;
+    return dir;
+}
+
 int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
                          rv_cli_progress *ps) {
     rv_model_fetch_opts fo = {0};
     fo.note = quiet ? NULL : rv_cli_note;
     fo.user = ps;
     fo.python = rv_cli_python();
-    return rv_model_resolve_ex(dir, spec, allow_fetch, &fo) == RV_OK
-               ? RV_EXIT_OK
-               : rv_cli_fail("%s", rv_error_last());
+    char *cache = rv_cli_model_cache();
+    fo.cache_dir = cache;
+    rv_status st = rv_model_resolve_ex(dir, spec, allow_fetch, &fo);
+    free(cache);
+    return st == RV_OK ? RV_EXIT_OK : rv_cli_fail("%s", rv_error_last());
 }
 
 /* --model takes a directory (or a name): a file inside one is a likely slip. */
@@ -66,6 +74,10 @@ int rv_cli_begin(rv_opts *o, unsigned cmd, int argc, char **argv) {
     const char *env = getenv("RIPVEC_MODEL");
     if (rc == RV_EXIT_OK && !o->model && env && *env) o->model = env;
     if (rc == RV_EXIT_OK) rc = check_model_arg(o->model);
+    if (rc == RV_EXIT_OK && (!o->cfg.cache_dir || !*o->cfg.cache_dir) &&
+        rv_cache_root(&o->cache_root, getenv("RIPVEC_CACHE"), getenv("XDG_CACHE_HOME"),
+                      getenv("HOME")) == RV_OK)
+        o->cfg.cache_dir = o->cache_root;
     if (rc == RV_EXIT_OK && o->generate) rc = rv_opt_generate(stdout, o->generate) ? 2 : 1;
     return rc == 1 ? RV_CLI_DONE : rc; /* 1: rv_opt_parse answered */
 }

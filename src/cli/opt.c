@@ -14,6 +14,10 @@ void rv_opts_init(rv_opts *o) {
     /* the walk finds git's global excludes file from these */
     o->cfg.home = getenv("HOME");
     o->cfg.xdg_config_home = getenv("XDG_CONFIG_HOME");
+    /* the CUDA driver's knobs (ripvec/driver.h) */
+    const char *tf32 = getenv("RIPVEC_CUDA_TF32");
+    o->cfg.driver.cuda_tf32 = tf32 && tf32[0] == '1';
+    o->cfg.driver.cuda_lib = getenv("RIPVEC_CUDA_LIB");
     o->sink = rv_sink_default_opts();
     o->max_len = 512;
     o->max_tokens = 2000;
@@ -25,6 +29,7 @@ void rv_opts_free(rv_opts *o) {
     free(o->types);
     free(o->globs);
     free(o->pos);
+    free(o->cache_root);
     free(o->config_path);
     free(o->config_text);
     free(o->config_args);

@@ -90,6 +90,9 @@ typedef struct rv_opts {
     /* positional arguments, in order */
     const char **pos;
     size_t n_pos;
+    /* cfg.cache_dir when --cache-dir is absent: rv_cache_root of $RIPVEC_CACHE,
+     * $XDG_CACHE_HOME and $HOME, read once here (owned; NULL without a home) */
+    char *cache_root;
     /* the config file that was read, for -v (NULL when none) */
     char *config_path;
     char *config_text; /* its contents; config_args point into it */

@@ -293,7 +293,8 @@ static inline size_t rv_prepare_batch_bytes(size_t batch, size_t total, size_t m
 
 /* Registered drivers (src/driver/drivers.c). NULL when `name` is unknown or
  * not available (then rv_error_last() may say why). "auto" picks the best
- * available (cuda if its library loads, else cpu). */
+ * available (cuda if its library loads, else cpu). The CUDA library is the
+ * default one unless an rv_driver_open with cuda_lib loaded it first. */
 const rv_driver *rv_driver_find(const char *name);
 
 /* Finds driver `name` (NULL or "" = "cpu"; "auto" falls back to cpu when

@@ -15,7 +15,8 @@
 
 #define RV_CUDA_LIB "libripvec_cuda.so"
 
-static pthread_once_t g_cuda_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t g_cuda_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_cuda_tried;
 static const rv_driver *g_cuda;
 static char g_cuda_why[512];
 
@@ -39,12 +40,12 @@ static int try_load(const char *path) {
     return 1;
 }
 
-/* $RIPVEC_CUDA_LIB, else next to the executable or one level up (build/ holds
- * the library, build/tests/ and build/bench/ the programs that use it). */
-static void load_cuda(void) {
-    const char *env = getenv("RIPVEC_CUDA_LIB");
-    if (env && *env) {
-        try_load(env);
+/* lib (rv_driver_params.cuda_lib), else next to the executable or one level
+ * up (build/ holds the library, build/tests/ and build/bench/ the programs
+ * that use it). */
+static void load_cuda(const char *lib) {
+    if (lib && *lib) {
+        try_load(lib);
         return;
     }
     char exe[PATH_MAX];
@@ -67,25 +68,36 @@ static void load_cuda(void) {
         snprintf(g_cuda_why, sizeof g_cuda_why, "%s not found next to %.400s", RV_CUDA_LIB, exe);
 }
 
-static const rv_driver *cuda_driver(void) {
-    pthread_once(&g_cuda_once, load_cuda);
+/* The first request loads the library; later ones share what it found. */
+static const rv_driver *cuda_driver(const char *lib) {
+    pthread_mutex_lock(&g_cuda_mu);
+    if (!g_cuda_tried) {
+        g_cuda_tried = 1;
+        load_cuda(lib);
+    }
+    pthread_mutex_unlock(&g_cuda_mu);
     if (!g_cuda) rv_error_set(RV_ERR_NO_DEVICE, "CUDA driver unavailable: %s", g_cuda_why);
     return g_cuda;
 }
 #endif
 
-const rv_driver *rv_driver_find(const char *name) {
+static const rv_driver *find(const char *name, const char *cuda_lib) {
     if (!name || !*name || strcmp(name, "cpu") == 0) return &rv_driver_cpu;
 #ifdef RV_HAVE_CUDA
-    if (strcmp(name, "cuda") == 0) return cuda_driver();
+    if (strcmp(name, "cuda") == 0) return cuda_driver(cuda_lib);
     if (strcmp(name, "auto") == 0) {
-        const rv_driver *c = cuda_driver();
+        const rv_driver *c = cuda_driver(cuda_lib);
         return c ? c : &rv_driver_cpu;
     }
 #else
+    (void)cuda_lib;
     if (strcmp(name, "auto") == 0) return &rv_driver_cpu;
 #endif
     return NULL;
+}
+
+const rv_driver *rv_driver_find(const char *name) {
+    return find(name, NULL);
 }
 
 static rv_status open_one(const rv_driver *drv, void **out_dev, int threads,
@@ -105,10 +117,10 @@ rv_status rv_driver_open(const rv_driver **out_drv, void **out_dev, const char *
                          const rv_driver_params *p) {
     static const rv_driver_params def = {0};
     const char *want = name && *name ? name : "cpu";
-    const rv_driver *drv = rv_driver_find(want);
+    if (!p) p = &def;
+    const rv_driver *drv = find(want, p->cuda_lib);
     *out_drv = NULL;
     *out_dev = NULL;
-    if (!p) p = &def;
     if (!drv)
         return rv_error_set(RV_ERR_NO_DEVICE,
                             "device '%s' is not available in this build (use cpu%s)", want,

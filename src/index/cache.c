@@ -85,14 +85,13 @@ static int cmp_entry(const void *a, const void *b) {
 rv_status rv_index_list(rv_index_entry **out, size_t *n, const char *cache_dir) {
     *out = NULL;
     *n = 0;
-    char *cache = NULL, *top = NULL;
-    rv_status st =
-        rv_cache_root(&cache, cache_dir && *cache_dir ? cache_dir : getenv("RIPVEC_CACHE"));
-    if (st != RV_OK) return st;
-    if (!(top = rv_path_join(cache, "indexes"))) {
-        free(cache);
+    char *top = NULL;
+    if (!cache_dir || !*cache_dir)
+        return rv_error_set(RV_ERR_INVALID_ARG, "rv_index_list: cache_dir is not set (the cache "
+                                                "root, see rv_cache_root)");
+    if (!(top = rv_path_join(cache_dir, "indexes")))
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    }
+    rv_status st = RV_OK;
     rv_index_entry *v = NULL;
     size_t cnt = 0, cap = 0;
     DIR *d = opendir(top), *sub = NULL;
@@ -124,7 +123,6 @@ rv_status rv_index_list(rv_index_entry **out, size_t *n, const char *cache_dir) 
     }
     if (d) closedir(d);
     free(top);
-    free(cache);
     if (st != RV_OK) {
         rv_index_list_free(v, cnt);
         return st;

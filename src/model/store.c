@@ -58,12 +58,12 @@ const char *rv_model_canonical_name(const char *spec) {
     return k ? k->name : NULL;
 }
 
-rv_status rv_model_cache_root(char **out) {
-    char *base = NULL;
-    rv_status st = rv_cache_root(&base, NULL);
-    if (st != RV_OK) return st;
-    *out = rv_path_join(base, "models");
-    free(base);
+rv_status rv_model_cache_root(char **out, const char *cache_dir) {
+    *out = NULL;
+    if (!cache_dir || !*cache_dir)
+        return rv_error_set(RV_ERR_INVALID_ARG, "the model store's cache_dir is not set (the cache "
+                                                "root, see rv_cache_root)");
+    *out = rv_path_join(cache_dir, "models");
     return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
 }
 
@@ -118,7 +118,7 @@ rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
         if ((rc = rv_model_dir_check(spec)) == RV_OK) rc = absolute_dir(out_dir, spec);
         goto done;
     }
-    if ((rc = rv_model_cache_root(&root)) != RV_OK) goto done;
+    if ((rc = rv_model_cache_root(&root, fetch ? fetch->cache_dir : NULL)) != RV_OK) goto done;
     const rv_known_model *k = rv_known_model_find(spec);
     if (k) {
         if (!(cand = rv_path_join(root, k->name))) {
@@ -145,12 +145,9 @@ rv_status rv_model_resolve_ex(char **out_dir, const char *spec, int allow_fetch,
                               k->name, k->name);
             goto done;
         }
-        rv_model_fetch_opts o = {0};
-        if (fetch) {
-            o.note = fetch->note;
-            o.user = fetch->user;
-            o.python = fetch->python;
-        }
+        rv_model_fetch_opts o = *fetch; /* set: the cache root came from it */
+        o.force = 0;
+        o.wheel_path = NULL;
         rc = rv_model_fetch(out_dir, NULL, k->name, &o);
         goto done;
     }
@@ -181,9 +178,11 @@ done:
     return rc;
 }
 
-rv_status rv_model_resolve(char **out_dir, const char *spec, int allow_fetch, int quiet) {
-    (void)quiet;
-    return rv_model_resolve_ex(out_dir, spec, allow_fetch, NULL);
+rv_status rv_model_resolve(char **out_dir, const char *spec, const char *cache_dir,
+                           int allow_fetch) {
+    rv_model_fetch_opts o = {0};
+    o.cache_dir = cache_dir;
+    return rv_model_resolve_ex(out_dir, spec, allow_fetch, &o);
 }
 
 /* ---- filesystem helpers ---------------------------------------------- */
@@ -253,14 +252,14 @@ static rv_status add_row(rv_model_info **rows, size_t *n, size_t *cap, const cha
     return RV_OK;
 }
 
-rv_status rv_model_list(rv_model_info **out, size_t *count) {
+rv_status rv_model_list(rv_model_info **out, size_t *count, const char *cache_dir) {
     *out = NULL;
     *count = 0;
     rv_model_info *rows = NULL;
     size_t n = 0, cap = 0, n_known;
     char *root = NULL;
     DIR *d = NULL;
-    rv_status rc = rv_model_cache_root(&root);
+    rv_status rc = rv_model_cache_root(&root, cache_dir);
     if (rc != RV_OK) goto done;
     for (size_t i = 0; i < rv_known_models_count; i++) {
         const rv_known_model *k = &rv_known_models[i];

@@ -12,9 +12,10 @@
 typedef struct rv_search_prefetch rv_search_prefetch;
 
 struct rv_searcher {
-    char *root, *model_dir, *device, *cache_dir;
+    char *root, *model_dir, *device, *cache_dir, *kernels, *cuda_lib;
     int threads, use_index, repo_level, answer_now;
     rv_precision precision;
+    rv_driver_params driver; /* its strings are the copies above */
     int root_is_file;      /* a single file was given: chunk paths are its basename */
     char **types, **globs; /* owned copies, NULL-terminated */
     size_t n_types, n_globs;
@@ -60,6 +61,9 @@ struct rv_searcher {
 /* With cfg.trace set (and a note callback), sends "trace: <phase>
  * <ms since the previous point>" through the note callback. */
 void rv_search_trace(rv_searcher *s, const char *phase);
+
+/* The model's load parameters: device, threads, precision, driver knobs. */
+rv_model_params rv_search_model_params(const rv_searcher *s);
 
 /* Lazy model: reads config.json and derives the id (at open). */
 rv_status rv_search_lazy_prepare(rv_searcher *s);

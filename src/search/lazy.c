@@ -28,10 +28,7 @@ rv_status rv_search_ensure_model(rv_searcher *s) {
     rv_search_prefetch_join(s);
     if (s->model) return RV_OK;
     if (!s->model_dir) return rv_error_set(RV_ERR_INVALID_ARG, "no model configured");
-    rv_model_params mp = rv_model_default_params();
-    if (s->device) mp.device = s->device;
-    mp.threads = s->threads;
-    mp.precision = s->precision;
+    rv_model_params mp = rv_search_model_params(s);
     rv_status st = rv_model_load(&s->model, s->model_dir, &mp);
     if (st != RV_OK) return st;
     rv_search_trace(s, "model load");

@@ -93,10 +93,7 @@ rv_status rv_searcher_prefetch_query(rv_searcher *s, const char *text) {
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
     pf->model_dir = s->model_dir;
-    pf->mp = rv_model_default_params();
-    if (s->device) pf->mp.device = s->device;
-    pf->mp.threads = s->threads;
-    pf->mp.precision = s->precision;
+    pf->mp = rv_search_model_params(s);
     pf->threads = s->threads;
     if (pthread_create(&pf->thread, NULL, prefetch_main, pf) != 0) {
         prefetch_free(pf);

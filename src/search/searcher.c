@@ -130,6 +130,8 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->model_dir);
     free(s->device);
     free(s->cache_dir);
+    free(s->kernels);
+    free(s->cuda_lib);
     free(s->home);
     free(s->xdg_config_home);
     free_list(s->types);
@@ -154,6 +156,15 @@ void rv_search_trace(rv_searcher *s, const char *phase) {
 
 static size_t count_tokens(void *user, const char *text, size_t len) {
     return rv_tokenizer_count((const rv_tokenizer *)user, text, len);
+}
+
+rv_model_params rv_search_model_params(const rv_searcher *s) {
+    rv_model_params mp = rv_model_default_params();
+    if (s->device) mp.device = s->device;
+    mp.threads = s->threads;
+    mp.precision = s->precision;
+    mp.driver = s->driver;
+    return mp;
 }
 
 rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
@@ -186,6 +197,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->model_dir = dup_or_null(cfg->model_dir, &oom);
     s->device = dup_or_null(cfg->device, &oom);
     s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
+    s->kernels = dup_or_null(cfg->driver.kernels, &oom);
+    s->cuda_lib = dup_or_null(cfg->driver.cuda_lib, &oom);
     s->home = dup_or_null(cfg->home, &oom);
     s->xdg_config_home = dup_or_null(cfg->xdg_config_home, &oom);
     s->types = dup_list(cfg->types, &s->n_types, &oom);
@@ -197,6 +210,9 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->root_is_file = !S_ISDIR(sb.st_mode);
     s->threads = cfg->threads;
     s->precision = cfg->precision;
+    s->driver = cfg->driver;
+    s->driver.kernels = s->kernels;
+    s->driver.cuda_lib = s->cuda_lib;
     /* A single file is read whole each time: an index of its own would be
      * one more folder in the cache forever. */
     s->use_index = cfg->use_index && !s->root_is_file;

@@ -186,18 +186,17 @@ int rv_path_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-rv_status rv_cache_root(char **out, const char *given) {
+rv_status rv_cache_root(char **out, const char *ripvec_cache, const char *xdg_cache_home,
+                        const char *home) {
     *out = NULL;
-    if (given && *given) {
-        *out = strdup(given);
+    if (ripvec_cache && *ripvec_cache) {
+        *out = strdup(ripvec_cache);
         return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/') {
-        *out = rv_path_join(xdg, "ripvec");
+    if (xdg_cache_home && xdg_cache_home[0] == '/') {
+        *out = rv_path_join(xdg_cache_home, "ripvec");
         return *out ? RV_OK : rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
-    const char *home = getenv("HOME");
     char buf[4096];
     struct passwd pw, *res = NULL;
     if ((!home || !*home) && getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)

@@ -56,11 +56,7 @@ char *rv_path_join(const char *a, const char *b);
 /* mkdir -p; ok when it already exists. */
 rv_status rv_mkdir_p(const char *path, unsigned mode);
 
-/* ripvec's cache directory (malloc'd; caller frees): `given` when set, else
- * $XDG_CACHE_HOME/ripvec (absolute values only, as the XDG spec says), else
- * ~/.cache/ripvec with ~ from $HOME or the password database. Indexes live
- * under it, and models under its "models". RV_ERR_NOT_FOUND without a home. */
-rv_status rv_cache_root(char **out, const char *given);
+/* rv_cache_root (the cache directory) is public: ripvec/common.h. */
 
 /* 1 when path exists (any type), else 0. */
 int rv_path_exists(const char *path);

@@ -11,9 +11,9 @@
  *
  * Built as libripvec_cuda.so and loaded on demand (src/driver/drivers.c).
  *
- * GEMMs are cuBLAS SGEMM (fp32). RIPVEC_CUDA_TF32=1 lets cuBLAS use TF32
- * tensor cores (faster, ~1e-3 relative error; off by default so results match
- * the CPU driver).
+ * GEMMs are cuBLAS SGEMM (fp32). rv_driver_params.cuda_tf32 (the CLI's
+ * RIPVEC_CUDA_TF32=1) lets cuBLAS use TF32 tensor cores (faster, ~1e-3
+ * relative error; off by default so results match the CPU driver).
  */
 #include "driver/cuda/kernels.h"
 #include "driver/driver.h"
@@ -71,8 +71,6 @@ static rv_status cu_device_open(void **out_dev, int threads) {
     cu_dev *d = calloc(1, sizeof *d);
     if (!d) return rv_error_set(RV_ERR_NOMEM, "cuda: out of memory");
     d->device = 0;
-    const char *tf = getenv("RIPVEC_CUDA_TF32");
-    d->tf32 = tf && tf[0] == '1';
     e = cudaSetDevice(d->device);
     if (e != cudaSuccess) {
         free(d);
@@ -83,6 +81,12 @@ static rv_status cu_device_open(void **out_dev, int threads) {
 }
 
 static void cu_device_close(void *dev) { free(dev); }
+
+/* The front end's knobs: TF32 GEMMs; the cpu driver's are not this device's. */
+static rv_status cu_configure(void *dev, const rv_driver_params *p) {
+    ((cu_dev *)dev)->tf32 = p->cuda_tf32 != 0;
+    return RV_OK;
+}
 
 static rv_status cu_upload(void *dev, rv_dbuf **out, const void *host, size_t bytes) {
     (void)dev;
@@ -439,4 +443,5 @@ __attribute__((visibility("default"))) const rv_driver rv_driver_cuda = {
     .l2_normalize = cu_l2_normalize,
     .linear = cu_linear,
     .attention = NULL,
+    .configure = cu_configure,
 };
