@@ -235,13 +235,10 @@ rv_status rv_mcp_engine_warm(rv_mcp_engine *e) {
 
 /* ---- backend slots -------------------------------------------------------- */
 
+/* Rendered while the lock is held: the corpus may change after it. */
 static rv_status push_results(rv_mcp_hits *out, const rv_result_list *res) {
     for (size_t i = 0; i < res->count; i++) {
-        const rv_chunk *c = res->items[i].chunk;
-        rv_mcp_hit h = {c->path, c->start_line,       c->end_line,         c->name,
-                        c->kind, (char *)c->language, res->items[i].score, c->content,
-                        c->scope};
-        rv_status st = rv_mcp_hits_push(out, &h);
+        rv_status st = rv_mcp_hits_add(out, res->items[i].chunk, res->items[i].score);
         if (st != RV_OK) return st;
     }
     return RV_OK;

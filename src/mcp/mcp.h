@@ -39,26 +39,17 @@ enum {
     RV_JSONRPC_NOT_INITIALIZED = -32002
 };
 
-/* One ranked result. Strings are owned by the rv_mcp_hits that holds it. */
-typedef struct rv_mcp_hit {
-    char *file_path; /* relative to the root, '/'-separated */
-    int start_line;  /* 1-based, inclusive */
-    int end_line;
-    char *name; /* "" when none */
-    char *kind;
-    char *language;
-    double similarity;
-    char *content; /* the chunk's full text; the server trims it */
-    char *scope;   /* enclosing class/module, "" when none */
-} rv_mcp_hit;
-
+/* Ranked results, each rendered by the sink as it is added (the JSON object
+ * of the CLI's --format json: rv_sink_json_result with its rank, content
+ * clipped to max_chars), so the chunks need not outlive the backend call. */
 typedef struct rv_mcp_hits {
-    rv_mcp_hit *items;
+    char **json; /* owned, in rank order (rank = index + 1) */
     size_t count, cap;
+    size_t max_chars; /* set by the server before the call */
 } rv_mcp_hits;
 
-/* Appends a deep copy of h (NULL strings become ""). */
-rv_status rv_mcp_hits_push(rv_mcp_hits *hits, const rv_mcp_hit *h);
+/* Renders chunk c with score as the next hit (language NULL: "text"). */
+rv_status rv_mcp_hits_add(rv_mcp_hits *hits, const rv_chunk *c, double score);
 /* Frees every hit and the array; leaves *hits zeroed. NULL is a no-op. */
 void rv_mcp_hits_free(rv_mcp_hits *hits);
 

@@ -1,5 +1,6 @@
 /* Result lists and the canned stub backend (see mcp.h). */
 #include "mcp/mcp.h"
+#include "ripvec/sink.h"
 #include "util/vec.h"
 
 #include <ctype.h>
@@ -9,57 +10,40 @@
 #include <strings.h>
 #include <time.h>
 
-static char *dup_or_empty(const char *s) {
-    return strdup(s ? s : "");
-}
-
-rv_status rv_mcp_hits_push(rv_mcp_hits *hits, const rv_mcp_hit *h) {
+rv_status rv_mcp_hits_add(rv_mcp_hits *hits, const rv_chunk *c, double score) {
     rv_status st =
-        rv_vec_reserve((void **)&hits->items, &hits->cap, hits->count + 1, sizeof *hits->items);
+        rv_vec_reserve((void **)&hits->json, &hits->cap, hits->count + 1, sizeof *hits->json);
     if (st != RV_OK) return st;
-    rv_mcp_hit c = *h;
-    c.file_path = dup_or_empty(h->file_path);
-    c.name = dup_or_empty(h->name);
-    c.kind = dup_or_empty(h->kind);
-    c.language = dup_or_empty(h->language);
-    c.content = dup_or_empty(h->content);
-    c.scope = dup_or_empty(h->scope);
-    if (!c.file_path || !c.name || !c.kind || !c.language || !c.content || !c.scope) {
-        free(c.file_path);
-        free(c.name);
-        free(c.kind);
-        free(c.language);
-        free(c.content);
-        free(c.scope);
+    rv_chunk t = *c;
+    if (!t.language) t.language = "text";
+    rv_result r = {&t, score, hits->count + 1, NULL, NULL};
+    rv_sink_opts o = rv_sink_default_opts();
+    o.format = RV_SINK_JSON;
+    o.max_chars = hits->max_chars;
+    o.score_decimals = 4; /* more would only cost an agent tokens */
+    o.with_rank = 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    rv_sink_json_result(f, &r, &o);
+    if (fclose(f) != 0) {
+        free(buf);
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
-    hits->items[hits->count++] = c;
+    hits->json[hits->count++] = buf;
     return RV_OK;
 }
 
 void rv_mcp_hits_free(rv_mcp_hits *hits) {
     if (!hits) return;
-    for (size_t i = 0; i < hits->count; i++) {
-        rv_mcp_hit *h = &hits->items[i];
-        free(h->file_path);
-        free(h->name);
-        free(h->kind);
-        free(h->language);
-        free(h->content);
-        free(h->scope);
-    }
-    free(hits->items);
+    for (size_t i = 0; i < hits->count; i++)
+        free(hits->json[i]);
+    free(hits->json);
     memset(hits, 0, sizeof *hits);
 }
 
 /* ---- stub backend -------------------------------------------------------- */
-
-static rv_mcp_hit hit_of(const rv_chunk *c, double sim) {
-    rv_mcp_hit h = {c->path, c->start_line, c->end_line,
-                    c->name, c->kind,       (char *)(c->language ? c->language : "text"),
-                    sim,     c->content,    c->scope};
-    return h;
-}
 
 /* Case-insensitive count of the query's words found in text. */
 static int words_found(const char *query, const char *text) {
@@ -98,8 +82,7 @@ static rv_status stub_search(void *ctx, const rv_mcp_query *q, rv_mcp_hits *out)
             if (words_found(q->text, c->content ? c->content : "") != f) continue;
             if (q->path_glob && strncmp(c->path, q->path_glob, strcspn(q->path_glob, "*?[")))
                 continue;
-            rv_mcp_hit h = hit_of(c, (double)f / (f + 1));
-            rv_status s = rv_mcp_hits_push(out, &h);
+            rv_status s = rv_mcp_hits_add(out, c, (double)f / (f + 1));
             if (s != RV_OK) return s;
         }
     return RV_OK;
@@ -117,8 +100,7 @@ static rv_status stub_similar(void *ctx, const char *rel, int line, int top_k, r
         return rv_error_set(RV_ERR_NOT_FOUND, "no indexed chunk at %s:%d", rel, line);
     for (size_t i = 0; i < cl->count && out->count < (size_t)top_k; i++) {
         if (i == self) continue;
-        rv_mcp_hit h = hit_of(&cl->items[i], 1.0 / (double)(out->count + 2));
-        rv_status s = rv_mcp_hits_push(out, &h);
+        rv_status s = rv_mcp_hits_add(out, &cl->items[i], 1.0 / (double)(out->count + 2));
         if (s != RV_OK) return s;
     }
     return RV_OK;

@@ -2,7 +2,6 @@
 #include "mcp/internal.h"
 
 #include "mcp/path.h"
-#include "ripvec/sink.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -288,42 +287,12 @@ static cJSON *tool_failed(const char *what) {
     return r;
 }
 
-/* A hit as the sink renders it for programs (the CLI's --json fields, plus
- * truncated and rank), parsed back into the reply's tree. */
-static cJSON *hit_json(const rv_mcp_hit *h, size_t rank, size_t max_chars) {
-    rv_chunk c;
-    memset(&c, 0, sizeof c);
-    c.path = h->file_path;
-    c.start_line = h->start_line;
-    c.end_line = h->end_line;
-    c.name = h->name;
-    c.scope = h->scope;
-    c.kind = h->kind;
-    c.language = h->language;
-    c.content = h->content;
-    rv_result r = {&c, h->similarity, rank, NULL, NULL};
-    rv_sink_opts o = rv_sink_default_opts();
-    o.format = RV_SINK_JSON;
-    o.max_chars = max_chars;
-    o.score_decimals = 4; /* more would only cost an agent tokens */
-    o.with_rank = 1;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return NULL;
-    rv_sink_json_result(f, &r, &o);
-    cJSON *obj = fclose(f) == 0 ? cJSON_ParseWithLength(buf, len) : NULL;
-    free(buf);
-    return obj;
-}
-
-/* Appends hits[from, to) as "results"; ranks count from rank0 + 1. */
-static int add_hits(cJSON *obj, const rv_mcp_hits *hits, size_t from, size_t to, size_t rank0,
-                    size_t max_chars) {
+/* Appends hits[from, to) as "results" (each rendered by the sink, see mcp.h). */
+static int add_hits(cJSON *obj, const rv_mcp_hits *hits, size_t from, size_t to) {
     cJSON *arr = cJSON_AddArrayToObject(obj, "results");
     if (!arr) return 0;
     for (size_t i = from; i < to; i++) {
-        cJSON *h = hit_json(&hits->items[i], rank0 + (i - from) + 1, max_chars);
+        cJSON *h = cJSON_Parse(hits->json[i]);
         if (!h) return 0;
         cJSON_AddItemToArray(arr, h);
     }
@@ -356,6 +325,7 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
     /* Rank the first offset + top_k + 1 and slice afterwards: pages come from
      * one ranking, and the extra one tells whether another page exists. */
     rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob};
+    hits.max_chars = (size_t)max_chars;
     if (s->be.search(s->be.ctx, &q, &hits) != RV_OK) {
         res = tool_failed("search failed");
         goto done;
@@ -363,7 +333,7 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
     size_t from = (size_t)offset < hits.count ? (size_t)offset : hits.count;
     size_t to = from + (size_t)top_k < hits.count ? from + (size_t)top_k : hits.count;
     cJSON *sc = cJSON_CreateObject();
-    if (!sc || !add_hits(sc, &hits, from, to, from, (size_t)max_chars) ||
+    if (!sc || !add_hits(sc, &hits, from, to) ||
         !cJSON_AddNumberToObject(sc, "offset", (double)offset) ||
         !cJSON_AddNumberToObject(sc, "top_k", (double)top_k) ||
         !cJSON_AddStringToObject(sc, "mode", rv_search_mode_name((rv_search_mode)mode)) ||
@@ -396,14 +366,14 @@ static cJSON *tool_find_similar(rv_mcp_server *s, const cJSON *args, rv_rpc_erro
     if (!get_int(args, "line", 1, 1, 100000000, &line, err) ||
         !get_path(s, "file_path", path_s, 0, &rel, err))
         return NULL;
+    hits.max_chars = 1200;
     if (s->be.similar(s->be.ctx, rel, (int)line, (int)top_k, &hits) != RV_OK) {
         res = tool_failed("find_similar failed");
         goto done;
     }
     cJSON *sc = cJSON_CreateObject();
     size_t n = hits.count < (size_t)top_k ? hits.count : (size_t)top_k;
-    if (!sc || !add_hits(sc, &hits, 0, n, 0, 1200) ||
-        !cJSON_AddStringToObject(sc, "file_path", rel) ||
+    if (!sc || !add_hits(sc, &hits, 0, n) || !cJSON_AddStringToObject(sc, "file_path", rel) ||
         !cJSON_AddNumberToObject(sc, "line", (double)line)) {
         cJSON_Delete(sc);
         goto done;
