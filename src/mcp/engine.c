@@ -36,7 +36,6 @@ struct rv_mcp_engine {
 rv_mcp_engine_params rv_mcp_engine_default_params(void) {
     rv_mcp_engine_params p;
     memset(&p, 0, sizeof p);
-    p.use_index = 1;
     p.watch = 1;
     return p;
 }
@@ -85,10 +84,9 @@ static char *dup_opt(const char *s, int *oom) {
 }
 
 /* The searcher's settings the engine keeps (its freshness question goes to
- * the searcher). Only rules, repo_level and the driver's knobs are taken
- * from p->rules. */
-static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
-    const rv_search_config def = rv_search_default_config(), *r = p->rules ? p->rules : &def;
+ * the searcher): the rules, repo_level and the driver's knobs. */
+static void set_rules(rv_mcp_engine *e, const rv_search_config *r) {
+    const rv_search_config def = rv_search_default_config();
     rv_search_config *c = &e->rules;
     *c = def;
     c->repo_level = r->repo_level;
@@ -105,26 +103,27 @@ static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
     *out = NULL;
-    if (!p || !p->root || !p->model_dir)
+    const rv_search_config *sc = p ? p->search : NULL;
+    if (!sc || !sc->root || !sc->model_dir)
         return rv_error_set(RV_ERR_INVALID_ARG, "mcp engine needs a root and a model directory");
     rv_mcp_engine *e = calloc(1, sizeof *e);
     if (!e) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     int oom = 0;
-    e->root = dup_opt(p->root, &oom);
-    e->model_dir = dup_opt(p->model_dir, &oom);
+    e->root = dup_opt(sc->root, &oom);
+    e->model_dir = dup_opt(sc->model_dir, &oom);
     const char *name = p->model_name;
     if (!name) {
-        const char *slash = strrchr(p->model_dir, '/');
-        name = slash && slash[1] ? slash + 1 : p->model_dir;
+        const char *slash = strrchr(sc->model_dir, '/');
+        name = slash && slash[1] ? slash + 1 : sc->model_dir;
     }
     e->model_name = dup_opt(name, &oom);
-    e->device = dup_opt(p->device, &oom);
-    e->cache_dir = dup_opt(p->cache_dir, &oom);
-    e->threads = p->threads;
-    e->precision = p->precision;
-    e->use_index = p->use_index;
+    e->device = dup_opt(sc->device, &oom);
+    e->cache_dir = dup_opt(sc->cache_dir, &oom);
+    e->threads = sc->threads;
+    e->precision = sc->precision;
+    e->use_index = sc->use_index;
     e->use_watch = p->watch;
-    set_rules(e, p);
+    set_rules(e, sc);
     e->note = p->note;
     e->note_user = p->note_user;
     /* The id the searcher will use, known before it loads anything; the

@@ -1,8 +1,10 @@
 /*
  * mcp/engine.h — the MCP backend over the real search engine (ripvec/search.h).
  *
+ *   rv_search_config cfg = rv_search_default_config();
+ *   cfg.root = "."; cfg.model_dir = dir;
  *   rv_mcp_engine_params p = rv_mcp_engine_default_params();
- *   p.root = "."; p.model_dir = dir;
+ *   p.search = &cfg;
  *   rv_mcp_engine *e;
  *   if (rv_mcp_engine_create(&e, &p) != RV_OK) fail(rv_error_last());
  *   rv_mcp_engine_warm(e);                 // optional: load + index in a thread now
@@ -29,21 +31,17 @@
 typedef struct rv_mcp_engine rv_mcp_engine;
 
 typedef struct rv_mcp_engine_params {
-    const char *root;      /* required */
-    const char *model_dir; /* required: a resolved model directory */
+    /* The searcher's settings: root and model_dir (a resolved model
+     * directory) are required; device, threads, precision, driver,
+     * use_index, cache_dir, repo_level and the walk rules (hidden,
+     * no_ignore, follow, max_filesize, types, globs, home, xdg_config_home)
+     * are used; progress and notes are the engine's own. The strings root,
+     * model_dir, device and cache_dir are copied; the rest is borrowed and
+     * must outlive the engine. */
+    const rv_search_config *search;
     const char
         *model_name; /* index_status when the model is unreadable; NULL: the directory's basename */
-    const char *device;     /* NULL: cpu */
-    int threads;            /* 0: all cores */
-    rv_precision precision; /* weights: fp32 (default), fp16, int8 */
-    int use_index;          /* default 1 */
-    const char *cache_dir;  /* the cache root (ripvec/index.h); needed with use_index */
-    int watch;              /* default 1: inotify tells when to walk (else walk every call) */
-    /* The walk rules, repo_level and the driver's knobs (hidden, no_ignore,
-     * follow, max_filesize, types, globs, home, xdg_config_home, driver) are
-     * taken from here; NULL: the defaults. Borrowed with what it points to:
-     * it must outlive the engine. */
-    const rv_search_config *rules;
+    int watch;       /* default 1: inotify tells when to walk (else walk every call) */
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

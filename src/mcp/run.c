@@ -25,16 +25,9 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     if (requests) *requests = 0;
     rv_mcp_engine_params ep = rv_mcp_engine_default_params();
     const rv_search_config *c = &p->search;
-    ep.root = c->root;
-    ep.model_dir = c->model_dir;
+    ep.search = c;
     ep.model_name = p->model_name;
-    ep.device = c->device;
-    ep.threads = c->threads;
-    ep.precision = c->precision;
-    ep.use_index = c->use_index;
-    ep.cache_dir = c->cache_dir;
     ep.watch = p->watch;
-    ep.rules = c;
     ep.note = p->note;
     ep.note_user = p->note_user;
     rv_mcp_engine *eng = NULL;
