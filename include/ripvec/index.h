@@ -180,6 +180,32 @@ typedef struct rv_index_info {
     char problem[256];        /* first problem when not consistent */
 } rv_index_info;
 
+/* The progress of the index's writer (the background indexer, or whoever
+ * updates it), from "<index>.progress", which each update rewrites
+ * atomically when it takes the writer lock, about once a second, and when
+ * it ends. Counts are of the current (or last) run. */
+typedef struct rv_index_progress {
+    int running;  /* the recorded pid is alive and holds the writer lock */
+    int complete; /* the last run finished with the index up to date */
+    long pid;     /* the last writer (0: none recorded) */
+    double started, updated; /* unix seconds */
+    size_t files_done, files_total; /* files read of those to read */
+    size_t chunks_embedded;         /* embedded by this run */
+    size_t chunks_chunked;          /* chunked by this run so far */
+    size_t chunks_total; /* this run's chunks: chunked so far, scaled by the files left */
+    double rate;         /* chunks embedded per second */
+    double eta_s;        /* seconds left while running; < 0 unknown */
+} rv_index_progress;
+
+/* Reads the record of the index at db_path (rv_index_path). RV_ERR_NOT_FOUND
+ * when no update ever recorded one. A stale pid never counts as running. */
+rv_status rv_index_progress_get(rv_index_progress *out, const char *db_path);
+
+/* Ends the running indexer of db_path: SIGTERM (the index's crash safety
+ * holds), then up to wait_s seconds for it to go. *pid gets its pid.
+ * RV_ERR_NOT_FOUND when none runs; RV_ERR_IO when it did not end in time. */
+rv_status rv_index_stop(long *pid, const char *db_path, double wait_s);
+
 /* Inspects the index (full verification: reads every row). */
 rv_status rv_index_status(rv_index *idx, rv_index_info *out);
 

@@ -28,48 +28,6 @@ static void fmt_time(char *buf, size_t cap, int64_t t) {
         snprintf(buf, cap, "never");
 }
 
-static int do_status(const opts *o, const rv_model *m) {
-    rv_index_params ip = rv_index_default_params();
-    ip.root = o->path;
-    ip.cache_dir = o->o->cfg.cache_dir;
-    ip.repo_level = o->o->cfg.repo_level;
-    ip.mode = RV_INDEX_INSPECT;
-    rv_index *idx = NULL;
-    rv_status st = rv_index_open(&idx, m, &ip);
-    if (st == RV_ERR_NOT_FOUND) {
-        char *path = NULL;
-        rv_index_locate(&path, rv_model_id(m), &ip);
-        printf("path:        %s\nconsistent:  no (no index yet; a search creates it)\n",
-               path ? path : "?");
-        free(path);
-        return RV_EXIT_ERROR;
-    }
-    if (st != RV_OK) {
-        printf("consistent:  no (%s)\n", rv_error_last());
-        return rv_cli_fail("%s", rv_error_last());
-    }
-    rv_index_info info;
-    st = rv_index_status(idx, &info);
-    rv_index_close(idx);
-    if (st != RV_OK) return rv_cli_fail("%s", rv_error_last());
-    char created[64], updated[64];
-    fmt_time(created, sizeof created, info.created);
-    fmt_time(updated, sizeof updated, info.updated);
-    printf("path:        %s\n", info.path);
-    printf("root:        %s\n", info.root);
-    printf("model:       %s\n", info.model_id);
-    printf("format:      %d\n", info.format_version);
-    printf("files:       %lld\n", (long long)info.files);
-    printf("chunks:      %lld\n", (long long)info.chunks);
-    printf("created:     %s\n", created);
-    printf("updated:     %s\n", updated);
-    if (info.consistent)
-        printf("consistent:  yes\n");
-    else
-        printf("consistent:  no (%s)\n", info.problem);
-    return info.consistent ? RV_EXIT_OK : RV_EXIT_ERROR;
-}
-
 /* Opening in REBUILD mode discards whatever is there (even a newer format or
  * a corrupt file); clear then deletes the files. */
 static int do_clear(const opts *o, const rv_model *m) {
@@ -214,8 +172,12 @@ int rv_cmd_index(int argc, char **argv) {
         rv_opts_free(&po);
         return RV_EXIT_ERROR;
     }
+    if (po.n_pos == 1 && strchr("./~", o.action[0]) && access(o.action, F_OK) == 0) {
+        o.path = o.action; /* `ripvec index PATH`: bring it up to date, whatever its size */
+        o.action = "update";
+    }
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
-        is_update = strcmp(o.action, "update") == 0,
+        is_stop = strcmp(o.action, "stop") == 0, is_update = strcmp(o.action, "update") == 0,
         is_rebuild = is_update || strcmp(o.action, "rebuild") == 0;
     char *model_dir = NULL;
     rv_model *m = NULL;
@@ -227,8 +189,9 @@ int rv_cmd_index(int argc, char **argv) {
         rc = o.action[0] == 'l' ? do_list(&o) : do_gc(&o);
         goto done;
     }
-    if (!is_status && !is_clear && !is_rebuild) {
-        rc = rv_cli_fail("unknown index action '%s' (status, update, clear, rebuild, list or gc)",
+    if (!is_status && !is_clear && !is_stop && !is_rebuild) {
+        rc = rv_cli_fail("unknown index action '%s' (status, update, stop, clear, rebuild, list or "
+                         "gc)",
                          o.action);
         goto done;
     }
@@ -249,7 +212,9 @@ int rv_cmd_index(int argc, char **argv) {
         goto done;
     }
     if (is_status)
-        rc = do_status(&o, m);
+        rc = rv_cli_index_status(&po, o.path, m);
+    else if (is_stop)
+        rc = rv_cli_index_stop(&po, o.path, m);
     else if (is_clear)
         rc = do_clear(&o, m);
     else

@@ -13,10 +13,13 @@ const rv_cmd_def rv_cmds[] = {
      "Semantic code search: finds the code that does what QUERY says, in each PATH (default: "
      "the current directory). Each PATH is searched with the index of the root it belongs "
      "to; the results are merged."},
-    {RV_CMD_INDEX, "index", "status|update|clear|rebuild|list|gc [OPTIONS] [PATH]",
+    {RV_CMD_INDEX, "index", "status|update|stop|clear|rebuild|list|gc [OPTIONS] [PATH]",
      "The persistent index by hand. status: files, chunks, model, format, last update, "
-     "location and a full consistency check (exit 0 consistent, 2 missing or damaged); "
-     "update: bring the index of PATH up to date (what a search does first); clear: delete "
+     "location, chunks embedded of the total, the indexer's progress (running or not, pid, "
+     "rate, time left) and a full consistency check (exit 0 consistent, 2 missing or "
+     "damaged; --format json for programs); update (or `ripvec index PATH`): bring the index "
+     "of PATH up to date (what a search does first), whatever the tree's size; stop: end "
+     "the indexer of PATH (exit 1 when none runs); clear: delete "
      "the index of PATH for the model; rebuild: index everything of PATH again (searches "
      "keep the old index until the new one is complete); list: every index in the cache "
      "(root, model, size, last used); gc: delete indexes whose root is gone or that were "
@@ -70,10 +73,11 @@ const rv_opt_def rv_opt_table[] = {
     {OPT_SORT, 0, "sort", "BY", "score path", SEARCHES, "Ranking",
      "order of the results: score (default) or path"},
     /* output */
-    {OPT_FORMAT, 0, "format", "FMT", "plain json jsonl", SEARCHES, "Output",
-     "plain (default) or json (JSON Lines)"},
-    {OPT_JSON, 0, "json", NULL, NULL, SEARCHES, "Output", "same as --format json"},
-    {OPT_JSON, 0, "jsonl", NULL, NULL, SEARCHES, "Output", "same as --format json"},
+    {OPT_FORMAT, 0, "format", "FMT", "plain json jsonl", SEARCHES | RV_CMD_INDEX, "Output",
+     "plain (default) or json (JSON Lines; index status: one object)"},
+    {OPT_JSON, 0, "json", NULL, NULL, SEARCHES | RV_CMD_INDEX, "Output", "same as --format json"},
+    {OPT_JSON, 0, "jsonl", NULL, NULL, SEARCHES | RV_CMD_INDEX, "Output",
+     "same as --format json"},
     {OPT_COLOR, 0, "color", "WHEN", "auto always never", SEARCHES | RV_CMD_REPOMAP, "Output",
      "auto (default), always or never (NO_COLOR is honoured)"},
     {OPT_COLOR, 0, "colour", "WHEN", "auto always never", SEARCHES | RV_CMD_REPOMAP, "Output",

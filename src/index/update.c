@@ -1,5 +1,6 @@
 /* The update of the index: the ingest pipeline into the index's sink
  * (index/sink.c), then the corpus read back; and the freshness question. */
+#include "index/progress.h"
 #include "index/sink.h"
 #include "index/snapshot.h"
 
@@ -152,6 +153,8 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
     if (st != RV_OK) return st;
     if (busy && (st = answer_committed(idx, stats)) != RV_ERR_NOT_FOUND) return st;
     if (busy && (st = rv_index_lock(idx)) != RV_OK) return st;
+    rv_index_recorder rec; /* what `index status` shows of this run */
+    rv_index_recorder_start(&rec, idx->db_path, progress, progress_user);
     if (idx->need_rebuild) {
         rv_index_note(idx, "index %s is corrupt: rebuilding", idx->db_path);
         if ((st = rv_index_reset(idx)) != RV_OK) goto done;
@@ -159,7 +162,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
     for (int attempt = 0; attempt < 2; attempt++) {
         memset(stats, 0, sizeof *stats);
         int racy = 0;
-        st = update_pass(idx, ctx, cp, progress, progress_user, stats, &racy);
+        st = update_pass(idx, ctx, cp, rv_index_recorder_progress, &rec, stats, &racy);
         if (st == RV_OK && idx->beside_path) st = rv_index_swap_in(idx);
         if (st == RV_OK) st = rv_index_load_corpus(idx, !racy);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
@@ -168,6 +171,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         if ((st = rv_index_reset(idx)) != RV_OK) break;
     }
 done:
+    rv_index_recorder_finish(&rec, st == RV_OK);
     rv_index_unlock(idx);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -1,0 +1,131 @@
+/* The background indexer as other processes see it (issue 22): its
+ * progress in `index status` (plain and JSON), `index stop`, the order in
+ * which files are embedded, big trees left to keywords, and the index it
+ * leaves after kills, races and edits. The binary runs with the tiny test
+ * model (tests/data/tiny_bert) to stay fast. */
+#include "test_cli_common.h"
+
+#include <signal.h>
+#include <sys/file.h>
+
+#define TINY "tests/data/tiny_bert"
+
+static int begin_tiny(scratch *s) {
+    RV_CHECK_MSG(bin() != NULL, "RIPVEC_BIN is not set");
+    char cwd[700];
+    RV_CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(g_model, sizeof g_model, "%s/" TINY, cwd);
+    char w[1100];
+    snprintf(w, sizeof w, "%s/model.safetensors", g_model);
+    RV_CHECK_MSG(access(w, F_OK) == 0, "%s missing (make %s)", w, TINY "/model.safetensors");
+    if (!bin() || access(w, F_OK) != 0) return 0;
+    int ok = scratch_open(s) == 0;
+    RV_CHECK(ok);
+    return ok;
+}
+
+/* The path of the index of s->root (from `index status`). */
+static void index_path(const scratch *s, char *out, size_t cap) {
+    char buf[16384];
+    const char *status[] = {"index", "status", "--model", g_model, s->root, NULL};
+    run(s->cache, buf, sizeof buf, status);
+    field(buf, "path:", out, cap);
+}
+
+static int status_json(const scratch *s, char *out, size_t cap) {
+    const char *status[] = {"index",   "status", "--format", "json",
+                            "--model", g_model,  s->root,    NULL};
+    return run(s->cache, out, cap, status);
+}
+
+static int stop(const scratch *s, char *out, size_t cap) {
+    const char *a[] = {"index", "stop", "--model", g_model, s->root, NULL};
+    return run(s->cache, out, cap, a);
+}
+
+/* A stand-in indexer: a child that holds the index's writer lock and
+ * records itself in "<index>.progress" as an update does, until killed. */
+static pid_t fake_indexer(const char *db) {
+    int ready[2];
+    if (pipe(ready) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char p[1200];
+        snprintf(p, sizeof p, "%s.lock", db);
+        int fd = open(p, O_RDWR | O_CREAT, 0644);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0) _exit(1);
+        snprintf(p, sizeof p, "%s.progress", db);
+        FILE *f = fopen(p, "w");
+        if (!f) _exit(1);
+        fprintf(f,
+                "pid %ld\nstarted %ld\nupdated %ld\ncomplete 0\nfiles_done 10\n"
+                "files_total 40\nchunks_embedded 100\nchunks_chunked 120\n",
+                (long)getpid(), (long)time(NULL) - 10, (long)time(NULL));
+        fclose(f);
+        if (write(ready[1], "x", 1) != 1) _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c;
+    ssize_t k = read(ready[0], &c, 1);
+    close(ready[0]);
+    return k == 1 ? pid : -1;
+}
+
+/* status reports a running indexer with its progress, and a stale record
+ * (dead pid, or no lock held) as not running; stop ends a running one and
+ * exits 1 when none runs. */
+RV_TEST(status_shows_progress_and_stop_ends_the_indexer) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_module(&s, "a.py", 3, 0, 0);
+    char out[16384], db[1024];
+    const char *update[] = {"index", "update", "-q", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, update), 0);
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "\"running\":false") && strstr(out, "\"complete\":true"), "%s", out);
+    RV_CHECK_EQ_INT(stop(&s, out, sizeof out), 1);
+    RV_CHECK_MSG(strstr(out, "no indexer is running"), "%s", out);
+
+    index_path(&s, db, sizeof db);
+    pid_t pid = fake_indexer(db);
+    RV_CHECK(pid > 0);
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    char want[64];
+    snprintf(want, sizeof want, "\"pid\":%ld", (long)pid);
+    RV_CHECK_MSG(strstr(out, "\"running\":true") && strstr(out, want) &&
+                     strstr(out, "\"chunks_embedded\":100") && strstr(out, "\"eta_s\":"),
+                 "%s", out);
+    const char *plain[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, plain), 0);
+    RV_CHECK_MSG(strstr(out, "indexer:     running (pid") && strstr(out, "chunks/s") &&
+                     strstr(out, "left"),
+                 "%s", out);
+    RV_CHECK_EQ_INT(stop(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "stopped the indexer"), "%s", out);
+    int ws = 0;
+    RV_CHECK(waitpid(pid, &ws, 0) == pid && WIFSIGNALED(ws));
+    /* its record stays, naming a dead pid: not running, nothing to stop */
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "\"running\":false") && strstr(out, "\"complete\":false"), "%s", out);
+    RV_CHECK_EQ_INT(stop(&s, out, sizeof out), 1);
+    /* a live pid that does not hold the lock (a recycled pid) is not an indexer */
+    char p[1200];
+    snprintf(p, sizeof p, "%s.progress", db);
+    FILE *f = fopen(p, "w");
+    RV_CHECK(f != NULL);
+    if (f) {
+        fprintf(f, "pid %ld\ncomplete 0\n", (long)getpid());
+        fclose(f);
+    }
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "\"running\":false"), "%s", out);
+    RV_CHECK_EQ_INT(stop(&s, out, sizeof out), 1);
+    scratch_close(&s);
+}
+
+int main(void) {
+    RV_RUN(status_shows_progress_and_stop_ends_the_indexer);
+    return rv_test_summary();
+}
