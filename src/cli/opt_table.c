@@ -128,8 +128,9 @@ const rv_opt_def rv_opt_table[] = {
     {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
      "answer at once: files not embedded yet by keywords, the rest embedded in the "
      "background (default on a terminal)"},
-    {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
-     "wait for a complete index (default when stderr is not a terminal)"},
+    {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
+     "wait for a complete index (search: default when stderr is not a terminal; mcp: "
+     "embed in the server, each call waiting for it, instead of answering during warm-up)"},
     {OPT_NO_BACKGROUND, 0, "no-background", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
      "start no background indexer"},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR", NULL, WALKS | RV_CMD_LSP, "Engine and index",

@@ -81,6 +81,10 @@ typedef struct rv_mcp_status {
     const char *model;      /* borrowed from the backend; "" when unknown */
     double last_update;     /* unix time of the last refresh; 0 when never */
     const char *index_path; /* borrowed; "" when in memory only */
+    size_t chunks_pending;  /* chunks not embedded yet (ranked by keywords) */
+    int indexing;           /* an indexer is running (rv_index_progress) */
+    long indexer_pid;
+    double rate, eta_s;     /* its chunks per second and seconds left (< 0 unknown) */
 } rv_mcp_status;
 
 /*
