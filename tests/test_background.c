@@ -6,6 +6,7 @@
 #include "test_cli_common.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 
 #define TINY "tests/data/tiny_bert"
@@ -125,7 +126,69 @@ RV_TEST(status_shows_progress_and_stop_ends_the_indexer) {
     scratch_close(&s);
 }
 
+/* The files of the index in the order they were written (rowid order). */
+static int written_order(const char *db, char *out, size_t cap) {
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    out[0] = 0;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "SELECT rel FROM files ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        return -1;
+    }
+    size_t len = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && len + 1 < cap)
+        len += (size_t)snprintf(out + len, cap - len, "%s ", sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return 0;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void wait_gone(long pid) {
+    double t0 = now_s();
+    while (pid > 0 && kill((pid_t)pid, 0) == 0 && now_s() - t0 < 120)
+        usleep(20000);
+}
+
+static long started_pid(const char *out) {
+    const char *p = strstr(out, "(pid ");
+    return p ? atol(p + 5) : 0;
+}
+
+/* The background indexer embeds the files of the search's results first,
+ * then source, then tests, then documents, whatever their names. */
+RV_TEST(indexer_embeds_wanted_then_source_tests_docs) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_file(&s, "a_guide.md", "# Guide\n\nHow the pipeline runs.\n");
+    put_file(&s, "b_tests/test_pipe.py", "def test_pipe():\n    assert run_pipe(2) == 4\n");
+    put_file(&s, "c_core.py", "def run_pipe(x):\n    return x * 2\n");
+    put_file(&s, "z_retry.py", "def retry_with_backoff(fn):\n    return fn()\n");
+    const char *rels[] = {"a_guide.md", "b_tests/test_pipe.py", "c_core.py", "z_retry.py"};
+    age_tree(&s, rels, 4, 3600);
+    char out[16384], db[1024], order[4096];
+    const char *now[] = {"--model", g_model, "--no-wait",          "--mode",
+                         "keyword", "-v",    "retry_with_backoff", s.root,
+                         NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    long pid = started_pid(out);
+    RV_CHECK_MSG(pid > 0 && strstr(out, "z_retry.py"), "%s", out);
+    wait_gone(pid);
+    index_path(&s, db, sizeof db);
+    RV_CHECK_EQ_INT(written_order(db, order, sizeof order), 0);
+    RV_CHECK_MSG(strcmp(order, "z_retry.py c_core.py b_tests/test_pipe.py a_guide.md ") == 0,
+                 "written in the order: %s", order);
+    scratch_close(&s);
+}
+
 int main(void) {
+    RV_RUN(indexer_embeds_wanted_then_source_tests_docs);
     RV_RUN(status_shows_progress_and_stop_ends_the_indexer);
     return rv_test_summary();
 }

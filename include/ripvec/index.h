@@ -104,6 +104,11 @@ typedef struct rv_index_params {
     size_t batch_chunks; /* chunks embedded per batch/commit; 0 = 256 */
     int load_embed_text; /* 1: rv_index_corpus fills chunk.embed_text too (else NULL;
                             ranking never needs it) */
+    /* The order files are embedded in (lower first, then by path); NULL: by
+     * path. The searcher puts wanted files (rv_index_want), then source,
+     * tests and documents. */
+    int (*order)(void *user, const char *rel);
+    void *order_user;
     /* Tests only: called at named points ("file-read", "batch-embedded",
      * "file-written", "batch-committed") so a test can kill the process. */
     void (*test_hook)(void *user, const char *point);
@@ -205,6 +210,15 @@ rv_status rv_index_progress_get(rv_index_progress *out, const char *db_path);
  * holds), then up to wait_s seconds for it to go. *pid gets its pid.
  * RV_ERR_NOT_FOUND when none runs; RV_ERR_IO when it did not end in time. */
 rv_status rv_index_stop(long *pid, const char *db_path, double wait_s);
+
+/* The files a search wanted (the files of its results), for the indexer to
+ * embed first: "<index>.wanted", replaced atomically (best effort: a
+ * missing list only loses the preference). rv_index_wanted reads it back:
+ * *rels (each and the array malloc'd; free with rv_index_wanted_free) is
+ * empty when there is none. */
+rv_status rv_index_want(const char *db_path, const char *const *rels, size_t n);
+rv_status rv_index_wanted(char ***rels, size_t *n, const char *db_path);
+void rv_index_wanted_free(char **rels, size_t n);
 
 /* Inspects the index (full verification: reads every row). */
 rv_status rv_index_status(rv_index *idx, rv_index_info *out);

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 
+#include "ripvec/index.h"
 #include "ripvec/model_store.h"
 #include "ripvec/search.h"
 #include "ripvec/sink.h"
@@ -119,13 +120,33 @@ void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher
             path, st->files, st->chunks, st->chunks_embedded, st->files_skipped, st->seconds);
 }
 
+/* The files of the results, for the indexer to embed first (best effort). */
+static void want_results(const searched *p) {
+    const char *ip = rv_searcher_index_path(p->s);
+    const char **rels = calloc(p->res.count + 1, sizeof *rels);
+    size_t n = 0;
+    for (size_t i = 0; ip && rels && i < p->res.count; i++) {
+        const char *rel = p->res.items[i].chunk->path;
+        size_t j = 0;
+        while (j < n && strcmp(rels[j], rel) != 0)
+            j++;
+        if (j == n) rels[n++] = rel;
+    }
+    if (ip && rels) rv_index_want(ip, rels, n);
+    free(rels);
+}
+
 /* Answered at once with files not embedded yet: start the indexer (unless
- * --no-background) and say so on a terminal or with -v. */
-static void background_note(const rv_opts *o, const char *path, const char *model_dir,
-                            const rv_refresh_stats *st, rv_cli_progress *ps) {
+ * --no-background), the files of the results first, and say so on a
+ * terminal or with -v. */
+static void background_note(const rv_opts *o, const searched *p, const char *model_dir,
+                            rv_cli_progress *ps) {
     long pid = 0;
+    const char *path = p->path;
+    const rv_refresh_stats *st = &p->stats;
     rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
                          o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
+    if (!o->no_background) want_results(p);
     int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
     if (o->quiet || (!ps->on && !o->verbose)) return;
     char msg[256], tail[96] = "";
@@ -202,7 +223,7 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
         p[i].path = paths[i];
         if (search_one(o, &p[i], model_dir, &ps) != RV_EXIT_OK) goto done;
         if (o->verbose && !o->quiet) rv_cli_report_verbose(o, p[i].path, p[i].s, &p[i].stats);
-        if (p[i].stats.files_pending) background_note(o, p[i].path, model_dir, &p[i].stats, &ps);
+        if (p[i].stats.files_pending) background_note(o, &p[i], model_dir, &ps);
     }
     size_t found = p[0].res.count;
     if (n == 1) {

@@ -148,3 +148,61 @@ rv_status rv_index_stop(long *pid_out, const char *db_path, double wait_s) {
     if (alive) return rv_error_set(RV_ERR_IO, "the indexer (pid %ld) is still running", pr.pid);
     return RV_OK;
 }
+
+/* ---- the files a search wanted, embedded first ---- */
+
+rv_status rv_index_want(const char *db_path, const char *const *rels, size_t n) {
+    char path[4200], tmp[4300];
+    if (!db_path || snprintf(path, sizeof path, "%s.wanted", db_path) >= (int)sizeof path)
+        return rv_error_set(RV_ERR_INVALID_ARG, "index want: bad path");
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) return rv_error_set(RV_ERR_IO, "%s: %s", tmp, strerror(errno));
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(rels[i], '\n')) fprintf(f, "%s\n", rels[i]);
+    int ok = fflush(f) == 0;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return rv_error_set(RV_ERR_IO, "%s: could not write", path);
+    }
+    return RV_OK;
+}
+
+void rv_index_wanted_free(char **rels, size_t n) {
+    for (size_t i = 0; rels && i < n; i++)
+        free(rels[i]);
+    free(rels);
+}
+
+rv_status rv_index_wanted(char ***rels, size_t *n, const char *db_path) {
+    *rels = NULL;
+    *n = 0;
+    char path[4200], line[4200];
+    snprintf(path, sizeof path, "%s.wanted", db_path ? db_path : "");
+    FILE *f = fopen(path, "r");
+    if (!f) return RV_OK;
+    size_t cap = 0;
+    rv_status st = RV_OK;
+    while (*n < 4096 && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!line[0]) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **r = realloc(*rels, cap * sizeof *r);
+            if (!r) goto oom;
+            *rels = r;
+        }
+        if (!((*rels)[*n] = strdup(line))) goto oom;
+        (*n)++;
+    }
+    goto done;
+oom:
+    st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+    rv_index_wanted_free(*rels, *n);
+    *rels = NULL;
+    *n = 0;
+done:
+    fclose(f);
+    return st;
+}

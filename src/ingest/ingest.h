@@ -112,6 +112,10 @@ typedef struct rv_ingest_params {
      * slices of this many, shortest first (a lively progress line). */
     size_t embed_slice;
     int walk_order; /* 1: files in walk order; 0: sorted by rel (strcmp) */
+    /* The order files are read and embedded in: by order(rel), lower
+     * first, then as above; NULL: as above alone. */
+    int (*order)(void *user, const char *rel);
+    void *order_user;
     rv_walk_skip_fn on_skip; /* walk skips and unreadable files; may be NULL */
     void *skip_user;
     rv_progress_fn progress; /* "walk", "chunk", "embed", "write"; may be NULL */

@@ -14,6 +14,8 @@ typedef struct rv_search_prefetch rv_search_prefetch;
 struct rv_searcher {
     char *root, *model_dir, *device, *cache_dir;
     int threads, use_index, repo_level, answer_now;
+    char **wanted; /* files a search wanted, embedded first (search/order.c) */
+    size_t n_wanted;
     rv_precision precision;
     int root_is_file;      /* a single file was given: chunk paths are its basename */
     char **types, **globs; /* owned copies, NULL-terminated */
@@ -108,5 +110,10 @@ rv_status rv_search_keep(const rv_searcher *s, const rv_query *q, const unsigned
 rv_status rv_search_explain_semantic(const rv_scored *list, size_t n, rv_rank_explain **ex);
 /* The keyword index of the corpus, built or loaded on first use. */
 rv_status rv_search_ensure_bm25(rv_searcher *s);
+
+/* search/order.c: the index's embedding order (rv_index_params.order;
+ * user = the searcher) and the wanted files it reads before an update. */
+int rv_search_file_order(void *user, const char *rel);
+rv_status rv_search_load_wanted(rv_searcher *s);
 
 #endif

@@ -122,6 +122,7 @@ void rv_searcher_close(rv_searcher *s) {
     rv_corpus_free(&s->corpus);
     rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
+    rv_index_wanted_free(s->wanted, s->n_wanted);
     rv_embed_ctx_free(s->ctx);
     rv_model_free(s->model);
     rv_tokenizer_free(s->lazy_tk);
@@ -260,6 +261,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
          * is committed: it answers from that. */
         ip.no_wait = !cfg->rebuild;
         if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
+        ip.order = rv_search_file_order;
+        ip.order_user = s;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
@@ -306,6 +309,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
             is.files_changed = local.files_pending;
             is.chunks_total = s->corpus.chunks.count;
         } else {
+            rv_search_load_wanted(s); /* best effort: only the order depends on it */
             st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
             local.files_skipped = s->index_skipped;
             rv_search_trace(s, "index update");
