@@ -187,7 +187,60 @@ RV_TEST(indexer_embeds_wanted_then_source_tests_docs) {
     scratch_close(&s);
 }
 
+static int stored_files(const scratch *s) {
+    char out[16384], v[64];
+    const char *status[] = {"index", "status", "--model", g_model, s->root, NULL};
+    run(s->cache, out, sizeof out, status);
+    field(out, "files:", v, sizeof v);
+    return v[0] ? atoi(v) : 0;
+}
+
+/* A tree past --max-chunks, and a home directory, answer by keywords with a
+ * one-line note of the cost, waiting or not, and embed nothing until
+ * `ripvec index PATH` asks. */
+RV_TEST(big_trees_and_home_get_keywords_and_a_note) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_module(&s, "a.py", 4, 0, 0);
+    put_module(&s, "b.py", 4, 0, 1);
+    char out[16384];
+    const char *wait[] = {"--model", g_model, "--max-chunks", "2", "--mode", "keyword",
+                          "function_2", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, wait), 0);
+    RV_CHECK_MSG(strstr(out, "function_2") && strstr(out, "past --max-chunks 2") &&
+                     strstr(out, "ripvec index") && !strstr(out, "(pid "),
+                 "%s", out);
+    RV_CHECK_EQ_INT(stored_files(&s), 0);
+    const char *now[] = {"--model", g_model, "--no-wait", "--max-chunks", "2", "--mode",
+                         "keyword", "function_2", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    RV_CHECK_MSG(strstr(out, "past --max-chunks 2") && !strstr(out, "(pid "), "%s", out);
+    RV_CHECK_EQ_INT(stored_files(&s), 0);
+    /* the same tree as $HOME, under the default limit */
+    const char *old = getenv("HOME");
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", old ? old : "");
+    setenv("HOME", s.root, 1);
+    const char *home[] = {"--model", g_model, "--mode", "keyword", "function_2", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, home), 0);
+    if (old)
+        setenv("HOME", keep, 1);
+    else
+        unsetenv("HOME");
+    RV_CHECK_MSG(strstr(out, "a home or root directory") && strstr(out, "function_2"), "%s",
+                 out);
+    RV_CHECK_EQ_INT(stored_files(&s), 0);
+    /* asked: embedded whatever the size */
+    const char *ask[] = {"index", "-q", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ask), 0);
+    RV_CHECK_EQ_INT(stored_files(&s), 2);
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, wait), 0);
+    RV_CHECK_MSG(!strstr(out, "max-chunks"), "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
+    RV_RUN(big_trees_and_home_get_keywords_and_a_note);
     RV_RUN(indexer_embeds_wanted_then_source_tests_docs);
     RV_RUN(status_shows_progress_and_stop_ends_the_indexer);
     return rv_test_summary();

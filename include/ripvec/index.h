@@ -153,6 +153,11 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
  * would change nothing. Walks, reads no file, takes no lock. */
 rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh);
 
+/* How big the index would be once complete, without reading a file: the
+ * stored chunks plus the bytes of the files to (re)read at about 512 bytes
+ * a chunk (code measures 480-600). Walks; takes no lock. */
+rv_status rv_index_estimate(rv_index *idx, size_t *chunks, size_t *files_pending);
+
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
  * position) order: the corpus the last rv_index_update loaded, either mapped
  * from the verified snapshot of the current store generation

@@ -65,6 +65,7 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int re
     cfg.model_dir = model_dir;
     cfg.use_index = 1;
     cfg.rebuild = rebuild; /* beside the live index, which searches keep using */
+    cfg.max_chunks = 0;    /* asked for: embed whatever the size */
     cfg.progress = rv_cli_progress_draw;
     cfg.progress_user = &ps;
     if (o->o->verbose && !o->o->quiet) {

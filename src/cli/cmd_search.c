@@ -160,6 +160,29 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
     rv_cli_note(ps, msg);
 }
 
+/* A big tree or a home directory left to keywords: what embedding it would
+ * cost, at the rate of its last indexer or 40 chunks/s (fp32, 2 cores). */
+static void limit_note(const rv_opts *o, const searched *p) {
+    if (o->quiet) return;
+    const rv_refresh_stats *st = &p->stats;
+    rv_index_progress pr;
+    const char *ip = rv_searcher_index_path(p->s);
+    double rate = ip && rv_index_progress_get(&pr, ip) == RV_OK && pr.rate > 0 ? pr.rate : 40.0;
+    double hours = (double)st->chunks_pending / rate / 3600.0;
+    char why[96];
+    if (st->big_root)
+        snprintf(why, sizeof why, "a home or root directory");
+    else
+        snprintf(why, sizeof why, "~%zu chunks, past --max-chunks %zu", st->chunks_estimate,
+                 o->cfg.max_chunks);
+    fprintf(stderr,
+            "ripvec: %s: %s: keyword results for the %zu files not embedded; embedding their "
+            "%zu chunks would take about %.1f h at %.0f chunks/s and %.0f MB (`ripvec index "
+            "%s` does it)\n",
+            p->path, why, st->files_pending, st->chunks_pending, hours, rate,
+            (double)st->chunks_pending * 2.0 / 1024.0, p->path);
+}
+
 static int by_score(const void *a, const void *b) {
     const rv_result *x = a, *y = b;
     return x->score > y->score ? -1 : x->score < y->score;
@@ -223,7 +246,10 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
         p[i].path = paths[i];
         if (search_one(o, &p[i], model_dir, &ps) != RV_EXIT_OK) goto done;
         if (o->verbose && !o->quiet) rv_cli_report_verbose(o, p[i].path, p[i].s, &p[i].stats);
-        if (p[i].stats.files_pending) background_note(o, &p[i], model_dir, &ps);
+        if (p[i].stats.over_limit)
+            limit_note(o, &p[i]);
+        else if (p[i].stats.files_pending)
+            background_note(o, &p[i], model_dir, &ps);
     }
     size_t found = p[0].res.count;
     if (n == 1) {

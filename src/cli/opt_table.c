@@ -131,6 +131,10 @@ const rv_opt_def rv_opt_table[] = {
     {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
      "wait for a complete index (search: default when stderr is not a terminal; mcp: "
      "embed in the server, each call waiting for it, instead of answering during warm-up)"},
+    {OPT_MAX_CHUNKS, 0, "max-chunks", "N", NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
+     "a tree estimated past N chunks (default 200000), or a home or root directory, is "
+     "searched by keywords where not embedded, with a note of the cost, and no indexer "
+     "starts (`ripvec index PATH` embeds it); 0: no limit"},
     {OPT_NO_BACKGROUND, 0, "no-background", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
      "start no background indexer"},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR", NULL, WALKS | RV_CMD_LSP, "Engine and index",

@@ -203,3 +203,24 @@ rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh) {
     rv_index_sink_free(&k);
     return st;
 }
+
+/* Bytes of source per chunk, for estimates (docs/INDEX.md). */
+#define RV_BYTES_PER_CHUNK 512
+
+rv_status rv_index_estimate(rv_index *idx, size_t *chunks, size_t *files_pending) {
+    *chunks = *files_pending = 0;
+    if (!idx || !idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
+    rv_store_info si;
+    rv_status st = rv_store_info_get(idx->store, &si);
+    if (st != RV_OK) return st;
+    rv_index_sink k;
+    rv_ingest_sink sink;
+    uint64_t bytes = 0;
+    if ((st = rv_index_sink_open(&k, &sink, idx)) == RV_OK) {
+        rv_ingest_params ip = rv_index_ingest_params(idx, NULL);
+        st = rv_ingest_estimate(&ip, &sink, files_pending, &bytes);
+    }
+    rv_index_sink_free(&k);
+    *chunks = (size_t)si.chunks + (size_t)((bytes + RV_BYTES_PER_CHUNK - 1) / RV_BYTES_PER_CHUNK);
+    return st;
+}

@@ -340,3 +340,22 @@ rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink,
     walked_free(&w);
     return st;
 }
+
+rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink,
+                             size_t *files, uint64_t *bytes) {
+    *files = 0;
+    *bytes = 0;
+    if (!p || !p->root || !sink || !sink->lookup)
+        return rv_error_set(RV_ERR_INVALID_ARG, "ingest: bad arguments");
+    walked w;
+    rv_status st = walk_all(&w, p, sink);
+    for (size_t i = 0; st == RV_OK && i < w.n; i++) {
+        rv_ingest_held h = {.id = -1};
+        if ((st = sink->lookup(sink->self, w.v[i].rel, &h)) != RV_OK) break;
+        if (stat_equal(&w.v[i], &h)) continue;
+        (*files)++;
+        *bytes += (uint64_t)w.v[i].size;
+    }
+    walked_free(&w);
+    return st;
+}

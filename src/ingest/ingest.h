@@ -137,6 +137,12 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
  * same stat and the sink holds no other file. */
 rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink, int *fresh);
 
+/* What a run would have to read, without reading a file: walks (with the
+ * sink's fast path) and counts the files whose stat differs from what the
+ * sink holds, and their bytes. */
+rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink,
+                             size_t *files, uint64_t *bytes);
+
 /* Content hash the pipeline and the sinks agree on (xxh3-128). */
 void rv_ingest_hash(uint8_t out[16], const void *data, size_t len);
 

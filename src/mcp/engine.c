@@ -43,6 +43,7 @@ struct rv_mcp_engine {
     void *indexer_user;
     long indexer_pid;    /* the last indexer started (0: none) */
     double refreshed_at; /* monotonic time of the last refresh */
+    int told_limit;      /* the big-tree note was given */
 };
 
 rv_mcp_engine_params rv_mcp_engine_default_params(void) {
@@ -111,6 +112,7 @@ static void set_rules(rv_mcp_engine *e, const rv_mcp_engine_params *p) {
     c->globs = r->globs;
     c->home = r->home;
     c->xdg_config_home = r->xdg_config_home;
+    c->max_chunks = r->max_chunks;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
@@ -243,7 +245,12 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
     e->have_stats = 1;
     e->last_update = (double)time(NULL);
     e->refreshed_at = mono_s();
-    if (rs.files_pending) start_indexer(e);
+    if (rs.files_pending && !rs.over_limit) start_indexer(e);
+    if (rs.over_limit && !e->told_limit++)
+        notef(e, "%s: ~%zu chunks (%s): keyword results for the %zu files not embedded; "
+                 "run `ripvec index %s` to embed them",
+              e->root, rs.chunks_estimate, rs.big_root ? "a home or root directory" : "past --max-chunks",
+              rs.files_pending, e->root);
     if (rs.files_changed && !rs.files_pending)
         notef(e, "index updated: %zu files changed, %zu chunks embedded, %.2fs", rs.files_changed,
               rs.chunks_embedded, rs.seconds);

@@ -31,6 +31,7 @@ rv_search_config rv_search_default_config(void) {
     rv_search_config c;
     memset(&c, 0, sizeof c);
     c.use_index = 1;
+    c.max_chunks = RV_SEARCH_MAX_CHUNKS;
     return c;
 }
 
@@ -172,6 +173,16 @@ rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
     return cp;
 }
 
+/* The home directory or "/": a search there is a surprise, not a request to
+ * embed everything below. */
+static int is_big_root(const char *root, const char *home) {
+    char *r = realpath(root, NULL), *h = home && home[0] ? realpath(home, NULL) : NULL;
+    int big = r && (strcmp(r, "/") == 0 || (h && strcmp(r, h) == 0));
+    free(r);
+    free(h);
+    return big;
+}
+
 rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     rv_status st = RV_ERR_NOMEM;
     if (!out || !cfg || !cfg->root || !cfg->root[0])
@@ -203,6 +214,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->use_index = cfg->use_index && !s->root_is_file;
     s->repo_level = cfg->repo_level;
     s->answer_now = cfg->answer_now;
+    s->max_chunks = cfg->max_chunks;
+    s->big_root = is_big_root(cfg->root, cfg->home);
     s->progress = cfg->progress;
     s->progress_user = cfg->progress_user;
     s->on_skip = cfg->on_skip;
@@ -280,6 +293,19 @@ done:
     return st;
 }
 
+/* Whether this refresh may embed: not when files wait in a tree past the
+ * limit or under a big root (then it answers as answer_now does). */
+static rv_status over_limit(rv_searcher *s, rv_refresh_stats *local, int *over) {
+    *over = 0;
+    if (!s->max_chunks || s->answer_now) return RV_OK;
+    size_t est = 0, pending = 0;
+    rv_status st = rv_index_estimate(s->idx, &est, &pending);
+    if (st != RV_OK) return st;
+    *over = pending > 0 && (s->big_root || est > s->max_chunks);
+    local->chunks_estimate = est;
+    return RV_OK;
+}
+
 static size_t count_files(const rv_corpus *c) {
     size_t n = 0;
     for (size_t i = 0; i < c->chunks.count; i++)
@@ -303,11 +329,19 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_index_stats is;
         memset(&is, 0, sizeof is);
         s->index_skipped = 0;
-        if (s->answer_now) { /* embed nothing: pending files by keywords */
+        int over = 0;
+        if ((st = over_limit(s, &local, &over)) != RV_OK) goto failed;
+        if (s->answer_now || over) { /* embed nothing: pending files by keywords */
             st = rv_index_corpus_now(s->idx, &cp, &s->corpus, &local.files_pending,
                                      &local.chunks_pending);
             is.files_changed = local.files_pending;
             is.chunks_total = s->corpus.chunks.count;
+            if (s->answer_now && s->max_chunks)
+                over = s->big_root || is.chunks_total > s->max_chunks;
+            over = over && local.files_pending; /* the estimate's stat may be racy */
+            if (!local.chunks_estimate) local.chunks_estimate = is.chunks_total;
+            local.over_limit = over;
+            local.big_root = over && s->big_root;
         } else {
             rv_search_load_wanted(s); /* best effort: only the order depends on it */
             st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
