@@ -96,6 +96,10 @@ typedef struct rv_index_params {
      * and rv_index_update answer from the last committed state (when there
      * is one; an empty index is still waited for). */
     int no_wait;
+    /* 1: rv_index_update leaves the work to a writer already at it: it
+     * returns RV_ERR_BUSY at once, even on an empty index (the background
+     * indexer: one per index, never a queue of them). */
+    int if_idle;
     /* Identity when no model is passed to rv_index_open (tests, tools). */
     const char *model_id;
     size_t dim;
@@ -109,6 +113,11 @@ typedef struct rv_index_params {
      * tests and documents. */
     int (*order)(void *user, const char *rel);
     void *order_user;
+    /* Measurements only (docs/INDEX.md, coverage): an update embeds at most
+     * about this many chunks (the batch, of 32 or one file, that reaches it
+     * still goes in), then fails with RV_ERR_CANCELLED
+     * leaving what it committed; 0: no limit. */
+    size_t embed_limit;
     /* Tests only: called at named points ("file-read", "batch-embedded",
      * "file-written", "batch-committed") so a test can kill the process. */
     void (*test_hook)(void *user, const char *point);

@@ -72,6 +72,11 @@ typedef struct rv_search_config {
      * answers as answer_now does and sets rv_refresh_stats.over_limit.
      * 0: no limit (what `ripvec index PATH` asks). Default 200000. */
     size_t max_chunks;
+    /* 1: a refresh that finds another process updating the index fails
+     * with RV_ERR_BUSY at once (rv_index_params.if_idle). */
+    int index_if_idle;
+    /* Measurements only: rv_index_params.embed_limit. */
+    size_t embed_limit;
     /* 1: with the index, load the model only when an embedding is needed
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */

@@ -64,8 +64,12 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int re
     cfg.root = o->path;
     cfg.model_dir = model_dir;
     cfg.use_index = 1;
-    cfg.rebuild = rebuild; /* beside the live index, which searches keep using */
-    cfg.max_chunks = 0;    /* asked for: embed whatever the size */
+    cfg.rebuild = rebuild;               /* beside the live index, which searches keep using */
+    cfg.max_chunks = 0;                  /* asked for: embed whatever the size */
+    cfg.index_if_idle = o->o->wait == 0; /* --no-wait: leave it to the writer at work */
+    /* measurements only (docs/INDEX.md's coverage figures): stop early */
+    const char *limit = getenv("RIPVEC_EMBED_LIMIT");
+    if (limit && limit[0]) cfg.embed_limit = (size_t)strtoull(limit, NULL, 10);
     cfg.progress = rv_cli_progress_draw;
     cfg.progress_user = &ps;
     if (o->o->verbose && !o->o->quiet) {
@@ -82,7 +86,9 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int re
     rv_status st = rv_searcher_open(&s, &cfg);
     if (st == RV_OK) st = rv_searcher_refresh(s, &stats);
     rv_cli_progress_clear(&ps);
-    if (st != RV_OK) {
+    if (st == RV_ERR_BUSY && cfg.index_if_idle) {
+        if (!o->o->quiet) fprintf(stderr, "ripvec: %s\n", rv_error_last());
+    } else if (st != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
     } else if (!o->o->quiet) {
         printf("indexed %zu files, %zu chunks (%zu embedded, %zu files skipped) in %.2fs\n",

@@ -147,7 +147,11 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
     rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
                          o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
     if (!o->no_background) want_results(p);
-    int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
+    rv_index_progress pr; /* one indexer per index: one at work is left to it */
+    const char *ip = rv_searcher_index_path(p->s);
+    int running = ip && rv_index_progress_get(&pr, ip) == RV_OK && pr.running;
+    if (running) pid = pr.pid;
+    int started = !o->no_background && (running || rv_cli_start_indexer(&ix, &pid) == 0);
     if (o->quiet || (!ps->on && !o->verbose)) return;
     char msg[256], tail[96] = "";
     if (started)

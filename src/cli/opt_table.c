@@ -125,9 +125,10 @@ const rv_opt_def rv_opt_table[] = {
      "use the persistent index (default)"},
     {OPT_NO_INDEX, 0, "no-index", NULL, NULL, (WALKS & ~RV_CMD_INDEX) | RV_CMD_LSP,
      "Engine and index", "build everything in memory, write nothing"},
-    {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
+    {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_INDEX, "Engine and index",
      "answer at once: files not embedded yet by keywords, the rest embedded in the "
-     "background (default on a terminal)"},
+     "background (default on a terminal); index update: do nothing when another process "
+     "is updating the index"},
     {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
      "wait for a complete index (search: default when stderr is not a terminal; mcp: "
      "embed in the server, each call waiting for it, instead of answering during warm-up)"},

@@ -54,8 +54,8 @@ static int64_t add_file(const char *path, const char *sfx, int64_t *newest) {
 
 /* What is known of the index at path (its own files and meta). */
 static rv_status describe(rv_index_entry *e, const char *path) {
-    static const char *const sfx[] = {"",      "-wal",      "-shm",    ".corpus",
-                                      ".bm25", ".progress", ".wanted", ".lock"};
+    /* (the small .progress and .wanted are left out: their times are not uses) */
+    static const char *const sfx[] = {"", "-wal", "-shm", ".corpus", ".bm25", ".lock"};
     memset(e, 0, sizeof *e);
     if (!(e->path = strdup(path))) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)

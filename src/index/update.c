@@ -13,11 +13,16 @@
 typedef struct embed_with {
     rv_index *idx;
     rv_embed_ctx *ctx;
+    size_t embedded; /* for params.embed_limit */
 } embed_with;
 
 static rv_status embed_fn(void *user, const char *const *texts, const size_t *lens, size_t n,
                           float *out) {
-    const embed_with *e = user;
+    embed_with *e = user;
+    size_t limit = e->idx->p.embed_limit;
+    if (limit && e->embedded >= limit) /* the batch that crosses it still goes in */
+        return rv_error_set(RV_ERR_CANCELLED, "index: embed limit of %zu chunks reached", limit);
+    e->embedded += n;
     if (e->idx->p.embed) return e->idx->p.embed(e->idx->p.embed_user, texts, lens, n, out);
     return rv_embed_texts(e->ctx, texts, lens, n, out);
 }
@@ -41,8 +46,9 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
         k.record_chunker = k.force_rechunk;
         k.force_rechunk = 0;
     }
-    embed_with ew = {idx, ctx};
+    embed_with ew = {idx, ctx, 0};
     rv_ingest_params ip = rv_index_ingest_params(idx, cp);
+    if (idx->p.embed_limit) ip.batch_chunks = 32;
     ip.embed = embed_fn;
     ip.embed_user = &ew;
     ip.progress = progress;
@@ -148,9 +154,12 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         return st;
     }
     int busy = 0;
-    rv_status st = idx->p.no_wait && !idx->beside_path ? rv_index_try_lock(idx, &busy)
-                                                        : rv_index_lock(idx);
+    rv_status st = (idx->p.no_wait || idx->p.if_idle) && !idx->beside_path
+                       ? rv_index_try_lock(idx, &busy)
+                       : rv_index_lock(idx);
     if (st != RV_OK) return st;
+    if (busy && idx->p.if_idle)
+        return rv_error_set(RV_ERR_BUSY, "another ripvec is updating the index");
     if (busy && (st = answer_committed(idx, stats)) != RV_ERR_NOT_FOUND) return st;
     if (busy && (st = rv_index_lock(idx)) != RV_OK) return st;
     rv_index_recorder rec; /* what `index status` shows of this run */

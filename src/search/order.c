@@ -1,6 +1,7 @@
 /* The order the index embeds files in (issue 22): the files a search
- * wanted first, then source, then tests, then documents, so the code a
- * user asks about gains its vectors soonest. */
+ * wanted first, then source, tests, documents, and last data and unknown
+ * text (JSON, YAML, an SVG of 3,000 chunks), so the code a user asks about
+ * gains its vectors soonest. */
 #include "search/internal.h"
 
 #include <string.h>
@@ -14,6 +15,9 @@ int rv_search_file_order(void *user, const char *rel) {
     c.path = (char *)rel;
     c.language = rv_chunk_language_for_path(rel);
     if (rv_chunk_is_prose(&c)) return 3;
+    static const char *const data[] = {"text", "json", "yaml", "toml"};
+    for (size_t i = 0; i < sizeof data / sizeof data[0]; i++)
+        if (strcmp(c.language, data[i]) == 0) return 4;
     return rv_path_is_test(rel) ? 2 : 1;
 }
 
