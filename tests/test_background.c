@@ -204,15 +204,15 @@ RV_TEST(big_trees_and_home_get_keywords_and_a_note) {
     put_module(&s, "a.py", 4, 0, 0);
     put_module(&s, "b.py", 4, 0, 1);
     char out[16384];
-    const char *wait[] = {"--model", g_model, "--max-chunks", "2", "--mode", "keyword",
-                          "function_2", s.root, NULL};
+    const char *wait[] = {"--model", g_model,      "--max-chunks", "2", "--mode",
+                          "keyword", "function_2", s.root,         NULL};
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, wait), 0);
     RV_CHECK_MSG(strstr(out, "function_2") && strstr(out, "past --max-chunks 2") &&
                      strstr(out, "ripvec index") && !strstr(out, "(pid "),
                  "%s", out);
     RV_CHECK_EQ_INT(stored_files(&s), 0);
-    const char *now[] = {"--model", g_model, "--no-wait", "--max-chunks", "2", "--mode",
-                         "keyword", "function_2", s.root, NULL};
+    const char *now[] = {"--model", g_model,   "--no-wait",  "--max-chunks", "2",
+                         "--mode",  "keyword", "function_2", s.root,         NULL};
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
     RV_CHECK_MSG(strstr(out, "past --max-chunks 2") && !strstr(out, "(pid "), "%s", out);
     RV_CHECK_EQ_INT(stored_files(&s), 0);
@@ -227,8 +227,7 @@ RV_TEST(big_trees_and_home_get_keywords_and_a_note) {
         setenv("HOME", keep, 1);
     else
         unsetenv("HOME");
-    RV_CHECK_MSG(strstr(out, "a home or root directory") && strstr(out, "function_2"), "%s",
-                 out);
+    RV_CHECK_MSG(strstr(out, "a home or root directory") && strstr(out, "function_2"), "%s", out);
     RV_CHECK_EQ_INT(stored_files(&s), 0);
     /* asked: embedded whatever the size */
     const char *ask[] = {"index", "-q", "--model", g_model, s.root, NULL};
@@ -239,7 +238,175 @@ RV_TEST(big_trees_and_home_get_keywords_and_a_note) {
     scratch_close(&s);
 }
 
+/* A tree of n modules, aged (not racy). */
+static void put_tree(const scratch *s, int n) {
+    for (int i = 0; i < n; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "pkg%d/mod%d.py", i % 4, i);
+        char dir[400];
+        snprintf(dir, sizeof dir, "%s/pkg%d", s->root, i % 4);
+        mkdir(dir, 0755);
+        put_module(s, rel, 6, i % 6, i);
+        age_file(s, rel, 3600);
+    }
+}
+
+/* JSON results of a query over s->root in `cache`, with up to two options. */
+static int search_json(const scratch *s, const char *cache, const char *o1, const char *o2,
+                       char *out, size_t cap) {
+    const char *a[16] = {"--model", g_model, "-n", "20", "--format", "json"};
+    size_t n = 6;
+    if (o1) a[n++] = o1;
+    if (o2) a[n++] = o2;
+    a[n++] = "compute step 3 of the pipeline";
+    a[n++] = s->root;
+    a[n] = NULL;
+    return run(cache, out, cap, a);
+}
+
+/* Runs `--no-wait -v` searches until none reports pending files, waiting
+ * for each indexer it starts; 1 when the index is then complete. */
+static int settle(const scratch *s) {
+    char out[16384];
+    const char *now[] = {"--model", g_model,    "--no-wait", "--mode", "keyword",
+                         "-v",      "pipeline", s->root,     NULL};
+    for (int round = 0; round < 5; round++) {
+        if (run(s->cache, out, sizeof out, now) != 0) return 0;
+        if (!strstr(out, "not embedded yet")) return 1;
+        wait_gone(started_pid(out));
+    }
+    return 0;
+}
+
+/* The coverage rule's ends: nothing embedded ranks exactly as keyword mode;
+ * a complete index built in the background (answered at once, files in
+ * wanted order, by a detached indexer) gives exactly the results of an
+ * index built at once with --wait, and answering at once from it too. */
+RV_TEST(coverage_ends_equal_keyword_mode_and_a_full_index) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 12);
+    static char hy[65536], kw[65536], bg[65536], full[65536];
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "--no-wait", "--no-background", hy, sizeof hy), 0);
+    const char *k[] = {"--model",
+                       g_model,
+                       "-n",
+                       "20",
+                       "--format",
+                       "json",
+                       "--mode",
+                       "keyword",
+                       "--no-wait",
+                       "--no-background",
+                       "compute step 3 of the pipeline",
+                       s.root,
+                       NULL};
+    RV_CHECK_EQ_INT(run(s.cache, kw, sizeof kw, k), 0);
+    RV_CHECK_MSG(strcmp(hy, kw) == 0, "0%% coverage:\n%s\nkeyword mode:\n%s", hy, kw);
+    RV_CHECK(settle(&s));
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "--wait", NULL, bg, sizeof bg), 0);
+    char other[400];
+    snprintf(other, sizeof other, "%s/cache2", s.dir);
+    mkdir(other, 0755);
+    RV_CHECK_EQ_INT(search_json(&s, other, "--wait", NULL, full, sizeof full), 0);
+    RV_CHECK_MSG(strcmp(bg, full) == 0, "background:\n%s\n--wait:\n%s", bg, full);
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "--no-wait", NULL, hy, sizeof hy), 0);
+    RV_CHECK_MSG(strcmp(hy, full) == 0, "at once, complete:\n%s\n--wait:\n%s", hy, full);
+    scratch_close(&s);
+}
+
+/* kill -9 of the indexer at random moments, then completion: the index is
+ * consistent and complete, and searches as one built in one go. */
+RV_TEST(kill_9_at_random_moments_then_completion) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 24);
+    srand((unsigned)time(NULL));
+    const char *update[] = {"index", "update", "-q", "--model", g_model, s.root, NULL};
+    char out[16384];
+    for (int i = 0; i < 6; i++) {
+        bg_run r = run_start(s.cache, update);
+        RV_CHECK(r.pid > 0);
+        usleep((useconds_t)(rand() % 400) * 1000);
+        kill(r.pid, SIGKILL);
+        run_wait(r, out, sizeof out);
+    }
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, update), 0);
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    RV_CHECK_MSG(strstr(out, "consistent:  yes") && strstr(out, "(100%)") &&
+                     strstr(out, "files:       24"),
+                 "%s", out);
+    static char a[65536], b[65536];
+    char other[400];
+    snprintf(other, sizeof other, "%s/cache2", s.dir);
+    mkdir(other, 0755);
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "--wait", NULL, a, sizeof a), 0);
+    RV_CHECK_EQ_INT(search_json(&s, other, "--wait", NULL, b, sizeof b), 0);
+    RV_CHECK_MSG(strcmp(a, b) == 0, "after kills:\n%s\nin one go:\n%s", a, b);
+    scratch_close(&s);
+}
+
+/* Two searches racing to start the indexer: both answer at once, one
+ * indexer does the work (the other leaves it to that one), and the index
+ * completes, consistent. */
+RV_TEST(two_searches_race_to_start_the_indexer) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 16);
+    const char *now[] = {"--model", g_model,      "--no-wait", "--mode", "keyword",
+                         "-v",      "function_3", s.root,      NULL};
+    char o1[16384], o2[16384];
+    bg_run r1 = run_start(s.cache, now), r2 = run_start(s.cache, now);
+    RV_CHECK_EQ_INT(run_wait(r1, o1, sizeof o1), 0);
+    RV_CHECK_EQ_INT(run_wait(r2, o2, sizeof o2), 0);
+    long p1 = started_pid(o1), p2 = started_pid(o2); /* the second may find it all done */
+    RV_CHECK_MSG((p1 > 0 || p2 > 0) && strstr(o1, "mod") && strstr(o2, "mod"), "%s\n%s", o1, o2);
+    wait_gone(p1);
+    wait_gone(p2);
+    char out[16384];
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    /* the last run recorded embedded everything: nothing was left to a second */
+    RV_CHECK_MSG(strstr(out, "\"consistent\":true") && strstr(out, "\"complete\":true") &&
+                     strstr(out, "\"files\":16"),
+                 "%s", out);
+    char chunks[32], emb[32];
+    const char *c = strstr(out, "\"chunks\":"), *e = strstr(out, "\"chunks_embedded\":");
+    snprintf(chunks, sizeof chunks, "%ld", c ? atol(c + 9) : -1);
+    snprintf(emb, sizeof emb, "%ld", e ? atol(e + 18) : -2);
+    RV_CHECK_MSG(strcmp(chunks, emb) == 0, "%s chunks, the run embedded %s: %s", chunks, emb, out);
+    scratch_close(&s);
+}
+
+/* A file edited while the background indexer runs is in the results, by
+ * its vectors, once the indexing is complete. */
+RV_TEST(file_edited_during_background_indexing_is_found_after) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 16);
+    char out[16384];
+    const char *now[] = {"--model", g_model,      "--no-wait", "--mode", "keyword",
+                         "-v",      "function_2", s.root,      NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    long pid = started_pid(out);
+    RV_CHECK_MSG(pid > 0, "%s", out);
+    put_file(&s, "pkg1/mod1.py", "def zebra_stripes_counter(n):\n    return n * 2\n");
+    wait_gone(pid);
+    RV_CHECK(settle(&s));
+    const char *find[] = {"--model", g_model, "--no-wait", "-v", "zebra_stripes_counter",
+                          s.root,    NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, find), 0);
+    RV_CHECK_MSG(strstr(out, "pkg1/mod1.py") && !strstr(out, "not embedded"), "%s", out);
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "\"consistent\":true") && strstr(out, "\"files\":16"), "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
+    RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
+    RV_RUN(kill_9_at_random_moments_then_completion);
+    RV_RUN(two_searches_race_to_start_the_indexer);
+    RV_RUN(file_edited_during_background_indexing_is_found_after);
     RV_RUN(big_trees_and_home_get_keywords_and_a_note);
     RV_RUN(indexer_embeds_wanted_then_source_tests_docs);
     RV_RUN(status_shows_progress_and_stop_ends_the_indexer);

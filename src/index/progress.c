@@ -21,18 +21,22 @@ static double wall_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Best effort: a reader sees the old record or the new, never half. */
-static void record_write(const rv_index_recorder *r) {
+/* Best effort: a reader sees the old record or the new, never half. With
+ * `text`, that is written instead of this run's record. */
+static void record_write(const rv_index_recorder *r, const char *text) {
     char path[4200], tmp[4300];
     if (snprintf(path, sizeof path, "%s.progress", r->db_path) >= (int)sizeof path) return;
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) return;
-    fprintf(f,
-            "pid %ld\nstarted %.3f\nupdated %.3f\ncomplete %d\nfiles_done %zu\nfiles_total %zu\n"
-            "chunks_embedded %zu\nchunks_chunked %zu\n",
-            (long)getpid(), r->started, wall_s(), r->complete, r->files_done, r->files_total,
-            r->chunks_embedded, r->chunks_chunked);
+    if (text)
+        fputs(text, f);
+    else
+        fprintf(f,
+                "pid %ld\nstarted %.3f\nupdated %.3f\ncomplete %d\nfiles_done %zu\n"
+                "files_total %zu\nchunks_embedded %zu\nchunks_chunked %zu\n",
+                (long)getpid(), r->started, wall_s(), r->complete, r->files_done, r->files_total,
+                r->chunks_embedded, r->chunks_chunked);
     int ok = fflush(f) == 0;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path) != 0) unlink(tmp);
@@ -45,7 +49,15 @@ void rv_index_recorder_start(rv_index_recorder *r, const char *db_path, rv_progr
     r->next = next;
     r->next_user = next_user;
     r->started = wall_s();
-    record_write(r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s.progress", db_path);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        r->prev_len = fread(r->prev, 1, sizeof r->prev - 1, f);
+        r->prev[r->prev_len] = 0;
+        fclose(f);
+    }
+    record_write(r, NULL);
     r->last = r->started;
 }
 
@@ -59,7 +71,7 @@ void rv_index_recorder_progress(void *user, const rv_progress *p) {
     }
     double t = wall_s();
     if (t - r->last >= 1.0 || strcmp(p->phase, "walk") == 0) {
-        record_write(r);
+        record_write(r, NULL);
         r->last = t;
     }
     if (r->next) r->next(r->next_user, p);
@@ -67,7 +79,10 @@ void rv_index_recorder_progress(void *user, const rv_progress *p) {
 
 void rv_index_recorder_finish(rv_index_recorder *r, int complete) {
     r->complete = complete;
-    record_write(r);
+    /* nothing done: the record of the run that did the work stays */
+    int idle = complete && !r->files_total && !r->chunks_embedded && r->prev_len &&
+               strstr(r->prev, "complete 1");
+    record_write(r, idle ? r->prev : NULL);
 }
 
 /* 1 when someone holds the writer lock of db_path (a shared lock would wait). */
