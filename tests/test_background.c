@@ -5,6 +5,8 @@
  * model (tests/data/tiny_bert) to stay fast. */
 #include "test_cli_common.h"
 
+#include "pipes.h"
+
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/file.h>
@@ -402,7 +404,95 @@ RV_TEST(file_edited_during_background_indexing_is_found_after) {
     scratch_close(&s);
 }
 
+/* One MCP session on s->root: initialize, then `calls` (tools/call params,
+ * ids 2, 3, ...), then end of input; the replies' structuredContent by id
+ * into out[] (kept in *keep, a cJSON array to free). */
+static int mcp_session(const scratch *s, const char *const *calls, size_t n, cJSON **keep,
+                       const cJSON **out) {
+    char log[400];
+    snprintf(log, sizeof log, "%s/mcp.log", s->dir);
+    char *argv[] = {(char *)bin(),    "mcp",           "--model", g_model, "--cache-dir",
+                    (char *)s->cache, (char *)s->root, NULL};
+    rv_child c;
+    if (!rv_child_start(&c, argv, log)) return 0;
+    char msg[1024];
+    const char *init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                       "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":"
+                       "{\"name\":\"t\",\"version\":\"0\"}}}\n"
+                       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+    int ok = rv_child_write(&c, init, strlen(init));
+    for (size_t i = 0; ok && i < n; i++) {
+        snprintf(msg, sizeof msg,
+                 "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"tools/call\",\"params\":%s}\n",
+                 i + 2, calls[i]);
+        ok = rv_child_write(&c, msg, strlen(msg));
+    }
+    rv_child_close_input(&c);
+    static char buf[1 << 18];
+    size_t len = 0;
+    ssize_t k;
+    while (len + 1 < sizeof buf && (k = read(c.from, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)k;
+    buf[len] = 0;
+    rv_child_wait(&c, 60);
+    *keep = cJSON_CreateArray();
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        if (!j) continue;
+        cJSON_AddItemToArray(*keep, j);
+        int id = rv_rpc_id(j);
+        if (id >= 2 && (size_t)id < n + 2)
+            out[id - 2] = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(j, "result"), "structuredContent");
+    }
+    return ok;
+}
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* MCP during warm-up: search_code answers from what is embedded (nothing
+ * yet: by keywords) while a detached indexer embeds the rest, and
+ * index_status reports the coverage; once the indexer is done, coverage 1. */
+RV_TEST(mcp_answers_during_warm_up_and_reports_coverage) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 12);
+    const char *calls[] = {
+        "{\"name\":\"search_code\",\"arguments\":{\"query\":\"compute step 3 of the pipeline\"}}",
+        "{\"name\":\"index_status\",\"arguments\":{}}"};
+    cJSON *keep = NULL;
+    const cJSON *r[2] = {NULL, NULL};
+    RV_CHECK(mcp_session(&s, calls, 2, &keep, r));
+    const cJSON *hits = cJSON_GetObjectItemCaseSensitive(r[0], "results");
+    RV_CHECK_MSG(cJSON_GetArraySize(hits) > 0, "search_code during warm-up: no results");
+    double cov = num(r[1], "coverage"), chunks = num(r[1], "chunks");
+    RV_CHECK_MSG(chunks > 0 && cov >= 0 && cov < 1 && num(r[1], "chunks_embedded") == cov * chunks,
+                 "warm-up coverage %.2f of %.0f chunks", cov, chunks);
+    cJSON_Delete(keep);
+    char log[400], text[8192] = "";
+    snprintf(log, sizeof log, "%s/mcp.log", s.dir);
+    FILE *f = fopen(log, "r");
+    if (f) {
+        text[fread(text, 1, sizeof text - 1, f)] = 0;
+        fclose(f);
+    }
+    long pid = started_pid(text);
+    RV_CHECK_MSG(pid > 0, "no indexer started: %s", text);
+    wait_gone(pid);
+    r[0] = r[1] = NULL;
+    RV_CHECK(mcp_session(&s, calls, 2, &keep, r));
+    RV_CHECK_MSG(num(r[1], "coverage") == 1 &&
+                     cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r[1], "indexing")),
+                 "coverage %.2f after the indexer", num(r[1], "coverage"));
+    cJSON_Delete(keep);
+    scratch_close(&s);
+}
+
 int main(void) {
+    RV_RUN(mcp_answers_during_warm_up_and_reports_coverage);
     RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
     RV_RUN(kill_9_at_random_moments_then_completion);
     RV_RUN(two_searches_race_to_start_the_indexer);
