@@ -7,6 +7,7 @@
 
 #include "pipes.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/file.h>
@@ -491,7 +492,54 @@ RV_TEST(mcp_answers_during_warm_up_and_reports_coverage) {
     scratch_close(&s);
 }
 
+static int count_indexes(const scratch *s) {
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/indexes", s->cache);
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+/* Nested roots share one index and one indexer: a subdirectory of an
+ * indexed tree is searched with the tree's index, narrowed to it, its paths
+ * shown under it; its pending files go to the tree's indexer. */
+RV_TEST(nested_roots_share_the_enclosing_index) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 8);
+    char out[16384], sub[400];
+    const char *ask[] = {"index", "-q", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ask), 0);
+    RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    snprintf(sub, sizeof sub, "%s/pkg1", s.root);
+    const char *in_sub[] = {"--model", g_model,   "--format",   "json", "-n", "50",
+                            "--mode",  "keyword", "function_2", sub,    NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, in_sub), 0);
+    RV_CHECK_MSG(strstr(out, "\"file_path\":\"mod1.py\"") && !strstr(out, "pkg") &&
+                     !strstr(out, "mod2.py"),
+                 "%s", out);
+    RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    /* an edit under it: the enclosing tree's indexer embeds it */
+    put_file(&s, "pkg1/mod1.py", "def zebra_stripes_counter(n):\n    return n * 2\n");
+    age_file(&s, "pkg1/mod1.py", 60);
+    const char *now[] = {
+        "--model", g_model, "--no-wait", "-v", "--mode", "keyword", "zebra_stripes_counter",
+        sub,       NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    long pid = started_pid(out);
+    RV_CHECK_MSG(pid > 0 && strstr(out, "mod1.py"), "%s", out);
+    wait_gone(pid);
+    RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    RV_CHECK_EQ_INT(status_json(&s, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "\"complete\":true") && strstr(out, "\"files\":8"), "%s", out);
+    scratch_close(&s);
+}
+
 int main(void) {
+    RV_RUN(nested_roots_share_the_enclosing_index);
     RV_RUN(mcp_answers_during_warm_up_and_reports_coverage);
     RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
     RV_RUN(kill_9_at_random_moments_then_completion);

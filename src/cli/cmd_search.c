@@ -17,7 +17,10 @@
 /* One PATH's searcher and results; they stay open until printed. */
 typedef struct searched {
     const char *path;
-    char *display_root; /* how its relative paths are shown */
+    char *index_root, *rel; /* nested: the indexed directory above path, path under it */
+    char *glob;             /* rel with "/" and two stars: the query narrowed to path */
+    rv_chunk *shown;        /* nested: the results' chunks with paths relative to path */
+    char *display_root;     /* how its relative paths are shown */
     rv_searcher *s;
     rv_result_list res;
     rv_refresh_stats stats;
@@ -100,10 +103,32 @@ int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_op
 
 static int search_one(const rv_opts *o, searched *p, const char *model_dir, rv_cli_progress *ps) {
     if (!(p->display_root = rv_cli_display_root(p->path))) return rv_cli_fail("out of memory");
-    int rc = rv_cli_open_searcher(&p->s, &p->stats, o, p->path, model_dir, ps);
-    if (rc == RV_EXIT_OK && rv_searcher_query(p->s, &o->q, &p->res) != RV_OK)
+    rv_cli_index_root(&p->index_root, &p->rel, p->path, model_dir, o);
+    rv_query q = o->q;
+    if (p->rel) { /* a subdirectory of an indexed tree: its index, narrowed */
+        if (!(p->glob = malloc(strlen(p->rel) + 4))) return rv_cli_fail("out of memory");
+        sprintf(p->glob, "%s/**", p->rel);
+        q.path_glob = p->glob;
+    }
+    const char *root = p->index_root ? p->index_root : p->path;
+    int rc = rv_cli_open_searcher(&p->s, &p->stats, o, root, model_dir, ps);
+    if (rc == RV_EXIT_OK && rv_searcher_query(p->s, &q, &p->res) != RV_OK)
         rc = rv_cli_fail("%s", rv_error_last());
     return rc;
+}
+
+/* Nested: the results' paths made relative to PATH again (they point into
+ * the index root's corpus, which outlives the printing). */
+static int show_under_path(searched *p) {
+    if (!p->rel || !p->res.count) return RV_EXIT_OK;
+    if (!(p->shown = calloc(p->res.count, sizeof *p->shown))) return rv_cli_fail("out of memory");
+    size_t skip = strlen(p->rel) + 1;
+    for (size_t i = 0; i < p->res.count; i++) {
+        p->shown[i] = *p->res.items[i].chunk;
+        if (strlen(p->shown[i].path) > skip) p->shown[i].path += skip;
+        p->res.items[i].chunk = &p->shown[i];
+    }
+    return RV_EXIT_OK;
 }
 
 void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher *s,
@@ -144,8 +169,13 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
     long pid = 0;
     const char *path = p->path;
     const rv_refresh_stats *st = &p->stats;
-    rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
-                         o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
+    rv_cli_indexer ix = {p->index_root ? p->index_root : path,
+                         model_dir,
+                         o->cfg.cache_dir,
+                         o->cfg.repo_level,
+                         o->cfg.hidden,
+                         o->cfg.no_ignore,
+                         o->cfg.follow};
     if (!o->no_background) want_results(p);
     rv_index_progress pr; /* one indexer per index: one at work is left to it */
     const char *ip = rv_searcher_index_path(p->s);
@@ -254,6 +284,7 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
             limit_note(o, &p[i]);
         else if (p[i].stats.files_pending)
             background_note(o, &p[i], model_dir, &ps);
+        if (show_under_path(&p[i]) != RV_EXIT_OK) goto done;
     }
     size_t found = p[0].res.count;
     if (n == 1) {
@@ -272,6 +303,10 @@ done:
         rv_result_list_free(&p[i].res);
         rv_searcher_close(p[i].s);
         free(p[i].display_root);
+        free(p[i].index_root);
+        free(p[i].rel);
+        free(p[i].glob);
+        free(p[i].shown);
     }
     cli_trace("close");
     free(p);
