@@ -267,6 +267,15 @@ static int search_json(const scratch *s, const char *cache, const char *o1, cons
     return run(cache, out, cap, a);
 }
 
+/* The results of an index of s->root built at once, with --wait, in a
+ * cache of its own. */
+static int fresh_results(const scratch *s, char *out, size_t cap) {
+    char other[400];
+    snprintf(other, sizeof other, "%s/cache2", s->dir);
+    mkdir(other, 0755);
+    return search_json(s, other, "--wait", NULL, out, cap);
+}
+
 /* Runs `--no-wait -v` searches until none reports pending files, waiting
  * for each indexer it starts; 1 when the index is then complete. */
 static int settle(const scratch *s) {
@@ -308,10 +317,7 @@ RV_TEST(coverage_ends_equal_keyword_mode_and_a_full_index) {
     RV_CHECK_MSG(strcmp(hy, kw) == 0, "0%% coverage:\n%s\nkeyword mode:\n%s", hy, kw);
     RV_CHECK(settle(&s));
     RV_CHECK_EQ_INT(search_json(&s, s.cache, "--wait", NULL, bg, sizeof bg), 0);
-    char other[400];
-    snprintf(other, sizeof other, "%s/cache2", s.dir);
-    mkdir(other, 0755);
-    RV_CHECK_EQ_INT(search_json(&s, other, "--wait", NULL, full, sizeof full), 0);
+    RV_CHECK_EQ_INT(fresh_results(&s, full, sizeof full), 0);
     RV_CHECK_MSG(strcmp(bg, full) == 0, "background:\n%s\n--wait:\n%s", bg, full);
     RV_CHECK_EQ_INT(search_json(&s, s.cache, "--no-wait", NULL, hy, sizeof hy), 0);
     RV_CHECK_MSG(strcmp(hy, full) == 0, "at once, complete:\n%s\n--wait:\n%s", hy, full);
@@ -341,11 +347,8 @@ RV_TEST(kill_9_at_random_moments_then_completion) {
                      strstr(out, "files:       24"),
                  "%s", out);
     static char a[65536], b[65536];
-    char other[400];
-    snprintf(other, sizeof other, "%s/cache2", s.dir);
-    mkdir(other, 0755);
     RV_CHECK_EQ_INT(search_json(&s, s.cache, "--wait", NULL, a, sizeof a), 0);
-    RV_CHECK_EQ_INT(search_json(&s, other, "--wait", NULL, b, sizeof b), 0);
+    RV_CHECK_EQ_INT(fresh_results(&s, b, sizeof b), 0);
     RV_CHECK_MSG(strcmp(a, b) == 0, "after kills:\n%s\nin one go:\n%s", a, b);
     scratch_close(&s);
 }
