@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,7 +180,13 @@ int rv_cmd_index(int argc, char **argv) {
         rv_opts_free(&po);
         return RV_EXIT_ERROR;
     }
-    if (po.n_pos == 1 && strchr("./~", o.action[0]) && access(o.action, F_OK) == 0) {
+    static const char *const actions[] = {"status", "update", "stop", "clear", "rebuild", "list",
+                                          "gc"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        known |= strcmp(o.action, actions[i]) == 0;
+    struct stat sb;
+    if (!known && po.n_pos == 1 && stat(o.action, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         o.path = o.action; /* `ripvec index PATH`: bring it up to date, whatever its size */
         o.action = "update";
     }
