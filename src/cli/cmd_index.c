@@ -180,8 +180,8 @@ int rv_cmd_index(int argc, char **argv) {
         rv_opts_free(&po);
         return RV_EXIT_ERROR;
     }
-    static const char *const actions[] = {"status", "update", "stop", "clear", "rebuild", "list",
-                                          "gc"};
+    static const char *const actions[] = {"status",  "update", "stop", "clear",
+                                          "rebuild", "list",   "gc"};
     int known = 0;
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
         known |= strcmp(o.action, actions[i]) == 0;

@@ -164,6 +164,17 @@ static void want_results(const searched *p) {
 /* Answered at once with files not embedded yet: start the indexer (unless
  * --no-background), the files of the results first, and say so on a
  * terminal or with -v. */
+/* The index's last indexer: its rate in chunks/s (0 unknown) and, when it
+ * is running, its pid. */
+static double index_rate(const searched *p, long *running_pid) {
+    rv_index_progress pr;
+    const char *ip = rv_searcher_index_path(p->s);
+    *running_pid = 0;
+    if (!ip || rv_index_progress_get(&pr, ip) != RV_OK) return 0;
+    if (pr.running) *running_pid = pr.pid;
+    return pr.rate;
+}
+
 static void background_note(const rv_opts *o, const searched *p, const char *model_dir,
                             rv_cli_progress *ps) {
     long pid = 0;
@@ -177,15 +188,16 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
                          o->cfg.no_ignore,
                          o->cfg.follow};
     if (!o->no_background) want_results(p);
-    rv_index_progress pr; /* one indexer per index: one at work is left to it */
-    const char *ip = rv_searcher_index_path(p->s);
-    int running = ip && rv_index_progress_get(&pr, ip) == RV_OK && pr.running;
-    if (running) pid = pr.pid;
-    int started = !o->no_background && (running || rv_cli_start_indexer(&ix, &pid) == 0);
+    double rate = index_rate(p, &pid); /* one indexer per index: one at work is left to it */
+    int started = !o->no_background && (pid || rv_cli_start_indexer(&ix, &pid) == 0);
     if (o->quiet || (!ps->on && !o->verbose)) return;
-    char msg[256], tail[96] = "";
+    char msg[320], tail[160] = "", eta[64] = "";
+    double secs = rate > 0 ? (double)st->chunks_pending / rate : 0; /* the last indexer's pace */
+    if (rate > 0)
+        snprintf(eta, sizeof eta, ", about %.0f %s at %.0f chunks/s",
+                 secs < 90 ? secs + 0.5 : secs / 60 + 0.5, secs < 90 ? "s" : "min", rate);
     if (started)
-        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld)", pid);
+        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld%s)", pid, eta);
     else if (!o->no_background)
         snprintf(tail, sizeof tail, "; the background indexer did not start");
     snprintf(msg, sizeof msg,
@@ -199,9 +211,9 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
 static void limit_note(const rv_opts *o, const searched *p) {
     if (o->quiet) return;
     const rv_refresh_stats *st = &p->stats;
-    rv_index_progress pr;
-    const char *ip = rv_searcher_index_path(p->s);
-    double rate = ip && rv_index_progress_get(&pr, ip) == RV_OK && pr.rate > 0 ? pr.rate : 40.0;
+    long pid;
+    double rate = index_rate(p, &pid);
+    if (rate <= 0) rate = 40.0;
     double hours = (double)st->chunks_pending / rate / 3600.0;
     char why[96];
     if (st->big_root)
