@@ -91,7 +91,8 @@ static const struct tool_def {
      tool_get_repo_map, 1},
     {"reindex", "Update the index",
      "Bring the index up to date with the files on disk now (only changed files are "
-     "re-embedded). Searches already do a quick check before running.",
+     "re-embedded; while the server answers during warm-up, by its background indexer: "
+     "index_status shows the coverage). Searches already do a quick check before running.",
      "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
      "{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"integer\"},"
      "\"chunks\":{\"type\":\"integer\"},\"files_changed\":{\"type\":\"integer\"},"
