@@ -16,6 +16,7 @@ struct rv_searcher {
     int threads, use_index, repo_level, answer_now;
     size_t max_chunks; /* rv_search_config.max_chunks */
     int big_root;      /* the root is home or "/" */
+    int by_keywords; /* the last hybrid ranking had no vector: keyword mode's */
     char **wanted; /* files a search wanted, embedded first (search/order.c) */
     size_t n_wanted;
     rv_precision precision;

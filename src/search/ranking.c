@@ -95,6 +95,7 @@ rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char 
     if (q->mode == RV_MODE_HYBRID && s->corpus.vectors &&
         (st = embedded_mask(&s->corpus, &emb, &n_emb)) != RV_OK)
         goto done;
+    s->by_keywords = q->mode == RV_MODE_HYBRID && n_emb == 0;
     if (q->mode == RV_MODE_HYBRID && n_emb > 0) {
         if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
         if (!rv_search_take_prefetched(s, q->text)) {

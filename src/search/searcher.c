@@ -629,7 +629,9 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (use_kw && (q->steps & RV_STEP_BLEND)) { /* the blended ranking */
         st = rv_search_rank(s, q, keep, depth, want, &fused, &nfused, q->explain ? &ex : NULL,
                             &out->query_kind);
-        if (st == RV_OK) st = finish(s, fused, nfused, q, ex, out);
+        rv_query fq = *q; /* nothing embedded: keyword mode's floor too */
+        if (s->by_keywords) fq.mode = RV_MODE_KEYWORD;
+        if (st == RV_OK) st = finish(s, fused, nfused, &fq, ex, out);
         fused = NULL;
         goto done;
     }
