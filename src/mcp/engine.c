@@ -215,8 +215,9 @@ static void start_indexer(rv_mcp_engine *e) {
 }
 
 /* Opens the searcher if needed and refreshes it when the files changed (or
- * always, with force). Called with e->mu held. */
-static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
+ * always, with force; never to take new vectors with same_corpus, so the
+ * pages of one ranking come from one corpus). Called with e->mu held. */
+static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
     rv_status st = ensure_open(e);
     if (st != RV_OK) return st;
     if (!e->watch_tried) { /* before the first walk, so nothing slips between */
@@ -229,7 +230,7 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
     int dirty = e->watch ? rv_mcp_watch_changed(e->watch) : 1;
     if (!force && !dirty && e->fresh_valid) return RV_OK;
     if (!force && e->have_stats && e->last.files_pending && !(dirty && e->watch) &&
-        mono_s() - e->refreshed_at < RV_MCP_PENDING_REFRESH_S)
+        (same_corpus || mono_s() - e->refreshed_at < RV_MCP_PENDING_REFRESH_S))
         return RV_OK; /* warming up: what was there a moment ago */
     int fresh = 0;
     if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh) return RV_OK;
@@ -255,6 +256,10 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
         notef(e, "index updated: %zu files changed, %zu chunks embedded, %.2fs", rs.files_changed,
               rs.chunks_embedded, rs.seconds);
     return RV_OK;
+}
+
+static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
+    return ensure_fresh_ex(e, force, 0);
 }
 
 static void *warm_main(void *arg) {
@@ -296,7 +301,7 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
     rv_mcp_engine *e = ctx;
     rv_result_list res = {0};
     pthread_mutex_lock(&e->mu);
-    rv_status st = ensure_fresh(e, 0);
+    rv_status st = ensure_fresh_ex(e, 0, mq->next_page);
     if (st == RV_OK) {
         rv_query q = rv_query_default();
         q.text = mq->text;

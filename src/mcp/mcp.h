@@ -67,6 +67,7 @@ typedef struct rv_mcp_query {
     rv_search_mode mode;
     int top_k;             /* how many to return, from rank 0 (>= 1) */
     const char *path_glob; /* NULL: everything; else already confined to the root */
+    int next_page; /* offset > 0: during warm-up, ranked over the corpus of the page before */
 } rv_mcp_query;
 
 typedef struct rv_mcp_reindex_stats {

@@ -362,7 +362,7 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
     if (glob_s && !get_path(s, "path_glob", glob_s, 1, &glob, err)) return NULL;
     /* Rank the first offset + top_k + 1 and slice afterwards: pages come from
      * one ranking, and the extra one tells whether another page exists. */
-    rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob};
+    rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob, offset > 0};
     if (s->be.search(s->be.ctx, &q, &hits) != RV_OK) {
         res = tool_failed("search failed");
         goto done;
