@@ -297,15 +297,13 @@ done:
 
 /* Whether this refresh may embed: not when files wait in a tree past the
  * limit or under a big root (then it answers as answer_now does). */
-static rv_status over_limit(rv_searcher *s, rv_refresh_stats *local, int *over) {
-    *over = 0;
-    if (!s->max_chunks || s->answer_now) return RV_OK;
+static int over_limit(rv_searcher *s, rv_refresh_stats *local) {
+    if (!s->max_chunks || s->answer_now) return 0;
     size_t est = 0, pending = 0;
-    rv_status st = rv_index_estimate(s->idx, &est, &pending);
-    if (st != RV_OK) return st;
-    *over = pending > 0 && (s->big_root || est > s->max_chunks);
+    /* best effort: a damaged store is the update's to report and rebuild */
+    if (rv_index_estimate(s->idx, &est, &pending) != RV_OK) return 0;
     local->chunks_estimate = est;
-    return RV_OK;
+    return pending > 0 && (s->big_root || est > s->max_chunks);
 }
 
 static size_t count_files(const rv_corpus *c) {
@@ -331,8 +329,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_index_stats is;
         memset(&is, 0, sizeof is);
         s->index_skipped = 0;
-        int over = 0;
-        if ((st = over_limit(s, &local, &over)) != RV_OK) goto failed;
+        int over = over_limit(s, &local);
         if (s->answer_now || over) { /* embed nothing: pending files by keywords */
             st = rv_index_corpus_now(s->idx, &cp, &s->corpus, &local.files_pending,
                                      &local.chunks_pending);
