@@ -233,7 +233,8 @@ static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
         (same_corpus || mono_s() - e->refreshed_at < RV_MCP_PENDING_REFRESH_S))
         return RV_OK; /* warming up: what was there a moment ago */
     int fresh = 0;
-    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh) return RV_OK;
+    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh)
+        return RV_OK;
     rv_refresh_stats rs;
     memset(&rs, 0, sizeof rs);
     st = rv_searcher_refresh(e->s, &rs);
@@ -307,7 +308,7 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
         q.text = mq->text;
         q.mode = mq->mode;
         q.top_k = (size_t)mq->top_k;
-        q.offset = 0;    /* the server pages after ranking */
+        q.offset = 0; /* the server pages after ranking */
         q.threshold = 0; /* every result: the agent pages, the score says how good */
         q.path_glob = mq->path_glob;
         st = rv_searcher_query(e->s, &q, &res);

@@ -11,10 +11,10 @@
  * gives the reasons). The boosts are on the blend's scale, where the top
  * of both lists scores sem + kw. */
 typedef struct weights {
-    float sem, kw; /* normalized cosine and BM25F */
-    float def;     /* a chunk defining a queried identifier */
-    float path;    /* the file or folder name holds query words */
-    float file;    /* the file has several strong chunks */
+    float sem, kw;    /* normalized cosine and BM25F */
+    float def;        /* a chunk defining a queried identifier */
+    float path;       /* the file or folder name holds query words */
+    float file;       /* the file has several strong chunks */
 } weights;
 
 static const weights W_NATURAL = {0.65f, 0.35f, 0.30f, 0.35f, 0.20f};
@@ -110,9 +110,9 @@ static rv_status take_lists(ranker *r) {
         if (!lists[l]) continue;
         rv_scored *top = NULL;
         size_t nt = 0;
-        rv_status st =
-            rv_rank_top(&top, &nt, lists[l], in->n, in->depth, l == 0 ? -INFINITY : 1e-6f,
-                        l == 0 && sem_keep ? sem_keep : in->keep);
+        rv_status st = rv_rank_top(&top, &nt, lists[l], in->n, in->depth,
+                                   l == 0 ? -INFINITY : 1e-6f,
+                                   l == 0 && sem_keep ? sem_keep : in->keep);
         if (st != RV_OK) {
             free(sem_keep);
             return st;
@@ -277,7 +277,8 @@ static float evidence(const ranker *r) {
         sem = fminf(1.0f, fmaxf(0.0f, (z - RV_Z_NONE) / (RV_Z_FULL - RV_Z_NONE)));
     }
     float e = cov;
-    if (r->in->cosine && r->in->lexical > 0) e = fmaxf(e, r->in->lexical * (0.5f + 0.5f * sem));
+    if (r->in->cosine && r->in->lexical > 0)
+        e = fmaxf(e, r->in->lexical * (0.5f + 0.5f * sem));
     for (size_t i = 0; i < r->n; i++) /* a definition of the queried name is evidence */
         if (r->c[i].x.def_boost > 0 && r->c[i].x.kw_rank) e = 1.0f;
     return fminf(1.0f, e);
@@ -324,8 +325,7 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         if (in->coverage) x->coverage = in->coverage[x->id];
         x->blend = r.w.sem * x->sem_norm + r.w.kw * x->kw_norm;
         if (x->blend > best) best = x->blend;
-        if ((in->steps & RV_STEP_PATH) && r.w.path > 0)
-            x->path_boost = r.w.path * path_match(ch->path, q);
+        if ((in->steps & RV_STEP_PATH) && r.w.path > 0) x->path_boost = r.w.path * path_match(ch->path, q);
         if ((in->steps & RV_STEP_CODE) && in->content == RV_CONTENT_ALL && !q->wants_prose &&
             rv_chunk_is_prose(ch))
             x->content = RV_CODE_FIRST;

@@ -542,16 +542,15 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     rv_span *sp = NULL;
     size_t m = 0, nsp = 0;
     double floor = q->threshold;
-    if (floor < 0)
-        floor = q->mode == RV_MODE_HYBRID && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
+    if (floor < 0) floor = q->mode == RV_MODE_HYBRID && (q->steps & RV_STEP_BLEND) ? RV_SCORE_FLOOR : 0;
     for (size_t i = 0; i < n; i++)
         if (floor <= 0 || list[i].score >= floor) list[m++] = list[i];
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
     if ((st = ensure_defs(s)) != RV_OK) goto done;
     /* the blended ranking spreads results over files: group a margin more */
-    int spread =
-        (q->steps & RV_STEP_BLEND) && (q->steps & RV_STEP_DIVERSE) && q->mode != RV_MODE_SEMANTIC;
+    int spread = (q->steps & RV_STEP_BLEND) && (q->steps & RV_STEP_DIVERSE) &&
+                 q->mode != RV_MODE_SEMANTIC;
     size_t group_want = spread && want ? want * 2 : want;
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
                        group_want);
@@ -733,8 +732,8 @@ rv_status rv_searcher_similar(rv_searcher *s, const char *rel_path, int line, si
     if (m) memmove(list, list + 1, (m - 1) * sizeof *list);
     rv_query fq = rv_query_default();
     fq.top_k = 0;
-    fq.threshold = 0;  /* cosines, every one of them */
-    fq.steps = 0;      /* as ranked: no blending steps */
+    fq.threshold = 0; /* cosines, every one of them */
+    fq.steps = 0;     /* as ranked: no blending steps */
     fq.merge_gap = -1; /* neighbours of the source are answers, not context */
     return finish(s, list, m ? m - 1 : 0, &fq, NULL, out);
 }
