@@ -132,7 +132,9 @@ async def run(binary, model_dir, repo, cache):
     env.pop("RIPVEC_ROOT", None)
     params = StdioServerParameters(
         command=binary,
-        args=["mcp", "--model", model_dir, "--cache-dir", cache, "--threads", "2", repo],
+        # --wait: the rankings below are those of a complete index (answering
+        # during warm-up is tests/test_background.c's)
+        args=["mcp", "--model", model_dir, "--cache-dir", cache, "--threads", "2", "--wait", repo],
         env=env,
     )
     async with stdio_client(params) as (read, write):

@@ -98,6 +98,10 @@ typedef struct rv_index_params {
      * and rv_index_update answer from the last committed state (when there
      * is one; an empty index is still waited for). */
     int no_wait;
+    /* 1: rv_index_update leaves the work to a writer already at it: it
+     * returns RV_ERR_BUSY at once, even on an empty index (the background
+     * indexer: one per index, never a queue of them). */
+    int if_idle;
     /* Identity when no model is passed to rv_index_open (tests, tools). */
     const char *model_id;
     size_t dim;
@@ -106,6 +110,16 @@ typedef struct rv_index_params {
     size_t batch_chunks; /* chunks embedded per batch/commit; 0 = 256 */
     int load_embed_text; /* 1: rv_index_corpus fills chunk.embed_text too (else NULL;
                             ranking never needs it) */
+    /* The order files are embedded in (lower first, then by path); NULL: by
+     * path. The searcher puts wanted files (rv_index_want), then source,
+     * tests and documents. */
+    int (*order)(void *user, const char *rel);
+    void *order_user;
+    /* Measurements only (docs/INDEX.md, coverage): an update embeds at most
+     * about this many chunks (the batch, of 32 or one file, that reaches it
+     * still goes in), then fails with RV_ERR_CANCELLED
+     * leaving what it committed; 0: no limit. */
+    size_t embed_limit;
     /* Tests only: called at named points ("file-read", "batch-embedded",
      * "file-written", "batch-committed") so a test can kill the process. */
     void (*test_hook)(void *user, const char *point);
@@ -150,6 +164,11 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
  * would change nothing. Walks, reads no file, takes no lock. */
 rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh);
 
+/* How big the index would be once complete, without reading a file: the
+ * stored chunks plus the bytes of the files to (re)read at about 512 bytes
+ * a chunk (code measures 480-600). Walks; takes no lock. */
+rv_status rv_index_estimate(rv_index *idx, size_t *chunks, size_t *files_pending);
+
 /* Fills *out (which must be zeroed) with every chunk and vector, in (path,
  * position) order: the corpus the last rv_index_update loaded, either mapped
  * from the verified snapshot of the current store generation
@@ -181,6 +200,41 @@ typedef struct rv_index_info {
     int consistent;           /* quick_check, row checksums and counts all pass */
     char problem[256];        /* first problem when not consistent */
 } rv_index_info;
+
+/* The progress of the index's writer (the background indexer, or whoever
+ * updates it), from "<index>.progress", which each update rewrites
+ * atomically when it takes the writer lock, about once a second, and when
+ * it ends. Counts are of the current (or last) run. */
+typedef struct rv_index_progress {
+    int running;  /* the recorded pid is alive and holds the writer lock */
+    int complete; /* the last run finished with the index up to date */
+    long pid;     /* the last writer (0: none recorded) */
+    double started, updated; /* unix seconds */
+    size_t files_done, files_total; /* files read of those to read */
+    size_t chunks_embedded;         /* embedded by this run */
+    size_t chunks_chunked;          /* chunked by this run so far */
+    size_t chunks_total; /* this run's chunks: chunked so far, scaled by the files left */
+    double rate;         /* chunks embedded per second */
+    double eta_s;        /* seconds left while running; < 0 unknown */
+} rv_index_progress;
+
+/* Reads the record of the index at db_path (rv_index_path). RV_ERR_NOT_FOUND
+ * when no update ever recorded one. A stale pid never counts as running. */
+rv_status rv_index_progress_get(rv_index_progress *out, const char *db_path);
+
+/* Ends the running indexer of db_path: SIGTERM (the index's crash safety
+ * holds), then up to wait_s seconds for it to go. *pid gets its pid.
+ * RV_ERR_NOT_FOUND when none runs; RV_ERR_IO when it did not end in time. */
+rv_status rv_index_stop(long *pid, const char *db_path, double wait_s);
+
+/* The files a search wanted (the files of its results), for the indexer to
+ * embed first: "<index>.wanted", replaced atomically (best effort: a
+ * missing list only loses the preference). rv_index_wanted reads it back:
+ * *rels (each and the array malloc'd; free with rv_index_wanted_free) is
+ * empty when there is none. */
+rv_status rv_index_want(const char *db_path, const char *const *rels, size_t n);
+rv_status rv_index_wanted(char ***rels, size_t *n, const char *db_path);
+void rv_index_wanted_free(char **rels, size_t n);
 
 /* Inspects the index (full verification: reads every row). */
 rv_status rv_index_status(rv_index *idx, rv_index_info *out);

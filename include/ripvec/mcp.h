@@ -41,6 +41,13 @@ typedef struct rv_mcp_run_params {
     int in_fd, out_fd;      /* default 0 and 1 */
     void (*note)(void *user, const char *line);
     void *note_user;
+    /* Answering during warm-up (issue 22): when set, searches answer at once
+     * from what is embedded (the rest by keywords) and this starts the
+     * indexer that embeds the rest, in another process (0 ok, *pid its
+     * pid); it is called again only once that pid is gone. NULL: every call
+     * waits until the index is complete. */
+    int (*start_indexer)(void *user, long *pid);
+    void *indexer_user;
 } rv_mcp_run_params;
 
 rv_mcp_run_params rv_mcp_run_default_params(void);

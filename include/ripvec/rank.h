@@ -269,6 +269,11 @@ typedef struct rv_rank_input {
     const float *bm25;     /* n BM25F scores, or NULL (semantic only) */
     const float *coverage; /* n values of rv_bm25_score_coverage, or NULL */
     const unsigned char *keep; /* NULL or keep[i] != 0 for chunks allowed */
+    /* A partly embedded corpus (docs/INDEX.md, the coverage rule): NULL, or
+     * embedded[i] == 0 for a chunk with no vector yet; such a chunk takes
+     * its keyword score in place of the semantic one, and the cosine list
+     * and its statistics leave it out. */
+    const unsigned char *embedded;
     const rv_symtab *symtab;   /* NULL: no definitions lookup */
     const rv_query_info *query;
     rv_content content;

@@ -67,6 +67,17 @@ typedef struct rv_search_config {
      * index up to date elsewhere (a refresh without answer_now, e.g. in a
      * detached process). */
     int answer_now;
+    /* Big trees and surprises (docs/INDEX.md): with the index, files are
+     * not embedded by a refresh when the tree is estimated past max_chunks
+     * chunks (rv_index_estimate) or its root is `home` or "/": the refresh
+     * answers as answer_now does and sets rv_refresh_stats.over_limit.
+     * 0: no limit (what `ripvec index PATH` asks). Default 200000. */
+    size_t max_chunks;
+    /* 1: a refresh that finds another process updating the index fails
+     * with RV_ERR_BUSY at once (rv_index_params.if_idle). */
+    int index_if_idle;
+    /* Measurements only: rv_index_params.embed_limit. */
+    size_t embed_limit;
     /* 1: with the index, load the model only when an embedding is needed
      * (changed files, a semantic/hybrid query): keyword queries on a fresh
      * index then skip the weights. Model errors surface at that point. */
@@ -100,6 +111,10 @@ typedef struct rv_search_config {
 
 rv_search_config rv_search_default_config(void);
 
+/* rv_search_config.max_chunks by default: about 1.4 hours of embedding at
+ * the 40 chunks/s of fp32 on 2 cores (docs/INDEX.md). */
+#define RV_SEARCH_MAX_CHUNKS 200000
+
 typedef struct rv_refresh_stats {
     size_t files;           /* files in the corpus */
     size_t chunks;          /* chunks in the corpus */
@@ -108,6 +123,9 @@ typedef struct rv_refresh_stats {
     size_t files_skipped;   /* files the walk left out (binary, too large...) */
     size_t files_pending;   /* answer_now: files not embedded yet (keyword only) */
     size_t chunks_pending;  /* answer_now: their chunks */
+    int over_limit;         /* files pending, left to keywords: past max_chunks or home/"/" */
+    int big_root;           /* over_limit because the root is home or "/" */
+    size_t chunks_estimate; /* with over_limit: the tree's chunks (estimated) */
     int stale;              /* 1: the corpus is not up to date (read-only index,
                                another process writing, files pending): a later
                                refresh may find more */

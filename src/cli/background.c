@@ -15,12 +15,13 @@
 
 int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid_out) {
     *pid_out = 0;
-    const char *argv[16];
+    const char *argv[20];
     int n = 0;
     argv[n++] = "ripvec";
     argv[n++] = "index";
     argv[n++] = "update";
     argv[n++] = "-q";
+    argv[n++] = "--no-wait"; /* another indexer at work: leave it to that one */
     if (ix->model_dir) argv[n++] = "--model", argv[n++] = ix->model_dir;
     if (ix->cache_dir) argv[n++] = "--cache-dir", argv[n++] = ix->cache_dir;
     if (ix->repo_level) argv[n++] = "--repo-level";

@@ -116,6 +116,18 @@ typedef struct rv_cli_indexer {
  * when it could not start (cli/background.c). */
 int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid);
 
+struct rv_model;
+/* ripvec index status and stop for the index of root (cli/index_status.c):
+ * exit codes as the subcommand's. */
+int rv_cli_index_status(const struct rv_opts *o, const char *root, const struct rv_model *m);
+int rv_cli_index_stop(const struct rv_opts *o, const char *root, const struct rv_model *m);
+
+/* Nested roots (cli/nested.c): *root the directory above path whose index
+ * path shares and *rel path relative to it (both malloc'd), or both NULL
+ * when path uses its own index. Returns 0. */
+int rv_cli_index_root(char **root, char **rel, const char *path, const char *model_dir,
+                      const struct rv_opts *o);
+
 #define RV_VERSION "0.1.0"
 
 #endif

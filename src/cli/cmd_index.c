@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,48 +27,6 @@ static void fmt_time(char *buf, size_t cap, int64_t t) {
     struct tm tm;
     if (t <= 0 || !localtime_r(&tt, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S %z", &tm))
         snprintf(buf, cap, "never");
-}
-
-static int do_status(const opts *o, const rv_model *m) {
-    rv_index_params ip = rv_index_default_params();
-    ip.root = o->path;
-    ip.cache_dir = o->o->cfg.cache_dir;
-    ip.repo_level = o->o->cfg.repo_level;
-    ip.mode = RV_INDEX_INSPECT;
-    rv_index *idx = NULL;
-    rv_status st = rv_index_open(&idx, m, &ip);
-    if (st == RV_ERR_NOT_FOUND) {
-        char *path = NULL;
-        rv_index_locate(&path, rv_model_id(m), &ip);
-        printf("path:        %s\nconsistent:  no (no index yet; a search creates it)\n",
-               path ? path : "?");
-        free(path);
-        return RV_EXIT_ERROR;
-    }
-    if (st != RV_OK) {
-        printf("consistent:  no (%s)\n", rv_error_last());
-        return rv_cli_fail("%s", rv_error_last());
-    }
-    rv_index_info info;
-    st = rv_index_status(idx, &info);
-    rv_index_close(idx);
-    if (st != RV_OK) return rv_cli_fail("%s", rv_error_last());
-    char created[64], updated[64];
-    fmt_time(created, sizeof created, info.created);
-    fmt_time(updated, sizeof updated, info.updated);
-    printf("path:        %s\n", info.path);
-    printf("root:        %s\n", info.root);
-    printf("model:       %s\n", info.model_id);
-    printf("format:      %d\n", info.format_version);
-    printf("files:       %lld\n", (long long)info.files);
-    printf("chunks:      %lld\n", (long long)info.chunks);
-    printf("created:     %s\n", created);
-    printf("updated:     %s\n", updated);
-    if (info.consistent)
-        printf("consistent:  yes\n");
-    else
-        printf("consistent:  no (%s)\n", info.problem);
-    return info.consistent ? RV_EXIT_OK : RV_EXIT_ERROR;
 }
 
 /* Opening in REBUILD mode discards whatever is there (even a newer format or
@@ -106,7 +65,12 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int re
     cfg.root = o->path;
     cfg.model_dir = model_dir;
     cfg.use_index = 1;
-    cfg.rebuild = rebuild; /* beside the live index, which searches keep using */
+    cfg.rebuild = rebuild;               /* beside the live index, which searches keep using */
+    cfg.max_chunks = 0;                  /* asked for: embed whatever the size */
+    cfg.index_if_idle = o->o->wait == 0; /* --no-wait: leave it to the writer at work */
+    /* measurements only (docs/INDEX.md's coverage figures): stop early */
+    const char *limit = getenv("RIPVEC_EMBED_LIMIT");
+    if (limit && limit[0]) cfg.embed_limit = (size_t)strtoull(limit, NULL, 10);
     cfg.progress = rv_cli_progress_draw;
     cfg.progress_user = &ps;
     if (o->o->verbose && !o->o->quiet) {
@@ -123,7 +87,9 @@ static int do_rebuild(const opts *o, rv_model **m, const char *model_dir, int re
     rv_status st = rv_searcher_open(&s, &cfg);
     if (st == RV_OK) st = rv_searcher_refresh(s, &stats);
     rv_cli_progress_clear(&ps);
-    if (st != RV_OK) {
+    if (st == RV_ERR_BUSY && cfg.index_if_idle) {
+        if (!o->o->quiet) fprintf(stderr, "ripvec: %s\n", rv_error_last());
+    } else if (st != RV_OK) {
         rc = rv_cli_fail("%s", rv_error_last());
     } else if (!o->o->quiet) {
         printf("indexed %zu files, %zu chunks (%zu embedded, %zu files skipped) in %.2fs\n",
@@ -214,8 +180,18 @@ int rv_cmd_index(int argc, char **argv) {
         rv_opts_free(&po);
         return RV_EXIT_ERROR;
     }
+    static const char *const actions[] = {"status",  "update", "stop", "clear",
+                                          "rebuild", "list",   "gc"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        known |= strcmp(o.action, actions[i]) == 0;
+    struct stat sb;
+    if (!known && po.n_pos == 1 && stat(o.action, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        o.path = o.action; /* `ripvec index PATH`: bring it up to date, whatever its size */
+        o.action = "update";
+    }
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
-        is_update = strcmp(o.action, "update") == 0,
+        is_stop = strcmp(o.action, "stop") == 0, is_update = strcmp(o.action, "update") == 0,
         is_rebuild = is_update || strcmp(o.action, "rebuild") == 0;
     char *model_dir = NULL;
     rv_model *m = NULL;
@@ -227,8 +203,9 @@ int rv_cmd_index(int argc, char **argv) {
         rc = o.action[0] == 'l' ? do_list(&o) : do_gc(&o);
         goto done;
     }
-    if (!is_status && !is_clear && !is_rebuild) {
-        rc = rv_cli_fail("unknown index action '%s' (status, update, clear, rebuild, list or gc)",
+    if (!is_status && !is_clear && !is_stop && !is_rebuild) {
+        rc = rv_cli_fail("unknown index action '%s' (status, update, stop, clear, rebuild, list or "
+                         "gc)",
                          o.action);
         goto done;
     }
@@ -250,7 +227,9 @@ int rv_cmd_index(int argc, char **argv) {
         goto done;
     }
     if (is_status)
-        rc = do_status(&o, m);
+        rc = rv_cli_index_status(&po, o.path, m);
+    else if (is_stop)
+        rc = rv_cli_index_stop(&po, o.path, m);
     else if (is_clear)
         rc = do_clear(&o, m);
     else

@@ -15,6 +15,20 @@ static void log_line(void *user, const char *line) {
     fprintf(stderr, "ripvec mcp: %s\n", line);
 }
 
+/* The detached `ripvec index update` that embeds while the server answers. */
+typedef struct mcp_indexer {
+    const rv_opts *o;
+    const char *root, *model_dir;
+} mcp_indexer;
+
+static int start_indexer(void *user, long *pid) {
+    const mcp_indexer *m = user;
+    const rv_search_config *c = &m->o->cfg;
+    rv_cli_indexer ix = {m->root,   m->model_dir, c->cache_dir, c->repo_level,
+                         c->hidden, c->no_ignore, c->follow};
+    return rv_cli_start_indexer(&ix, pid);
+}
+
 static int serve(rv_opts *o) {
     if (o->n_pos > 1) return rv_cli_fail("mcp: only one ROOT may be given");
     const char *root = o->n_pos ? o->pos[0] : getenv("RIPVEC_ROOT");
@@ -40,6 +54,11 @@ static int serve(rv_opts *o) {
     p.warm = !o->no_warm;
     p.version = RV_VERSION;
     p.note = fo.note;
+    mcp_indexer mi = {o, root, model_dir};
+    if (o->wait != 1 && o->cfg.use_index) { /* answer during warm-up unless --wait */
+        p.start_indexer = start_indexer;
+        p.indexer_user = &mi;
+    }
     size_t requests = 0;
     int rc = RV_EXIT_OK;
     if (rv_mcp_run(&p, &requests) != RV_OK)

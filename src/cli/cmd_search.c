@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 
+#include "ripvec/index.h"
 #include "ripvec/model_store.h"
 #include "ripvec/search.h"
 #include "ripvec/sink.h"
@@ -16,7 +17,10 @@
 /* One PATH's searcher and results; they stay open until printed. */
 typedef struct searched {
     const char *path;
-    char *display_root; /* how its relative paths are shown */
+    char *index_root, *rel; /* nested: the indexed directory above path, path under it */
+    char *glob;             /* rel with "/" and two stars: the query narrowed to path */
+    rv_chunk *shown;        /* nested: the results' chunks with paths relative to path */
+    char *display_root;     /* how its relative paths are shown */
     rv_searcher *s;
     rv_result_list res;
     rv_refresh_stats stats;
@@ -99,10 +103,32 @@ int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_op
 
 static int search_one(const rv_opts *o, searched *p, const char *model_dir, rv_cli_progress *ps) {
     if (!(p->display_root = rv_cli_display_root(p->path))) return rv_cli_fail("out of memory");
-    int rc = rv_cli_open_searcher(&p->s, &p->stats, o, p->path, model_dir, ps);
-    if (rc == RV_EXIT_OK && rv_searcher_query(p->s, &o->q, &p->res) != RV_OK)
+    rv_cli_index_root(&p->index_root, &p->rel, p->path, model_dir, o);
+    rv_query q = o->q;
+    if (p->rel) { /* a subdirectory of an indexed tree: its index, narrowed */
+        if (!(p->glob = malloc(strlen(p->rel) + 4))) return rv_cli_fail("out of memory");
+        sprintf(p->glob, "%s/**", p->rel);
+        q.path_glob = p->glob;
+    }
+    const char *root = p->index_root ? p->index_root : p->path;
+    int rc = rv_cli_open_searcher(&p->s, &p->stats, o, root, model_dir, ps);
+    if (rc == RV_EXIT_OK && rv_searcher_query(p->s, &q, &p->res) != RV_OK)
         rc = rv_cli_fail("%s", rv_error_last());
     return rc;
+}
+
+/* Nested: the results' paths made relative to PATH again (they point into
+ * the index root's corpus, which outlives the printing). */
+static int show_under_path(searched *p) {
+    if (!p->rel || !p->res.count) return RV_EXIT_OK;
+    if (!(p->shown = calloc(p->res.count, sizeof *p->shown))) return rv_cli_fail("out of memory");
+    size_t skip = strlen(p->rel) + 1;
+    for (size_t i = 0; i < p->res.count; i++) {
+        p->shown[i] = *p->res.items[i].chunk;
+        if (strlen(p->shown[i].path) > skip) p->shown[i].path += skip;
+        p->res.items[i].chunk = &p->shown[i];
+    }
+    return RV_EXIT_OK;
 }
 
 void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher *s,
@@ -119,24 +145,88 @@ void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher
             path, st->files, st->chunks, st->chunks_embedded, st->files_skipped, st->seconds);
 }
 
+/* The files of the results, for the indexer to embed first (best effort). */
+static void want_results(const searched *p) {
+    const char *ip = rv_searcher_index_path(p->s);
+    const char **rels = calloc(p->res.count + 1, sizeof *rels);
+    size_t n = 0;
+    for (size_t i = 0; ip && rels && i < p->res.count; i++) {
+        const char *rel = p->res.items[i].chunk->path;
+        size_t j = 0;
+        while (j < n && strcmp(rels[j], rel) != 0)
+            j++;
+        if (j == n) rels[n++] = rel;
+    }
+    if (ip && rels) rv_index_want(ip, rels, n);
+    free(rels);
+}
+
 /* Answered at once with files not embedded yet: start the indexer (unless
- * --no-background) and say so on a terminal or with -v. */
-static void background_note(const rv_opts *o, const char *path, const char *model_dir,
-                            const rv_refresh_stats *st, rv_cli_progress *ps) {
+ * --no-background), the files of the results first, and say so on a
+ * terminal or with -v. */
+/* The index's last indexer: its rate in chunks/s (0 unknown) and, when it
+ * is running, its pid. */
+static double index_rate(const searched *p, long *running_pid) {
+    rv_index_progress pr;
+    const char *ip = rv_searcher_index_path(p->s);
+    *running_pid = 0;
+    if (!ip || rv_index_progress_get(&pr, ip) != RV_OK) return 0;
+    if (pr.running) *running_pid = pr.pid;
+    return pr.rate;
+}
+
+static void background_note(const rv_opts *o, const searched *p, const char *model_dir,
+                            rv_cli_progress *ps) {
     long pid = 0;
-    rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
-                         o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
-    int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
+    const char *path = p->path;
+    const rv_refresh_stats *st = &p->stats;
+    rv_cli_indexer ix = {p->index_root ? p->index_root : path,
+                         model_dir,
+                         o->cfg.cache_dir,
+                         o->cfg.repo_level,
+                         o->cfg.hidden,
+                         o->cfg.no_ignore,
+                         o->cfg.follow};
+    if (!o->no_background) want_results(p);
+    double rate = index_rate(p, &pid); /* one indexer per index: one at work is left to it */
+    int started = !o->no_background && (pid || rv_cli_start_indexer(&ix, &pid) == 0);
     if (o->quiet || (!ps->on && !o->verbose)) return;
-    char msg[256], tail[96] = "";
+    char msg[320], tail[160] = "", eta[64] = "";
+    double secs = rate > 0 ? (double)st->chunks_pending / rate : 0; /* the last indexer's pace */
+    if (rate > 0)
+        snprintf(eta, sizeof eta, ", about %.0f %s at %.0f chunks/s",
+                 secs < 90 ? secs + 0.5 : secs / 60 + 0.5, secs < 90 ? "s" : "min", rate);
     if (started)
-        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld)", pid);
+        snprintf(tail, sizeof tail, "; embedding in the background (pid %ld%s)", pid, eta);
     else if (!o->no_background)
         snprintf(tail, sizeof tail, "; the background indexer did not start");
     snprintf(msg, sizeof msg,
              "%zu of %zu files not embedded yet (%zu chunks): keyword results for them%s",
              st->files_pending, st->files, st->chunks_pending, tail);
     rv_cli_note(ps, msg);
+}
+
+/* A big tree or a home directory left to keywords: what embedding it would
+ * cost, at the rate of its last indexer or 40 chunks/s (fp32, 2 cores). */
+static void limit_note(const rv_opts *o, const searched *p) {
+    if (o->quiet) return;
+    const rv_refresh_stats *st = &p->stats;
+    long pid;
+    double rate = index_rate(p, &pid);
+    if (rate <= 0) rate = 40.0;
+    double hours = (double)st->chunks_pending / rate / 3600.0;
+    char why[96];
+    if (st->big_root)
+        snprintf(why, sizeof why, "a home or root directory");
+    else
+        snprintf(why, sizeof why, "~%zu chunks, past --max-chunks %zu", st->chunks_estimate,
+                 o->cfg.max_chunks);
+    fprintf(stderr,
+            "ripvec: %s: %s: keyword results for the %zu files not embedded; embedding their "
+            "%zu chunks would take about %.1f h at %.0f chunks/s and %.0f MB (`ripvec index "
+            "%s` does it)\n",
+            p->path, why, st->files_pending, st->chunks_pending, hours, rate,
+            (double)st->chunks_pending * 2.0 / 1024.0, p->path);
 }
 
 static int by_score(const void *a, const void *b) {
@@ -202,7 +292,11 @@ static int run_search(rv_opts *o, const char *const *paths, size_t n) {
         p[i].path = paths[i];
         if (search_one(o, &p[i], model_dir, &ps) != RV_EXIT_OK) goto done;
         if (o->verbose && !o->quiet) rv_cli_report_verbose(o, p[i].path, p[i].s, &p[i].stats);
-        if (p[i].stats.files_pending) background_note(o, p[i].path, model_dir, &p[i].stats, &ps);
+        if (p[i].stats.over_limit)
+            limit_note(o, &p[i]);
+        else if (p[i].stats.files_pending)
+            background_note(o, &p[i], model_dir, &ps);
+        if (show_under_path(&p[i]) != RV_EXIT_OK) goto done;
     }
     size_t found = p[0].res.count;
     if (n == 1) {
@@ -221,6 +315,10 @@ done:
         rv_result_list_free(&p[i].res);
         rv_searcher_close(p[i].s);
         free(p[i].display_root);
+        free(p[i].index_root);
+        free(p[i].rel);
+        free(p[i].glob);
+        free(p[i].shown);
     }
     cli_trace("close");
     free(p);

@@ -162,6 +162,10 @@ static int apply_value(rv_opts *o, const rv_opt_def *d, const char *val) {
             return rv_cli_fail("--precision: %s", rv_error_last()) && 0;
         return 1;
     case OPT_CACHE_DIR: o->cfg.cache_dir = val; return 1;
+    case OPT_MAX_CHUNKS:
+        if (!parse_long(d->long_name, val, 0, 1L << 40, &v)) return 0;
+        o->cfg.max_chunks = (size_t)v;
+        return 1;
     case OPT_MAX_TOKENS: return parse_long(d->long_name, val, 1, 100000, &o->max_tokens);
     case OPT_OLDER_THAN: return parse_long(d->long_name, val, 0, 100000, &o->older_than_days);
     case OPT_FOCUS: o->focus = val; return 1;

@@ -13,10 +13,13 @@ const rv_cmd_def rv_cmds[] = {
      "Semantic code search: finds the code that does what QUERY says, in each PATH (default: "
      "the current directory). Each PATH is searched with the index of the root it belongs "
      "to; the results are merged."},
-    {RV_CMD_INDEX, "index", "status|update|clear|rebuild|list|gc [OPTIONS] [PATH]",
+    {RV_CMD_INDEX, "index", "status|update|stop|clear|rebuild|list|gc [OPTIONS] [PATH]",
      "The persistent index by hand. status: files, chunks, model, format, last update, "
-     "location and a full consistency check (exit 0 consistent, 2 missing or damaged); "
-     "update: bring the index of PATH up to date (what a search does first); clear: delete "
+     "location, chunks embedded of the total, the indexer's progress (running or not, pid, "
+     "rate, time left) and a full consistency check (exit 0 consistent, 2 missing or "
+     "damaged; --format json for programs); update (or `ripvec index PATH`): bring the index "
+     "of PATH up to date (what a search does first), whatever the tree's size; stop: end "
+     "the indexer of PATH (exit 1 when none runs); clear: delete "
      "the index of PATH for the model; rebuild: index everything of PATH again (searches "
      "keep the old index until the new one is complete); list: every index in the cache "
      "(root, model, size, last used); gc: delete indexes whose root is gone or that were "
@@ -70,10 +73,11 @@ const rv_opt_def rv_opt_table[] = {
     {OPT_SORT, 0, "sort", "BY", "score path", SEARCHES, "Ranking",
      "order of the results: score (default) or path"},
     /* output */
-    {OPT_FORMAT, 0, "format", "FMT", "plain json jsonl", SEARCHES, "Output",
-     "plain (default) or json (JSON Lines)"},
-    {OPT_JSON, 0, "json", NULL, NULL, SEARCHES, "Output", "same as --format json"},
-    {OPT_JSON, 0, "jsonl", NULL, NULL, SEARCHES, "Output", "same as --format json"},
+    {OPT_FORMAT, 0, "format", "FMT", "plain json jsonl", SEARCHES | RV_CMD_INDEX, "Output",
+     "plain (default) or json (JSON Lines; index status: one object)"},
+    {OPT_JSON, 0, "json", NULL, NULL, SEARCHES | RV_CMD_INDEX, "Output", "same as --format json"},
+    {OPT_JSON, 0, "jsonl", NULL, NULL, SEARCHES | RV_CMD_INDEX, "Output",
+     "same as --format json"},
     {OPT_COLOR, 0, "color", "WHEN", "auto always never", SEARCHES | RV_CMD_REPOMAP, "Output",
      "auto (default), always or never (NO_COLOR is honoured)"},
     {OPT_COLOR, 0, "colour", "WHEN", "auto always never", SEARCHES | RV_CMD_REPOMAP, "Output",
@@ -121,11 +125,17 @@ const rv_opt_def rv_opt_table[] = {
      "use the persistent index (default)"},
     {OPT_NO_INDEX, 0, "no-index", NULL, NULL, (WALKS & ~RV_CMD_INDEX) | RV_CMD_LSP,
      "Engine and index", "build everything in memory, write nothing"},
-    {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
+    {OPT_NO_WAIT, 0, "no-wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_INDEX, "Engine and index",
      "answer at once: files not embedded yet by keywords, the rest embedded in the "
-     "background (default on a terminal)"},
-    {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
-     "wait for a complete index (default when stderr is not a terminal)"},
+     "background (default on a terminal); index update: do nothing when another process "
+     "is updating the index"},
+    {OPT_WAIT, 0, "wait", NULL, NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
+     "wait for a complete index (search: default when stderr is not a terminal; mcp: "
+     "embed in the server, each call waiting for it, instead of answering during warm-up)"},
+    {OPT_MAX_CHUNKS, 0, "max-chunks", "N", NULL, RV_CMD_SEARCH | RV_CMD_MCP, "Engine and index",
+     "a tree estimated past N chunks (default 200000), or a home or root directory, is "
+     "searched by keywords where not embedded, with a note of the cost, and no indexer "
+     "starts (`ripvec index PATH` embeds it); 0: no limit"},
     {OPT_NO_BACKGROUND, 0, "no-background", NULL, NULL, RV_CMD_SEARCH, "Engine and index",
      "start no background indexer"},
     {OPT_CACHE_DIR, 0, "cache-dir", "DIR", NULL, WALKS | RV_CMD_LSP, "Engine and index",

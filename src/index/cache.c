@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* Files beside "<index>" that belong to it, besides the store's own. */
-static const char *const g_side[] = {".bm25", ".lock"};
+static const char *const g_side[] = {".bm25", ".progress", ".wanted", ".lock"};
 
 static rv_status unlink_sfx(const char *path, const char *sfx) {
     char buf[4200];
@@ -54,6 +54,7 @@ static int64_t add_file(const char *path, const char *sfx, int64_t *newest) {
 
 /* What is known of the index at path (its own files and meta). */
 static rv_status describe(rv_index_entry *e, const char *path) {
+    /* (the small .progress and .wanted are left out: their times are not uses) */
     static const char *const sfx[] = {"", "-wal", "-shm", ".corpus", ".bm25", ".lock"};
     memset(e, 0, sizeof *e);
     if (!(e->path = strdup(path))) return rv_error_set(RV_ERR_NOMEM, "out of memory");

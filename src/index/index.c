@@ -137,7 +137,7 @@ static void write_repo_gitignore(const char *dir) {
     if (gi && access(gi, F_OK) != 0) {
         FILE *f = fopen(gi, "w");
         if (f) {
-            fputs("*.lock\n*-wal\n*-shm\n*-journal\n*.corpus\n", f);
+            fputs("*.lock\n*-wal\n*-shm\n*-journal\n*.corpus\n*.progress\n*.wanted\n", f);
             fclose(f);
         }
     }

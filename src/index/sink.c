@@ -179,6 +179,8 @@ rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp
     ip.batch_files = 512;
     ip.on_skip = idx->p.on_skip;
     ip.skip_user = idx->p.skip_user;
+    ip.order = idx->p.order;
+    ip.order_user = idx->p.order_user;
     ip.test_hook = idx->p.test_hook;
     ip.test_hook_user = idx->p.test_hook_user;
     return ip;

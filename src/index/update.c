@@ -1,5 +1,6 @@
 /* The update of the index: the ingest pipeline into the index's sink
  * (index/sink.c), then the corpus read back; and the freshness question. */
+#include "index/progress.h"
 #include "index/sink.h"
 #include "index/snapshot.h"
 
@@ -12,11 +13,16 @@
 typedef struct embed_with {
     rv_index *idx;
     rv_embed_ctx *ctx;
+    size_t embedded; /* for params.embed_limit */
 } embed_with;
 
 static rv_status embed_fn(void *user, const char *const *texts, const size_t *lens, size_t n,
                           float *out) {
-    const embed_with *e = user;
+    embed_with *e = user;
+    size_t limit = e->idx->p.embed_limit;
+    if (limit && e->embedded >= limit) /* the batch that crosses it still goes in */
+        return rv_error_set(RV_ERR_CANCELLED, "index: embed limit of %zu chunks reached", limit);
+    e->embedded += n;
     if (e->idx->p.embed) return e->idx->p.embed(e->idx->p.embed_user, texts, lens, n, out);
     return rv_embed_texts(e->ctx, texts, lens, n, out);
 }
@@ -40,8 +46,9 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
         k.record_chunker = k.force_rechunk;
         k.force_rechunk = 0;
     }
-    embed_with ew = {idx, ctx};
+    embed_with ew = {idx, ctx, 0};
     rv_ingest_params ip = rv_index_ingest_params(idx, cp);
+    if (idx->p.embed_limit) ip.batch_chunks = 32;
     ip.embed = embed_fn;
     ip.embed_user = &ew;
     ip.progress = progress;
@@ -147,11 +154,16 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         return st;
     }
     int busy = 0;
-    rv_status st = idx->p.no_wait && !idx->beside_path ? rv_index_try_lock(idx, &busy)
-                                                        : rv_index_lock(idx);
+    rv_status st = (idx->p.no_wait || idx->p.if_idle) && !idx->beside_path
+                       ? rv_index_try_lock(idx, &busy)
+                       : rv_index_lock(idx);
     if (st != RV_OK) return st;
+    if (busy && idx->p.if_idle)
+        return rv_error_set(RV_ERR_BUSY, "another ripvec is updating the index");
     if (busy && (st = answer_committed(idx, stats)) != RV_ERR_NOT_FOUND) return st;
     if (busy && (st = rv_index_lock(idx)) != RV_OK) return st;
+    rv_index_recorder rec; /* what `index status` shows of this run */
+    rv_index_recorder_start(&rec, idx->db_path, progress, progress_user);
     if (idx->need_rebuild) {
         rv_index_note(idx, "index %s is corrupt: rebuilding", idx->db_path);
         if ((st = rv_index_reset(idx)) != RV_OK) goto done;
@@ -159,7 +171,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
     for (int attempt = 0; attempt < 2; attempt++) {
         memset(stats, 0, sizeof *stats);
         int racy = 0;
-        st = update_pass(idx, ctx, cp, progress, progress_user, stats, &racy);
+        st = update_pass(idx, ctx, cp, rv_index_recorder_progress, &rec, stats, &racy);
         if (st == RV_OK && idx->beside_path) st = rv_index_swap_in(idx);
         if (st == RV_OK) st = rv_index_load_corpus(idx, !racy);
         if (st == RV_OK) stats->chunks_total = idx->cached.chunks.count;
@@ -168,6 +180,7 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         if ((st = rv_index_reset(idx)) != RV_OK) break;
     }
 done:
+    rv_index_recorder_finish(&rec, st == RV_OK);
     rv_index_unlock(idx);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -197,5 +210,26 @@ rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh) {
         st = rv_ingest_check(&ip, &sink, fresh);
     }
     rv_index_sink_free(&k);
+    return st;
+}
+
+/* Bytes of source per chunk, for estimates (docs/INDEX.md). */
+#define RV_BYTES_PER_CHUNK 512
+
+rv_status rv_index_estimate(rv_index *idx, size_t *chunks, size_t *files_pending) {
+    *chunks = *files_pending = 0;
+    if (!idx || !idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
+    rv_store_info si;
+    rv_status st = rv_store_info_get(idx->store, &si);
+    if (st != RV_OK) return st;
+    rv_index_sink k;
+    rv_ingest_sink sink;
+    uint64_t bytes = 0;
+    if ((st = rv_index_sink_open(&k, &sink, idx)) == RV_OK) {
+        rv_ingest_params ip = rv_index_ingest_params(idx, NULL);
+        st = rv_ingest_estimate(&ip, &sink, files_pending, &bytes);
+    }
+    rv_index_sink_free(&k);
+    *chunks = (size_t)si.chunks + (size_t)((bytes + RV_BYTES_PER_CHUNK - 1) / RV_BYTES_PER_CHUNK);
     return st;
 }

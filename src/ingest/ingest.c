@@ -57,6 +57,8 @@ void rv_ingest_hook(rv_ingest_run_state *r, const char *point) {
 typedef struct wfile {
     char *rel, *path;
     int64_t size, mtime_ns, ino;
+    int order;  /* rv_ingest_params.order; 0 without */
+    size_t seq; /* walk position, for a stable sort */
 } wfile;
 
 typedef struct walked {
@@ -106,6 +108,8 @@ static int on_walk_file(void *user, const rv_walk_entry *e) {
     f->size = (int64_t)e->size;
     f->mtime_ns = entry_mtime_ns(e);
     f->ino = (int64_t)e->ino;
+    f->order = w->p->order ? w->p->order(w->p->order_user, f->rel) : 0;
+    f->seq = w->n;
     w->n++;
     return 0;
 oom:
@@ -120,7 +124,15 @@ static void on_walk_skip(void *user, const char *path, rv_walk_skip why, const c
 }
 
 static int cmp_wfile(const void *a, const void *b) {
-    return strcmp(((const wfile *)a)->rel, ((const wfile *)b)->rel);
+    const wfile *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return strcmp(x->rel, y->rel);
+}
+
+static int cmp_wfile_walk(const void *a, const void *b) {
+    const wfile *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 static void walked_free(walked *w) {
@@ -144,7 +156,8 @@ static rv_status walk_all(walked *w, const rv_ingest_params *p, const rv_ingest_
     wp.known_user = w;
     rv_status st = rv_walk(p->root, &wp, on_walk_file, on_walk_skip, w);
     if (st != RV_OK) return w->err != RV_OK ? w->err : st;
-    if (!p->walk_order && w->n > 1) qsort(w->v, w->n, sizeof *w->v, cmp_wfile);
+    if (w->n > 1 && (!p->walk_order || p->order))
+        qsort(w->v, w->n, sizeof *w->v, p->walk_order ? cmp_wfile_walk : cmp_wfile);
     return RV_OK;
 }
 
@@ -324,6 +337,25 @@ rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink,
         same++;
     }
     if (st == RV_OK) *fresh = same == w.n && sink->count(sink->self) == w.n;
+    walked_free(&w);
+    return st;
+}
+
+rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink,
+                             size_t *files, uint64_t *bytes) {
+    *files = 0;
+    *bytes = 0;
+    if (!p || !p->root || !sink || !sink->lookup)
+        return rv_error_set(RV_ERR_INVALID_ARG, "ingest: bad arguments");
+    walked w;
+    rv_status st = walk_all(&w, p, sink);
+    for (size_t i = 0; st == RV_OK && i < w.n; i++) {
+        rv_ingest_held h = {.id = -1};
+        if ((st = sink->lookup(sink->self, w.v[i].rel, &h)) != RV_OK) break;
+        if (stat_equal(&w.v[i], &h)) continue;
+        (*files)++;
+        *bytes += (uint64_t)w.v[i].size;
+    }
     walked_free(&w);
     return st;
 }

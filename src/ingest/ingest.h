@@ -112,6 +112,10 @@ typedef struct rv_ingest_params {
      * slices of this many, shortest first (a lively progress line). */
     size_t embed_slice;
     int walk_order; /* 1: files in walk order; 0: sorted by rel (strcmp) */
+    /* The order files are read and embedded in: by order(rel), lower
+     * first, then as above; NULL: as above alone. */
+    int (*order)(void *user, const char *rel);
+    void *order_user;
     rv_walk_skip_fn on_skip; /* walk skips and unreadable files; may be NULL */
     void *skip_user;
     rv_progress_fn progress; /* "walk", "chunk", "embed", "write"; may be NULL */
@@ -132,6 +136,12 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
  * fast path) and sets *fresh to 1 when every walked file is held with the
  * same stat and the sink holds no other file. */
 rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink, int *fresh);
+
+/* What a run would have to read, without reading a file: walks (with the
+ * sink's fast path) and counts the files whose stat differs from what the
+ * sink holds, and their bytes. */
+rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink,
+                             size_t *files, uint64_t *bytes);
 
 /* Content hash the pipeline and the sinks agree on (xxh3-128). */
 void rv_ingest_hash(uint8_t out[16], const void *data, size_t len);

@@ -2,15 +2,23 @@
 #include "mcp/engine.h"
 #include "mcp/watch.h"
 
+#include "ripvec/index.h"
 #include "ripvec/search.h"
 #include "ripvec/sink.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* While files wait for the background indexer, the corpus is read again
+ * (to take the vectors it committed) at most this often, so a search never
+ * pays for that on every call. */
+#define RV_MCP_PENDING_REFRESH_S 5.0
 
 struct rv_mcp_engine {
     pthread_mutex_t mu; /* guards everything below, and every searcher call */
@@ -29,8 +37,13 @@ struct rv_mcp_engine {
     int fresh_valid; /* a refresh succeeded: the searcher can say if it is fresh */
     rv_refresh_stats last;
     int have_stats;
-    double last_update; /* unix time of the last refresh */
-    double last_note;   /* monotonic time of the last progress note */
+    double last_update;                          /* unix time of the last refresh */
+    double last_note;                            /* monotonic time of the last progress note */
+    int (*start_indexer)(void *user, long *pid); /* NULL: refreshes embed here */
+    void *indexer_user;
+    long indexer_pid;    /* the last indexer started (0: none) */
+    double refreshed_at; /* monotonic time of the last refresh */
+    int told_limit;      /* the big-tree note was given */
 };
 
 rv_mcp_engine_params rv_mcp_engine_default_params(void) {
@@ -99,6 +112,7 @@ static void set_rules(rv_mcp_engine *e, const rv_search_config *r) {
     c->globs = r->globs;
     c->home = r->home;
     c->xdg_config_home = r->xdg_config_home;
+    c->max_chunks = r->max_chunks;
 }
 
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
@@ -126,6 +140,8 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     set_rules(e, sc);
     e->note = p->note;
     e->note_user = p->note_user;
+    e->start_indexer = p->start_indexer;
+    e->indexer_user = p->indexer_user;
     /* The id the searcher will use, known before it loads anything; the
      * name when the model's files cannot be read (it never gets ready then). */
     if (e->model_dir && e->model_name &&
@@ -174,12 +190,35 @@ static rv_status ensure_open(rv_mcp_engine *e) {
     cfg.progress_user = e;
     cfg.note = on_note;
     cfg.note_user = e;
+    cfg.answer_now = e->start_indexer != NULL && e->use_index;
     return rv_searcher_open(&e->s, &cfg);
 }
 
+static int alive(long pid) {
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* Files wait for embedding: the indexer runs in its own process (one per
+ * index: its writer lock decides), started again only once the last is gone. */
+static void start_indexer(rv_mcp_engine *e) {
+    if (alive(e->indexer_pid)) return;
+    long pid = 0;
+    if (e->start_indexer(e->indexer_user, &pid) == 0) {
+        e->indexer_pid = pid;
+        notef(e,
+              "%zu of %zu files not embedded yet (%zu chunks): keyword results for them; "
+              "embedding in the background (pid %ld)",
+              e->last.files_pending, e->last.files, e->last.chunks_pending, pid);
+    } else {
+        e->indexer_pid = 0;
+        notef(e, "the background indexer did not start");
+    }
+}
+
 /* Opens the searcher if needed and refreshes it when the files changed (or
- * always, with force). Called with e->mu held. */
-static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
+ * always, with force; never to take new vectors with same_corpus, so the
+ * pages of one ranking come from one corpus). Called with e->mu held. */
+static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
     rv_status st = ensure_open(e);
     if (st != RV_OK) return st;
     if (!e->watch_tried) { /* before the first walk, so nothing slips between */
@@ -191,6 +230,9 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
     }
     int dirty = e->watch ? rv_mcp_watch_changed(e->watch) : 1;
     if (!force && !dirty && e->fresh_valid) return RV_OK;
+    if (!force && e->have_stats && e->last.files_pending && !(dirty && e->watch) &&
+        (same_corpus || mono_s() - e->refreshed_at < RV_MCP_PENDING_REFRESH_S))
+        return RV_OK; /* warming up: what was there a moment ago */
     int fresh = 0;
     if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh)
         return RV_OK;
@@ -205,10 +247,21 @@ static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
     e->last = rs;
     e->have_stats = 1;
     e->last_update = (double)time(NULL);
-    if (rs.files_changed)
+    e->refreshed_at = mono_s();
+    if (rs.files_pending && !rs.over_limit) start_indexer(e);
+    if (rs.over_limit && !e->told_limit++)
+        notef(e, "%s: ~%zu chunks (%s): keyword results for the %zu files not embedded; "
+                 "run `ripvec index %s` to embed them",
+              e->root, rs.chunks_estimate, rs.big_root ? "a home or root directory" : "past --max-chunks",
+              rs.files_pending, e->root);
+    if (rs.files_changed && !rs.files_pending)
         notef(e, "index updated: %zu files changed, %zu chunks embedded, %.2fs", rs.files_changed,
               rs.chunks_embedded, rs.seconds);
     return RV_OK;
+}
+
+static rv_status ensure_fresh(rv_mcp_engine *e, int force) {
+    return ensure_fresh_ex(e, force, 0);
 }
 
 static void *warm_main(void *arg) {
@@ -247,7 +300,7 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
     rv_mcp_engine *e = ctx;
     rv_result_list res = {0};
     pthread_mutex_lock(&e->mu);
-    rv_status st = ensure_fresh(e, 0);
+    rv_status st = ensure_fresh_ex(e, 0, mq->next_page);
     if (st == RV_OK) {
         rv_query q = rv_query_default();
         q.text = mq->text;
@@ -316,6 +369,15 @@ static rv_status eng_status(void *ctx, rv_mcp_status *out) {
     out->files = e->last.files;
     out->chunks = e->last.chunks;
     out->last_update = e->last_update;
+    out->chunks_pending = e->last.chunks_pending;
+    out->eta_s = -1;
+    rv_index_progress pr;
+    if (ip && rv_index_progress_get(&pr, ip) == RV_OK && pr.running) {
+        out->indexing = 1;
+        out->indexer_pid = pr.pid;
+        out->rate = pr.rate;
+        out->eta_s = pr.eta_s;
+    }
     pthread_mutex_unlock(&e->mu);
     return RV_OK;
 }

@@ -45,6 +45,9 @@ typedef struct rv_mcp_engine_params {
     /* One-line notes (indexing progress, index rebuilt); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;
+    /* As rv_mcp_run_params.start_indexer: NULL, refreshes embed in process. */
+    int (*start_indexer)(void *user, long *pid);
+    void *indexer_user;
 } rv_mcp_engine_params;
 
 rv_mcp_engine_params rv_mcp_engine_default_params(void);

@@ -58,6 +58,7 @@ typedef struct rv_mcp_query {
     rv_search_mode mode;
     int top_k;             /* how many to return, from rank 0 (>= 1) */
     const char *path_glob; /* NULL: everything; else already confined to the root */
+    int next_page; /* offset > 0: during warm-up, ranked over the corpus of the page before */
 } rv_mcp_query;
 
 typedef struct rv_mcp_reindex_stats {
@@ -72,6 +73,10 @@ typedef struct rv_mcp_status {
     const char *model;      /* borrowed from the backend; "" when unknown */
     double last_update;     /* unix time of the last refresh; 0 when never */
     const char *index_path; /* borrowed; "" when in memory only */
+    size_t chunks_pending;  /* chunks not embedded yet (ranked by keywords) */
+    int indexing;           /* an indexer is running (rv_index_progress) */
+    long indexer_pid;
+    double rate, eta_s;     /* its chunks per second and seconds left (< 0 unknown) */
 } rv_mcp_status;
 
 /*

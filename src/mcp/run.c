@@ -30,6 +30,8 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     ep.watch = p->watch;
     ep.note = p->note;
     ep.note_user = p->note_user;
+    ep.start_indexer = p->start_indexer;
+    ep.indexer_user = p->indexer_user;
     rv_mcp_engine *eng = NULL;
     rv_mcp_server *srv = NULL;
     rv_status st = rv_mcp_engine_create(&eng, &ep);

@@ -90,22 +90,29 @@ static const struct tool_def {
      tool_get_repo_map, 1},
     {"reindex", "Update the index",
      "Bring the index up to date with the files on disk now (only changed files are "
-     "re-embedded). Searches already do a quick check before running.",
+     "re-embedded; while the server answers during warm-up, by its background indexer: "
+     "index_status shows the coverage). Searches already do a quick check before running.",
      "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
      "{\"type\":\"object\",\"properties\":{\"files\":{\"type\":\"integer\"},"
      "\"chunks\":{\"type\":\"integer\"},\"files_changed\":{\"type\":\"integer\"},"
      "\"seconds\":{\"type\":\"number\"}},\"required\":[\"files\",\"chunks\",\"seconds\"]}",
      tool_reindex, 0},
     {"index_status", "Index status",
-     "Whether the index is loaded, how many files and chunks it holds, the model, when it "
-     "was last updated, the root and where the index is stored.",
+     "Whether the index is loaded, how many files and chunks it holds, how many of the "
+     "chunks are embedded (coverage; the rest rank by keywords until the background indexer "
+     "embeds them) and that indexer's progress, the model, when it was last updated, the "
+     "root and where the index is stored.",
      "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}",
      "{\"type\":\"object\",\"properties\":{\"ready\":{\"type\":\"boolean\"},"
      "\"files\":{\"type\":\"integer\"},\"chunks\":{\"type\":\"integer\"},"
      "\"model\":{\"type\":\"string\"},\"last_update\":{\"type\":[\"string\",\"null\"]},"
-     "\"root\":{\"type\":\"string\"},\"index_path\":{\"type\":\"string\"}},"
+     "\"root\":{\"type\":\"string\"},\"index_path\":{\"type\":\"string\"},"
+     "\"chunks_embedded\":{\"type\":\"integer\"},\"coverage\":{\"type\":\"number\"},"
+     "\"indexing\":{\"type\":\"boolean\"},\"indexer\":{\"type\":\"object\",\"properties\":{"
+     "\"pid\":{\"type\":\"integer\"},\"rate\":{\"type\":\"number\"},"
+     "\"eta_s\":{\"type\":[\"number\",\"null\"]}}}},"
      "\"required\":[\"ready\",\"files\",\"chunks\",\"model\",\"last_update\",\"root\","
-     "\"index_path\"]}",
+     "\"index_path\",\"chunks_embedded\",\"coverage\",\"indexing\"]}",
      tool_index_status, 1},
 };
 
@@ -324,7 +331,7 @@ static cJSON *tool_search_code(rv_mcp_server *s, const cJSON *args, rv_rpc_error
     if (glob_s && !get_path(s, "path_glob", glob_s, 1, &glob, err)) return NULL;
     /* Rank the first offset + top_k + 1 and slice afterwards: pages come from
      * one ranking, and the extra one tells whether another page exists. */
-    rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob};
+    rv_mcp_query q = {query, (rv_search_mode)mode, (int)(offset + top_k + 1), glob, offset > 0};
     hits.max_chars = (size_t)max_chars;
     if (s->be.search(s->be.ctx, &q, &hits) != RV_OK) {
         res = tool_failed("search failed");
@@ -445,6 +452,22 @@ static cJSON *tool_reindex(rv_mcp_server *s, const cJSON *args, rv_rpc_error *er
     return res;
 }
 
+/* How much is embedded, and the indexer embedding the rest. */
+static int add_coverage(cJSON *sc, const rv_mcp_status *ss) {
+    size_t done = ss->chunks > ss->chunks_pending ? ss->chunks - ss->chunks_pending : 0;
+    double cov = ss->chunks ? (double)done / (double)ss->chunks : (ss->ready ? 1.0 : 0.0);
+    if (!cJSON_AddNumberToObject(sc, "chunks_embedded", (double)done) ||
+        !cJSON_AddNumberToObject(sc, "coverage", cov) ||
+        !cJSON_AddBoolToObject(sc, "indexing", ss->indexing))
+        return 0;
+    if (!ss->indexing) return 1;
+    cJSON *ix = cJSON_AddObjectToObject(sc, "indexer");
+    return ix && cJSON_AddNumberToObject(ix, "pid", (double)ss->indexer_pid) &&
+           cJSON_AddNumberToObject(ix, "rate", ss->rate) &&
+           (ss->eta_s < 0 ? cJSON_AddNullToObject(ix, "eta_s") != NULL
+                          : cJSON_AddNumberToObject(ix, "eta_s", ss->eta_s) != NULL);
+}
+
 static cJSON *tool_index_status(rv_mcp_server *s, const cJSON *args, rv_rpc_error *err) {
     static const char *const keys[] = {NULL};
     if (!check_keys(args, keys, err)) return NULL;
@@ -466,7 +489,8 @@ static cJSON *tool_index_status(rv_mcp_server *s, const cJSON *args, rv_rpc_erro
         (when[0] ? cJSON_AddStringToObject(sc, "last_update", when) != NULL
                  : cJSON_AddNullToObject(sc, "last_update") != NULL) &&
         cJSON_AddStringToObject(sc, "root", s->root_real) &&
-        cJSON_AddStringToObject(sc, "index_path", ss.index_path ? ss.index_path : ""))
+        cJSON_AddStringToObject(sc, "index_path", ss.index_path ? ss.index_path : "") &&
+        add_coverage(sc, &ss))
         res = tool_ok(s, sc, NULL);
     else
         cJSON_Delete(sc);

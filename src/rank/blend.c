@@ -100,17 +100,28 @@ static cand *add(ranker *r, uint32_t id) {
 static rv_status take_lists(ranker *r) {
     const rv_rank_input *in = r->in;
     const float *lists[2] = {in->cosine, in->bm25};
+    unsigned char *sem_keep = NULL; /* the cosine list: embedded chunks only */
+    if (in->cosine && in->embedded) {
+        if (!(sem_keep = malloc(in->n))) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < in->n; i++)
+            sem_keep[i] = in->embedded[i] && (!in->keep || in->keep[i]);
+    }
     for (int l = 0; l < 2; l++) {
         if (!lists[l]) continue;
         rv_scored *top = NULL;
         size_t nt = 0;
         rv_status st = rv_rank_top(&top, &nt, lists[l], in->n, in->depth,
-                                   l == 0 ? -INFINITY : 1e-6f, in->keep);
-        if (st != RV_OK) return st;
+                                   l == 0 ? -INFINITY : 1e-6f,
+                                   l == 0 && sem_keep ? sem_keep : in->keep);
+        if (st != RV_OK) {
+            free(sem_keep);
+            return st;
+        }
         for (size_t i = 0; i < nt; i++) {
             cand *c = add(r, top[i].id);
             if (!c) {
                 free(top);
+                free(sem_keep);
                 return rv_error_set(RV_ERR_NOMEM, "out of memory");
             }
             if (l == 0)
@@ -122,6 +133,7 @@ static rv_status take_lists(ranker *r) {
         if (l == 1 && nt) r->bm_top = top[0].score;
         free(top);
     }
+    free(sem_keep);
     return RV_OK;
 }
 
@@ -239,7 +251,7 @@ static void mean_cosine(ranker *r) {
     double sum = 0, sq = 0;
     size_t m = 0;
     for (size_t i = 0; i < in->n; i++) {
-        if (in->keep && !in->keep[i]) continue;
+        if ((in->keep && !in->keep[i]) || (in->embedded && !in->embedded[i])) continue;
         sum += in->cosine[i];
         sq += (double)in->cosine[i] * in->cosine[i];
         m++;
@@ -299,14 +311,16 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
     for (size_t i = 0; i < r.n; i++) {
         rv_rank_explain *x = &r.c[i].x;
         const rv_chunk *ch = &in->chunks[x->id];
-        if (in->cosine) {
-            x->cosine = in->cosine[x->id];
-            float span = r.cos_top - r.cos_mean;
-            x->sem_norm = span > 0 ? fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span)) : 0;
-        }
         if (in->bm25) {
             x->bm25 = in->bm25[x->id];
             x->kw_norm = r.bm_top > 0 ? x->bm25 / r.bm_top : 0;
+        }
+        if (in->cosine && in->embedded && !in->embedded[x->id]) {
+            x->sem_norm = x->kw_norm; /* no vector yet: its keywords stand in */
+        } else if (in->cosine) {
+            x->cosine = in->cosine[x->id];
+            float span = r.cos_top - r.cos_mean;
+            x->sem_norm = span > 0 ? fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span)) : 0;
         }
         if (in->coverage) x->coverage = in->coverage[x->id];
         x->blend = r.w.sem * x->sem_norm + r.w.kw * x->kw_norm;

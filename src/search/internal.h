@@ -14,6 +14,11 @@ typedef struct rv_search_prefetch rv_search_prefetch;
 struct rv_searcher {
     char *root, *model_dir, *device, *cache_dir, *kernels, *cuda_lib;
     int threads, use_index, repo_level, answer_now;
+    size_t max_chunks; /* rv_search_config.max_chunks */
+    int big_root;      /* the root is home or "/" */
+    int by_keywords; /* the last hybrid ranking had no vector: keyword mode's */
+    char **wanted; /* files a search wanted, embedded first (search/order.c) */
+    size_t n_wanted;
     rv_precision precision;
     rv_driver_params driver; /* its strings are the copies above */
     int root_is_file;      /* a single file was given: chunk paths are its basename */
@@ -112,5 +117,10 @@ rv_status rv_search_keep(const rv_searcher *s, const rv_query *q, const unsigned
 rv_status rv_search_explain_semantic(const rv_scored *list, size_t n, rv_rank_explain **ex);
 /* The keyword index of the corpus, built or loaded on first use. */
 rv_status rv_search_ensure_bm25(rv_searcher *s);
+
+/* search/order.c: the index's embedding order (rv_index_params.order;
+ * user = the searcher) and the wanted files it reads before an update. */
+int rv_search_file_order(void *user, const char *rel);
+rv_status rv_search_load_wanted(rv_searcher *s);
 
 #endif

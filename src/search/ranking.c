@@ -43,11 +43,37 @@ static float lexical_share(rv_searcher *s, const char *text) {
     return words ? (float)known / (float)words : 0.0f;
 }
 
-rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char *keep,
-                         size_t depth, size_t want, rv_scored **list, size_t *n_list,
-                         rv_rank_explain **ex, rv_query_kind *kind) {
+/* Which chunks have a vector (a partly embedded index gives the rest zero
+ * rows): *mask NULL when all do; *count how many do. A row's first element
+ * settles it almost always. */
+static rv_status embedded_mask(const rv_corpus *c, unsigned char **mask, size_t *count) {
+    size_t n = c->chunks.count, dim = c->dim, have = 0;
+    unsigned char *m = malloc(n ? n : 1);
+    *mask = NULL;
+    if (!m) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const float *v = c->vectors + i * dim;
+        size_t k = 0;
+        while (k < dim && v[k] == 0.0f)
+            k++;
+        m[i] = k < dim;
+        have += m[i];
+    }
+    *count = have;
+    if (have == n)
+        free(m);
+    else
+        *mask = m;
+    return RV_OK;
+}
+
+rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char *keep, size_t depth,
+                         size_t want, rv_scored **list, size_t *n_list, rv_rank_explain **ex,
+                         rv_query_kind *kind) {
     size_t n = s->corpus.chunks.count;
     float *cosine = NULL, *bm = NULL, *cov = NULL;
+    unsigned char *emb = NULL;
+    size_t n_emb = n;
     rv_rank_explain *res = NULL;
     size_t nres = 0;
     rv_status st = RV_OK;
@@ -64,7 +90,13 @@ rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char 
     if ((st = rv_bm25_score_coverage(s->bm, q->text, bm, cov)) != RV_OK) goto done;
     rv_search_trace(s, "bm25 score");
     if ((st = ensure_symtab(s)) != RV_OK) goto done;
-    if (q->mode == RV_MODE_HYBRID) {
+    /* The coverage rule (docs/INDEX.md): nothing embedded ranks as keyword
+     * mode does; a part embedded, by rv_rank_input.embedded. */
+    if (q->mode == RV_MODE_HYBRID && s->corpus.vectors &&
+        (st = embedded_mask(&s->corpus, &emb, &n_emb)) != RV_OK)
+        goto done;
+    s->by_keywords = q->mode == RV_MODE_HYBRID && n_emb == 0;
+    if (q->mode == RV_MODE_HYBRID && n_emb > 0) {
         if ((st = rv_search_ensure_model(s)) != RV_OK) goto done;
         if (!rv_search_take_prefetched(s, q->text)) {
             st = rv_search_embed_query(s->model, s->ctx, q->text, s->qvec);
@@ -83,6 +115,7 @@ rv_status rv_search_rank(rv_searcher *s, const rv_query *q, const unsigned char 
     in.bm25 = bm;
     in.coverage = cov;
     in.keep = keep;
+    in.embedded = emb;
     in.symtab = s->symtab;
     in.query = &qi;
     in.content = q->content;
@@ -108,6 +141,7 @@ oom:
     st = rv_error_set(RV_ERR_NOMEM, "out of memory");
 done:
     free(res);
+    free(emb);
     free(cosine);
     free(bm);
     free(cov);

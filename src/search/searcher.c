@@ -31,6 +31,7 @@ rv_search_config rv_search_default_config(void) {
     rv_search_config c;
     memset(&c, 0, sizeof c);
     c.use_index = 1;
+    c.max_chunks = RV_SEARCH_MAX_CHUNKS;
     return c;
 }
 
@@ -122,6 +123,7 @@ void rv_searcher_close(rv_searcher *s) {
     rv_corpus_free(&s->corpus);
     rv_ingest_memory_clear(&s->built);
     rv_index_close(s->idx);
+    rv_index_wanted_free(s->wanted, s->n_wanted);
     rv_embed_ctx_free(s->ctx);
     rv_model_free(s->model);
     rv_tokenizer_free(s->lazy_tk);
@@ -182,6 +184,16 @@ rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
     return cp;
 }
 
+/* The home directory or "/": a search there is a surprise, not a request to
+ * embed everything below. */
+static int is_big_root(const char *root, const char *home) {
+    char *r = realpath(root, NULL), *h = home && home[0] ? realpath(home, NULL) : NULL;
+    int big = r && (strcmp(r, "/") == 0 || (h && strcmp(r, h) == 0));
+    free(r);
+    free(h);
+    return big;
+}
+
 rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     rv_status st = RV_ERR_NOMEM;
     if (!out || !cfg || !cfg->root || !cfg->root[0])
@@ -218,6 +230,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->use_index = cfg->use_index && !s->root_is_file;
     s->repo_level = cfg->repo_level;
     s->answer_now = cfg->answer_now;
+    s->max_chunks = cfg->max_chunks;
+    s->big_root = is_big_root(cfg->root, cfg->home);
     s->progress = cfg->progress;
     s->progress_user = cfg->progress_user;
     s->on_skip = cfg->on_skip;
@@ -276,6 +290,10 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
          * is committed: it answers from that. */
         ip.no_wait = !cfg->rebuild;
         if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
+        ip.embed_limit = cfg->embed_limit;
+        ip.if_idle = cfg->index_if_idle;
+        ip.order = rv_search_file_order;
+        ip.order_user = s;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
@@ -291,6 +309,17 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
 done:
     rv_searcher_close(s);
     return st;
+}
+
+/* Whether this refresh may embed: not when files wait in a tree past the
+ * limit or under a big root (then it answers as answer_now does). */
+static int over_limit(rv_searcher *s, rv_refresh_stats *local) {
+    if (!s->max_chunks || s->answer_now) return 0;
+    size_t est = 0, pending = 0;
+    /* best effort: a damaged store is the update's to report and rebuild */
+    if (rv_index_estimate(s->idx, &est, &pending) != RV_OK) return 0;
+    local->chunks_estimate = est;
+    return pending > 0 && (s->big_root || est > s->max_chunks);
 }
 
 static size_t count_files(const rv_corpus *c) {
@@ -316,12 +345,20 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         rv_index_stats is;
         memset(&is, 0, sizeof is);
         s->index_skipped = 0;
-        if (s->answer_now) { /* embed nothing: pending files by keywords */
+        int over = over_limit(s, &local);
+        if (s->answer_now || over) { /* embed nothing: pending files by keywords */
             st = rv_index_corpus_now(s->idx, &cp, &s->corpus, &local.files_pending,
                                      &local.chunks_pending);
             is.files_changed = local.files_pending;
             is.chunks_total = s->corpus.chunks.count;
+            if (s->answer_now && s->max_chunks)
+                over = s->big_root || is.chunks_total > s->max_chunks;
+            over = over && local.files_pending; /* the estimate's stat may be racy */
+            if (!local.chunks_estimate) local.chunks_estimate = is.chunks_total;
+            local.over_limit = over;
+            local.big_root = over && s->big_root;
         } else {
+            rv_search_load_wanted(s); /* best effort: only the order depends on it */
             st = rv_index_update(s->idx, s->ctx, &cp, s->progress, s->progress_user, &is);
             local.files_skipped = s->index_skipped;
             rv_search_trace(s, "index update");
@@ -604,7 +641,9 @@ rv_status rv_searcher_query(rv_searcher *s, const rv_query *q, rv_result_list *o
     if (use_kw && (q->steps & RV_STEP_BLEND)) { /* the blended ranking */
         st = rv_search_rank(s, q, keep, depth, want, &fused, &nfused, q->explain ? &ex : NULL,
                             &out->query_kind);
-        if (st == RV_OK) st = finish(s, fused, nfused, q, ex, out);
+        rv_query fq = *q; /* nothing embedded: keyword mode's floor too */
+        if (s->by_keywords) fq.mode = RV_MODE_KEYWORD;
+        if (st == RV_OK) st = finish(s, fused, nfused, &fq, ex, out);
         fused = NULL;
         goto done;
     }
