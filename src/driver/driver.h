@@ -70,8 +70,8 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
  * with one scale per output row (activations kept at about 16 bits), Q7:
  * 7-bit weights against 8-bit activations (faster where the hardware has no
  * int8 dot product, less precise), Q8U (version 5): int8 weights against
- * 8-bit activations, where a pair of products may saturate at 16 bits
- * (about 1 pair in 6 million on a BERT FFN output), or Q7F (version 6): Q7
+ * 8-bit activations, whose pairs the driver may lower a little (the CPU
+ * driver: so that two products sum in 16 bits), or Q7F (version 6): Q7
  * whose largest weights the driver may lower a little (the CPU driver: so
  * that four products sum in 16 bits, a quarter fewer multiplies; on a BERT
  * layer about 1e-4 of the weights' energy). A model's precision names

@@ -166,28 +166,34 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
     return RV_OK;
 }
 
-/* q7f: lowers the weights of each quad (k offsets {0, 1, 4, 5} and {2, 3,
- * 6, 7} of a block of 8, r[0, len) of them present) whose positive or
- * negative values sum past RV_CPU_Q7_QUAD, one step at a time in turn so
- * the cut is shared about evenly (cpu_linear.h). Returns the sum of the
- * squared changes. */
-static double fit_quads(int32_t *r, size_t len) {
+/* The k offsets, within a block of 8, of the groups whose products the
+ * AVX2 kernels sum in int16: q7f's quads and q8u's pairs (cpu_linear.h). */
+static const uint8_t quad_at[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+static const uint8_t pair_at[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+/* Lowers the weights of each group of `size` (offsets `at` in blocks of 8,
+ * r[0, len) of them present) whose positive or negative values sum past
+ * RV_CPU_I16_SUM, one step at a time in turn so the cut is shared about
+ * evenly. Returns the sum of the squared changes. */
+static double fit_groups(int32_t *r, size_t len, const uint8_t *at8, size_t size) {
     double cut = 0;
     for (size_t b = 0; b < len; b += 8)
-        for (size_t h = 0; h < 4; h += 2)
+        for (size_t h = 0; h < 8; h += size)
             for (int32_t sign = -1; sign <= 1; sign += 2) {
-                size_t at[4] = {b + h, b + h + 1, b + h + 4, b + h + 5};
+                size_t at[4];
                 int32_t tot = 0, was[4] = {0, 0, 0, 0};
-                for (int e = 0; e < 4; e++)
+                for (size_t e = 0; e < size; e++) {
+                    at[e] = b + at8[h + e];
                     if (at[e] < len && sign * r[at[e]] > 0) tot += sign * (was[e] = r[at[e]]);
-                if (tot <= RV_CPU_Q7_QUAD) continue;
-                while (tot > RV_CPU_Q7_QUAD)
-                    for (int e = 0; e < 4; e++)
-                        if (tot > RV_CPU_Q7_QUAD && was[e] && sign * r[at[e]] > 0) {
+                }
+                if (tot <= RV_CPU_I16_SUM) continue;
+                while (tot > RV_CPU_I16_SUM)
+                    for (size_t e = 0; e < size; e++)
+                        if (tot > RV_CPU_I16_SUM && was[e] && sign * r[at[e]] > 0) {
                             r[at[e]] -= sign;
                             tot--;
                         }
-                for (int e = 0; e < 4; e++)
+                for (size_t e = 0; e < size; e++)
                     if (was[e]) cut += (double)(was[e] - r[at[e]]) * (was[e] - r[at[e]]);
             }
     return cut;
@@ -195,8 +201,9 @@ static double fit_quads(int32_t *r, size_t len) {
 
 /* Integer formats: each row rounded to |q| <= qmax with its own scale
  * (after the column factors, if any), laid out in groups of `step` k
- * values; with fit (q7f), each quad fitted to RV_CPU_Q7_QUAD. Returns the
- * squared changes of the fitting over the squared codes (0 without). */
+ * values; with fit (q7f), each quad fitted to RV_CPU_I16_SUM, and q8u's
+ * pairs always. Returns the squared changes of the quads' fitting over the
+ * squared codes (0 without). */
 static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                             const float *colscale, int fit) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
@@ -239,7 +246,8 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
                 r[i] = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
             for (i = 0; fit && i < len; i++)
                 sig += (double)r[i] * r[i];
-            if (fit) cut += fit_quads(r, len);
+            if (fit) cut += fit_groups(r, len, quad_at, 4);
+            if (P->fmt == RV_WFMT_Q8U) fit_groups(r, len, pair_at, 2);
             /* one store per group of `step` values (p0 is a multiple of 8) */
             for (i = 0; i < len; i += step) {
                 int8_t grp[4] = {0, 0, 0, 0};
@@ -445,16 +453,9 @@ static void portable_run(const rv_cpu_gemm_job *J) {
                 int32_t ia[RV_CPU_NR] = {0};
                 for (size_t g = 0; g < kp / step; g++)
                     for (size_t c = 0; c < RV_CPU_NR; c++)
-                        for (size_t t = 0; t < step; t += 2) {
-                            /* a pair of products, saturated at int16 for
-                             * the u8 formats as vpmaddubsw does (only q8u
-                             * can reach the bounds) */
+                        for (size_t t = 0; t < step; t++) {
                             const int8_t *b = q + (g * RV_CPU_NR + c) * step + t;
-                            int32_t a0 = q16 ? q16[g * step + t] : q8u[g * step + t],
-                                    a1 = q16 ? q16[g * step + t + 1] : q8u[g * step + t + 1],
-                                    s = a0 * b[0] + a1 * b[1];
-                            if (q8u) s = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
-                            ia[c] += s;
+                            ia[c] += (q16 ? q16[g * step + t] : q8u[g * step + t]) * b[0];
                         }
                 for (size_t c = 0; c < RV_CPU_NR; c++) {
                     int32_t v = q8u ? ia[c] - zero * W->qsum[col0 + c] : ia[c];
