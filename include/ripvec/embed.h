@@ -65,7 +65,7 @@ void rv_model_free(rv_model *m); /* NULL ok */
 
 size_t rv_model_dim(const rv_model *m);     /* embedding width (hidden size) */
 int rv_model_max_tokens(const rv_model *m); /* per-sequence limit incl. [CLS]/[SEP] */
-/* Stable id for indexes (owned by m): the model files, plus "-fp16"/"-int8v4"
+/* Stable id for indexes (owned by m): the model files, plus "-fp16"/"-int8v5"
  * for reduced precision (vectors of different precisions never mix). */
 const char *rv_model_id(const rv_model *m);
 /* The id rv_model_load would give the model in model_dir at `precision`,

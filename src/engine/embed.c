@@ -102,12 +102,12 @@ rv_status rv_model_id_for_dir(char *out, size_t cap, const char *model_dir,
     int len = (int)(n - b);
     if (len > 100) len = 100;
     /* fp32 keeps the id it always had, so existing indexes stay valid. int8
-     * is "int8v4": v2 when its storage became the 7-bit / 8-bit mix, v3 when
+     * is "int8v5": v2 when its storage became the 7-bit / 8-bit mix, v3 when
      * the FFN output moved to 8-bit activations, v4 when the 7-bit weights
-     * were fitted to quads (each moved the vectors, so indexes of an
-     * earlier int8 are not reused). */
+     * were fitted to quads, v5 when q8u's pairs were (each moved the
+     * vectors, so indexes of an earlier int8 are not reused). */
     const char *tag = precision == RV_PRECISION_FP16   ? "-fp16"
-                      : precision == RV_PRECISION_INT8 ? "-int8v4"
+                      : precision == RV_PRECISION_INT8 ? "-int8v5"
                                                        : "";
     snprintf(out, cap, "%.*s-%016llx%s", len, model_dir + b, hv, tag);
 done:
