@@ -244,7 +244,11 @@ int rv_cmd_index(int argc, char **argv) {
     if (is_rebuild && po.cfg.device) mp.device = po.cfg.device;
     mp.threads = po.cfg.threads;
     mp.precision = po.cfg.precision;
-    if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
+    char *pack_dir = rv_cli_pack_dir(po.model, model_dir);
+    mp.pack_dir = pack_dir;
+    int loaded = rv_model_load(&m, model_dir, &mp) == RV_OK;
+    free(pack_dir);
+    if (!loaded) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }

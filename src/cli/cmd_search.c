@@ -73,8 +73,10 @@ char *rv_cli_display_root(const char *path) {
 int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_opts *o,
                          const char *root, const char *model_dir, rv_cli_progress *ps) {
     rv_search_config cfg = o->cfg;
+    char *pack_dir = rv_cli_pack_dir(o->model, model_dir);
     cfg.root = root;
     cfg.model_dir = model_dir;
+    cfg.pack_dir = pack_dir;
     /* The model loads when first needed: a keyword search on a fresh index
      * needs no weights, and a semantic one loads them and embeds the query
      * while the index is refreshed (rv_searcher_prefetch_query). */
@@ -92,6 +94,7 @@ int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_op
         cfg.note_user = ps;
     }
     rv_status st = rv_searcher_open(out, &cfg);
+    free(pack_dir); /* the searcher keeps a copy */
     if (st == RV_OK) st = rv_searcher_refresh(*out, stats);
     rv_cli_progress_clear(ps);
     return st == RV_OK ? RV_EXIT_OK : rv_cli_fail("%s", rv_error_last());

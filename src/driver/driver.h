@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 7
+#define RV_DRIVER_VERSION 8
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -278,6 +278,25 @@ typedef struct rv_driver {
      * upload_linear_weight, only `linear` and free_buf may take the buffer. */
     rv_status (*upload_linear_layer)(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                      const rv_linear_spec *spec);
+
+    /* ---- version 8: packed layers kept across loads (all OPTIONAL) ---- */
+
+    /* What the bytes of export_linear assume on this device (the driver's
+     * format version, the kernel family it packs for, ...), as a short
+     * [A-Za-z0-9_-] name: bytes exported under one key import under the
+     * same key only. NULL: the device's layers cannot be kept. */
+    const char *(*pack_key)(void *dev);
+    /* The bytes of a buffer made by upload_linear_layer (or import_linear),
+     * copied into dst when cap allows (dst may be NULL); returns how many
+     * there are, 0 when the buffer cannot be exported. */
+    size_t (*export_linear)(void *dev, const rv_dbuf *w, void *dst, size_t cap);
+    /* A linear weight [n, k] over `bytes` made by export_linear under this
+     * device's pack_key, read in place (64-byte aligned, unchanged until
+     * free_buf, which leaves them alone); RV_ERR_FORMAT when they do not
+     * describe such a weight. As upload_linear_layer's, only `linear` and
+     * free_buf take it. */
+    rv_status (*import_linear)(void *dev, rv_dbuf **out, const void *bytes, size_t len, size_t n,
+                               size_t k);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

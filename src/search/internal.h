@@ -12,7 +12,7 @@
 typedef struct rv_search_prefetch rv_search_prefetch;
 
 struct rv_searcher {
-    char *root, *model_dir, *device, *cache_dir;
+    char *root, *model_dir, *device, *cache_dir, *pack_dir;
     int threads, use_index, repo_level, answer_now;
     rv_precision precision;
     int root_is_file;      /* a single file was given: chunk paths are its basename */

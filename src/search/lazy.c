@@ -32,6 +32,7 @@ rv_status rv_search_ensure_model(rv_searcher *s) {
     if (s->device) mp.device = s->device;
     mp.threads = s->threads;
     mp.precision = s->precision;
+    mp.pack_dir = s->pack_dir;
     rv_status st = rv_model_load(&s->model, s->model_dir, &mp);
     if (st != RV_OK) return st;
     rv_search_trace(s, "model load");

@@ -97,6 +97,7 @@ rv_status rv_searcher_prefetch_query(rv_searcher *s, const char *text) {
     if (s->device) pf->mp.device = s->device;
     pf->mp.threads = s->threads;
     pf->mp.precision = s->precision;
+    pf->mp.pack_dir = s->pack_dir;
     pf->threads = s->threads;
     if (pthread_create(&pf->thread, NULL, prefetch_main, pf) != 0) {
         prefetch_free(pf);

@@ -130,6 +130,7 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->model_dir);
     free(s->device);
     free(s->cache_dir);
+    free(s->pack_dir);
     free(s->home);
     free(s->xdg_config_home);
     free_list(s->types);
@@ -186,6 +187,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->model_dir = dup_or_null(cfg->model_dir, &oom);
     s->device = dup_or_null(cfg->device, &oom);
     s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
+    s->pack_dir = dup_or_null(cfg->pack_dir, &oom);
     s->home = dup_or_null(cfg->home, &oom);
     s->xdg_config_home = dup_or_null(cfg->xdg_config_home, &oom);
     s->types = dup_list(cfg->types, &s->n_types, &oom);

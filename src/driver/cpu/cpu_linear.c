@@ -355,6 +355,44 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
     return RV_OK;
 }
 
+rv_status rv_cpu_wpack_view(rv_cpu_wpack **out, const rv_cpu_wpack_shape *sh, const void *bytes,
+                            size_t len) {
+    *out = NULL;
+    rv_wfmt fmt = sh->fmt;
+    int u8 = rv_cpu_fmt_u8(fmt), integer = u8 || fmt == RV_WFMT_Q8;
+    size_t data, extra;
+    if (sh->n == 0 || sh->k == 0 || (!integer && fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16) ||
+        (sh->quads && fmt != RV_WFMT_Q7F) || (sh->colinv && !u8) || ((uintptr_t)bytes & 63u) ||
+        sh->n > ((size_t)1 << 30) || sh->k > ((size_t)1 << 30))
+        return rv_error_set(RV_ERR_FORMAT, "packed weight: bad shape");
+    if (pack_sizes(sh->n, sh->k, fmt, &data, &extra) != RV_OK || len != data + extra)
+        return rv_error_set(RV_ERR_FORMAT, "packed weight: %zu bytes for a %zux%zu weight", len,
+                            sh->n, sh->k);
+    rv_cpu_wpack *P = aligned_alloc(64, al64(sizeof *P));
+    if (!P) return rv_error_set(RV_ERR_NOMEM, "pack: out of memory");
+    header_init(P, sh->n, sh->k, fmt);
+    unsigned char *mem = (unsigned char *)(uintptr_t)bytes; /* read only, never written */
+    size_t rows4 = al64(P->panels * RV_CPU_NR * 4);
+    P->data = mem;
+    if (integer) P->scale = (float *)(void *)(mem + data);
+    if (u8) P->qsum = (int32_t *)(void *)(mem + data + rows4);
+    if (sh->colinv) P->colinv = (float *)(void *)(mem + data + 2 * rows4);
+    P->quads = sh->quads;
+    if (fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(sh->k);
+    atomic_store_explicit(&P->ready, 1, memory_order_release);
+    *out = P;
+    return RV_OK;
+}
+
+size_t rv_cpu_wpack_payload(const rv_cpu_wpack *P, rv_cpu_wpack_shape *sh, const void **bytes) {
+    size_t data, extra;
+    if (P->lazy || pack_sizes(P->n, P->k, P->fmt, &data, &extra) != RV_OK) return 0;
+    *sh = (rv_cpu_wpack_shape){
+        .fmt = P->fmt, .n = P->n, .k = P->k, .quads = P->quads, .colinv = P->colinv != NULL};
+    *bytes = P->data;
+    return data + extra;
+}
+
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
     return rv_cpu_wpack_create_scaled(out, w, n, k, fmt, NULL);
 }

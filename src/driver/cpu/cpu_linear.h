@@ -123,6 +123,21 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
  * the caller's memory, which must outlive it. No copy is made here. */
 rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
                             size_t nparts, size_t k);
+/* What a packed weight's bytes (panels, then scales, row sums and column
+ * factors, as one allocation lays them out) stand for. */
+typedef struct rv_cpu_wpack_shape {
+    rv_wfmt fmt;
+    size_t n, k;
+    int quads;  /* q7f packed for quads */
+    int colinv; /* u8 formats: column factors present */
+} rv_cpu_wpack_shape;
+/* An eagerly packed weight's bytes, and their shape; 0 for a wrapped one. */
+size_t rv_cpu_wpack_payload(const rv_cpu_wpack *w, rv_cpu_wpack_shape *sh, const void **bytes);
+/* A packed weight reading len bytes (64-aligned) made by
+ * rv_cpu_wpack_payload in place; they must outlive it. RV_ERR_FORMAT when
+ * shape and length do not fit together. Free with rv_cpu_wpack_free. */
+rv_status rv_cpu_wpack_view(rv_cpu_wpack **out, const rv_cpu_wpack_shape *sh, const void *bytes,
+                            size_t len);
 /* Packs a wrapped weight's panels if that has not happened yet (thread-safe;
  * RV_ERR_NOMEM leaves it unpacked, to be retried). No-op for eager packs. */
 rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w);
