@@ -530,59 +530,64 @@ RV_TEST(q7_quantizer_handles_extreme_rows) {
 
 /* q8u's pairs: the packer fits every pair (k offsets 2i, 2i + 1) to
  * RV_CPU_I16_SUM, so no pair of products passes int16 and every family
- * sums them exactly: rows of codes 255 (zero point 0) against weight rows
- * of one sign (codes +-127, fitted to +-64 each) give 255 * 128 per pair;
- * pairs of mixed sign stay as they come. Fails where a family saturates
- * or the packer leaves a pair past the bound. */
+ * sums them exactly. Rows 0 and 1 open with a pair of one sign at the
+ * row's largest code (+-127, fitted to +-64 each), row 2 with a pair of
+ * mixed sign (kept); the other rows are peaked (one spike), as a model's
+ * are, so fitting changes little and the 8-bit codes stay. Against rows of codes 255 every
+ * family gives the exact sums. Flat weights, where fitting would change
+ * too much, are packed at 7 bits. Fails where a pair is left past int16. */
 RV_TEST(q8u_pairs_fit_int16_and_sum_exactly) {
-    enum { K = 12, N = 3, M = 3 };
-    float x[M * K], w[N * K];
+    enum { K = 64, N = 1024, M = 3 };
+    float *x = malloc(M * K * sizeof *x), *w = malloc(N * K * sizeof *w);
     for (int p = 0; p < K; p++) {
-        x[p] = 2.0f;                           /* codes 255, scale 2 / 255 */
-        x[K + p] = p < 6 ? 0.5f : 0;           /* codes 255 then 0 (zero point 0) */
-        x[2 * K + p] = p % 2 ? 0 : 2.0f;       /* codes 255, 0, 255, ... */
-        w[p] = 0.25f;                          /* codes 127, fitted */
-        w[K + p] = -0.25f;                     /* codes -127, fitted */
-        w[2 * K + p] = p % 2 ? 0.25f : -0.25f; /* pairs of +-127 cancel: kept */
+        x[p] = 2.0f;                     /* codes 255, zero point 0 */
+        x[K + p] = p < 32 ? 0.5f : 0;    /* codes 255 then 0 */
+        x[2 * K + p] = p % 2 ? 0 : 2.0f; /* codes 255, 0, 255, ... */
+        for (int r = 0; r < 3; r++)
+            w[r * K + p] = p >= 2 ? 0.01f : r == 0 ? 0.25f : r == 1 ? -0.25f : p ? 0.25f : -0.25f;
+    }
+    for (int r = 3; r < N; r++) { /* a spike beside a zero, the rest at most 0.3 of it */
+        for (int p = 0; p < K; p++)
+            w[r * K + p] = frand() * 0.3f;
+        w[r * K + 2 * (r % 32)] = 1.0f;
+        w[r * K + 2 * (r % 32) + 1] = 0.0f;
     }
     rv_cpu_wpack *P = NULL;
     RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q8U), RV_OK);
+    for (int c = 0; c < 3; c++) {
+        int a = packed_q(P, c, 0), b = packed_q(P, c, 1);
+        RV_CHECK_MSG(c == 2 ? a == -127 && b == 127 : a + b == (c ? -128 : 128),
+                     "row %d: %d %d", c, a, b);
+    }
+    int worst = 0;
     for (int c = 0; c < N; c++)
         for (int p = 0; p < K; p += 2) {
             int a = packed_q(P, c, p), b = packed_q(P, c, p + 1);
-            RV_CHECK_MSG(c == 2 ? a == -127 && b == 127 : a + b == (c ? -128 : 128),
-                         "row %d pair %d: %d %d", c, p, a, b);
+            int pos = (a > 0 ? a : 0) + (b > 0 ? b : 0), neg = (a < 0 ? -a : 0) + (b < 0 ? -b : 0);
+            worst = pos > worst ? pos : neg > worst ? neg : worst;
         }
-    const double sx = 2.0 / 255, sx1 = 0.5 / 255, sw = 0.25 / 127;
-    /* row 0: six pairs of 255 * 128; row 1: three of them and three of
-     * zeros; row 2: one code of each pair, 255 * 64 (fitted) or 255 * 127 */
-    const double want[M * N] = {sx * sw * 6 * 32640,  sx * sw * 6 * -32640,  0,
-                                sx1 * sw * 3 * 32640, sx1 * sw * 3 * -32640, 0,
-                                sx * sw * 6 * 16320,  sx * sw * 6 * -16320,  sx * sw * 6 * -32385};
-    double ref[M * N];
+    RV_CHECK_MSG(worst == RV_CPU_I16_SUM, "largest pair %d", worst);
+    double *ref = malloc(M * N * sizeof *ref);
+    float *out = malloc(M * N * sizeof *out);
     ref_packed(P, x, NULL, RV_ACT_NONE, M, ref);
     void *scratch = aligned_alloc(64, (rv_cpu_linear_scratch_bytes(K) + 63) / 64 * 64);
     for (int f = 0; f < RV_CPU_ISA_COUNT; f++) {
         if (!rv_cpu_isa_has((rv_cpu_isa)f)) continue; /* reported by the test above */
         const rv_cpu_linear_kernels *lk = rv_cpu_linear_kernels_for((rv_cpu_isa)f);
-        float out[M * N];
-        rv_cpu_gemm_job J = {.x = x,
-                             .ldx = K,
-                             .w = P,
-                             .out = out,
-                             .ldo = N,
-                             .m = M,
-                             .p1 = P->panels,
-                             .scratch = scratch};
+        rv_cpu_gemm_job J = {
+            .x = x, .ldx = K, .w = P, .out = out, .ldo = N, .m = M, .p1 = P->panels, .scratch = scratch};
         lk->run(&J);
-        for (int i = 0; i < M * N; i++) {
-            RV_CHECK_MSG(fabs(out[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1),
-                         "%s [%d]: %g vs %g", lk->name, i, out[i], want[i]);
-            RV_CHECK(fabs(ref[i] - want[i]) <= 1e-5 * (fabs(want[i]) + 1));
-        }
+        for (int i = 0; i < M * N; i++)
+            RV_CHECK_MSG(fabs(out[i] - ref[i]) <= 1e-5 * (fabs(ref[i]) + 1), "%s [%d]: %g vs %g",
+                         lk->name, i, out[i], ref[i]);
     }
-    free(scratch);
     rv_cpu_wpack_free(P);
+    for (size_t i = 0; i < (size_t)N * K; i++) /* flat: 7-bit codes, no pair to fit */
+        w[i] = 0.25f;
+    RV_CHECK_EQ_INT(rv_cpu_wpack_create(&P, w, N, K, RV_WFMT_Q8U), RV_OK);
+    RV_CHECK_EQ_INT(packed_q(P, 0, 0), RV_CPU_Q7_MAX);
+    rv_cpu_wpack_free(P);
+    free(scratch), free(ref), free(out), free(x), free(w);
 }
 
 /* q7f's quads: weights of a bell-shaped spread are packed for quads, with

@@ -201,13 +201,12 @@ static double fit_groups(int32_t *r, size_t len, const uint8_t *at8, size_t size
 
 /* Integer formats: each row rounded to |q| <= qmax with its own scale
  * (after the column factors, if any), laid out in groups of `step` k
- * values; with fit (q7f), each quad fitted to RV_CPU_I16_SUM, and q8u's
- * pairs always. Returns the squared changes of the quads' fitting over the
- * squared codes (0 without). */
+ * values; with fit, each group the AVX2 kernels sum in int16 (q7f's quads,
+ * q8u's pairs) fitted to RV_CPU_I16_SUM. Returns the squared changes of
+ * the fitting over the squared codes (0 without). */
 static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
-                            const float *colscale, int fit) {
+                            const float *colscale, int fit, int32_t qmax) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
-    int32_t qmax = P->fmt == RV_WFMT_Q7 || P->fmt == RV_WFMT_Q7F ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
     int8_t *q = P->data;
     double sig = 0, cut = 0;
     memset(q, 0, np * kp);
@@ -246,8 +245,9 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
                 r[i] = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
             for (i = 0; fit && i < len; i++)
                 sig += (double)r[i] * r[i];
-            if (fit) cut += fit_groups(r, len, quad_at, 4);
-            if (P->fmt == RV_WFMT_Q8U) fit_groups(r, len, pair_at, 2);
+            if (fit)
+                cut += P->fmt == RV_WFMT_Q8U ? fit_groups(r, len, pair_at, 2)
+                                             : fit_groups(r, len, quad_at, 4);
             /* one store per group of `step` values (p0 is a multiple of 8) */
             for (i = 0; i < len; i += step) {
                 int8_t grp[4] = {0, 0, 0, 0};
@@ -268,15 +268,19 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
     return sig > 0 ? cut / sig : 0;
 }
 
-/* Packs the integer formats. q7f runs on quads unless fitting them would
- * change more than RV_CPU_Q7_CUT of the weights' energy (a flat weight
- * distribution): then it is packed again as it comes, for pairs. */
+/* Packs the integer formats. q7f runs on quads, and q8u's pairs are
+ * fitted, unless that would change more than RV_CPU_Q7_CUT of the weights'
+ * energy (a flat weight distribution): then q7f is packed again as it
+ * comes, for pairs, and q8u at 7 bits, whose pairs never pass int16. */
 static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                      const float *colscale) {
+    int q8 = P->fmt == RV_WFMT_Q8 || P->fmt == RV_WFMT_Q8U, fit = P->fmt != RV_WFMT_Q8;
     P->quads = P->fmt == RV_WFMT_Q7F;
-    if (pack_int_rows(P, part, part_rows, colscale, P->quads) > RV_CPU_Q7_CUT) {
+    int32_t qmax = q8 ? RV_CPU_Q8_MAX : RV_CPU_Q7_MAX;
+    if (pack_int_rows(P, part, part_rows, colscale, fit && (P->quads || q8), qmax) >
+        RV_CPU_Q7_CUT) {
         P->quads = 0;
-        pack_int_rows(P, part, part_rows, colscale, 0);
+        pack_int_rows(P, part, part_rows, colscale, 0, RV_CPU_Q7_MAX);
     }
     if (P->fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(P->k);
 }

@@ -44,7 +44,8 @@
  *    int16, so the packer fits q8u's pairs (k offsets {2i, 2i + 1}) as
  *    q7f's quads, to RV_CPU_I16_SUM: two weights of one sign both past
  *    about half the row's largest, a few pairs in ten thousand of a BERT
- *    layer.
+ *    layer. Where that would change more than RV_CPU_Q7_CUT of the
+ *    energy (flat weights) the codes are 7-bit instead, as q7's.
  * So every sum of u8 x s8 products is exact in int32, in every kernel
  * family: pairs in int16 (AVX2, NEON), four at once (VNNI, sdot) or one
  * at a time (portable) compute one function, and the families of one
