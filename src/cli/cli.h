@@ -109,6 +109,7 @@ const char *rv_cli_python(void);
 typedef struct rv_cli_indexer {
     const char *root, *model_dir, *cache_dir;
     int repo_level, hidden, no_ignore, follow;
+    const char *precision; /* the search's, so the indexer fills its index */
 } rv_cli_indexer;
 
 /* Starts `ripvec index update` for ix->root detached from this process (new

@@ -112,10 +112,12 @@ void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher
                            const rv_refresh_stats *st) {
     const char *dev = rv_searcher_device(s);
     if (dev && strcmp(dev, "cpu") == 0)
-        fprintf(stderr, "ripvec: device cpu (%d threads)\n",
-                o->cfg.threads > 0 ? o->cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+        fprintf(stderr, "ripvec: device cpu (%d threads), precision %s%s\n",
+                o->cfg.threads > 0 ? o->cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                rv_precision_name(o->cfg.precision), o->precision_set ? "" : " (the default)");
     else if (dev)
-        fprintf(stderr, "ripvec: device %s\n", dev);
+        fprintf(stderr, "ripvec: device %s, precision %s\n", dev,
+                rv_precision_name(o->cfg.precision));
     else
         fprintf(stderr, "ripvec: no model loaded (keyword search)\n");
     fprintf(stderr, "ripvec: %s: %zu files, %zu chunks (%zu embedded now, %zu skipped) in %.2fs\n",
@@ -128,7 +130,8 @@ static void background_note(const rv_opts *o, const char *path, const char *mode
                             const rv_refresh_stats *st, rv_cli_progress *ps) {
     long pid = 0;
     rv_cli_indexer ix = {path,          model_dir,        o->cfg.cache_dir, o->cfg.repo_level,
-                         o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow};
+                         o->cfg.hidden, o->cfg.no_ignore, o->cfg.follow,
+                         rv_precision_name(o->cfg.precision)};
     int started = !o->no_background && rv_cli_start_indexer(&ix, &pid) == 0;
     if (o->quiet || (!ps->on && !o->verbose)) return;
     char msg[256], tail[96] = "";
