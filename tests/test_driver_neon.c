@@ -190,8 +190,8 @@ static void check_linear(const rv_cpu_linear_kernels *T) {
 }
 
 /* Rows of codes 255 (zero point 0) against weight rows of codes +-127:
- * q8u's pairs of products pass int16 and saturate in the portable kernel;
- * T must saturate them the same way (q7 and q7f never reach the bound). */
+ * q8u's pairs, fitted by the packer, sum to 255 * 128, the most int16
+ * takes; T must sum them exactly, as the portable kernel does. */
 static void check_saturation(const rv_cpu_linear_kernels *T) {
     enum { K = 36, N = 20, M = 3 };
     float x[M * K], w[N * K], o0[M * N], o1[M * N];

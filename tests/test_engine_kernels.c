@@ -3,12 +3,14 @@
  * each precision: the index's model id names the precision, not the
  * kernel, so the kernels of one precision must agree and give the same id:
  * fp32 and fp16 to cosine 0.9999, and fp32 stays at the sentence-
- * transformers reference (0.99999). int8 is held to 0.998 only: a float
- * rounding apart flips an activation code now and then, and that carries
- * through the layers (avx2 against portable measured 0.99974), and the
- * VNNI families sum q8u's pairs exactly where the others saturate them
- * (0.99871). Families the CPU lacks are reported as not run. The real
- * model comes from RIPVEC_TEST_MODEL or the cache. */
+ * transformers reference (0.99999). At int8 every family sums the integer
+ * products exactly (cpu_linear.h), so the SIMD families agree with each
+ * other to 0.9999 (on x86 they give the same vectors); against portable
+ * they are held to 0.9995 only: its LayerNorm and attention round
+ * differently (double sums, libm's expf), a rounding apart flips an
+ * activation code now and then, and that carries through the layers
+ * (measured 0.99973). Families the CPU lacks are reported as not run. The
+ * real model comes from RIPVEC_TEST_MODEL or the cache. */
 #include "rvtest.h"
 
 #include "driver/cpu/cpu_kernels.h"
@@ -79,26 +81,33 @@ RV_TEST(every_kernel_family_agrees_with_portable_at_each_precision) {
     for (int p = 0; p < 3; p++) {
         char ref_id[200] = "", id[200] = "";
         float *ref = embed_with((rv_precision)p, RV_CPU_ISA_PORTABLE, ref_id, sizeof ref_id);
+        float *simd = NULL; /* the first SIMD family's vectors */
         if (!ref) continue;
         for (int i = 1; i < RV_CPU_ISA_COUNT; i++) {
             if (!rv_cpu_isa_has((rv_cpu_isa)i)) continue;
             float *v = embed_with((rv_precision)p, (rv_cpu_isa)i, id, sizeof id);
             if (!v) continue;
-            double c = min_cosine(v, ref);
-            printf("  %s %s vs portable: min cosine %.7f\n", rv_precision_name((rv_precision)p),
-                   rv_cpu_isa_name((rv_cpu_isa)i), c);
+            double c = min_cosine(v, ref), cs = simd ? min_cosine(v, simd) : 1.0;
+            printf("  %s %s vs portable: min cosine %.7f, vs the first SIMD family %.7f\n",
+                   rv_precision_name((rv_precision)p), rv_cpu_isa_name((rv_cpu_isa)i), c, cs);
             fflush(stdout);
-            double bound = p == RV_PRECISION_INT8 ? 0.998 : 0.9999;
+            double bound = p == RV_PRECISION_INT8 ? 0.9995 : 0.9999;
             RV_CHECK_MSG(c >= bound, "%s %s: %.7f", rv_precision_name((rv_precision)p),
                          rv_cpu_isa_name((rv_cpu_isa)i), c);
+            RV_CHECK_MSG(cs >= 0.9999, "%s %s vs the first SIMD family: %.7f",
+                         rv_precision_name((rv_precision)p), rv_cpu_isa_name((rv_cpu_isa)i), cs);
             RV_CHECK_STR(id, ref_id);
             if (p == RV_PRECISION_FP32) {
                 double g = min_cosine(v, gold);
                 RV_CHECK_MSG(g >= 0.99999, "fp32 %s vs reference: %.7f",
                              rv_cpu_isa_name((rv_cpu_isa)i), g);
             }
-            free(v);
+            if (simd)
+                free(v);
+            else
+                simd = v;
         }
+        free(simd);
         free(ref);
     }
     free(gold);

@@ -89,7 +89,7 @@ RV_TEST(fp16_and_int8_stay_close_to_fp32_on_golden_texts) {
     /* ids: fp32 keeps the plain id, the others add a suffix, all differ */
     RV_CHECK(strstr(id[0], "-fp") == NULL && strstr(id[0], "-int") == NULL);
     RV_CHECK(strlen(id[1]) > 5 && strcmp(id[1] + strlen(id[1]) - 5, "-fp16") == 0);
-    RV_CHECK(strlen(id[2]) > 7 && strcmp(id[2] + strlen(id[2]) - 7, "-int8v4") == 0);
+    RV_CHECK(strlen(id[2]) > 7 && strcmp(id[2] + strlen(id[2]) - 7, "-int8v5") == 0);
     RV_CHECK(strncmp(id[1], id[0], strlen(id[0])) == 0 && strcmp(id[1], id[2]) != 0);
     for (int p = 1; p < 3; p++) {
         double sum = 0, mn = 1, sum_ref = 0, mn_ref = 1;

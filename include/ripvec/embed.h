@@ -48,6 +48,13 @@ typedef struct rv_model_params {
     int threads;             /* default worker threads per context; 0 = all cores */
     rv_precision precision;  /* RV_PRECISION_FP32 by default */
     rv_driver_params driver; /* zero: the driver's defaults */
+    /* A directory where the packed (quantized) linear layers may be kept
+     * between loads, one file per precision and kernel family, checked
+     * and rebuilt when stale; NULL: packed in memory at each load. Give
+     * one that belongs to ripvec (the model cache), not the user's own
+     * model directory. A directory that cannot be written leaves the
+     * layers in memory. */
+    const char *pack_dir;
 } rv_model_params;
 
 rv_model_params rv_model_default_params(void);
@@ -65,7 +72,7 @@ void rv_model_free(rv_model *m); /* NULL ok */
 
 size_t rv_model_dim(const rv_model *m);     /* embedding width (hidden size) */
 int rv_model_max_tokens(const rv_model *m); /* per-sequence limit incl. [CLS]/[SEP] */
-/* Stable id for indexes (owned by m): the model files, plus "-fp16"/"-int8v4"
+/* Stable id for indexes (owned by m): the model files, plus "-fp16"/"-int8v5"
  * for reduced precision (vectors of different precisions never mix). */
 const char *rv_model_id(const rv_model *m);
 /* The id rv_model_load would give the model in model_dir at `precision`,
@@ -76,6 +83,11 @@ const char *rv_model_query_prefix(const rv_model *m);      /* "" when none (owne
 const char *rv_model_device(const rv_model *m);            /* driver in use: "cpu", "cuda" */
 const rv_tokenizer *rv_model_tokenizer(const rv_model *m); /* owned by m */
 rv_precision rv_model_precision(const rv_model *m);
+/* Where the packed layers came from (static or owned by m): "none" (no
+ * pack_dir, or nothing to keep), "mapped" (the file), "built" (written
+ * now), "rebuilt (stale key)" / "rebuilt (damaged)", "memory (why)" when
+ * the file could not be written. */
+const char *rv_model_pack_state(const rv_model *m);
 
 typedef struct rv_embed_params {
     int threads;         /* 0 = the model's default */

@@ -107,6 +107,9 @@ typedef struct rv_search_config {
     /* Notices for a verbose user (a read-only index not refreshed), called
      * with note_user; optional. */
     void (*info)(void *user, const char *msg);
+    /* Where the model's packed layers may be kept between loads
+     * (rv_model_params.pack_dir); NULL: in memory. */
+    const char *pack_dir;
 } rv_search_config;
 
 rv_search_config rv_search_default_config(void);

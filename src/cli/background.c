@@ -24,6 +24,7 @@ int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid_out) {
     argv[n++] = "--no-wait"; /* another indexer at work: leave it to that one */
     if (ix->model_dir) argv[n++] = "--model", argv[n++] = ix->model_dir;
     if (ix->cache_dir) argv[n++] = "--cache-dir", argv[n++] = ix->cache_dir;
+    if (ix->precision) argv[n++] = "--precision", argv[n++] = ix->precision;
     if (ix->repo_level) argv[n++] = "--repo-level";
     if (ix->hidden) argv[n++] = "--hidden";
     if (ix->no_ignore) argv[n++] = "--no-ignore";

@@ -96,6 +96,11 @@ char *rv_cli_display_root(const char *path);
  * 0, or 2 after an error line. */
 int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quiet,
                          rv_cli_progress *ps);
+/* Where the packed layers of the model resolved from spec into model_dir
+ * are kept (rv_model_params.pack_dir): "<model_dir>/packed" for a model of
+ * ripvec's cache, NULL for a directory the user gave (never written to).
+ * Caller frees. */
+char *rv_cli_pack_dir(const char *spec, const char *model_dir);
 
 /* $RIPVEC_PYTHON, the interpreter that runs pip for a fetch (NULL: unset). */
 const char *rv_cli_python(void);
@@ -109,6 +114,7 @@ char *rv_cli_model_cache(void);
 typedef struct rv_cli_indexer {
     const char *root, *model_dir, *cache_dir;
     int repo_level, hidden, no_ignore, follow;
+    const char *precision; /* the search's, so the indexer fills its index */
 } rv_cli_indexer;
 
 /* Starts `ripvec index update` for ix->root detached from this process (new

@@ -114,7 +114,11 @@ int rv_cmd_embed(int argc, char **argv) {
     const char *gemm = getenv("RIPVEC_CPU_GEMM");
     mp.driver.blas = gemm && strcmp(gemm, "blas") == 0 && mp.precision == RV_PRECISION_FP32;
     mp.driver.kernels = getenv("RIPVEC_CPU_KERNELS");
-    if (rv_model_load(&m, dir, &mp) != RV_OK) {
+    char *pack_dir = rv_cli_pack_dir(o.model, dir);
+    mp.pack_dir = pack_dir;
+    int loaded = rv_model_load(&m, dir, &mp) == RV_OK;
+    free(pack_dir);
+    if (!loaded) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }

@@ -222,7 +222,11 @@ int rv_cmd_index(int argc, char **argv) {
     mp.threads = po.cfg.threads;
     mp.precision = po.cfg.precision;
     mp.driver = po.cfg.driver;
-    if (rv_model_load(&m, model_dir, &mp) != RV_OK) {
+    char *pack_dir = rv_cli_pack_dir(po.model, model_dir);
+    mp.pack_dir = pack_dir;
+    int loaded = rv_model_load(&m, model_dir, &mp) == RV_OK;
+    free(pack_dir);
+    if (!loaded) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }

@@ -77,8 +77,10 @@ char *rv_cli_display_root(const char *path) {
 int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_opts *o,
                          const char *root, const char *model_dir, rv_cli_progress *ps) {
     rv_search_config cfg = o->cfg;
+    char *pack_dir = rv_cli_pack_dir(o->model, model_dir);
     cfg.root = root;
     cfg.model_dir = model_dir;
+    cfg.pack_dir = pack_dir;
     /* The model loads when first needed: a keyword search on a fresh index
      * needs no weights, and a semantic one loads them and embeds the query
      * while the index is refreshed (rv_searcher_prefetch_query). */
@@ -96,6 +98,7 @@ int rv_cli_open_searcher(rv_searcher **out, rv_refresh_stats *stats, const rv_op
         cfg.note_user = ps;
     }
     rv_status st = rv_searcher_open(out, &cfg);
+    free(pack_dir); /* the searcher keeps a copy */
     if (st == RV_OK) st = rv_searcher_refresh(*out, stats);
     rv_cli_progress_clear(ps);
     return st == RV_OK ? RV_EXIT_OK : rv_cli_fail("%s", rv_error_last());
@@ -135,10 +138,12 @@ void rv_cli_report_verbose(const rv_opts *o, const char *path, const rv_searcher
                            const rv_refresh_stats *st) {
     const char *dev = rv_searcher_device(s);
     if (dev && strcmp(dev, "cpu") == 0)
-        fprintf(stderr, "ripvec: device cpu (%d threads)\n",
-                o->cfg.threads > 0 ? o->cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+        fprintf(stderr, "ripvec: device cpu (%d threads), precision %s%s\n",
+                o->cfg.threads > 0 ? o->cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                rv_precision_name(o->cfg.precision), o->precision_set ? "" : " (the default)");
     else if (dev)
-        fprintf(stderr, "ripvec: device %s\n", dev);
+        fprintf(stderr, "ripvec: device %s, precision %s\n", dev,
+                rv_precision_name(o->cfg.precision));
     else
         fprintf(stderr, "ripvec: no model loaded (keyword search)\n");
     fprintf(stderr, "ripvec: %s: %zu files, %zu chunks (%zu embedded now, %zu skipped) in %.2fs\n",
@@ -186,7 +191,8 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
                          o->cfg.repo_level,
                          o->cfg.hidden,
                          o->cfg.no_ignore,
-                         o->cfg.follow};
+                         o->cfg.follow,
+                         rv_precision_name(o->cfg.precision)};
     if (!o->no_background) want_results(p);
     double rate = index_rate(p, &pid); /* one indexer per index: one at work is left to it */
     int started = !o->no_background && (pid || rv_cli_start_indexer(&ix, &pid) == 0);

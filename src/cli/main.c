@@ -54,6 +54,15 @@ int rv_cli_resolve_model(char **dir, const char *spec, int allow_fetch, int quie
     return st == RV_OK ? RV_EXIT_OK : rv_cli_fail("%s", rv_error_last());
 }
 
+char *rv_cli_pack_dir(const char *spec, const char *model_dir) {
+    struct stat sb;
+    if (!model_dir || (spec && *spec && stat(spec, &sb) == 0 && S_ISDIR(sb.st_mode))) return NULL;
+    size_t n = strlen(model_dir) + sizeof "/packed";
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/packed", model_dir);
+    return p;
+}
+
 /* --model takes a directory (or a name): a file inside one is a likely slip. */
 static int check_model_arg(const char *model) {
     struct stat sb;

@@ -160,6 +160,7 @@ static int apply_value(rv_opts *o, const rv_opt_def *d, const char *val) {
     case OPT_PRECISION:
         if (rv_precision_parse(&o->cfg.precision, val) != RV_OK)
             return rv_cli_fail("--precision: %s", rv_error_last()) && 0;
+        o->precision_set = 1;
         return 1;
     case OPT_CACHE_DIR: o->cfg.cache_dir = val; return 1;
     case OPT_MAX_CHUNKS:

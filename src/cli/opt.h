@@ -71,7 +71,7 @@ typedef struct rv_opts {
     /* walk, engine, index: the searcher's settings (types, globs below) */
     rv_search_config cfg;
     const char *model;
-    int device_set;
+    int device_set, precision_set;
     const char **types, **globs; /* NULL-terminated, sized by argc */
     size_t n_types, n_globs;
     /* command specific */

@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RV_DRIVER_VERSION 7
+#define RV_DRIVER_VERSION 8
 
 /* Opaque device buffer. Never dereferenced by the engine. */
 typedef struct rv_dbuf rv_dbuf;
@@ -70,8 +70,8 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
  * with one scale per output row (activations kept at about 16 bits), Q7:
  * 7-bit weights against 8-bit activations (faster where the hardware has no
  * int8 dot product, less precise), Q8U (version 5): int8 weights against
- * 8-bit activations, where a pair of products may saturate at 16 bits
- * (about 1 pair in 6 million on a BERT FFN output), or Q7F (version 6): Q7
+ * 8-bit activations, whose pairs the driver may lower a little (the CPU
+ * driver: so that two products sum in 16 bits), or Q7F (version 6): Q7
  * whose largest weights the driver may lower a little (the CPU driver: so
  * that four products sum in 16 bits, a quarter fewer multiplies; on a BERT
  * layer about 1e-4 of the weights' energy). A model's precision names
@@ -278,6 +278,25 @@ typedef struct rv_driver {
      * upload_linear_weight, only `linear` and free_buf may take the buffer. */
     rv_status (*upload_linear_layer)(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                      const rv_linear_spec *spec);
+
+    /* ---- version 8: packed layers kept across loads (all OPTIONAL) ---- */
+
+    /* What the bytes of export_linear assume on this device (the driver's
+     * format version, the kernel family it packs for, ...), as a short
+     * [A-Za-z0-9_-] name: bytes exported under one key import under the
+     * same key only. NULL: the device's layers cannot be kept. */
+    const char *(*pack_key)(void *dev);
+    /* The bytes of a buffer made by upload_linear_layer (or import_linear),
+     * copied into dst when cap allows (dst may be NULL); returns how many
+     * there are, 0 when the buffer cannot be exported. */
+    size_t (*export_linear)(void *dev, const rv_dbuf *w, void *dst, size_t cap);
+    /* A linear weight [n, k] over `bytes` made by export_linear under this
+     * device's pack_key, read in place (64-byte aligned, unchanged until
+     * free_buf, which leaves them alone); RV_ERR_FORMAT when they do not
+     * describe such a weight. As upload_linear_layer's, only `linear` and
+     * free_buf take it. */
+    rv_status (*import_linear)(void *dev, rv_dbuf **out, const void *bytes, size_t len, size_t n,
+                               size_t k);
 } rv_driver;
 
 /* The engine sizes the pool assuming every allocation is rounded up to this

@@ -78,6 +78,7 @@ typedef struct loader {
     const rv_safetensors *st;
     float *tmp; /* host staging, big enough for the largest tensor */
     int zero_copy;
+    const rv_bert_load_opts *opts; /* pack_take / pack_add */
 } loader;
 
 /* The tensor's f32 values in place in the mapped file, when they can be
@@ -100,8 +101,8 @@ static rv_status view_f32(loader *L, const char *name, int ndim, size_t d0, size
  * "<ln>.bias" that feed it (ln may be NULL) go along: which format each
  * layer gets at a precision, and whether the input's range is moved into
  * the weights, is the driver's policy. */
-static rv_status upload_packed(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k,
-                               size_t nparts, rv_layer_role role, const char *ln) {
+static rv_status upload_layer(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k,
+                              size_t nparts, rv_layer_role role, const char *ln) {
     rv_bert *b = L->b;
     const rv_driver *d = b->drv;
     if (!d->upload_linear_layer) return d->upload_linear_weight(b->dev, dst, w, n, k, b->wfmt);
@@ -122,6 +123,17 @@ static rv_status upload_packed(loader *L, rv_dbuf **dst, const float *w, size_t 
     if (s == RV_OK) s = d->upload_linear_layer(b->dev, dst, w, n, k, &spec);
     free(buf);
     return s;
+}
+
+/* upload_layer, or the layer as the caller kept it (pack_take). */
+static rv_status upload_packed(loader *L, rv_dbuf **dst, const float *w, size_t n, size_t k,
+                               size_t nparts, rv_layer_role role, const char *ln) {
+    const rv_bert_load_opts *o = L->opts;
+    if (!o->pack_take) return upload_layer(L, dst, w, n, k, nparts, role, ln);
+    rv_status s = o->pack_take(o->pack_user, dst, n, k);
+    if (s != RV_OK || *dst) return s;
+    if ((s = upload_layer(L, dst, w, n, k, nparts, role, ln)) != RV_OK) return s;
+    return o->pack_add(o->pack_user, *dst, n, k);
 }
 
 /* A linear layer's weight [n, k] given as row blocks (Q, K, V for the fused
@@ -287,6 +299,7 @@ rv_status rv_bert_load_ex(rv_bert **out, const rv_driver *drv, void *dev, const 
     L.b = b;
     L.st = st;
     L.zero_copy = !opts->copy_weights;
+    L.opts = opts;
     L.tmp = malloc(biggest);
     if (!b->layers || !L.tmp) {
         s = rv_error_set(RV_ERR_NOMEM, "model: out of memory loading weights");

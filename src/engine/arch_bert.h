@@ -64,6 +64,12 @@ typedef struct rv_bert_load_opts {
      * place in the mapped file instead, so `st` must then stay open until
      * rv_bert_free. */
     int copy_weights;
+    /* Packed layers kept between loads (embed.c's cache file), or NULL:
+     * pack_take gives the next packed layer [n, k] in load order, or *out
+     * NULL, and the loader packs it and hands it to pack_add. */
+    rv_status (*pack_take)(void *user, rv_dbuf **out, size_t n, size_t k);
+    rv_status (*pack_add)(void *user, rv_dbuf *buf, size_t n, size_t k);
+    void *pack_user;
 } rv_bert_load_opts;
 
 /* Forward flags: make the pass ignore a driver's optional fused slots (tests

@@ -3,6 +3,7 @@
 #include "ripvec/embed.h"
 
 #include "engine/arch_bert.h"
+#include "engine/pack_cache.h"
 #include "ripvec/modelfile.h"
 #include "ripvec/tokenizer.h"
 #include "util/fs.h"
@@ -24,6 +25,7 @@ struct rv_model {
     int threads;
     rv_precision precision;
     char id[176];
+    rv_pack_cache *pack; /* the packed layers' file, or NULL */
 };
 
 struct rv_embed_ctx {
@@ -102,12 +104,12 @@ rv_status rv_model_id_for_dir(char *out, size_t cap, const char *model_dir,
     int len = (int)(n - b);
     if (len > 100) len = 100;
     /* fp32 keeps the id it always had, so existing indexes stay valid. int8
-     * is "int8v4": v2 when its storage became the 7-bit / 8-bit mix, v3 when
+     * is "int8v5": v2 when its storage became the 7-bit / 8-bit mix, v3 when
      * the FFN output moved to 8-bit activations, v4 when the 7-bit weights
-     * were fitted to quads (each moved the vectors, so indexes of an
-     * earlier int8 are not reused). */
+     * were fitted to quads, v5 when q8u's pairs were (each moved the
+     * vectors, so indexes of an earlier int8 are not reused). */
     const char *tag = precision == RV_PRECISION_FP16   ? "-fp16"
-                      : precision == RV_PRECISION_INT8 ? "-int8v4"
+                      : precision == RV_PRECISION_INT8 ? "-int8v5"
                                                        : "";
     snprintf(out, cap, "%.*s-%016llx%s", len, model_dir + b, hv, tag);
 done:
@@ -115,6 +117,37 @@ done:
     free(cfg_path);
     free(st_path);
     return s;
+}
+
+/* The cache file of m's packed layers in dir (NULL: none), for a driver
+ * that can export them: "<precision>-<driver's pack key>.pack", keyed
+ * inside by the model id as well. */
+static rv_status open_pack_cache(rv_model *m, const char *dir) {
+    const rv_driver *d = m->drv;
+    if (!dir || !*dir || !d->pack_key || !d->export_linear || !d->import_linear) return RV_OK;
+    const char *dkey = d->pack_key(m->dev);
+    if (!dkey) return RV_OK;
+    char name[128], key[256];
+    snprintf(name, sizeof name, "%s-%s.pack", rv_precision_name(m->precision), dkey);
+    snprintf(key, sizeof key, "%s %s %s", m->id, rv_precision_name(m->precision), dkey);
+    char *path = rv_path_join(dir, name);
+    if (!path) return rv_error_set(RV_ERR_NOMEM, "model: out of memory");
+    rv_status s = rv_pack_cache_open(&m->pack, path, key);
+    free(path);
+    return s;
+}
+
+static rv_status pack_take(void *user, rv_dbuf **out, size_t n, size_t k) {
+    rv_model *m = user;
+    return rv_pack_cache_take(m->pack, m->drv, m->dev, out, n, k);
+}
+
+static rv_status pack_add(void *user, rv_dbuf *buf, size_t n, size_t k) {
+    return rv_pack_cache_add(((rv_model *)user)->pack, buf, n, k);
+}
+
+const char *rv_model_pack_state(const rv_model *m) {
+    return m->pack ? rv_pack_cache_state(m->pack) : "none";
 }
 
 rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_params *p) {
@@ -155,7 +188,10 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
     st = NULL;
     if ((s = rv_driver_open(&m->drv, &m->dev, p->device, p->threads, &p->driver)) != RV_OK)
         goto done;
+    if ((s = rv_model_id_for_dir(m->id, sizeof m->id, model_dir, m->precision)) != RV_OK) goto done;
+    if ((s = open_pack_cache(m, p->pack_dir)) != RV_OK) goto done;
     rv_bert_load_opts lo = {.cls_last_layer = 1};
+    if (m->pack) lo.pack_take = pack_take, lo.pack_add = pack_add, lo.pack_user = m;
     lo.wfmt = p->precision == RV_PRECISION_FP16   ? RV_WFMT_F16
               : p->precision == RV_PRECISION_INT8 ? RV_WFMT_Q8
                                                   : RV_WFMT_F32;
@@ -164,7 +200,7 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
         rv_error_prefix(s, st_path);
         goto done;
     }
-    if ((s = rv_model_id_for_dir(m->id, sizeof m->id, model_dir, m->precision)) != RV_OK) goto done;
+    if (m->pack) rv_pack_cache_save(m->pack, m->drv, m->dev); /* else they stay in memory */
 done:
     rv_safetensors_close(st);
     free(st_path);
@@ -179,6 +215,7 @@ done:
 void rv_model_free(rv_model *m) {
     if (!m) return;
     rv_bert_free(m->bert);
+    rv_pack_cache_free(m->pack); /* after the layers that read it */
     if (m->dev && m->drv->device_close) m->drv->device_close(m->dev);
     rv_safetensors_close(m->st); /* after the buffers that view it */
     rv_tokenizer_free(m->tk);

@@ -12,7 +12,7 @@
 typedef struct rv_search_prefetch rv_search_prefetch;
 
 struct rv_searcher {
-    char *root, *model_dir, *device, *cache_dir, *kernels, *cuda_lib;
+    char *root, *model_dir, *device, *cache_dir, *kernels, *cuda_lib, *pack_dir;
     int threads, use_index, repo_level, answer_now;
     size_t max_chunks; /* rv_search_config.max_chunks */
     int big_root;      /* the root is home or "/" */

@@ -134,6 +134,7 @@ void rv_searcher_close(rv_searcher *s) {
     free(s->cache_dir);
     free(s->kernels);
     free(s->cuda_lib);
+    free(s->pack_dir);
     free(s->home);
     free(s->xdg_config_home);
     free_list(s->types);
@@ -166,6 +167,7 @@ rv_model_params rv_search_model_params(const rv_searcher *s) {
     mp.threads = s->threads;
     mp.precision = s->precision;
     mp.driver = s->driver;
+    mp.pack_dir = s->pack_dir;
     return mp;
 }
 
@@ -211,6 +213,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
     s->cache_dir = dup_or_null(cfg->cache_dir, &oom);
     s->kernels = dup_or_null(cfg->driver.kernels, &oom);
     s->cuda_lib = dup_or_null(cfg->driver.cuda_lib, &oom);
+    s->pack_dir = dup_or_null(cfg->pack_dir, &oom);
     s->home = dup_or_null(cfg->home, &oom);
     s->xdg_config_home = dup_or_null(cfg->xdg_config_home, &oom);
     s->types = dup_list(cfg->types, &s->n_types, &oom);

@@ -283,4 +283,7 @@ const rv_driver rv_driver_cpu = {
     .configure = rv_cpu_configure,
     .supports = rv_cpu_supports,
     .upload_linear_layer = rv_cpu_upload_linear_layer,
+    .pack_key = rv_cpu_pack_key,
+    .export_linear = rv_cpu_export_linear,
+    .import_linear = rv_cpu_import_linear,
 };

@@ -36,6 +36,7 @@ typedef struct rv_cpu_device {
      * free_buf must not free */
     const void **wrapped;
     size_t n_wrapped, cap_wrapped;
+    char pack_key[48]; /* pack_key's answer */
 } rv_cpu_device;
 
 /* Batches of at most this many tokens read wrapped linear weights in place
@@ -114,6 +115,12 @@ rv_status rv_cpu_configure(void *dev, const rv_driver_params *p);
 int rv_cpu_supports(void *dev, rv_cap cap, int arg);
 rv_status rv_cpu_upload_linear_layer(void *dev, rv_dbuf **out, const float *w, size_t n, size_t k,
                                      const rv_linear_spec *spec);
+
+/* cpu_pack_io.c */
+const char *rv_cpu_pack_key(void *dev);
+size_t rv_cpu_export_linear(void *dev, const rv_dbuf *w, void *dst, size_t cap);
+rv_status rv_cpu_import_linear(void *dev, rv_dbuf **out, const void *bytes, size_t len, size_t n,
+                               size_t k);
 
 /* cpu_blas.c: out[m, n] = a[m, k] @ (tb ? b[n, k]^T : b[k, n]) (row-major,
  * leading dimensions in floats) through OpenBLAS, loaded on first use and

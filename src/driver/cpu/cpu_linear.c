@@ -166,28 +166,34 @@ static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_
     return RV_OK;
 }
 
-/* q7f: lowers the weights of each quad (k offsets {0, 1, 4, 5} and {2, 3,
- * 6, 7} of a block of 8, r[0, len) of them present) whose positive or
- * negative values sum past RV_CPU_Q7_QUAD, one step at a time in turn so
- * the cut is shared about evenly (cpu_linear.h). Returns the sum of the
- * squared changes. */
-static double fit_quads(int32_t *r, size_t len) {
+/* The k offsets, within a block of 8, of the groups whose products the
+ * AVX2 kernels sum in int16: q7f's quads and q8u's pairs (cpu_linear.h). */
+static const uint8_t quad_at[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+static const uint8_t pair_at[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+/* Lowers the weights of each group of `size` (offsets `at` in blocks of 8,
+ * r[0, len) of them present) whose positive or negative values sum past
+ * RV_CPU_I16_SUM, one step at a time in turn so the cut is shared about
+ * evenly. Returns the sum of the squared changes. */
+static double fit_groups(int32_t *r, size_t len, const uint8_t *at8, size_t size) {
     double cut = 0;
     for (size_t b = 0; b < len; b += 8)
-        for (size_t h = 0; h < 4; h += 2)
+        for (size_t h = 0; h < 8; h += size)
             for (int32_t sign = -1; sign <= 1; sign += 2) {
-                size_t at[4] = {b + h, b + h + 1, b + h + 4, b + h + 5};
+                size_t at[4];
                 int32_t tot = 0, was[4] = {0, 0, 0, 0};
-                for (int e = 0; e < 4; e++)
+                for (size_t e = 0; e < size; e++) {
+                    at[e] = b + at8[h + e];
                     if (at[e] < len && sign * r[at[e]] > 0) tot += sign * (was[e] = r[at[e]]);
-                if (tot <= RV_CPU_Q7_QUAD) continue;
-                while (tot > RV_CPU_Q7_QUAD)
-                    for (int e = 0; e < 4; e++)
-                        if (tot > RV_CPU_Q7_QUAD && was[e] && sign * r[at[e]] > 0) {
+                }
+                if (tot <= RV_CPU_I16_SUM) continue;
+                while (tot > RV_CPU_I16_SUM)
+                    for (size_t e = 0; e < size; e++)
+                        if (tot > RV_CPU_I16_SUM && was[e] && sign * r[at[e]] > 0) {
                             r[at[e]] -= sign;
                             tot--;
                         }
-                for (int e = 0; e < 4; e++)
+                for (size_t e = 0; e < size; e++)
                     if (was[e]) cut += (double)(was[e] - r[at[e]]) * (was[e] - r[at[e]]);
             }
     return cut;
@@ -195,12 +201,12 @@ static double fit_quads(int32_t *r, size_t len) {
 
 /* Integer formats: each row rounded to |q| <= qmax with its own scale
  * (after the column factors, if any), laid out in groups of `step` k
- * values; with fit (q7f), each quad fitted to RV_CPU_Q7_QUAD. Returns the
- * squared changes of the fitting over the squared codes (0 without). */
+ * values; with fit, each group the AVX2 kernels sum in int16 (q7f's quads,
+ * q8u's pairs) fitted to RV_CPU_I16_SUM. Returns the squared changes of
+ * the fitting over the squared codes (0 without). */
 static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
-                            const float *colscale, int fit) {
+                            const float *colscale, int fit, int32_t qmax) {
     size_t n = P->n, k = P->k, kp = P->kp, np = P->panels * RV_CPU_NR, step = int_step(P->fmt);
-    int32_t qmax = P->fmt == RV_WFMT_Q7 || P->fmt == RV_WFMT_Q7F ? RV_CPU_Q7_MAX : RV_CPU_Q8_MAX;
     int8_t *q = P->data;
     double sig = 0, cut = 0;
     memset(q, 0, np * kp);
@@ -239,7 +245,9 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
                 r[i] = r[i] > qmax ? qmax : r[i] < -qmax ? -qmax : r[i];
             for (i = 0; fit && i < len; i++)
                 sig += (double)r[i] * r[i];
-            if (fit) cut += fit_quads(r, len);
+            if (fit)
+                cut += P->fmt == RV_WFMT_Q8U ? fit_groups(r, len, pair_at, 2)
+                                             : fit_groups(r, len, quad_at, 4);
             /* one store per group of `step` values (p0 is a multiple of 8) */
             for (i = 0; i < len; i += step) {
                 int8_t grp[4] = {0, 0, 0, 0};
@@ -260,15 +268,19 @@ static double pack_int_rows(rv_cpu_wpack *P, const float *const *part, const siz
     return sig > 0 ? cut / sig : 0;
 }
 
-/* Packs the integer formats. q7f runs on quads unless fitting them would
- * change more than RV_CPU_Q7_CUT of the weights' energy (a flat weight
- * distribution): then it is packed again as it comes, for pairs. */
+/* Packs the integer formats. q7f runs on quads, and q8u's pairs are
+ * fitted, unless that would change more than RV_CPU_Q7_CUT of the weights'
+ * energy (a flat weight distribution): then q7f is packed again as it
+ * comes, for pairs, and q8u at 7 bits, whose pairs never pass int16. */
 static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                      const float *colscale) {
+    int q8 = P->fmt == RV_WFMT_Q8 || P->fmt == RV_WFMT_Q8U, fit = P->fmt != RV_WFMT_Q8;
     P->quads = P->fmt == RV_WFMT_Q7F;
-    if (pack_int_rows(P, part, part_rows, colscale, P->quads) > RV_CPU_Q7_CUT) {
+    int32_t qmax = q8 ? RV_CPU_Q8_MAX : RV_CPU_Q7_MAX;
+    if (pack_int_rows(P, part, part_rows, colscale, fit && (P->quads || q8), qmax) >
+        RV_CPU_Q7_CUT) {
         P->quads = 0;
-        pack_int_rows(P, part, part_rows, colscale, 0);
+        pack_int_rows(P, part, part_rows, colscale, 0, RV_CPU_Q7_MAX);
     }
     if (P->fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(P->k);
 }
@@ -345,6 +357,44 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
     atomic_store_explicit(&P->ready, 1, memory_order_release);
     *out = P;
     return RV_OK;
+}
+
+rv_status rv_cpu_wpack_view(rv_cpu_wpack **out, const rv_cpu_wpack_shape *sh, const void *bytes,
+                            size_t len) {
+    *out = NULL;
+    rv_wfmt fmt = sh->fmt;
+    int u8 = rv_cpu_fmt_u8(fmt), integer = u8 || fmt == RV_WFMT_Q8;
+    size_t data, extra;
+    if (sh->n == 0 || sh->k == 0 || (!integer && fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16) ||
+        (sh->quads && fmt != RV_WFMT_Q7F) || (sh->colinv && !u8) || ((uintptr_t)bytes & 63u) ||
+        sh->n > ((size_t)1 << 30) || sh->k > ((size_t)1 << 30))
+        return rv_error_set(RV_ERR_FORMAT, "packed weight: bad shape");
+    if (pack_sizes(sh->n, sh->k, fmt, &data, &extra) != RV_OK || len != data + extra)
+        return rv_error_set(RV_ERR_FORMAT, "packed weight: %zu bytes for a %zux%zu weight", len,
+                            sh->n, sh->k);
+    rv_cpu_wpack *P = aligned_alloc(64, al64(sizeof *P));
+    if (!P) return rv_error_set(RV_ERR_NOMEM, "pack: out of memory");
+    header_init(P, sh->n, sh->k, fmt);
+    unsigned char *mem = (unsigned char *)(uintptr_t)bytes; /* read only, never written */
+    size_t rows4 = al64(P->panels * RV_CPU_NR * 4);
+    P->data = mem;
+    if (integer) P->scale = (float *)(void *)(mem + data);
+    if (u8) P->qsum = (int32_t *)(void *)(mem + data + rows4);
+    if (sh->colinv) P->colinv = (float *)(void *)(mem + data + 2 * rows4);
+    P->quads = sh->quads;
+    if (fmt == RV_WFMT_Q8) P->act_max = rv_cpu_q8_act_max(sh->k);
+    atomic_store_explicit(&P->ready, 1, memory_order_release);
+    *out = P;
+    return RV_OK;
+}
+
+size_t rv_cpu_wpack_payload(const rv_cpu_wpack *P, rv_cpu_wpack_shape *sh, const void **bytes) {
+    size_t data, extra;
+    if (P->lazy || pack_sizes(P->n, P->k, P->fmt, &data, &extra) != RV_OK) return 0;
+    *sh = (rv_cpu_wpack_shape){
+        .fmt = P->fmt, .n = P->n, .k = P->k, .quads = P->quads, .colinv = P->colinv != NULL};
+    *bytes = P->data;
+    return data + extra;
 }
 
 rv_status rv_cpu_wpack_create(rv_cpu_wpack **out, const float *w, size_t n, size_t k, rv_wfmt fmt) {
@@ -445,16 +495,9 @@ static void portable_run(const rv_cpu_gemm_job *J) {
                 int32_t ia[RV_CPU_NR] = {0};
                 for (size_t g = 0; g < kp / step; g++)
                     for (size_t c = 0; c < RV_CPU_NR; c++)
-                        for (size_t t = 0; t < step; t += 2) {
-                            /* a pair of products, saturated at int16 for
-                             * the u8 formats as vpmaddubsw does (only q8u
-                             * can reach the bounds) */
+                        for (size_t t = 0; t < step; t++) {
                             const int8_t *b = q + (g * RV_CPU_NR + c) * step + t;
-                            int32_t a0 = q16 ? q16[g * step + t] : q8u[g * step + t],
-                                    a1 = q16 ? q16[g * step + t + 1] : q8u[g * step + t + 1],
-                                    s = a0 * b[0] + a1 * b[1];
-                            if (q8u) s = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
-                            ia[c] += s;
+                            ia[c] += (q16 ? q16[g * step + t] : q8u[g * step + t]) * b[0];
                         }
                 for (size_t c = 0; c < RV_CPU_NR; c++) {
                     int32_t v = q8u ? ia[c] - zero * W->qsum[col0 + c] : ia[c];

@@ -33,22 +33,23 @@
  *    quarter fewer multiplies. A quad (k offsets {0, 1, 4, 5} or {2, 3, 6,
  *    7} of a block of 8) stays within int16 against any u8 activations if
  *    its positive codes, and its negative ones, sum to at most
- *    RV_CPU_Q7_QUAD (255 * 128 <= 32767); the packer lowers those of a quad
+ *    RV_CPU_I16_SUM (255 * 128 <= 32767); the packer lowers those of a quad
  *    past it, a step at a time in turn. On bell-shaped weights that is a
  *    few quads in a thousand (on the model's, 0.1-0.2% of them and about
  *    1e-4 of the codes' energy); where it would change more than
  *    RV_CPU_Q7_CUT of the energy (flat weights) the weights are packed as
- *    they come, as q7, and run on pairs (`quads` 0). Either way every sum
- *    is exact, so both flavours compute one function.
+ *    they come, as q7, and run on pairs (`quads` 0).
  *  - q8u (step 4): q7 with int8 weights (|q| <= 127), run by the q7
- *    kernel: a pair of products can now pass 32767, and vpmaddubsw then
- *    saturates it. That needs both activations of the pair near the top of
- *    their row's range against two large weights of one sign: measured on
- *    the model's FFN output, 1.6e-7 of the pairs. The portable kernel
- *    saturates the same pairs, so both flavours compute one function; the
- *    VNNI kernels (u8_exact) sum four products into int32 and saturate
- *    none, which moves a BERT vector by far less than the 1e-4 in cosine
- *    that kernels of one precision may differ by.
+ *    kernel. A pair of int8 weights could take vpmaddubsw's pair sum past
+ *    int16, so the packer fits q8u's pairs (k offsets {2i, 2i + 1}) as
+ *    q7f's quads, to RV_CPU_I16_SUM: two weights of one sign both past
+ *    about half the row's largest, a few pairs in ten thousand of a BERT
+ *    layer. Where that would change more than RV_CPU_Q7_CUT of the
+ *    energy (flat weights) the codes are 7-bit instead, as q7's.
+ * So every sum of u8 x s8 products is exact in int32, in every kernel
+ * family: pairs in int16 (AVX2, NEON), four at once (VNNI, sdot) or one
+ * at a time (portable) compute one function, and the families of one
+ * precision differ only by float rounding outside the integer sums.
  *
  * An eagerly packed buffer is one allocation (header first). A wrapped one
  * (rv_cpu_wpack_wrap, f32 only) starts as a header over the caller's rows
@@ -71,16 +72,16 @@
 
 enum { RV_CPU_NR = 16, RV_CPU_MR = 6, RV_CPU_WPARTS = 4 };
 /* Largest |q| of q8 (and q8u) and q7 weights. The int32 sums of q7 and
- * q8u, with the zero point's product, bound k: q7 255 * 63 * k < 2^31;
- * q8u also its saturated pairs (k / 2 * 32767) against 255 * 127 * k.
- * RV_CPU_Q7_QUAD bounds a q7f quad's positive (and negative) codes, and
- * RV_CPU_Q7_CUT the share of the codes' energy fitting them may change. */
+ * q8u, with the zero point's product, bound k: q7 255 * 63 * k < 2^31,
+ * q8u 255 * 127 * k. RV_CPU_I16_SUM bounds the positive (and negative)
+ * codes of a q7f quad and a q8u pair, and RV_CPU_Q7_CUT the share of the
+ * codes' energy fitting q7f's quads may change. */
 enum {
     RV_CPU_Q8_MAX = 127,
     RV_CPU_Q7_MAX = 63,
     RV_CPU_Q7_KMAX = 1 << 17,
     RV_CPU_Q8U_KMAX = 1 << 15,
-    RV_CPU_Q7_QUAD = 128
+    RV_CPU_I16_SUM = 128
 };
 #define RV_CPU_Q7_CUT 1e-3 /* sum of squared changes over sum of squared codes */
 
@@ -99,7 +100,7 @@ typedef struct rv_cpu_wpack {
     float *scale;    /* integer formats: [panels * 16] dequantization scale per output row */
     int32_t act_max; /* q8: activations are quantized to [-act_max, act_max] */
     int32_t *qsum;   /* u8 formats: [panels * 16] sum of each output row's q */
-    int quads;       /* q7f: 1 when every quad fits RV_CPU_Q7_QUAD (pairs add in int16) */
+    int quads;       /* q7f: 1 when every quad fits RV_CPU_I16_SUM (pairs add in int16) */
     float *colinv;   /* u8 formats: [k] 1 / f[c] (the activation factors), NULL without */
     void *data;      /* panels (float, uint16_t f16 bits, or int8); NULL until packed */
     /* wrapped (lazy) weights only: */
@@ -123,6 +124,21 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
  * the caller's memory, which must outlive it. No copy is made here. */
 rv_status rv_cpu_wpack_wrap(rv_cpu_wpack **out, const float *const *parts, const size_t *rows,
                             size_t nparts, size_t k);
+/* What a packed weight's bytes (panels, then scales, row sums and column
+ * factors, as one allocation lays them out) stand for. */
+typedef struct rv_cpu_wpack_shape {
+    rv_wfmt fmt;
+    size_t n, k;
+    int quads;  /* q7f packed for quads */
+    int colinv; /* u8 formats: column factors present */
+} rv_cpu_wpack_shape;
+/* An eagerly packed weight's bytes, and their shape; 0 for a wrapped one. */
+size_t rv_cpu_wpack_payload(const rv_cpu_wpack *w, rv_cpu_wpack_shape *sh, const void **bytes);
+/* A packed weight reading len bytes (64-aligned) made by
+ * rv_cpu_wpack_payload in place; they must outlive it. RV_ERR_FORMAT when
+ * shape and length do not fit together. Free with rv_cpu_wpack_free. */
+rv_status rv_cpu_wpack_view(rv_cpu_wpack **out, const rv_cpu_wpack_shape *sh, const void *bytes,
+                            size_t len);
 /* Packs a wrapped weight's panels if that has not happened yet (thread-safe;
  * RV_ERR_NOMEM leaves it unpacked, to be retried). No-op for eager packs. */
 rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w);
@@ -166,9 +182,6 @@ typedef struct rv_cpu_linear_kernels {
     const char *name; /* the kernel family's (cpu_kernels.h) */
     void (*run)(const rv_cpu_gemm_job *job);
     void (*rows)(const rv_cpu_rows_job *job);
-    /* 1 when the u8 formats sum four products at once into int32 (VNNI):
-     * q8u's pairs then never saturate; 0 for pairs in int16, as above */
-    int u8_exact;
 } rv_cpu_linear_kernels;
 
 extern const rv_cpu_linear_kernels rv_cpu_linear_portable;

@@ -148,5 +148,5 @@ static void avx512_rows(const rv_cpu_rows_job *J) {
 const rv_cpu_linear_kernels rv_cpu_linear_avx512 = {
     .name = "avx512", .run = avx512_run, .rows = avx512_rows};
 const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni = {
-    .name = "avx512vnni", .run = avx512_vnni_run, .rows = avx512_rows, .u8_exact = 1};
+    .name = "avx512vnni", .run = avx512_vnni_run, .rows = avx512_rows};
 #endif

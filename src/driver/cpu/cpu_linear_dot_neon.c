@@ -6,10 +6,8 @@
  * sdot multiplies signed bytes only, so activation codes a (u8) go in as
  * a - 128 (a flipped sign bit): sum (a - 128) w = sum a w - 128 sum w, and
  * sum w is the row's qsum, so the zero point in that domain is zero - 128.
- * Every sum is exact, as in the portable kernel, whose q7 / q7f pairs never
- * reach int16's bounds (cpu_linear.h). q8u can (the pairs saturate there),
- * so it stays on the widening kernel of cpu_linear_neon.c, as do q8, f32
- * and f16. */
+ * Every sum is exact, as in every family (cpu_linear.h). q8u stays on the
+ * widening kernel of cpu_linear_neon.c, as do q8, f32 and f16. */
 #include "driver/cpu/cpu_neon.h"
 
 #if defined(__aarch64__)

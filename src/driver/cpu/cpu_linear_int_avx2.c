@@ -8,8 +8,8 @@
  *    vpmaddwd against ones widens; the zero point comes off in the store.
  *    Packed for quads (the usual case), two groups' pair sums add in int16
  *    first (kern_q7x).
- *  - q8u runs on q7's pair kernel: int8 weights, whose rare pairs past
- *    int16 vpmaddubsw saturates.
+ *  - q8u runs on q7's pair kernel: int8 weights, whose pairs the packer
+ *    keeps within int16, so its sums are exact too.
  * The kernels are not inlined into run_int: one body with all three spills
  * accumulators. */
 #include "driver/cpu/cpu_linear.h"
@@ -212,7 +212,7 @@ static __attribute__((noinline)) void kern_q7(int mr, const uint8_t *qa, size_t 
  * pair sums of each column add into quads in int16 (vpaddw, off the
  * multiply pipes) before one vpmaddwd widens them: three multiplies per 8 k
  * steps and 8 columns where kern_q7 takes four. The packer keeps each
- * quad's positive and negative weights to at most RV_CPU_Q7_QUAD in sum, so
+ * quad's positive and negative weights to at most RV_CPU_I16_SUM in sum, so
  * a quad of u8 activations stays within int16 and the sums are exact. Four
  * rows, not six: the eight accumulators, four weight vectors and the
  * temporaries then fit the sixteen registers. */

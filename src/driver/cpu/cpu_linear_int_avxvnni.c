@@ -70,5 +70,5 @@ static void avxvnni_rows(const rv_cpu_rows_job *J) {
 }
 
 const rv_cpu_linear_kernels rv_cpu_linear_avxvnni = {
-    .name = "avxvnni", .run = avxvnni_run, .rows = avxvnni_rows, .u8_exact = 1};
+    .name = "avxvnni", .run = avxvnni_run, .rows = avxvnni_rows};
 #endif

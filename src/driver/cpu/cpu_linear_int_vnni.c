@@ -2,9 +2,8 @@
  * cpu_linear.h). Their panels already hold, per group of 4 k steps, 16
  * columns x 4 bytes: one zmm, the operand vpdpbusd multiplies against a
  * row's 4 broadcast activation bytes, summing the four products straight
- * into int32. So the sums are exact (no int16 pair step: q8u's rare
- * saturated pairs of the AVX2 kernel do not saturate here) and q7f needs no
- * quad trick. A 12x32 tile (two panels, 24 accumulators) as the f32
+ * into int32, exact as every family's sums, with no int16 pair step (q7f
+ * needs no quad trick). A 12x32 tile (two panels, 24 accumulators) as the f32
  * kernel; the activation rows are quantized by the AVX2 quantizer, so the
  * codes are those of every other flavour. Compiled with the AVX-512 and
  * VNNI flags; only reached after a cpuid check. */

@@ -8,8 +8,9 @@
  * q8: int16 activations x int8 weights widened on load, in smlal: each
  * accumulator holds two columns' even and odd k products, paired at the end.
  * u8 formats (q7, q7f, q8u): u8 activations x int8 weights as int16
- * products (exact: 255 * 127 < 32767), each k pair added with saturation
- * (sqadd) as vpmaddubsw and the portable kernel do, then widened (sadalp).
+ * products (exact: 255 * 127 < 32767), each k pair added (sqadd, which
+ * never saturates: the packer keeps every pair within int16), then
+ * widened (sadalp).
  * Dequantization, zero point, bias and GELU are fused into the tile's store.
  */
 #include "driver/cpu/cpu_neon.h"
@@ -211,7 +212,7 @@ enum { U8R = 4 };
 /* out[mr, 16] (mr <= 4) from u8 rows qa and a q7 / q7f / q8u panel: per 4
  * k steps, the 64 weight bytes (16 columns x 4) widen to int16 and
  * multiply each row's 4 activations, repeated; the products' k pairs add
- * with saturation (uzp1/uzp2, sqadd) and sadalp widens them into the
+ * (uzp1/uzp2, sqadd) and sadalp widens them into the
  * int32 accumulators (columns 4v..4v+3 in acc[r][v]). */
 static __attribute__((noinline)) void tile_u8(int mr, const void *qv, size_t kp, const int8_t *bq,
                                               float *c, size_t ldc, const float *xs,

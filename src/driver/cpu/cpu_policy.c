@@ -30,8 +30,8 @@ int rv_cpu_supports(void *dev, rv_cap cap, int arg) {
 /* The storage of one linear layer at int8: layers mix formats. 7-bit
  * weights against 8-bit activations (twice the multiply rate without
  * VNNI), except for the FFN output, whose weights lose the most at 7 bits:
- * there int8 weights against 8-bit activations (Q8U; a pair of products
- * may saturate). On the 109 golden texts the mix (with the smoothing below)
+ * there int8 weights against 8-bit activations (Q8U, pairs fitted to
+ * int16). On the 109 golden texts the mix (with the smoothing below)
  * measured a minimum cosine to fp32 of 0.9940 (bench/int8_emulation.py),
  * where 7-bit everywhere without smoothing gave 0.984. The layers fed by a
  * LayerNorm (QKV, the FFN input: 6/7 of the 7-bit work) take Q7F, whose
