@@ -25,7 +25,7 @@ static int start_indexer(void *user, long *pid) {
     const mcp_indexer *m = user;
     const rv_search_config *c = &m->o->cfg;
     rv_cli_indexer ix = {m->root,   m->model_dir, c->cache_dir, c->repo_level,
-                         c->hidden, c->no_ignore, c->follow,   rv_precision_name(c->precision)};
+                         c->hidden, c->no_ignore, c->follow,    rv_precision_name(c->precision)};
     return rv_cli_start_indexer(&ix, pid);
 }
 
