@@ -210,13 +210,13 @@ RV_TEST(spread_keeps_three_per_file_then_decays) {
     float score[6] = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f};
     for (uint32_t i = 0; i < 6; i++)
         sp[i] = (rv_span){i, score[i], 1, 1, 0};
-    rv_rank_spread(sp, 6, cs);
+    rv_rank_spread(sp, 6, 0, cs);
     /* a1..a3 stand; a4 (x0.6 = 0.51) and a5 fall below b1 */
     RV_CHECK(sp[0].id == 0 && sp[1].id == 1 && sp[2].id == 2 && sp[3].id == 5);
     RV_CHECK(sp[4].id == 3 && sp[4].score < 0.6f);
     for (size_t i = 1; i < 6; i++)
         RV_CHECK(sp[i - 1].score >= sp[i].score);
-    rv_rank_spread(sp, 0, cs); /* nothing to do */
+    rv_rank_spread(sp, 0, 0, cs); /* nothing to do */
 }
 
 int main(void) {

@@ -289,9 +289,11 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
 
 /* Result diversity: reorders best-first spans so that a file's first three
  * results stand and each further one counts a decayed share of its score
- * (x0.6 per result of its file above it beyond those; scores are updated). n is a
- * screenful or two: the walk is quadratic. */
-void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
+ * (x0.6 per result of its file above it beyond those; scores are updated).
+ * Only the first `want` places are chosen (0 = all n); the rest keep their
+ * order. Give it every candidate: a file that fills the first screenful
+ * must leave room for the others. Cost O(want^2 n). */
+void rv_rank_spread(rv_span *sp, size_t n, size_t want, const rv_chunk *chunks);
 
 /* Like rv_bm25_score, and coverage[doc] = the share of the query's terms
  * that occur in the chunk (terms missing from the corpus count too, so a

@@ -359,8 +359,9 @@ done:
 #define RV_FILE_FREE 3
 #define RV_FILE_DECAY 0.6f
 
-void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
-    for (size_t i = 0; i < n; i++) {
+void rv_rank_spread(rv_span *sp, size_t n, size_t want, const rv_chunk *chunks) {
+    size_t places = want && want < n ? want : n;
+    for (size_t i = 0; i < places; i++) {
         /* the best of the rest, each decayed once per result of its file above */
         size_t best = i;
         float best_s = -INFINITY;
