@@ -24,6 +24,13 @@ RV_TEST(query_kinds) {
     RV_CHECK(q.kind == RV_QK_PATH);
     rv_query_analyze(&q, "how are routes registered");
     RV_CHECK(q.kind == RV_QK_NATURAL && q.n_idents == 0 && q.n_words >= 2);
+    RV_CHECK(q.question && rv_rank_file_free(&q) == 1);
+    rv_query_analyze(&q, "Returns the value of the flag, or how it was set");
+    RV_CHECK(!q.question && rv_rank_file_free(&q) == 3); /* a description, not a question */
+    rv_query_analyze(&q, " 'Where is parse_args called");
+    RV_CHECK(q.question);
+    rv_query_analyze(&q, "however");
+    RV_CHECK(!q.question);
     rv_query_analyze(&q, "where is parse_args called");
     RV_CHECK(q.kind == RV_QK_MIXED && q.n_idents == 1 && strcmp(q.ident[0], "parseargs") == 0);
     rv_query_analyze(&q, "how Monad composes effects");
@@ -210,13 +217,18 @@ RV_TEST(spread_keeps_three_per_file_then_decays) {
     float score[6] = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f};
     for (uint32_t i = 0; i < 6; i++)
         sp[i] = (rv_span){i, score[i], 1, 1, 0};
-    rv_rank_spread(sp, 6, 0, cs);
+    rv_rank_spread(sp, 6, 0, 3, cs);
     /* a1..a3 stand; a4 (x0.6 = 0.51) and a5 fall below b1 */
     RV_CHECK(sp[0].id == 0 && sp[1].id == 1 && sp[2].id == 2 && sp[3].id == 5);
     RV_CHECK(sp[4].id == 3 && sp[4].score < 0.6f);
     for (size_t i = 1; i < 6; i++)
         RV_CHECK(sp[i - 1].score >= sp[i].score);
-    rv_rank_spread(sp, 0, 0, cs); /* nothing to do */
+    rv_rank_spread(sp, 0, 0, 3, cs); /* nothing to do */
+    /* a question: only a file's best result stands, b1 (0.7) passes a2 (0.57) */
+    for (uint32_t i = 0; i < 6; i++)
+        sp[i] = (rv_span){i, score[i], 1, 1, 0};
+    rv_rank_spread(sp, 6, 2, 1, cs);
+    RV_CHECK(sp[0].id == 0 && sp[1].id == 5);
 }
 
 int main(void) {

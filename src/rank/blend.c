@@ -354,13 +354,21 @@ done:
     return st;
 }
 
-/* A file's first RV_FILE_FREE results stand as ranked; each further one
- * keeps RV_FILE_DECAY of its score per result of the file above it. */
+/* A file's first `free` results stand as ranked; each further one keeps
+ * RV_FILE_DECAY of its score per result of the file above it. A question
+ * asks how something works across files: only its best chunk of a file
+ * stands, so the top 10 holds more of the files involved. */
 #define RV_FILE_FREE 3
+#define RV_FILE_FREE_QUESTION 1
 #define RV_FILE_DECAY 0.6f
 
-void rv_rank_spread(rv_span *sp, size_t n, size_t want, const rv_chunk *chunks) {
+size_t rv_rank_file_free(const rv_query_info *q) {
+    return q && q->question ? RV_FILE_FREE_QUESTION : RV_FILE_FREE;
+}
+
+void rv_rank_spread(rv_span *sp, size_t n, size_t want, size_t free, const rv_chunk *chunks) {
     size_t places = want && want < n ? want : n;
+    if (free < 1) free = 1;
     for (size_t i = 0; i < places; i++) {
         /* the best of the rest, each decayed once per result of its file above */
         size_t best = i;
@@ -369,8 +377,7 @@ void rv_rank_spread(rv_span *sp, size_t n, size_t want, const rv_chunk *chunks) 
             float f = 1.0f;
             size_t same = 0;
             for (size_t k = 0; k < i; k++)
-                if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 &&
-                    ++same >= RV_FILE_FREE)
+                if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 && ++same >= free)
                     f *= RV_FILE_DECAY;
             if (sp[j].score * f > best_s) {
                 best = j;

@@ -138,6 +138,16 @@ static void word_sink(void *user, const char *t, size_t n) {
     q->n_words++;
 }
 
+/* A question word first ("how", "what", "where", "why", "which"). */
+static int first_word_asks(const char *text) {
+    static const char *const ask[] = {"how", "what", "where", "why", "which", NULL};
+    const char *w = text + strspn(text, " \t\r\n\"'`(");
+    size_t n = 0;
+    while (isalpha((unsigned char)w[n]))
+        n++;
+    return is_word(w, n, ask);
+}
+
 void rv_query_analyze(rv_query_info *q, const char *text) {
     memset(q, 0, sizeof *q);
     if (!text) return;
@@ -190,6 +200,7 @@ void rv_query_analyze(rv_query_info *q, const char *text) {
             add_ident(q, w, n);
         }
     }
+    q->question = first_word_asks(text);
     if (npath && nwords <= 2)
         q->kind = RV_QK_PATH;
     else if (nwords == 1 && nqual)
