@@ -66,9 +66,10 @@ RV_TEST(symtab_defs_and_files) {
         mk("cmd/args.go", "function", "add_command", "", "go"),
         mk("README.md", "section", "Command", "", "markdown"),
         mk("cmd/args.go", "window", "", "", "go"),
+        mk("fmt/format.h", "struct", "formatter<bytes>", "", "cpp"),
     };
     rv_symtab *t = NULL;
-    RV_CHECK(rv_symtab_build(&t, cs, 5) == RV_OK);
+    RV_CHECK(rv_symtab_build(&t, cs, 6) == RV_OK);
     const uint32_t *ids;
     size_t n = rv_symtab_defs(t, "command", &ids);
     RV_CHECK(n == 1 && ids[0] == 0); /* the heading is no definition */
@@ -76,6 +77,8 @@ RV_TEST(symtab_defs_and_files) {
     RV_CHECK(n == 2 && ids[0] == 1 && ids[1] == 2); /* camel and snake meet */
     n = rv_symtab_files(t, "args", &ids);
     RV_CHECK(n == 2 && ids[0] == 2 && ids[1] == 4);
+    n = rv_symtab_defs(t, "formatter", &ids); /* a specialization defines the template */
+    RV_CHECK(n == 1 && ids[0] == 5);
     RV_CHECK(rv_symtab_defs(t, "missing", &ids) == 0 && ids == NULL);
     RV_CHECK(rv_symtab_defs(t, "", &ids) == 0);
     rv_symtab_free(t);
