@@ -216,6 +216,18 @@ RV_TEST(model_searcher_modes_and_similar) {
     rv_searcher_close(s);
 }
 
+/* A searcher over the tree as it is now, without model or index. */
+static rv_searcher *open_keyword_only(void) {
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = g_root;
+    cfg.use_index = 0;
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    if (!s) return NULL;
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
+    return s;
+}
+
 RV_TEST(adjacent_results_become_one_region) {
     const char *text = "def reverse_words(s):\n"
                        "    return ' '.join(reversed(s.split()))\n"
@@ -224,13 +236,8 @@ RV_TEST(adjacent_results_become_one_region) {
                        "def reverse_chars(s):\n"
                        "    return s[::-1]\n";
     put("util/rev.py", text);
-    rv_search_config cfg = rv_search_default_config();
-    cfg.root = g_root;
-    cfg.use_index = 0;
-    rv_searcher *s = NULL;
-    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    rv_searcher *s = open_keyword_only();
     if (!s) return;
-    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
     rv_query q = rv_query_default();
     q.mode = RV_MODE_KEYWORD;
     q.text = "reverse";
@@ -276,13 +283,8 @@ RV_TEST(one_file_does_not_fill_the_results) {
                               i);
     put("spread/many.py", big);
     put("spread/other.py", "def read_input(text):\n    return parse_token(text.strip())\n");
-    rv_search_config cfg = rv_search_default_config();
-    cfg.root = g_root;
-    cfg.use_index = 0;
-    rv_searcher *s = NULL;
-    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    rv_searcher *s = open_keyword_only();
     if (!s) return;
-    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
     rv_query q = rv_query_default();
     q.mode = RV_MODE_KEYWORD;
     q.text = "parse token";
