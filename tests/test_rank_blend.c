@@ -144,6 +144,30 @@ RV_TEST(blend_puts_the_definition_first) {
     rv_symtab_free(t);
 }
 
+/* Two definitions share a lookup key; the one spelled as the query is
+ * written comes first even where the other scores a little better. */
+RV_TEST(blend_prefers_the_spelling_as_written) {
+    fixture f = {0};
+    put(&f, mk("src/Error.swift", "variable", "urlConvertible", "Error", "swift"), 0.50f, 9.0f,
+        1.0f);
+    put(&f, mk("src/URLConvertible.swift", "protocol", "URLConvertible", "", "swift"), 0.48f,
+        8.5f, 1.0f);
+    for (int i = 0; i < 8; i++)
+        put(&f, mk("src/other.swift", "function", "x", "", "swift"), 0.1f, 0.0f, 0.0f);
+    rv_symtab *t = NULL;
+    RV_CHECK(rv_symtab_build(&t, f.c, f.n) == RV_OK);
+    size_t n = 0;
+    rv_rank_explain *x = blend(&f, "URLConvertible", t, &n);
+    RV_CHECK(x && n >= 2);
+    if (x) RV_CHECK(x[0].id == 1 && x[1].id == 0 && x[1].def_boost < x[0].def_boost);
+    free(x);
+    x = blend(&f, "urlconvertible", t, &n); /* nothing spelled so: both count fully */
+    RV_CHECK(x && n >= 2);
+    if (x) RV_CHECK(x[0].id == 0 && x[0].def_boost == x[1].def_boost);
+    free(x);
+    rv_symtab_free(t);
+}
+
 RV_TEST(blend_code_first) {
     fixture f = {0};
     put(&f, mk("docs/guide.md", "section", "Retry", "", "markdown"), 0.60f, 5.0f, 1.0f);
@@ -238,6 +262,7 @@ int main(void) {
     RV_RUN(query_kinds);
     RV_RUN(symtab_defs_and_files);
     RV_RUN(blend_puts_the_definition_first);
+    RV_RUN(blend_prefers_the_spelling_as_written);
     RV_RUN(blend_code_first);
     RV_RUN(blend_no_evidence_scores_low);
     RV_RUN(blend_keyword_no_match_is_empty);

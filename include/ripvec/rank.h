@@ -184,6 +184,7 @@ typedef struct rv_query_info {
     size_t n_idents;
     char ident[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX]; /* name keys */
     char qual[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX];  /* qualifier key or "" */
+    char raw[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX];   /* the name as written */
     size_t n_words;
     char word[RV_QUERY_MAX_WORDS][RV_QUERY_WORD_MAX];
     int wants_prose; /* asks for documentation ("readme", "docs", ...) */

@@ -26,6 +26,9 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
 #define RV_FILE_DEF_SHARE 0.6f
 /* A definition whose scope and path do not hold the query's qualifier. */
 #define RV_QUAL_MISS 0.7f
+/* A definition spelled otherwise than the query (`urlConvertible` for
+ * `URLConvertible`) where another one is spelled as written. */
+#define RV_DEF_SPELLING 0.8f
 /* Documentation in code-first order. */
 #define RV_CODE_FIRST 0.5f
 /* A chunk is strong evidence for its file at this share of the best blend. */
@@ -125,6 +128,12 @@ static rv_status take_lists(ranker *r) {
     return RV_OK;
 }
 
+/* Whether the chunk's name, generic arguments aside, is spelled as written. */
+static int same_spelling(const rv_chunk *c, const char *raw) {
+    size_t n = c->name ? strcspn(c->name, "<") : 0;
+    return n && strlen(raw) == n && strncmp(c->name, raw, n) == 0;
+}
+
 /* Chunks defining a queried identifier, and chunks of files named like it,
  * join the candidates (wherever they ranked) with a boost. */
 static rv_status lookup_defs(ranker *r) {
@@ -137,9 +146,12 @@ static rv_status lookup_defs(ranker *r) {
     for (size_t i = 0; i < q->n_idents; i++) {
         const uint32_t *ids;
         size_t m = rv_symtab_defs(in->symtab, q->ident[i], &ids);
-        int found = m > 0;
+        int found = m > 0, spelled = 0;
+        for (size_t j = 0; j < m; j++)
+            spelled |= same_spelling(&in->chunks[ids[j]], q->raw[i]);
         for (size_t j = 0; j < m; j++) {
             float b = full;
+            if (spelled && !same_spelling(&in->chunks[ids[j]], q->raw[i])) b *= RV_DEF_SPELLING;
             if (q->qual[i][0]) { /* "Scope.name": the scope should agree */
                 char sk[RV_QUERY_WORD_MAX];
                 const char *scope = in->chunks[ids[j]].scope ? in->chunks[ids[j]].scope : "";

@@ -113,6 +113,9 @@ static void add_ident(rv_query_info *q, const char *w, size_t n) {
     for (size_t i = 0; i < q->n_idents; i++)
         if (strcmp(q->ident[i], key) == 0) return;
     memcpy(q->ident[q->n_idents], key, sizeof key);
+    size_t rl = n - name_at < RV_QUERY_WORD_MAX - 1 ? n - name_at : RV_QUERY_WORD_MAX - 1;
+    memcpy(q->raw[q->n_idents], w + name_at, rl);
+    q->raw[q->n_idents][rl] = '\0';
     /* the qualifier's own last part: "a.b.c" -> "b" */
     size_t qs = 0;
     for (size_t i = 0; i < qual_end;) {
