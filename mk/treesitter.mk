@@ -12,10 +12,10 @@ TS_GDIR := third_party/ts-grammars
 TS_OBJDIR := third_party/ts-obj
 TS_STAMP := third_party/treesitter.ok
 TS_LANGS := c cpp rust go python javascript typescript tsx java ruby bash php kotlin swift \
-            scala lua c_sharp haskell zig
+            scala lua c_sharp haskell zig elixir
 # Languages whose generated lexer has an external scanner.c.
 TS_SCANNER_LANGS := cpp rust python javascript typescript tsx ruby bash php kotlin swift \
-                    scala lua c_sharp haskell
+                    scala lua c_sharp haskell elixir
 
 TS_CFLAGS := -std=gnu11 -O2 -g0 -w -fPIC -fvisibility=hidden -D_DEFAULT_SOURCE
 # The biggest generated parsers compile 2-3x faster at -O1/-O0 with an
@@ -27,6 +27,7 @@ TS_OPT_cpp := -O1
 TS_OPT_swift := -O1
 TS_OPT_haskell := -O1
 TS_OPT_zig := -O1
+TS_OPT_elixir := -O1
 
 TS_RUNTIME_OBJ := $(BUILD)/ts/lib.o
 TS_PARSER_OBJS := $(TS_LANGS:%=$(TS_OBJDIR)/%-parser.o)

@@ -197,6 +197,14 @@ RV_TEST(zig_functions_containers_tests) {
                {8, 14, "variable", "Store", "-"}, {16, 18, "function", "", "-"});
 }
 
+/* Definitions are calls told apart by their target; attributes join the
+ * next definition, a module is a container and scopes its members. */
+RV_TEST(elixir_modules_functions_macros) {
+    CHECK_FILE("sample.ex", "elixir", {1, 4, "module", "Cart", "Shop"},
+               {5, 9, "method", "add", "Shop.Cart"}, {11, 11, "method", "total", "Shop.Cart"},
+               {13, 15, "method", "empty?", "Shop.Cart"});
+}
+
 RV_TEST(c_functions_structs) {
     CHECK_FILE("sample.c", "c", {3, 7, "struct", "point", "-"}, {9, 11, "struct", "size_t2", "-"},
                {13, 13, "enum", "color", "-"}, {15, 18, "function", "add", "-"},
@@ -277,6 +285,7 @@ int main(void) {
     RV_RUN(lua_functions_tables);
     RV_RUN(haskell_types_signatures_classes);
     RV_RUN(zig_functions_containers_tests);
+    RV_RUN(elixir_modules_functions_macros);
     RV_RUN(c_functions_structs);
     RV_RUN(cpp_namespaces_classes_templates);
     RV_RUN(markdown_sections_by_heading);

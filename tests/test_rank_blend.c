@@ -24,6 +24,13 @@ RV_TEST(query_kinds) {
     RV_CHECK(q.kind == RV_QK_PATH);
     rv_query_analyze(&q, "how are routes registered");
     RV_CHECK(q.kind == RV_QK_NATURAL && q.n_idents == 0 && q.n_words >= 2);
+    RV_CHECK(q.question && rv_rank_file_free(&q) == 1);
+    rv_query_analyze(&q, "Returns the value of the flag, or how it was set");
+    RV_CHECK(!q.question && rv_rank_file_free(&q) == 3); /* a description, not a question */
+    rv_query_analyze(&q, " 'Where is parse_args called");
+    RV_CHECK(q.question);
+    rv_query_analyze(&q, "however");
+    RV_CHECK(!q.question);
     rv_query_analyze(&q, "where is parse_args called");
     RV_CHECK(q.kind == RV_QK_MIXED && q.n_idents == 1 && strcmp(q.ident[0], "parseargs") == 0);
     rv_query_analyze(&q, "how Monad composes effects");
@@ -59,9 +66,10 @@ RV_TEST(symtab_defs_and_files) {
         mk("cmd/args.go", "function", "add_command", "", "go"),
         mk("README.md", "section", "Command", "", "markdown"),
         mk("cmd/args.go", "window", "", "", "go"),
+        mk("fmt/format.h", "struct", "formatter<bytes>", "", "cpp"),
     };
     rv_symtab *t = NULL;
-    RV_CHECK(rv_symtab_build(&t, cs, 5) == RV_OK);
+    RV_CHECK(rv_symtab_build(&t, cs, 6) == RV_OK);
     const uint32_t *ids;
     size_t n = rv_symtab_defs(t, "command", &ids);
     RV_CHECK(n == 1 && ids[0] == 0); /* the heading is no definition */
@@ -69,6 +77,8 @@ RV_TEST(symtab_defs_and_files) {
     RV_CHECK(n == 2 && ids[0] == 1 && ids[1] == 2); /* camel and snake meet */
     n = rv_symtab_files(t, "args", &ids);
     RV_CHECK(n == 2 && ids[0] == 2 && ids[1] == 4);
+    n = rv_symtab_defs(t, "formatter", &ids); /* a specialization defines the template */
+    RV_CHECK(n == 1 && ids[0] == 5);
     RV_CHECK(rv_symtab_defs(t, "missing", &ids) == 0 && ids == NULL);
     RV_CHECK(rv_symtab_defs(t, "", &ids) == 0);
     rv_symtab_free(t);
@@ -130,6 +140,30 @@ RV_TEST(blend_puts_the_definition_first) {
         RV_CHECK(x[0].id == 2 && x[0].def_boost > 0);
         RV_CHECK(x[0].score > 0 && x[0].score <= 1.0f);
     }
+    free(x);
+    rv_symtab_free(t);
+}
+
+/* Two definitions share a lookup key; the one spelled as the query is
+ * written comes first even where the other scores a little better. */
+RV_TEST(blend_prefers_the_spelling_as_written) {
+    fixture f = {0};
+    put(&f, mk("src/Error.swift", "variable", "urlConvertible", "Error", "swift"), 0.50f, 9.0f,
+        1.0f);
+    put(&f, mk("src/URLConvertible.swift", "protocol", "URLConvertible", "", "swift"), 0.48f,
+        8.5f, 1.0f);
+    for (int i = 0; i < 8; i++)
+        put(&f, mk("src/other.swift", "function", "x", "", "swift"), 0.1f, 0.0f, 0.0f);
+    rv_symtab *t = NULL;
+    RV_CHECK(rv_symtab_build(&t, f.c, f.n) == RV_OK);
+    size_t n = 0;
+    rv_rank_explain *x = blend(&f, "URLConvertible", t, &n);
+    RV_CHECK(x && n >= 2);
+    if (x) RV_CHECK(x[0].id == 1 && x[1].id == 0 && x[1].def_boost < x[0].def_boost);
+    free(x);
+    x = blend(&f, "urlconvertible", t, &n); /* nothing spelled so: both count fully */
+    RV_CHECK(x && n >= 2);
+    if (x) RV_CHECK(x[0].id == 0 && x[0].def_boost == x[1].def_boost);
     free(x);
     rv_symtab_free(t);
 }
@@ -210,19 +244,25 @@ RV_TEST(spread_keeps_three_per_file_then_decays) {
     float score[6] = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f};
     for (uint32_t i = 0; i < 6; i++)
         sp[i] = (rv_span){i, score[i], 1, 1, 0};
-    rv_rank_spread(sp, 6, cs);
+    rv_rank_spread(sp, 6, 0, 3, cs);
     /* a1..a3 stand; a4 (x0.6 = 0.51) and a5 fall below b1 */
     RV_CHECK(sp[0].id == 0 && sp[1].id == 1 && sp[2].id == 2 && sp[3].id == 5);
     RV_CHECK(sp[4].id == 3 && sp[4].score < 0.6f);
     for (size_t i = 1; i < 6; i++)
         RV_CHECK(sp[i - 1].score >= sp[i].score);
-    rv_rank_spread(sp, 0, cs); /* nothing to do */
+    rv_rank_spread(sp, 0, 0, 3, cs); /* nothing to do */
+    /* a question: only a file's best result stands, b1 (0.7) passes a2 (0.57) */
+    for (uint32_t i = 0; i < 6; i++)
+        sp[i] = (rv_span){i, score[i], 1, 1, 0};
+    rv_rank_spread(sp, 6, 2, 1, cs);
+    RV_CHECK(sp[0].id == 0 && sp[1].id == 5);
 }
 
 int main(void) {
     RV_RUN(query_kinds);
     RV_RUN(symtab_defs_and_files);
     RV_RUN(blend_puts_the_definition_first);
+    RV_RUN(blend_prefers_the_spelling_as_written);
     RV_RUN(blend_code_first);
     RV_RUN(blend_no_evidence_scores_low);
     RV_RUN(blend_keyword_no_match_is_empty);

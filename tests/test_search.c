@@ -216,6 +216,18 @@ RV_TEST(model_searcher_modes_and_similar) {
     rv_searcher_close(s);
 }
 
+/* A searcher over the tree as it is now, without model or index. */
+static rv_searcher *open_keyword_only(void) {
+    rv_search_config cfg = rv_search_default_config();
+    cfg.root = g_root;
+    cfg.use_index = 0;
+    rv_searcher *s = NULL;
+    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    if (!s) return NULL;
+    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
+    return s;
+}
+
 RV_TEST(adjacent_results_become_one_region) {
     const char *text = "def reverse_words(s):\n"
                        "    return ' '.join(reversed(s.split()))\n"
@@ -224,13 +236,8 @@ RV_TEST(adjacent_results_become_one_region) {
                        "def reverse_chars(s):\n"
                        "    return s[::-1]\n";
     put("util/rev.py", text);
-    rv_search_config cfg = rv_search_default_config();
-    cfg.root = g_root;
-    cfg.use_index = 0;
-    rv_searcher *s = NULL;
-    RV_CHECK_EQ_INT(rv_searcher_open(&s, &cfg), RV_OK);
+    rv_searcher *s = open_keyword_only();
     if (!s) return;
-    RV_CHECK_EQ_INT(rv_searcher_refresh(s, NULL), RV_OK);
     rv_query q = rv_query_default();
     q.mode = RV_MODE_KEYWORD;
     q.text = "reverse";
@@ -260,6 +267,36 @@ RV_TEST(adjacent_results_become_one_region) {
     RV_CHECK_EQ_INT(r.count, 1);
     if (r.count == 1) RV_CHECK(r.items[0].chunk->end_line - r.items[0].chunk->start_line < 3);
     RV_CHECK_EQ_INT(r.n_owned, 0);
+    rv_result_list_free(&r);
+    rv_searcher_close(s);
+}
+
+/* A file with many matching definitions fills at most part of the top 10:
+ * the per-file spread sees every candidate, not only the first screenful
+ * (which one file alone can fill). */
+RV_TEST(one_file_does_not_fill_the_results) {
+    char big[16384];
+    size_t o = 0;
+    for (int i = 0; i < 30 && o + 200 < sizeof big; i++) /* 5 lines apart: no regions */
+        o += (size_t)snprintf(big + o, sizeof big - o,
+                              "def parse_token_%d(text):\n    return parse_token(text)\n\n\n\n\n",
+                              i);
+    put("spread/many.py", big);
+    put("spread/other.py", "def read_input(text):\n    return parse_token(text.strip())\n");
+    rv_searcher *s = open_keyword_only();
+    if (!s) return;
+    rv_query q = rv_query_default();
+    q.mode = RV_MODE_KEYWORD;
+    q.text = "parse token";
+    q.path_glob = "spread/*";
+    q.top_k = 10;
+    rv_result_list r = {0};
+    RV_CHECK_EQ_INT(rv_searcher_query(s, &q, &r), RV_OK);
+    RV_CHECK_EQ_INT(r.count, 10);
+    int other = 0;
+    for (size_t i = 0; i < r.count; i++)
+        other += strcmp(r.items[i].chunk->path, "spread/other.py") == 0;
+    RV_CHECK_MSG(other == 1, "spread/other.py %d times in the top 10", other);
     rv_result_list_free(&r);
     rv_searcher_close(s);
 }
@@ -542,6 +579,7 @@ int main(void) {
     RV_RUN(open_errors);
     RV_RUN(model_searcher_modes_and_similar);
     RV_RUN(adjacent_results_become_one_region);
+    RV_RUN(one_file_does_not_fill_the_results);
     RV_RUN(indexed_refresh_keeps_corpus);
     RV_RUN(prefetched_query_matches_inline);
     RV_RUN(saved_keyword_index_follows_changes);

@@ -184,11 +184,14 @@ typedef struct rv_query_info {
     size_t n_idents;
     char ident[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX]; /* name keys */
     char qual[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX];  /* qualifier key or "" */
+    char raw[RV_QUERY_MAX_IDENTS][RV_QUERY_WORD_MAX];   /* the name as written */
     size_t n_words;
     char word[RV_QUERY_MAX_WORDS][RV_QUERY_WORD_MAX];
     int wants_prose; /* asks for documentation ("readme", "docs", ...) */
     int wants_tests; /* asks for tests ("test", "spec", ...) */
     int wants_examples;
+    int question; /* a question ("how does X work", "where is Y"): an overview
+                   * across files is wanted, not one definition */
 } rv_query_info;
 
 void rv_query_analyze(rv_query_info *out, const char *text);
@@ -292,11 +295,17 @@ typedef struct rv_rank_input {
  * queries. *out is malloc'd, best first (caller frees; NULL when empty). */
 rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_input *in);
 
-/* Result diversity: reorders best-first spans so that a file's first three
+/* Result diversity: reorders best-first spans so that a file's first `free`
  * results stand and each further one counts a decayed share of its score
- * (x0.6 per result of its file above it beyond those; scores are updated). n is a
- * screenful or two: the walk is quadratic. */
-void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks);
+ * (x0.6 per result of its file above it beyond those; scores are updated).
+ * Only the first `want` places are chosen (0 = all n); the rest keep their
+ * order. Give it every candidate: a file that fills the first screenful
+ * must leave room for the others. Cost O(want^2 n). */
+void rv_rank_spread(rv_span *sp, size_t n, size_t want, size_t free, const rv_chunk *chunks);
+
+/* How many results of one file stand before the decay for this query:
+ * RV_FILE_FREE, or 1 for a question (docs/SEARCH.md). */
+size_t rv_rank_file_free(const rv_query_info *q);
 
 /* Like rv_bm25_score, and coverage[doc] = the share of the query's terms
  * that occur in the chunk (terms missing from the corpus count too, so a

@@ -28,7 +28,7 @@ RUNTIME_PIN="tree-sitter==0.25.2"
 PACK_PIN="tree-sitter-language-pack==0.13.0"
 CSHARP_PIN="tree-sitter-c-sharp==0.23.1"
 # Grammar directories taken from the pack (names as the pack spells them).
-PACK_LANGS="c cpp rust go python javascript typescript tsx java ruby bash php kotlin swift scala lua haskell zig"
+PACK_LANGS="c cpp rust go python javascript typescript tsx java ruby bash php kotlin swift scala lua haskell zig elixir"
 
 STAMP=$TP/treesitter.ok
 WANT="$RUNTIME_PIN $PACK_PIN $CSHARP_PIN $PACK_LANGS"

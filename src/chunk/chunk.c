@@ -73,6 +73,8 @@ static const ext_lang k_exts[] = {
     {".hs", "haskell"},
     {".lhs", "haskell"},
     {".zig", "zig"},
+    {".ex", "elixir"},
+    {".exs", "elixir"},
     {".md", "markdown"},
     {".markdown", "markdown"},
     {".mdx", "markdown"},
@@ -90,6 +92,7 @@ static const char *const k_names[] = {
     "c",    "cpp",      "rust", "go",     "python", "javascript", "typescript", "tsx",
     "java", "ruby",     "bash", "csharp", "php",    "kotlin",     "swift",      "scala",
     "lua",  "markdown", "json", "yaml",   "toml",   "text",       "haskell",    "zig",
+    "elixir",
 };
 
 static const char *intern(const char *name) {

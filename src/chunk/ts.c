@@ -280,11 +280,45 @@ static rv_status pop_cont(walk *w) {
 
 /* ---- one node ----------------------------------------------------------- */
 
+/* An Elixir definition call: `defmodule A.B do` (a module: container) or
+ * `def name(args) when guard do` (a function); any other call is not one. */
+static TSNode elixir_def(const walk *w, TSNode n, const char **kind, unsigned *flags) {
+    TSNode none = {{0}, NULL, NULL}, t = field(n, "target");
+    if (ts_node_is_null(t) || strcmp(ts_node_type(t), "identifier") != 0) return none;
+    char *tt = node_text(w, t);
+    if (!tt) return none;
+    static const char *const mods[] = {"defmodule", "defprotocol", "defimpl"};
+    static const char *const fns[] = {"def",         "defp",     "defmacro",
+                                      "defmacrop",   "defguard", "defguardp",
+                                      "defdelegate", "defn",     "defnp"};
+    int mod = 0, fn = 0;
+    for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++)
+        mod |= strcmp(tt, mods[i]) == 0;
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        fn |= strcmp(tt, fns[i]) == 0;
+    free(tt);
+    TSNode args = ts_node_named_child_count(n) > 1 ? ts_node_named_child(n, 1) : none;
+    if ((!mod && !fn) || ts_node_is_null(args) || strcmp(ts_node_type(args), "arguments") != 0 ||
+        ts_node_named_child_count(args) == 0)
+        return none;
+    TSNode a = ts_node_named_child(args, 0);
+    if (mod) {
+        *kind = "module";
+        *flags = RV_TS_CONTAINER;
+        return a;
+    }
+    *kind = "function";
+    if (strcmp(ts_node_type(a), "binary_operator") == 0) a = field(a, "left"); /* `when` */
+    if (!ts_node_is_null(a) && strcmp(ts_node_type(a), "call") == 0) a = field(a, "target");
+    return a;
+}
+
 /* Name, kind and extra scope of a definition node, by the rule's method. */
 static rv_status describe(walk *w, TSNode n, const rv_ts_rule *r, char **name, const char **kind,
-                          char **extra, int *skip) {
+                          unsigned *flags, char **extra, int *skip) {
     TSNode nn = {{0}, NULL, NULL};
     *kind = r->kind;
+    *flags = r->flags;
     switch (r->name_how) {
     case RV_TS_NAME_DECL: {
         int fn = 0;
@@ -307,6 +341,11 @@ static rv_status describe(walk *w, TSNode n, const rv_ts_rule *r, char **name, c
     }
     case RV_TS_NAME_IMPL: {
         nn = field(n, "type");
+        break;
+    }
+    case RV_TS_NAME_ELIXIR: {
+        nn = elixir_def(w, n, kind, flags);
+        if (ts_node_is_null(nn)) *skip = 1;
         break;
     }
     case RV_TS_NAME_GO_METHOD: {
@@ -460,8 +499,9 @@ static rv_status visit(walk *w, TSNode n, frame *f, frame *child, int *descend) 
     if ((r->flags & RV_TS_VAR) && innermost_container(w)) return RV_OK;
 
     const char *kind = r->kind;
+    unsigned flags = r->flags;
     int skip = 0;
-    if ((st = describe(w, n, r, &name, &kind, &extra, &skip)) != RV_OK) goto done;
+    if ((st = describe(w, n, r, &name, &kind, &flags, &extra, &skip)) != RV_OK) goto done;
     if (skip) { /* not a definition after all (`x.y = 1;`): look inside */
         *descend = 1;
         goto done;
@@ -479,11 +519,11 @@ static rv_status visit(walk *w, TSNode n, frame *f, frame *child, int *descend) 
         }
         goto done;
     }
-    if (r->flags & RV_TS_VAR) {
+    if (flags & RV_TS_VAR) {
         int is_fn = strcmp(kind, "function") == 0 || strcmp(kind, "class") == 0;
         if (!is_fn && end - start + 1 < RV_CHUNK_VAR_MIN_LINES) goto done;
     }
-    if (r->flags & (RV_TS_LEAF | RV_TS_VAR)) {
+    if (flags & (RV_TS_LEAF | RV_TS_VAR)) {
         cont *ic = innermost_container(w);
         if (ic && strcmp(kind, "function") == 0) kind = "method";
         if (extra && extra[0] && strcmp(kind, "function") == 0) kind = "method";
@@ -503,13 +543,13 @@ static rv_status visit(walk *w, TSNode n, frame *f, frame *child, int *descend) 
     }
     cont *c = &w->cs[w->ncs];
     memset(c, 0, sizeof *c);
-    c->flags = r->flags & (RV_TS_CONTAINER | RV_TS_SCOPE);
+    c->flags = flags & (RV_TS_CONTAINER | RV_TS_SCOPE);
     c->scope_len = w->scope_len;
     c->start = start;
     c->end = end;
     c->first_member = -1;
     c->kind = kind;
-    if (!(c->outer_scope = scope_with(w, NULL))) goto nomem;
+    if (!(c->outer_scope = scope_with(w, extra))) goto nomem;
     c->name = name;
     name = NULL;
     w->ncs++;

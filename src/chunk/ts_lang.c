@@ -29,6 +29,7 @@ const TSLanguage *tree_sitter_scala(void);
 const TSLanguage *tree_sitter_lua(void);
 const TSLanguage *tree_sitter_haskell(void);
 const TSLanguage *tree_sitter_zig(void);
+const TSLanguage *tree_sitter_elixir(void);
 
 #define LEAF RV_TS_LEAF
 #define CONT RV_TS_CONTAINER
@@ -267,6 +268,15 @@ static const rv_ts_rule k_zig[] = {
     END,
 };
 
+/* Elixir: definitions are calls (`defmodule M do`, `def f(x) do`), told
+ * apart by their target; attributes (`@doc`, `@spec`) join the next one. */
+static const rv_ts_rule k_elixir[] = {
+    {"call", "function", LEAF, RV_TS_NAME_ELIXIR},
+    {"unary_operator", NULL, DOC, 0},
+    {"comment", NULL, DOC, 0},
+    END,
+};
+
 static rv_ts_lang k_langs[] = {
     {"c", tree_sitter_c, k_c, NULL, 0, NULL},
     {"cpp", tree_sitter_cpp, k_cpp, NULL, 0, NULL},
@@ -287,6 +297,7 @@ static rv_ts_lang k_langs[] = {
     {"lua", tree_sitter_lua, k_lua, NULL, 0, NULL},
     {"haskell", tree_sitter_haskell, k_haskell, NULL, 0, NULL},
     {"zig", tree_sitter_zig, k_zig, NULL, 0, NULL},
+    {"elixir", tree_sitter_elixir, k_elixir, NULL, 0, NULL},
 };
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;

@@ -35,6 +35,7 @@ enum {
     RV_TS_NAME_SWIFT_CLASS, /* Swift: kind from declaration_kind (struct, enum, …) */
     RV_TS_NAME_ASSIGN_FN,   /* JS `a.b = function…`: a definition only for functions */
     RV_TS_NAME_FILESCOPE,   /* namespace without a body: scope for the rest of the file */
+    RV_TS_NAME_ELIXIR,      /* Elixir call: `def f`, `defmodule M`; other calls are not */
 };
 
 typedef struct rv_ts_rule {

@@ -26,6 +26,9 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
 #define RV_FILE_DEF_SHARE 0.6f
 /* A definition whose scope and path do not hold the query's qualifier. */
 #define RV_QUAL_MISS 0.7f
+/* A definition spelled otherwise than the query (`urlConvertible` for
+ * `URLConvertible`) where another one is spelled as written. */
+#define RV_DEF_SPELLING 0.8f
 /* Documentation in code-first order. */
 #define RV_CODE_FIRST 0.5f
 /* A chunk is strong evidence for its file at this share of the best blend. */
@@ -137,6 +140,12 @@ static rv_status take_lists(ranker *r) {
     return RV_OK;
 }
 
+/* Whether the chunk's name, generic arguments aside, is spelled as written. */
+static int same_spelling(const rv_chunk *c, const char *raw) {
+    size_t n = c->name ? strcspn(c->name, "<") : 0;
+    return n && strlen(raw) == n && strncmp(c->name, raw, n) == 0;
+}
+
 /* Chunks defining a queried identifier, and chunks of files named like it,
  * join the candidates (wherever they ranked) with a boost. */
 static rv_status lookup_defs(ranker *r) {
@@ -149,9 +158,12 @@ static rv_status lookup_defs(ranker *r) {
     for (size_t i = 0; i < q->n_idents; i++) {
         const uint32_t *ids;
         size_t m = rv_symtab_defs(in->symtab, q->ident[i], &ids);
-        int found = m > 0;
+        int found = m > 0, spelled = 0;
+        for (size_t j = 0; j < m; j++)
+            spelled |= same_spelling(&in->chunks[ids[j]], q->raw[i]);
         for (size_t j = 0; j < m; j++) {
             float b = full;
+            if (spelled && !same_spelling(&in->chunks[ids[j]], q->raw[i])) b *= RV_DEF_SPELLING;
             if (q->qual[i][0]) { /* "Scope.name": the scope should agree */
                 char sk[RV_QUERY_WORD_MAX];
                 const char *scope = in->chunks[ids[j]].scope ? in->chunks[ids[j]].scope : "";
@@ -368,13 +380,22 @@ done:
     return st;
 }
 
-/* A file's first RV_FILE_FREE results stand as ranked; each further one
- * keeps RV_FILE_DECAY of its score per result of the file above it. */
+/* A file's first `free` results stand as ranked; each further one keeps
+ * RV_FILE_DECAY of its score per result of the file above it. A question
+ * asks how something works across files: only its best chunk of a file
+ * stands, so the top 10 holds more of the files involved. */
 #define RV_FILE_FREE 3
+#define RV_FILE_FREE_QUESTION 1
 #define RV_FILE_DECAY 0.6f
 
-void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
-    for (size_t i = 0; i < n; i++) {
+size_t rv_rank_file_free(const rv_query_info *q) {
+    return q && q->question ? RV_FILE_FREE_QUESTION : RV_FILE_FREE;
+}
+
+void rv_rank_spread(rv_span *sp, size_t n, size_t want, size_t free, const rv_chunk *chunks) {
+    size_t places = want && want < n ? want : n;
+    if (free < 1) free = 1;
+    for (size_t i = 0; i < places; i++) {
         /* the best of the rest, each decayed once per result of its file above */
         size_t best = i;
         float best_s = -INFINITY;
@@ -382,8 +403,7 @@ void rv_rank_spread(rv_span *sp, size_t n, const rv_chunk *chunks) {
             float f = 1.0f;
             size_t same = 0;
             for (size_t k = 0; k < i; k++)
-                if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 &&
-                    ++same >= RV_FILE_FREE)
+                if (strcmp(chunks[sp[k].id].path, chunks[sp[j].id].path) == 0 && ++same >= free)
                     f *= RV_FILE_DECAY;
             if (sp[j].score * f > best_s) {
                 best = j;

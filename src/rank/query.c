@@ -113,6 +113,9 @@ static void add_ident(rv_query_info *q, const char *w, size_t n) {
     for (size_t i = 0; i < q->n_idents; i++)
         if (strcmp(q->ident[i], key) == 0) return;
     memcpy(q->ident[q->n_idents], key, sizeof key);
+    size_t rl = n - name_at < RV_QUERY_WORD_MAX - 1 ? n - name_at : RV_QUERY_WORD_MAX - 1;
+    memcpy(q->raw[q->n_idents], w + name_at, rl);
+    q->raw[q->n_idents][rl] = '\0';
     /* the qualifier's own last part: "a.b.c" -> "b" */
     size_t qs = 0;
     for (size_t i = 0; i < qual_end;) {
@@ -136,6 +139,16 @@ static void word_sink(void *user, const char *t, size_t n) {
     memcpy(q->word[q->n_words], t, n);
     q->word[q->n_words][n] = '\0';
     q->n_words++;
+}
+
+/* A question word first ("how", "what", "where", "why", "which"). */
+static int first_word_asks(const char *text) {
+    static const char *const ask[] = {"how", "what", "where", "why", "which", NULL};
+    const char *w = text + strspn(text, " \t\r\n\"'`(");
+    size_t n = 0;
+    while (isalpha((unsigned char)w[n]))
+        n++;
+    return is_word(w, n, ask);
 }
 
 void rv_query_analyze(rv_query_info *q, const char *text) {
@@ -190,6 +203,7 @@ void rv_query_analyze(rv_query_info *q, const char *text) {
             add_ident(q, w, n);
         }
     }
+    q->question = first_word_asks(text);
     if (npath && nwords <= 2)
         q->kind = RV_QK_PATH;
     else if (nwords == 1 && nqual)

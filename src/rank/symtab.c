@@ -94,7 +94,10 @@ rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const rv_chunk *c = &chunks[i];
         if (defines(c)) {
-            uint32_t k = add_key(t, c->name, strlen(c->name));
+            /* generic arguments are no part of the name: a specialization
+             * "formatter<bytes>" defines "formatter" */
+            size_t nl = strcspn(c->name, "<");
+            uint32_t k = add_key(t, c->name, nl ? nl : strlen(c->name));
             if (k == UINT32_MAX) goto oom;
             t->defs.e[t->defs.n++] = (entry){NULL, k, (uint32_t)i};
         }

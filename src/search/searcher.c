@@ -548,8 +548,11 @@ static const rv_rank_explain *find_explain(const rv_rank_explain *ex, size_t n, 
 }
 
 /* Diversity over files (rv_rank_spread), then the `want` best (0 = all). */
-static rv_status spread_spans(const rv_searcher *s, rv_span *sp, size_t *nsp, size_t want) {
-    rv_rank_spread(sp, *nsp, s->corpus.chunks.items);
+static rv_status spread_spans(const rv_searcher *s, const rv_query *q, rv_span *sp, size_t *nsp,
+                              size_t want) {
+    rv_query_info qi;
+    rv_query_analyze(&qi, q->text);
+    rv_rank_spread(sp, *nsp, want, rv_rank_file_free(&qi), s->corpus.chunks.items);
     if (want && *nsp > want) *nsp = want;
     return RV_OK;
 }
@@ -567,14 +570,15 @@ static rv_status finish(rv_searcher *s, rv_scored *list, size_t n, const rv_quer
     size_t want = q->top_k ? q->top_k + q->offset : 0;
     int max_lines = q->merge_max_lines > 0 ? q->merge_max_lines : RV_MERGE_MAX_LINES;
     if ((st = ensure_defs(s)) != RV_OK) goto done;
-    /* the blended ranking spreads results over files: group a margin more */
+    /* the blended ranking spreads results over files: group every candidate,
+     * so that one file's many regions cannot hide the other files */
     int spread = (q->steps & RV_STEP_BLEND) && (q->steps & RV_STEP_DIVERSE) &&
                  q->mode != RV_MODE_SEMANTIC;
-    size_t group_want = spread && want ? want * 2 : want;
+    size_t group_want = spread ? 0 : want;
     st = rv_rank_group(&sp, &nsp, list, m, s->corpus.chunks.items, s->defs, q->merge_gap, max_lines,
                        group_want);
     if (st != RV_OK) goto done;
-    if (spread && (st = spread_spans(s, sp, &nsp, want)) != RV_OK) goto done;
+    if (spread && (st = spread_spans(s, q, sp, &nsp, want)) != RV_OK) goto done;
     if (q->offset >= nsp) goto done;
     size_t cnt = nsp - q->offset, merged = 0;
     for (size_t i = q->offset; i < nsp; i++)
