@@ -508,6 +508,7 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
     case RV_CPU_ISA_AVXVNNI: return &rv_cpu_linear_avxvnni;
     case RV_CPU_ISA_AVX512: return &rv_cpu_linear_avx512;
     case RV_CPU_ISA_AVX512VNNI: return &rv_cpu_linear_avx512_vnni;
+    case RV_CPU_ISA_AMX: return &rv_cpu_linear_amx;
 #endif
 #if defined(__aarch64__)
     case RV_CPU_ISA_NEON: return rv_cpu_linear_neon_best();

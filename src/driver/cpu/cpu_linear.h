@@ -208,6 +208,9 @@ void rv_cpu_avxvnni_run_u8(const rv_cpu_gemm_job *job);
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx512;
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni;
 void rv_cpu_vnni512_run_u8(const rv_cpu_gemm_job *job);
+/* AMX tiles for the u8 formats (TDPBUSD), the rest as avx512vnni
+ * (cpu_linear_amx.c). Only call when rv_cpu_has_amx(). */
+extern const rv_cpu_linear_kernels rv_cpu_linear_amx;
 /* The linear kernels of a kernel family (cpu_kernels.h), and of the best. */
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
