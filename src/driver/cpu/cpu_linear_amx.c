@@ -7,7 +7,9 @@
  * summed exactly (u8 x s8 products, four at a time, into int32), as
  * avx512vnni does. The k steps past the last multiple of 64 are added with
  * vpdpbusd after the tiles are stored, and the store is that of the VNNI
- * kernel, so both give the same floats. fp32/fp16/q8 run as avx512vnni.
+ * kernel, so both give the same floats. bf16 panels are TDPBF16PS's B
+ * operand in the same way (pairs of k, 32 k steps a tile). fp32/fp16/q8
+ * run as avx512vnni.
  *
  * Tile state is per thread: each job loads the configuration and releases
  * the tiles when it is done. Compiled with the AVX-512 and AMX flags; only
@@ -92,6 +94,50 @@ static void tile(int np, int mr, const uint8_t *qa, size_t kp, const int8_t *bq,
     }
 }
 
+/* The bf16 tile (TDPBF16PS): 32 k steps per tile, pairs as in the panels;
+ * the k steps past the last multiple of 32 are added by vdpbf16ps. */
+static void tile_bf16(int np, int mr, const uint16_t *qa, size_t kp, const uint16_t *bp, float *c,
+                      size_t ldc, const float *bias, rv_act act) {
+    float acc[TR][32] __attribute__((aligned(64)));
+    const uint16_t *b1 = bp + kp * RV_CPU_NR;
+    size_t kt = kp / 32 * 32;
+    rv_cpu_prefetch_tile(c, ldc, mr);
+    _tile_zero(0);
+    _tile_zero(1);
+    for (size_t p = 0; p < kt; p += 32) {
+        _tile_loadd(2, qa + p, (long)(kp * 2));
+        _tile_loadd(4, bp + p * RV_CPU_NR, TK);
+        _tile_dpbf16ps(0, 2, 4);
+        if (np > 1) {
+            _tile_loadd(5, b1 + p * RV_CPU_NR, TK);
+            _tile_dpbf16ps(1, 2, 5);
+        }
+    }
+    _tile_stored(0, acc, (long)sizeof acc[0]);
+    _tile_stored(1, &acc[0][16], (long)sizeof acc[0]);
+    for (int h = 0; h < np; h++) {
+        const uint16_t *b = h ? b1 : bp;
+        for (int r = 0; r < mr; r++) {
+            __m512 v = _mm512_load_ps(&acc[r][16 * h]);
+            for (size_t g = kt / 2; g < kp / 2; g++) { /* the k tail, a pair at a time */
+                int32_t t;
+                memcpy(&t, qa + (size_t)r * kp + 2 * g, 4);
+                v = _mm512_dpbf16_ps(v, (__m512bh)_mm512_set1_epi32(t),
+                                     (__m512bh)_mm512_load_si512(b + g * 32));
+            }
+            _mm512_storeu_ps(c + (size_t)r * ldc + 16 * h,
+                             finish16(v, bias ? bias + 16 * h : NULL, act));
+        }
+    }
+}
+
+static void amx_run_bf16(const rv_cpu_gemm_job *J) {
+    if (J->m == 0 || J->p0 >= J->p1) return;
+    tiles_config();
+    rv_cpu_run_bf16_tiles(J, TR, 2, tile_bf16, rv_cpu_avx512_round_bf16);
+    _tile_release();
+}
+
 static void amx_run(const rv_cpu_gemm_job *J) {
     if (J->m == 0 || J->p0 >= J->p1) return;
     if (!rv_cpu_fmt_u8(J->w->fmt)) {
@@ -108,5 +154,5 @@ static void amx_rows(const rv_cpu_rows_job *J) {
 }
 
 const rv_cpu_linear_kernels rv_cpu_linear_amx = {
-    .name = "amx", .run = amx_run, .rows = amx_rows, .u8_exact = 1};
+    .name = "amx", .run = amx_run, .rows = amx_rows, .u8_exact = 1, .run_bf16 = amx_run_bf16};
 #endif

@@ -149,4 +149,9 @@ const rv_cpu_linear_kernels rv_cpu_linear_avx512 = {
     .name = "avx512", .run = avx512_run, .rows = avx512_rows};
 const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni = {
     .name = "avx512vnni", .run = avx512_vnni_run, .rows = avx512_rows, .u8_exact = 1};
+const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni_bf16 = {.name = "avx512vnni",
+                                                              .run = avx512_vnni_run,
+                                                              .rows = avx512_rows,
+                                                              .u8_exact = 1,
+                                                              .run_bf16 = rv_cpu_avx512bf16_run};
 #endif
