@@ -115,6 +115,7 @@ for r in $(seq 1 "$ROUNDS"); do
     ours "$N2" 2 fp32
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --save "$OUT/ort-fp32-$N2.npy"
     ours "$N2" 2 int8
+    ours "$N2" 2 bf16
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --quantize --ref "$OUT/ort-fp32-$N2.npy"
     ours "$N1" 2 fp16
     ours "$N1" 2 fp32
@@ -133,7 +134,7 @@ for b in $BUDGETS; do
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$NSW" 2 "$b"
 done
 echo "bench: cosine of reduced precision to fp32 (first $NCOS chunks)"
-for p in fp16 int8; do
+for p in fp16 int8 bf16; do
     "$EMBED" --chunks "$NCOS" --threads 2 --precision "$p" --compare --no-profile "${CORPORA[@]}" |
         grep '^COSINE' | tee -a "$RES"
 done

@@ -71,10 +71,10 @@ def main():
         lines.append(f"| {thr} | {n} ({r['tokens']}) | {NAMES.get(eng, eng)} | {prec} | "
                      f"{r['tps']:.0f} | {r['tpc']:.0f} | {ratio:.2f}x | {r['n']} |")
         if eng != "ripvec" or prec != "fp32":
-            for p in ("fp32", "int8", "fp16"):
+            for p in ("fp32", "int8", "fp16", "bf16"):
                 mine = B.get(("ripvec", p, thr, n, bud))
                 if mine and eng != "ripvec":
-                    ratios.append(f"ripvec {p} / {NAMES.get(eng, eng)} fp32 at {thr} thread"
+                    ratios.append(f"ripvec {p} / {NAMES.get(eng, eng)} {prec} at {thr} thread"
                                   f"{'s' if thr > 1 else ''} ({n} chunks): "
                                   f"{mine['tps'] / r['tps']:.2f}x wall, "
                                   f"{mine['tpc'] / r['tpc']:.2f}x per CPU-second")
