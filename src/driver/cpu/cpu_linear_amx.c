@@ -17,7 +17,7 @@
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__)
-#include "driver/cpu/cpu_avx2_math.h"
+#include "driver/cpu/cpu_avx512_math.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -42,13 +42,6 @@ static void tiles_config(void) {
         cfg.rows[used[i]] = TR;
     }
     _tile_loadconfig(&cfg);
-}
-
-static inline __m512 finish16(__m512 v, const float *bias, rv_act act) {
-    if (!bias && act == RV_ACT_NONE) return v;
-    __m256 lo = finish8(_mm512_castps512_ps256(v), bias, act);
-    __m256 hi = finish8(_mm512_extractf32x8_ps(v, 1), bias ? bias + 8 : NULL, act);
-    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
 }
 
 /* out[mr, 16 np] = ((qa . bq) - zero * wsum) * xs * ws + bias, act. The A

@@ -9,7 +9,7 @@
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__)
-#include "driver/cpu/cpu_avx2_math.h"
+#include "driver/cpu/cpu_avx512_math.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -17,13 +17,6 @@
 #define AI static inline __attribute__((always_inline))
 
 enum { ZR = 12 };
-
-AI __m512 finish16(__m512 v, const float *bias, rv_act act) {
-    if (!bias && act == RV_ACT_NONE) return v;
-    __m256 lo = finish8(_mm512_castps512_ps256(v), bias, act);
-    __m256 hi = finish8(_mm512_extractf32x8_ps(v, 1), bias ? bias + 8 : NULL, act);
-    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
-}
 
 /* 16 floats to bf16 bits as rv_cpu_f32_to_bf16: NaN made quiet, others
  * rounded to nearest even on the integer bits. */
