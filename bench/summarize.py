@@ -96,7 +96,7 @@ def main():
                              f"{kv['f32']} GFLOP/CPU-s = {float(kv['f32_share']) * 100:.0f}% of peak, "
                              f"OpenBLAS {kv['blas']} = {float(kv['blas_share']) * 100:.0f}%, "
                              f"ours f16 {kv['f16']}, ours q8 {kv['q8']}, q7 {kv.get('q7', '-')}, "
-                             f"q7f {kv.get('q7f', '-')} "
+                             f"q7f {kv.get('q7f', '-')}, bf16 {kv.get('bf16', '-')} "
                              f"GOP/CPU-s")
     # ORT pads each batch to its longest sequence and keeps whole score
     # tensors, so its speed depends on the budget; compare every engine at
