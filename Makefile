@@ -40,8 +40,8 @@ SIMD_FLAGS_avx2 = $(SIMD_FLAGS)
 SIMD_FLAGS_avxvnni = $(SIMD_FLAGS) -mavxvnni
 SIMD_FLAGS_avx512 = $(SIMD_FLAGS) -mavx512f -mavx512bw -mavx512vl -mavx512dq
 SIMD_FLAGS_vnni = $(SIMD_FLAGS_avx512) -mavx512vnni
-SIMD_FLAGS_bf16 = $(SIMD_FLAGS_avx512) -mavx512bf16
-SIMD_FLAGS_amx = $(SIMD_FLAGS_avx512) -mamx-tile -mamx-int8 -mamx-bf16
+SIMD_FLAGS_bf16 = $(SIMD_FLAGS_vnni) -mavx512bf16
+SIMD_FLAGS_amx = $(SIMD_FLAGS_bf16) -mamx-tile -mamx-int8 -mamx-bf16
 simd_flags = $(SIMD_FLAGS_$(lastword $(subst _, ,$(basename $(notdir $(1))))))
 LDFLAGS += $(SANFLAGS) -pthread
 # The ripvec binary links neither OpenBLAS nor libzip: the cpu driver and

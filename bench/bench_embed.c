@@ -413,7 +413,7 @@ int main(int argc, char **argv) {
             dump = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             printf("usage: bench_embed [--chunks N] [--quick] [--model DIR] [--device cuda]\n"
-                   "       [--threads N]... [--precision fp32|fp16|int8] [--budget TOKENS]\n"
+                   "       [--threads N]... [--precision fp32|fp16|int8|bf16] [--budget TOKENS]\n"
                    "       [--kernels portable|avx2|...]\n"
                    "       [--repeat R] [--no-profile] [--compare] [--dump-chunks FILE.jsonl]\n"
                    "       [CORPUS_DIR...]\n"

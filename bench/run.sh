@@ -102,6 +102,10 @@ peer() { # engine py n threads [budget [peers.py options...]]
 # the CPU the figures belong to, and the SIMD flags that matter to the kernels
 echo "bench: CPU $(lscpu | sed -n 's/^Model name: *//p' | head -1); flags:" \
     $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512|avx_vnni|amx)' | sort -u)
+# bf16 only where the CPU has a bf16 dot product (elsewhere it is the
+# portable emulation, far too slow for these sizes)
+BF16=
+grep -m1 '^flags' /proc/cpuinfo | grep -qwE 'avx512_bf16|amx_bf16' && BF16=bf16
 [ -f "$OUT/chunks-$N2.jsonl" ] || cp "$OUT/chunks.jsonl" "$OUT/chunks-$N2.jsonl"
 
 echo "bench: GEMM kernels (1 thread) ..."
@@ -115,6 +119,7 @@ for r in $(seq 1 "$ROUNDS"); do
     ours "$N2" 2 fp32
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --save "$OUT/ort-fp32-$N2.npy"
     ours "$N2" 2 int8
+    [ -n "$BF16" ] && ours "$N2" 2 bf16
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$N2" 2 "" --quantize --ref "$OUT/ort-fp32-$N2.npy"
     ours "$N1" 2 fp16
     ours "$N1" 2 fp32
@@ -133,7 +138,7 @@ for b in $BUDGETS; do
     [ $ORT_OK = 1 ] && peer ort "$PY_ORT" "$NSW" 2 "$b"
 done
 echo "bench: cosine of reduced precision to fp32 (first $NCOS chunks)"
-for p in fp16 int8; do
+for p in fp16 int8 $BF16; do
     "$EMBED" --chunks "$NCOS" --threads 2 --precision "$p" --compare --no-profile "${CORPORA[@]}" |
         grep '^COSINE' | tee -a "$RES"
 done

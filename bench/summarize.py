@@ -71,10 +71,10 @@ def main():
         lines.append(f"| {thr} | {n} ({r['tokens']}) | {NAMES.get(eng, eng)} | {prec} | "
                      f"{r['tps']:.0f} | {r['tpc']:.0f} | {ratio:.2f}x | {r['n']} |")
         if eng != "ripvec" or prec != "fp32":
-            for p in ("fp32", "int8", "fp16"):
+            for p in ("fp32", "int8", "fp16", "bf16"):
                 mine = B.get(("ripvec", p, thr, n, bud))
                 if mine and eng != "ripvec":
-                    ratios.append(f"ripvec {p} / {NAMES.get(eng, eng)} fp32 at {thr} thread"
+                    ratios.append(f"ripvec {p} / {NAMES.get(eng, eng)} {prec} at {thr} thread"
                                   f"{'s' if thr > 1 else ''} ({n} chunks): "
                                   f"{mine['tps'] / r['tps']:.2f}x wall, "
                                   f"{mine['tpc'] / r['tpc']:.2f}x per CPU-second")
@@ -96,7 +96,7 @@ def main():
                              f"{kv['f32']} GFLOP/CPU-s = {float(kv['f32_share']) * 100:.0f}% of peak, "
                              f"OpenBLAS {kv['blas']} = {float(kv['blas_share']) * 100:.0f}%, "
                              f"ours f16 {kv['f16']}, ours q8 {kv['q8']}, q7 {kv.get('q7', '-')}, "
-                             f"q7f {kv.get('q7f', '-')} "
+                             f"q7f {kv.get('q7f', '-')}, bf16 {kv.get('bf16', '-')} "
                              f"GOP/CPU-s")
     # ORT pads each batch to its longest sequence and keeps whole score
     # tensors, so its speed depends on the budget; compare every engine at

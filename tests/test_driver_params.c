@@ -47,6 +47,7 @@ RV_TEST(supports_answers_precisions_and_blas_turns_packing_off) {
     RV_CHECK(D->supports(dev, RV_CAP_PRECISION, RV_WFMT_F32));
     RV_CHECK(D->supports(dev, RV_CAP_PRECISION, RV_WFMT_F16));
     RV_CHECK(D->supports(dev, RV_CAP_PRECISION, RV_WFMT_Q8));
+    RV_CHECK(D->supports(dev, RV_CAP_PRECISION, RV_WFMT_BF16)); /* emulated where no bf16 path */
     RV_CHECK(!D->supports(dev, RV_CAP_PRECISION, 99));
     RV_CHECK(D->supports(dev, RV_CAP_PACKED_F32, 0));
     rv_driver_params p = {.blas = 1};

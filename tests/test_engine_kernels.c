@@ -2,7 +2,7 @@
  * driver parameters, against the portable family on the golden texts at
  * each precision: the index's model id names the precision, not the
  * kernel, so the kernels of one precision must agree and give the same id:
- * fp32 and fp16 to cosine 0.9999, and fp32 stays at the sentence-
+ * fp32, fp16 and bf16 to cosine 0.9999, and fp32 stays at the sentence-
  * transformers reference (0.99999). At int8 every family sums the integer
  * products exactly (cpu_linear.h), so the SIMD families agree with each
  * other to 0.9999 (on x86 they give the same vectors); against portable
@@ -78,7 +78,7 @@ RV_TEST(every_kernel_family_agrees_with_portable_at_each_precision) {
     for (int i = 0; i < RV_CPU_ISA_COUNT; i++)
         if (!rv_cpu_isa_has((rv_cpu_isa)i))
             printf("  kernels %s: not on this CPU, not run\n", rv_cpu_isa_name((rv_cpu_isa)i));
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p <= RV_PRECISION_BF16; p++) {
         char ref_id[200] = "", id[200] = "";
         float *ref = embed_with((rv_precision)p, RV_CPU_ISA_PORTABLE, ref_id, sizeof ref_id);
         float *simd = NULL; /* the first SIMD family's vectors */

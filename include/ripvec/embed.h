@@ -41,6 +41,7 @@ typedef enum rv_precision {
     RV_PRECISION_FP32 = 0, /* the default (zero-initialised params get it) */
     RV_PRECISION_FP16 = 1,
     RV_PRECISION_INT8 = 2,
+    RV_PRECISION_BF16 = 3, /* bfloat16 weights and activations, fp32 sums */
 } rv_precision;
 
 typedef struct rv_model_params {

@@ -75,7 +75,7 @@ typedef enum rv_act { RV_ACT_NONE = 0, RV_ACT_GELU = 1 /* exact erf GELU */ } rv
  * whose largest weights the driver may lower a little (the CPU driver: so
  * that four products sum in 16 bits, a quarter fewer multiplies; on a BERT
  * layer about 1e-4 of the weights' energy). A model's precision names
- * F32, F16 or Q8 (int8, in whatever mix of the integer formats the driver
+ * F32, F16, BF16 or Q8 (int8, in whatever mix of the integer formats the driver
  * chooses per layer: see upload_linear_layer). */
 typedef enum rv_wfmt {
     RV_WFMT_F32 = 0,
@@ -83,7 +83,10 @@ typedef enum rv_wfmt {
     RV_WFMT_Q8 = 2,
     RV_WFMT_Q7 = 3,
     RV_WFMT_Q8U = 4,
-    RV_WFMT_Q7F = 5
+    RV_WFMT_Q7F = 5,
+    /* bfloat16 weights [n, k] against activations rounded to bfloat16 (to
+     * nearest even), products summed in fp32: a model precision of its own */
+    RV_WFMT_BF16 = 6
 } rv_wfmt;
 
 /* Capability queries (the `supports` slot). */

@@ -45,18 +45,20 @@ const char *rv_precision_name(rv_precision p) {
     case RV_PRECISION_FP32: return "fp32";
     case RV_PRECISION_FP16: return "fp16";
     case RV_PRECISION_INT8: return "int8";
+    case RV_PRECISION_BF16: return "bf16";
     }
     return NULL;
 }
 
 rv_status rv_precision_parse(rv_precision *out, const char *name) {
-    static const rv_precision all[] = {RV_PRECISION_FP32, RV_PRECISION_FP16, RV_PRECISION_INT8};
+    static const rv_precision all[] = {RV_PRECISION_FP32, RV_PRECISION_FP16, RV_PRECISION_INT8,
+                                         RV_PRECISION_BF16};
     for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
         if (strcmp(name, rv_precision_name(all[i])) == 0) {
             *out = all[i];
             return RV_OK;
         }
-    return rv_error_set(RV_ERR_INVALID_ARG, "unknown precision '%s' (use fp32, fp16 or int8)",
+    return rv_error_set(RV_ERR_INVALID_ARG, "unknown precision '%s' (use fp32, fp16, int8 or bf16)",
                         name ? name : "");
 }
 
@@ -110,6 +112,7 @@ rv_status rv_model_id_for_dir(char *out, size_t cap, const char *model_dir,
      * vectors, so indexes of an earlier int8 are not reused). */
     const char *tag = precision == RV_PRECISION_FP16   ? "-fp16"
                       : precision == RV_PRECISION_INT8 ? "-int8v5"
+                      : precision == RV_PRECISION_BF16 ? "-bf16"
                                                        : "";
     snprintf(out, cap, "%.*s-%016llx%s", len, model_dir + b, hv, tag);
 done:
@@ -194,6 +197,7 @@ rv_status rv_model_load(rv_model **out, const char *model_dir, const rv_model_pa
     if (m->pack) lo.pack_take = pack_take, lo.pack_add = pack_add, lo.pack_user = m;
     lo.wfmt = p->precision == RV_PRECISION_FP16   ? RV_WFMT_F16
               : p->precision == RV_PRECISION_INT8 ? RV_WFMT_Q8
+              : p->precision == RV_PRECISION_BF16 ? RV_WFMT_BF16
                                                   : RV_WFMT_F32;
     lo.pack = rv_driver_supports(m->drv, m->dev, RV_CAP_PACKED_F32, 0);
     if ((s = rv_bert_load_ex(&m->bert, m->drv, m->dev, &m->cfg, m->st, &lo)) != RV_OK) {

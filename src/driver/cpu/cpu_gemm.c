@@ -142,7 +142,7 @@ static void lin_worker(void *p, int tid, int n) {
         j.p0 = pb;
         j.p1 = pe;
         j.scratch = scratch;
-        if (pb < pe) a->c->lk->run(&j);
+        if (pb < pe) rv_cpu_linear_run_for(a->c->lk, j.w->fmt)(&j);
     }
 }
 
@@ -154,7 +154,8 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
                             "linear: packed weight is [%zu, %zu], not [%zu, %zu]", w->n, w->k, n,
                             k);
     if (m == 0) return RV_OK;
-    if (w->fmt == RV_WFMT_Q8 || rv_cpu_fmt_u8(w->fmt)) { /* they quantize rows into scratch */
+    if (w->fmt == RV_WFMT_Q8 || w->fmt == RV_WFMT_BF16 || rv_cpu_fmt_u8(w->fmt)) {
+        /* they quantize (or round) rows into scratch */
         size_t need = rv_cpu_linear_scratch_bytes(k);
         if (need > c->gemm_stride) {
             /* grows once per context, at the first (widest) layer */
@@ -181,7 +182,7 @@ static rv_status linear_packed(rv_cpu_ctx *c, const float *x, const rv_cpu_wpack
     size_t T = (size_t)c->nthreads;
     if (T == 1 || m * n * k < 65536) {
         a.job.scratch = c->gemm_scratch;
-        c->lk->run(&a.job);
+        rv_cpu_linear_run_for(c->lk, w->fmt)(&a.job);
         return RV_OK;
     }
     /* about four items a thread */

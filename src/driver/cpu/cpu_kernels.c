@@ -6,8 +6,13 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 static void p_add_bias(float *x, const float *bias, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -107,7 +112,7 @@ int rv_cpu_has_f16c(void) {
 }
 
 static const char *const g_isa_names[RV_CPU_ISA_COUNT] = {"portable", "avx2", "avxvnni", "avx512",
-                                                          "avx512vnni", "neon"};
+                                                          "avx512vnni", "neon", "amx"};
 
 #if defined(__x86_64__) || defined(__i386__)
 /* AVX-VNNI (VEX): cpuid leaf 7, subleaf 1, EAX bit 4. */
@@ -124,6 +129,39 @@ static int has_avx512(void) {
 }
 #endif
 
+/* AMX: cpuid leaf 7 EDX bits 22 (bf16), 24 (tile), 25 (int8); XCR0 bits
+ * 17-18 (tile config and data) enabled by the OS; then the process asks
+ * Linux for the tile data state (XFEATURE_XTILEDATA, 18), which it grants
+ * or refuses once for all threads. */
+static int g_amx;
+static pthread_once_t g_amx_once = PTHREAD_ONCE_INIT;
+
+static void amx_probe(void) {
+#if defined(__linux__) && defined(__x86_64__)
+    unsigned a, b, c, d, lo, hi;
+    const unsigned need = (1u << 22) | (1u << 24) | (1u << 25);
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || (d & need) != need) return;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return; /* OSXSAVE */
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & (3u << 17)) != (3u << 17)) return;
+    g_amx = syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0;
+#endif
+}
+
+int rv_cpu_has_amx(void) {
+    pthread_once(&g_amx_once, amx_probe);
+    return g_amx;
+}
+
+int rv_cpu_has_avx512bf16(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    return has_avx512() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+#else
+    return 0;
+#endif
+}
+
 const char *rv_cpu_isa_name(rv_cpu_isa isa) {
     return (unsigned)isa < RV_CPU_ISA_COUNT ? g_isa_names[isa] : NULL;
 }
@@ -137,6 +175,7 @@ int rv_cpu_isa_has(rv_cpu_isa isa) {
     case RV_CPU_ISA_AVX512: return rv_cpu_isa_has(RV_CPU_ISA_AVX2) && has_avx512();
     case RV_CPU_ISA_AVX512VNNI:
         return rv_cpu_isa_has(RV_CPU_ISA_AVX512) && __builtin_cpu_supports("avx512vnni");
+    case RV_CPU_ISA_AMX: return rv_cpu_isa_has(RV_CPU_ISA_AVX512VNNI) && rv_cpu_has_amx();
 #endif
 #if defined(__aarch64__) /* Advanced SIMD is part of every AArch64 CPU */
     case RV_CPU_ISA_NEON: return 1;
@@ -170,7 +209,8 @@ rv_status rv_cpu_isa_parse(rv_cpu_isa *out, const char *name) {
 
 const rv_cpu_kernels *rv_cpu_kernels_for(rv_cpu_isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (isa >= RV_CPU_ISA_AVX2 && isa <= RV_CPU_ISA_AVX512VNNI) return &rv_cpu_kernels_avx2;
+    if ((isa >= RV_CPU_ISA_AVX2 && isa <= RV_CPU_ISA_AVX512VNNI) || isa == RV_CPU_ISA_AMX)
+        return &rv_cpu_kernels_avx2;
 #endif
 #if defined(__aarch64__)
     if (isa == RV_CPU_ISA_NEON) return &rv_cpu_kernels_neon;

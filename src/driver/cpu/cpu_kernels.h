@@ -58,6 +58,13 @@ extern const rv_cpu_kernels rv_cpu_kernels_avx2;
 
 int rv_cpu_has_avx2(void);
 int rv_cpu_has_f16c(void);
+/* 1 when the CPU has AMX-TILE/INT8/BF16, the OS enables their state (XCR0)
+ * and Linux granted this process the tile data (arch_prctl
+ * ARCH_REQ_XCOMP_PERM, asked once per process, on the first call); 0 when
+ * any is missing or refused: the amx family is then absent. */
+int rv_cpu_has_amx(void);
+/* 1 when the CPU has AVX512-BF16 (vdpbf16ps) beside AVX-512 F/BW/VL/DQ. */
+int rv_cpu_has_avx512bf16(void);
 
 /* Kernel families, in order of preference: each covers the row kernels and
  * the linear kernels of every format (cpu_linear.h). A device runs the best
@@ -69,10 +76,12 @@ typedef enum rv_cpu_isa {
     RV_CPU_ISA_AVX512 = 3,     /* AVX2 + AVX-512 F/BW/VL/DQ for fp32/fp16 */
     RV_CPU_ISA_AVX512VNNI = 4, /* AVX512 + AVX512-VNNI for int8 */
     RV_CPU_ISA_NEON = 5,       /* aarch64 Advanced SIMD (+ sdot where HWCAP has it) */
+    RV_CPU_ISA_AMX = 6,        /* AVX512VNNI + AMX tiles (int8, bf16) for the GEMMs */
     RV_CPU_ISA_COUNT
 } rv_cpu_isa;
 
-/* "portable", "avx2", "avxvnni", "avx512", "avx512vnni"; NULL if unknown */
+/* "portable", "avx2", "avxvnni", "avx512", "avx512vnni", "neon", "amx";
+ * NULL if unknown */
 const char *rv_cpu_isa_name(rv_cpu_isa isa);
 int rv_cpu_isa_has(rv_cpu_isa isa); /* 1 when this CPU runs it */
 rv_cpu_isa rv_cpu_isa_best(void);

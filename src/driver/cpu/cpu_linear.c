@@ -68,7 +68,7 @@ static size_t int_step(rv_wfmt fmt) {
 }
 
 static size_t kpad(size_t k, rv_wfmt fmt) {
-    size_t st = fmt == RV_WFMT_Q7F ? 8 : int_step(fmt);
+    size_t st = fmt == RV_WFMT_Q7F ? 8 : fmt == RV_WFMT_BF16 ? 2 : int_step(fmt);
     return (k + st - 1) / st * st;
 }
 
@@ -152,7 +152,7 @@ static const float *src_row(const float *const *part, const size_t *part_rows, s
 static rv_status pack_sizes(size_t n, size_t k, rv_wfmt fmt, size_t *data, size_t *extra) {
     size_t panels = (n + RV_CPU_NR - 1) / RV_CPU_NR, np = panels * RV_CPU_NR;
     size_t kp = kpad(k, fmt);
-    size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 ? 2 : 1;
+    size_t esz = fmt == RV_WFMT_F32 ? 4 : fmt == RV_WFMT_F16 || fmt == RV_WFMT_BF16 ? 2 : 1;
     size_t kmax = fmt == RV_WFMT_Q8U ? RV_CPU_Q8U_KMAX : rv_cpu_fmt_u8(fmt) ? RV_CPU_Q7_KMAX : 0;
     if (kmax && k > kmax)
         return rv_error_set(RV_ERR_UNSUPPORTED,
@@ -289,6 +289,17 @@ static void pack_int(rv_cpu_wpack *P, const float *const *part, const size_t *pa
 static void pack_panels(rv_cpu_wpack *P, const float *const *part, const size_t *part_rows,
                         const float *colscale) {
     size_t n = P->n, k = P->k, panels = P->panels;
+    if (P->fmt == RV_WFMT_BF16) { /* pairs of k: [j][p / 2][c][p % 2] */
+        uint16_t *b = P->data;
+        memset(b, 0, panels * RV_CPU_NR * P->kp * sizeof *b);
+        for (size_t row = 0; row < n; row++) {
+            const float *w = src_row(part, part_rows, row, k);
+            size_t j = row / RV_CPU_NR, c = row % RV_CPU_NR;
+            for (size_t p = 0; p < k; p++)
+                b[(j * P->kp + p / 2 * 2) * RV_CPU_NR + 2 * c + p % 2] = rv_cpu_f32_to_bf16(w[p]);
+        }
+        return;
+    }
     if (P->fmt != RV_WFMT_F32 && P->fmt != RV_WFMT_F16) {
         pack_int(P, part, part_rows, colscale);
         return;
@@ -326,7 +337,8 @@ rv_status rv_cpu_wpack_create_scaled(rv_cpu_wpack **out, const float *w, size_t 
                                      rv_wfmt fmt, const float *colscale) {
     *out = NULL;
     if (n == 0 || k == 0) return rv_error_set(RV_ERR_INVALID_ARG, "pack: empty weight");
-    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8 && !rv_cpu_fmt_u8(fmt))
+    if (fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_Q8 && fmt != RV_WFMT_BF16 &&
+        !rv_cpu_fmt_u8(fmt))
         return rv_error_set(RV_ERR_UNSUPPORTED, "pack: unknown weight format %d", (int)fmt);
     if (colscale && !rv_cpu_fmt_u8(fmt))
         return rv_error_set(RV_ERR_UNSUPPORTED,
@@ -474,6 +486,10 @@ static void epilogue(float *dst, const float *acc, const float *bias, size_t nco
 
 static void portable_run(const rv_cpu_gemm_job *J) {
     const rv_cpu_wpack *W = J->w;
+    if (W->fmt == RV_WFMT_BF16) {
+        rv_cpu_bf16_run_portable(J);
+        return;
+    }
     size_t k = W->k, kp = W->kp;
     int16_t *q16 = NULL;
     uint8_t *q8u = NULL;
@@ -550,7 +566,10 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
     case RV_CPU_ISA_AVX2: return &rv_cpu_linear_avx2;
     case RV_CPU_ISA_AVXVNNI: return &rv_cpu_linear_avxvnni;
     case RV_CPU_ISA_AVX512: return &rv_cpu_linear_avx512;
-    case RV_CPU_ISA_AVX512VNNI: return &rv_cpu_linear_avx512_vnni;
+    case RV_CPU_ISA_AVX512VNNI:
+        return rv_cpu_has_avx512bf16() ? &rv_cpu_linear_avx512_vnni_bf16
+                                       : &rv_cpu_linear_avx512_vnni;
+    case RV_CPU_ISA_AMX: return &rv_cpu_linear_amx;
 #endif
 #if defined(__aarch64__)
     case RV_CPU_ISA_NEON: return rv_cpu_linear_neon_best();
@@ -558,6 +577,11 @@ const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa) {
     default: break;
     }
     return &rv_cpu_linear_portable;
+}
+
+void (*rv_cpu_linear_run_for(const rv_cpu_linear_kernels *lk, rv_wfmt fmt))(const rv_cpu_gemm_job *) {
+    if (fmt != RV_WFMT_BF16) return lk->run;
+    return lk->run_bf16 ? lk->run_bf16 : rv_cpu_bf16_run_portable;
 }
 
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void) {

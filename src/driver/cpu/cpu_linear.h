@@ -39,6 +39,10 @@
  *    1e-4 of the codes' energy); where it would change more than
  *    RV_CPU_Q7_CUT of the energy (flat weights) the weights are packed as
  *    they come, as q7, and run on pairs (`quads` 0).
+ *  - bf16 (step 2): weights rounded to bfloat16 (to nearest even), in
+ *    pairs of k: panel j holds w[16j + c, p] at [j][p / 2][c][p % 2], the
+ *    operand of vdpbf16ps and of an AMX tile (TDPBF16PS); activations are
+ *    rounded the same way per block of rows, products summed in fp32.
  *  - q8u (step 4): q7 with int8 weights (|q| <= 127), run by the q7
  *    kernel. A pair of int8 weights could take vpmaddubsw's pair sum past
  *    int16, so the packer fits q8u's pairs (k offsets {2i, 2i + 1}) as
@@ -182,7 +186,13 @@ typedef struct rv_cpu_linear_kernels {
     const char *name; /* the kernel family's (cpu_kernels.h) */
     void (*run)(const rv_cpu_gemm_job *job);
     void (*rows)(const rv_cpu_rows_job *job);
+    /* bf16 weights, or NULL: the portable kernel (the families without a
+     * bf16 dot product emulate it there) */
+    void (*run_bf16)(const rv_cpu_gemm_job *job);
 } rv_cpu_linear_kernels;
+
+/* The run function of a family for weights of format fmt. */
+void (*rv_cpu_linear_run_for(const rv_cpu_linear_kernels *lk, rv_wfmt fmt))(const rv_cpu_gemm_job *);
 
 extern const rv_cpu_linear_kernels rv_cpu_linear_portable;
 /* Only call when the CPU has AVX2, FMA and F16C. */
@@ -220,7 +230,12 @@ void rv_cpu_avxvnni_run_u8(const rv_cpu_gemm_job *job);
  * for the u8 formats (cpu_linear_int_vnni.c). */
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx512;
 extern const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni;
+/* avx512vnni where the CPU also has AVX512-BF16: bf16 in vdpbf16ps */
+extern const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni_bf16;
 void rv_cpu_vnni512_run_u8(const rv_cpu_gemm_job *job);
+/* AMX tiles for the u8 formats (TDPBUSD), the rest as avx512vnni
+ * (cpu_linear_amx.c). Only call when rv_cpu_has_amx(). */
+extern const rv_cpu_linear_kernels rv_cpu_linear_amx;
 /* The linear kernels of a kernel family (cpu_kernels.h), and of the best. */
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_for(rv_cpu_isa isa);
 const rv_cpu_linear_kernels *rv_cpu_linear_kernels_best(void);
@@ -252,6 +267,29 @@ void rv_cpu_quant_row_s16(const float *x, size_t k, size_t kp, int16_t *q, float
  * past k), y ~= scale * (q - zero): [min(y, 0), max(y, 0)] over 255 steps. */
 void rv_cpu_quant_row_u8(const float *x, const float *colinv, size_t k, size_t kp, uint8_t *q,
                          float *scale, int32_t *zero);
+
+/* bf16 (cpu_bfloat.c): the portable reference over bf16 panels, and the
+ * driver of the SIMD ones: each block of activation rows rounded to bf16
+ * into the scratch (rows kp values apart, zero past k), then tiles of th
+ * (<= 16) rows by up to max_np (1 or 2) panels. A bf16 tile computes
+ * out[mr, 16 np] = qa[mr, kp] . the panels' pairs (bp, panels kp * 16
+ * values apart), + bias, act. */
+void rv_cpu_bf16_run_portable(const rv_cpu_gemm_job *job);
+typedef void (*rv_cpu_bf16_tile_fn)(int np, int mr, const uint16_t *qa, size_t kp,
+                                    const uint16_t *bp, float *c, size_t ldc, const float *bias,
+                                    rv_act act);
+/* round: x[k] to bf16 q[kp] as rv_cpu_f32_to_bf16, zero past k (NULL: the
+ * portable loop) */
+typedef void (*rv_cpu_bf16_round_fn)(const float *x, size_t k, size_t kp, uint16_t *q);
+void rv_cpu_run_bf16_tiles(const rv_cpu_gemm_job *job, int th, int max_np, rv_cpu_bf16_tile_fn tile,
+                           rv_cpu_bf16_round_fn round);
+/* AVX512-BF16 (vdpbf16ps; cpu_linear_bf16.c) and its AVX-512F rounding of
+ * activation rows. Only call when rv_cpu_has_avx512bf16(). */
+void rv_cpu_avx512bf16_run(const rv_cpu_gemm_job *job);
+void rv_cpu_avx512_round_bf16(const float *x, size_t k, size_t kp, uint16_t *q);
+/* f32 -> bf16 bits, rounded to nearest even (NaN stays NaN), and back. */
+uint16_t rv_cpu_f32_to_bf16(float f);
+float rv_cpu_bf16_to_f32(uint16_t b);
 
 /* f32 <-> IEEE half (round to nearest even), portable. */
 uint16_t rv_cpu_f32_to_f16(float f);

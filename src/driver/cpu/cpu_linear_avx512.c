@@ -11,7 +11,7 @@
 #include "driver/cpu/cpu_linear.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "driver/cpu/cpu_avx2_math.h"
+#include "driver/cpu/cpu_avx512_math.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -19,14 +19,6 @@
 #define AI static inline __attribute__((always_inline))
 
 enum { KC_MAX = 256, ZMR = 12 };
-
-/* Bias and activation on 16 output columns. */
-AI __m512 finish16(__m512 v, const float *bias, rv_act act) {
-    if (!bias && act == RV_ACT_NONE) return v;
-    __m256 lo = finish8(_mm512_castps512_ps256(v), bias, act);
-    __m256 hi = finish8(_mm512_extractf32x8_ps(v, 1), bias ? bias + 8 : NULL, act);
-    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
-}
 
 AI __m512 load_w(const void *bp, size_t i, int f16) {
     if (f16) return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp + i));
@@ -149,4 +141,8 @@ const rv_cpu_linear_kernels rv_cpu_linear_avx512 = {
     .name = "avx512", .run = avx512_run, .rows = avx512_rows};
 const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni = {
     .name = "avx512vnni", .run = avx512_vnni_run, .rows = avx512_rows};
+const rv_cpu_linear_kernels rv_cpu_linear_avx512_vnni_bf16 = {.name = "avx512vnni",
+                                                              .run = avx512_vnni_run,
+                                                              .rows = avx512_rows,
+                                                              .run_bf16 = rv_cpu_avx512bf16_run};
 #endif

@@ -21,7 +21,8 @@ rv_status rv_cpu_configure(void *dev, const rv_driver_params *p) {
 int rv_cpu_supports(void *dev, rv_cap cap, int arg) {
     const rv_cpu_device *d = dev;
     switch (cap) {
-    case RV_CAP_PRECISION: return arg == RV_WFMT_F32 || arg == RV_WFMT_F16 || arg == RV_WFMT_Q8;
+    case RV_CAP_PRECISION:
+        return arg == RV_WFMT_F32 || arg == RV_WFMT_F16 || arg == RV_WFMT_Q8 || arg == RV_WFMT_BF16;
     case RV_CAP_PACKED_F32: return !d->blas;
     }
     return 0;
