@@ -259,6 +259,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         /* A search never waits for another process's writes when something
          * is committed: it answers from that. */
         ip.no_wait = !cfg->rebuild;
+        ip.threads = s->threads;
         if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
@@ -275,6 +276,17 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
 done:
     rv_searcher_close(s);
     return st;
+}
+
+/* The corpus load's phases (CPU time; read and chunk summed over threads). */
+static void trace_ingest(rv_searcher *s) {
+    if (!s->trace) return;
+    rv_index_times t = rv_index_last_times(s->idx);
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "trace:   walk %.2f ms, read %.2f ms, chunk %.2f ms (cpu), commit %.2f ms",
+             t.walk_s * 1e3, t.read_s * 1e3, t.chunk_s * 1e3, t.commit_s * 1e3);
+    s->note(s->note_user, msg);
 }
 
 static size_t count_files(const rv_corpus *c) {
@@ -312,6 +324,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
             if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
         }
         rv_search_trace(s, "corpus load");
+        trace_ingest(s);
         if (st != RV_OK) goto failed;
         /* Nothing changed: the loaded corpus (and its BM25 and definition
          * tables) is still exact, so keep it and drop the fresh copy. */
