@@ -1,6 +1,7 @@
 /* The searcher: owns the model, the index and the corpus of one root, and
  * answers queries with cosine, or BM25F and cosine blended (search/ranking.c;
  * the older reciprocal-rank fusion stays for measurements). */
+#include "driver/threadpool.h"
 #include "search/internal.h"
 
 #include "ripvec/tokenizer.h"
@@ -415,7 +416,8 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
             return RV_OK;
         }
     }
-    rv_status st = rv_bm25_build(&s->bm, cs, n, &bp);
+    rv_status st =
+        rv_bm25_build_threads(&s->bm, cs, n, &bp, s->threads > 0 ? s->threads : rv_cpu_count());
     rv_search_trace(s, "bm25 build");
     if (st == RV_OK && path && key) {
         rv_bm25_save(s->bm, key, path);
