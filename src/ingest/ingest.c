@@ -32,12 +32,6 @@ static double elapsed(const struct timespec *t0) {
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-static double thread_cpu_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 void rv_ingest_report(rv_ingest_run_state *r, const char *phase) {
     if (!r->p->progress) return;
     rv_progress pr = {.phase = phase,
@@ -224,7 +218,7 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
     rv_ingest_run_state r = {.p = p, .sink = sink, .stats = stats};
     r.cp = p->chunk ? p->chunk : &defaults;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
-    double cpu0 = thread_cpu_s();
+    double cpu0 = rv_ingest_cpu_s();
     rv_ingest_held *held = NULL;
     rv_ingest_read *win = NULL; /* the files read ahead, nwin of them not taken yet */
     size_t nwin = 0;
@@ -245,7 +239,7 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
         if (!stat_equal(&w.v[i], &held[i])) r.cand_total++;
     }
     rv_ingest_report(&r, "walk");
-    stats->walk_s = thread_cpu_s() - cpu0;
+    stats->walk_s = rv_ingest_cpu_s() - cpu0;
     int nt = p->threads < 1 ? 1 : p->threads > RV_INGEST_MAX_THREADS ? RV_INGEST_MAX_THREADS
                                                                      : p->threads;
     if (nt > 1 && (st = rv_threadpool_create(&r.pool, nt)) != RV_OK) goto done;

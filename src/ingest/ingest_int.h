@@ -48,6 +48,9 @@ typedef struct rv_ingest_read {
  * time spent to stats->read_s and chunk_s. */
 void rv_ingest_read_window(rv_ingest_run_state *r, rv_ingest_read *files, size_t n);
 void rv_ingest_read_clear(rv_ingest_read *f); /* frees its chunks and err; zeroes it */
+/* CPU seconds of the calling thread: phase times a loaded machine does not
+ * inflate. */
+double rv_ingest_cpu_s(void);
 
 /* A new file entry at the end of the batch (rel borrowed); NULL on OOM. */
 rv_ingest_file *rv_ingest_batch_add(rv_ingest_batch_state *b, const char *rel);

@@ -70,9 +70,7 @@ static int64_t stored_mtime(const struct stat *sb) {
     return n - m < RACY_NS ? RV_INGEST_RACY : m;
 }
 
-/* CPU seconds of the calling thread: phase times that a loaded machine
- * does not inflate. */
-static double now_s(void) {
+double rv_ingest_cpu_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
@@ -84,18 +82,18 @@ static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *re
     char *data = NULL;
     size_t len = 0;
     struct stat sb;
-    double t0 = now_s();
+    double t0 = rv_ingest_cpu_s();
     if (read_whole(f->path, r->read_limit, &data, &len, &sb) != RV_OK) {
         f->gone = 1;
         f->err = strdup(rv_error_last());
-        *read_s += now_s() - t0;
+        *read_s += rv_ingest_cpu_s() - t0;
         return;
     }
     f->size = (int64_t)sb.st_size;
     f->mtime_ns = stored_mtime(&sb);
     f->ino = (int64_t)sb.st_ino;
     rv_ingest_hash(f->hash, data, len);
-    double t1 = now_s();
+    double t1 = rv_ingest_cpu_s();
     *read_s += t1 - t0;
     const rv_ingest_held *h = f->held;
     if (h->id >= 0 && memcmp(f->hash, h->hash, 16) == 0 && !h->rechunk) {
@@ -104,7 +102,7 @@ static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *re
         rv_chunk_list_free(&f->chunks);
         f->err = strdup(rv_error_last());
     }
-    *chunk_s += now_s() - t1;
+    *chunk_s += rv_ingest_cpu_s() - t1;
     free(data);
 }
 
