@@ -242,6 +242,7 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
     stats->walk_s = rv_ingest_cpu_s() - cpu0;
     int nt = p->threads < 1 ? 1 : p->threads > RV_INGEST_MAX_THREADS ? RV_INGEST_MAX_THREADS
                                                                      : p->threads;
+    if ((size_t)nt > r.cand_total) nt = r.cand_total ? (int)r.cand_total : 1; /* no idle threads */
     if (nt > 1 && (st = rv_threadpool_create(&r.pool, nt)) != RV_OK) goto done;
     size_t cap = (size_t)nt * WINDOW_PER_THREAD;
     if (!(win = calloc(cap, sizeof *win))) {
