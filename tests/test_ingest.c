@@ -113,7 +113,8 @@ static rv_status rec_commit(void *self, rv_ingest_batch *b) {
     r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, "[%zu:", b->chunks.count);
     for (size_t i = 0; i < b->nfiles && r->len < sizeof r->log; i++)
         r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, " %s", b->files[i].rel);
-    if (r->len < sizeof r->log) r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, "]");
+    if (r->len < sizeof r->log)
+        r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, "]");
     return r->inner.commit(r->inner.self, b);
 }
 

@@ -1,8 +1,8 @@
 /* The index as the ingest pipeline's sink (ingest/ingest.h): what is stored
  * for each file, vectors reused by text hash, one transaction per batch,
  * files gone from the walk dropped last. */
-#include "driver/threadpool.h"
 #include "index/sink.h"
+#include "driver/threadpool.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -185,7 +185,6 @@ rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp
     ip.test_hook_user = idx->p.test_hook_user;
     return ip;
 }
-
 
 rv_index_times rv_index_times_of(const rv_ingest_stats *is) {
     return (rv_index_times){is->walk_s, is->read_s, is->chunk_s, is->commit_s};

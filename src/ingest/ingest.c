@@ -240,8 +240,8 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
     }
     rv_ingest_report(&r, "walk");
     stats->walk_s = rv_ingest_cpu_s() - cpu0;
-    int nt = p->threads < 1 ? 1 : p->threads > RV_INGEST_MAX_THREADS ? RV_INGEST_MAX_THREADS
-                                                                     : p->threads;
+    int nt = p->threads < 1 ? 1 : p->threads;
+    if (nt > RV_INGEST_MAX_THREADS) nt = RV_INGEST_MAX_THREADS;
     if ((size_t)nt > r.cand_total) nt = r.cand_total ? (int)r.cand_total : 1; /* no idle threads */
     if (nt > 1 && (st = rv_threadpool_create(&r.pool, nt)) != RV_OK) goto done;
     size_t cap = (size_t)nt * WINDOW_PER_THREAD;
