@@ -14,7 +14,7 @@
 #   peer    `ripvec --mode keyword --no-index` over the same tree.
 # Prints wall seconds, CPU seconds (user+sys) of the cold search, files and
 # chunks, and the cold search's phases from RIPVEC_TRACE=1 (walk, read,
-# chunk: summed over threads; keyword index build, commit, rank). Nothing
+# chunk: CPU, summed over threads; keyword index build, commit, rank). Nothing
 # is written outside a temporary directory, removed at the end.
 set -euo pipefail
 
@@ -26,7 +26,7 @@ while getopts "q:r:b:h" o; do
     q) query=$OPTARG ;;
     r) runs=$OPTARG ;;
     b) base=$OPTARG ;;
-    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
