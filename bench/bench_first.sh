@@ -26,7 +26,7 @@ while getopts "q:r:b:h" o; do
     q) query=$OPTARG ;;
     r) runs=$OPTARG ;;
     b) base=$OPTARG ;;
-    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
