@@ -190,7 +190,7 @@ static rv_status take(rv_ingest_run_state *r, rv_ingest_read *f, int *gone) {
         cl->cap = cap;
     }
     bf->first = cl->count;
-    memcpy(cl->items + cl->count, f->chunks.items, n * sizeof *cl->items);
+    if (n) memcpy(cl->items + cl->count, f->chunks.items, n * sizeof *cl->items);
     cl->count += n;
     bf->count = n;
     free(f->chunks.items); /* the strings are the batch's now */
