@@ -3,6 +3,8 @@
 #   make            build build/ripvec (installs Debian packages on first use)
 #   make test       unit, parity and end-to-end tests, then the same under ASan+UBSan
 #   make bench      benchmarks (not tests; they print ratios against peers)
+#   make bench-first CORPORA="DIR..." [BENCH_BASE=OLD_BIN]
+#                   time to the first results of a cold search (bench/bench_first.sh)
 #   make install    binary, man page, completions, headers, libraries, ripvec.pc
 #                   (PREFIX=/usr/local, DESTDIR; make uninstall undoes it)
 #   make SAN=1 ...  any target, built with AddressSanitizer + UBSan into build-san/
@@ -77,7 +79,7 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 
 .DEFAULT_GOAL := all
-.PHONY: all deps test test-fast unit bench fuzz fuzz-bins format clean model
+.PHONY: all deps test test-fast unit bench bench-first fuzz fuzz-bins format clean model
 all: $(BIN) $(EXAMPLE_BINS) $(EXTRA_TARGETS)
 
 # Debian packages, grammar sources from PyPI: installed once per machine.
@@ -145,6 +147,13 @@ test-fast: unit
 
 bench: $(BIN) $(BENCH_BINS) $(EXTRA_TARGETS)
 	bash bench/run.sh $(BUILD)
+
+# The first search of a tree with no index, against the keyword --no-index
+# peer (and BENCH_BASE, an older binary, interleaved); CORPORA default: the
+# Python standard library, if python3 is there.
+CORPORA ?= $(shell python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)
+bench-first: $(BIN)
+	RIPVEC_BIN=$(abspath $(BIN)) bash bench/bench_first.sh $(if $(BENCH_BASE),-b $(BENCH_BASE)) $(CORPORA)
 
 # Each libFuzzer target for FUZZ_SECONDS (default 30) from its seed corpus.
 FUZZ_SECONDS ?= 30

@@ -587,10 +587,34 @@ RV_TEST(bm25_io_load_timing) {
     teardown(&x);
 }
 
+/* Built on 1, 2 and 5 threads (the documents split in ranges), the index
+ * saves to the same bytes: same term ids, postings and norms. */
+RV_TEST(bm25_threads_build_the_same_bytes) {
+    fixture x;
+    RV_CHECK(setup(&x, 12000));
+    rv_bm25_params bp = rv_bm25_default_params();
+    static const int counts[] = {2, 5};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        rv_bm25 *bm = NULL;
+        RV_CHECK_EQ_INT(rv_bm25_build_threads(&bm, x.c.cs, x.c.n, &bp, counts[i]), RV_OK);
+        RV_CHECK_EQ_INT(rv_bm25_save(bm, x.key, x.bad), RV_OK);
+        file f;
+        memset(&f, 0, sizeof f);
+        RV_CHECK(read_all(&f, x.bad));
+        RV_CHECK_EQ_INT(f.len, x.f.len);
+        RV_CHECK_MSG(f.len == x.f.len && memcmp(f.b, x.f.b, f.len) == 0, "%d threads differ",
+                     counts[i]);
+        free(f.b);
+        rv_bm25_free(bm);
+    }
+    teardown(&x);
+}
+
 int main(void) {
     RV_RUN(bm25_io_roundtrip_scores_identical);
     RV_RUN(bm25_io_empty_corpus_roundtrip);
     RV_RUN(bm25_io_key_generation);
+    RV_RUN(bm25_threads_build_the_same_bytes);
     RV_RUN(bm25_io_other_version_is_stale);
     RV_RUN(bm25_io_truncated_or_extended_is_corrupt);
     RV_RUN(bm25_io_flipped_byte_is_corrupt);

@@ -100,9 +100,98 @@ RV_TEST(slicing_does_not_change_vectors) {
     scratch_close(&s);
 }
 
+/* A memory sink that also records each commit's files and chunk count. */
+typedef struct recorder {
+    rv_ingest_memory mem;
+    rv_ingest_sink inner;
+    char log[8192];
+    size_t len;
+} recorder;
+
+static rv_status rec_commit(void *self, rv_ingest_batch *b) {
+    recorder *r = self;
+    r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, "[%zu:", b->chunks.count);
+    for (size_t i = 0; i < b->nfiles && r->len < sizeof r->log; i++)
+        r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, " %s", b->files[i].rel);
+    if (r->len < sizeof r->log)
+        r->len += (size_t)snprintf(r->log + r->len, sizeof r->log - r->len, "]");
+    return r->inner.commit(r->inner.self, b);
+}
+
+static rv_status run_threads(const scratch *s, int threads, recorder *r) {
+    memset(r, 0, sizeof *r);
+    r->inner = rv_ingest_memory_sink(&r->mem);
+    rv_ingest_sink sink = {.self = r, .commit = rec_commit};
+    fake_embedder fe = {0};
+    rv_ingest_params p = rv_ingest_default_params();
+    p.root = s->root;
+    p.embed = fake_embed;
+    p.embed_user = &fe;
+    p.dim = FAKE_DIM;
+    p.batch_chunks = 7;
+    p.threads = threads;
+    return rv_ingest_run(&p, &sink, NULL);
+}
+
+/* Reading and chunking on several threads changes nothing: the same
+ * batches of the same files, the same chunks in the same order. */
+RV_TEST(threads_do_not_change_batches_or_chunks) {
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    for (int i = 0; i < 70; i++) { /* more files than one window of 2 threads */
+        char rel[32];
+        snprintf(rel, sizeof rel, "d%d/m%02d.py", i % 3, i);
+        put_module(&s, rel, 1 + i % 5, i % 4, i);
+    }
+    put_file(&s, "notes.md", "# Title\n\nSome text.\n\n## More\n\nOther text.\n");
+    recorder one, two, many;
+    RV_CHECK_EQ_INT(run_threads(&s, 1, &one), RV_OK);
+    RV_CHECK_EQ_INT(run_threads(&s, 2, &two), RV_OK);
+    RV_CHECK_EQ_INT(run_threads(&s, 5, &many), RV_OK);
+    RV_CHECK(one.mem.corpus.chunks.count > 70);
+    RV_CHECK(strchr(one.log + 1, '[') != NULL); /* several batches */
+    RV_CHECK_STR(one.log, two.log);
+    RV_CHECK_STR(one.log, many.log);
+    RV_CHECK(corpus_equal(&one.mem.corpus, &two.mem.corpus));
+    RV_CHECK(corpus_equal(&one.mem.corpus, &many.mem.corpus));
+    rv_ingest_memory_clear(&one.mem);
+    rv_ingest_memory_clear(&two.mem);
+    rv_ingest_memory_clear(&many.mem);
+    scratch_close(&s);
+}
+
+/* An index built with one thread and one built with four hold the same rows. */
+RV_TEST(index_threads_same_rows) {
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    for (int i = 0; i < 40; i++) {
+        char rel[32];
+        snprintf(rel, sizeof rel, "pkg/m%02d.py", i);
+        put_module(&s, rel, 2 + i % 3, i % 2, i);
+    }
+    fake_embedder fe = {0};
+    rv_index_params p = params_for(&s, &fe);
+    p.threads = 1;
+    rv_corpus a = {0}, b = {0};
+    RV_CHECK_EQ_INT(index_once(&p, NULL, &a), RV_OK);
+    char cache[400];
+    snprintf(cache, sizeof cache, "%s/four-XXXXXX", s.dir);
+    RV_CHECK(mkdtemp(cache) != NULL);
+    p.cache_dir = cache;
+    p.threads = 4;
+    RV_CHECK_EQ_INT(index_once(&p, NULL, &b), RV_OK);
+    RV_CHECK(a.chunks.count > 40);
+    RV_CHECK(corpus_equal(&a, &b));
+    rv_corpus_free(&a);
+    rv_corpus_free(&b);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(memory_sink_collects_every_file);
     RV_RUN(freshness_follows_the_tree);
     RV_RUN(slicing_does_not_change_vectors);
+    RV_RUN(threads_do_not_change_batches_or_chunks);
+    RV_RUN(index_threads_same_rows);
     return rv_test_summary();
 }

@@ -108,6 +108,7 @@ typedef struct rv_index_params {
     rv_index_embed_fn embed; /* NULL: rv_embed_texts(ctx, ...) */
     void *embed_user;
     size_t batch_chunks; /* chunks embedded per batch/commit; 0 = 256 */
+    int threads;         /* threads that read and chunk files; 0 = all cores */
     int load_embed_text; /* 1: rv_index_corpus fills chunk.embed_text too (else NULL;
                             ranking never needs it) */
     /* The order files are embedded in (lower first, then by path); NULL: by
@@ -135,6 +136,14 @@ rv_index_params rv_index_default_params(void);
  * RV_ERR_CORRUPT (INSPECT), RV_ERR_IO. Caller frees with rv_index_close.
  * Copies what it keeps from params. */
 rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_params *p);
+
+/* Seconds the last pass over the tree (an update, or answering at once)
+ * spent walking, reading and hashing, chunking (CPU seconds, read and
+ * chunk summed over the threads that did them) and committing (wall). */
+typedef struct rv_index_times {
+    double walk_s, read_s, chunk_s, commit_s;
+} rv_index_times;
+rv_index_times rv_index_last_times(const rv_index *idx);
 
 typedef struct rv_index_stats {
     size_t files_seen;      /* files the walk produced */

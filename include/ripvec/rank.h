@@ -60,6 +60,10 @@ rv_bm25_params rv_bm25_default_params(void);
 /* Indexes chunk fields name (+scope), path and content. Caller frees with
  * rv_bm25_free. chunks may be freed afterwards (nothing points into them). */
 rv_status rv_bm25_build(rv_bm25 **out, const rv_chunk *chunks, size_t n, const rv_bm25_params *p);
+/* The same index built on `threads` threads (documents split in ranges);
+ * equal to rv_bm25_build's, byte for byte. */
+rv_status rv_bm25_build_threads(rv_bm25 **out, const rv_chunk *chunks, size_t n,
+                                const rv_bm25_params *p, int threads);
 void rv_bm25_free(rv_bm25 *bm); /* NULL ok */
 
 size_t rv_bm25_doc_count(const rv_bm25 *bm);

@@ -182,6 +182,13 @@ static size_t count_tok(const rv_csrc *s, const char *t, size_t n) {
     return (n + 2) / 3;
 }
 
+/* No tokenizer makes more than one token of a byte, plus one for a
+ * prefix it adds (a metaspace "▁") to each text counted: so n bytes
+ * counted as k texts that fit this bound fit the budget without a count. */
+static int fits_unread(const rv_csrc *s, size_t htok, size_t bytes, size_t texts) {
+    return htok + bytes + texts <= (size_t)s->limit;
+}
+
 /* Per-line counts, computed once per file on first need. With a real
  * counter a whitespace-splitting tokenizer makes them additive; each emitted
  * chunk is checked whole anyway (see emit_checked). */
@@ -355,7 +362,7 @@ static rv_status cut_line(rv_csrc *s, const meta *m, int line) {
  * embed_text is checked, and on a miss the range is halved. */
 static rv_status emit_checked(rv_csrc *s, const meta *m, int a, int b) {
     size_t sa = s->line_off[a], se = rv_csrc_line_end(s, b);
-    if (s->p->count_tokens) {
+    if (s->p->count_tokens && !fits_unread(s, m->htok, se - sa, 1)) {
         size_t got = m->htok + count_tok(s, s->text + sa, se - sa);
         if (got > (size_t)s->limit) {
             if (a == b) return cut_line(s, m, a);
@@ -368,6 +375,15 @@ static rv_status emit_checked(rv_csrc *s, const meta *m, int a, int b) {
 }
 
 static rv_status emit_meta(rv_csrc *s, meta *m, int a, int b, int skip_blank) {
+    /* Lines that fit as a whole by their bytes pack into one chunk whatever
+     * their counts: the loop below would take them all at once. */
+    if (s->p->count_tokens && a <= b &&
+        fits_unread(s, m->htok, rv_csrc_line_end(s, b) - s->line_off[a], (size_t)(b - a + 1))) {
+        int blank = skip_blank;
+        for (int k = a; blank && k <= b; k++)
+            blank = rv_csrc_blank(s, k);
+        return blank ? RV_OK : emit_checked(s, m, a, b);
+    }
     rv_status st = ensure_line_tok(s);
     if (st != RV_OK) return st;
     int i = a;

@@ -26,6 +26,7 @@ struct rv_index {
     /* The corpus read back by the last update (verified), for rv_index_corpus. */
     rv_corpus cached;
     int have_cached;
+    rv_index_times last_times; /* of the last pass over the tree */
 };
 
 void rv_index_note(rv_index *idx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -116,7 +116,9 @@ rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpu
         rv_ingest_sink ps = {.self = &p, .lookup = pend_lookup, .known = pend_known,
                              .commit = pend_commit};
         rv_ingest_params ip = rv_index_ingest_params(idx, cp);
-        st = rv_ingest_run(&ip, &ps, NULL);
+        rv_ingest_stats is;
+        st = rv_ingest_run(&ip, &ps, &is);
+        idx->last_times = rv_index_times_of(&is);
     }
     if (st == RV_OK) {
         if (p.nrels > 1) qsort(p.rels, p.nrels, sizeof *p.rels, cmp_str);

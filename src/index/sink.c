@@ -2,6 +2,7 @@
  * for each file, vectors reused by text hash, one transaction per batch,
  * files gone from the walk dropped last. */
 #include "index/sink.h"
+#include "driver/threadpool.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,6 +178,7 @@ rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp
     ip.dim = idx->dim;
     ip.batch_chunks = idx->p.batch_chunks;
     ip.batch_files = 512;
+    ip.threads = idx->p.threads > 0 ? idx->p.threads : rv_cpu_count();
     ip.on_skip = idx->p.on_skip;
     ip.skip_user = idx->p.skip_user;
     ip.order = idx->p.order;
@@ -186,3 +188,11 @@ rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp
     return ip;
 }
 
+rv_index_times rv_index_times_of(const rv_ingest_stats *is) {
+    return (rv_index_times){is->walk_s, is->read_s, is->chunk_s, is->commit_s};
+}
+
+rv_index_times rv_index_last_times(const rv_index *idx) {
+    rv_index_times none = {0, 0, 0, 0};
+    return idx ? idx->last_times : none;
+}

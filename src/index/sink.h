@@ -21,5 +21,7 @@ rv_status rv_index_sink_open(rv_index_sink *k, rv_ingest_sink *out, rv_index *id
 void rv_index_sink_free(rv_index_sink *k);
 /* The pipeline's parameters for this index (no embedder, no progress). */
 rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp);
+/* The phase times of an ingest run. */
+rv_index_times rv_index_times_of(const rv_ingest_stats *is);
 
 #endif

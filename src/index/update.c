@@ -55,6 +55,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
     ip.progress_user = progress_user;
     rv_ingest_stats is;
     st = rv_ingest_run(&ip, &sink, &is);
+    idx->last_times = rv_index_times_of(&is);
     stats->files_seen = is.files_seen;
     stats->files_changed = is.files_changed;
     stats->files_added = is.files_added;

@@ -174,7 +174,11 @@ rv_status rv_ingest_flush(rv_ingest_run_state *r) {
     }
     rv_ingest_hook(r, "batch-embedded");
     rv_ingest_report(r, "write");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     st = r->sink->commit(r->sink->self, &b);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->stats->commit_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 done:
     rv_chunk_list_free(&b.chunks);
     free(b.text_hash);

@@ -1,19 +1,14 @@
 /* The ingest pipeline: walk, read, chunk, then batches to embed and commit
- * (ingest/batch.c). See ingest.h for the contract. */
+ * (ingest/batch.c); files are read and chunked on every thread of the run
+ * (ingest/read.c). See ingest.h for the contract. */
+#include "driver/threadpool.h"
 #include "ingest/ingest_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-/* A file whose mtime is this close to "now" when it is read may still be
- * written within the same timestamp tick (FAT has 2 s ticks). */
-#define RACY_NS 3000000000LL
 /* Files that grew past the walk's limit after it looked at them. */
 #define READ_LIMIT_DEFAULT ((uint64_t)64 << 20)
 
@@ -166,106 +161,64 @@ static int stat_equal(const wfile *f, const rv_ingest_held *h) {
            f->ino == h->ino;
 }
 
-/* ---- reading one file ---- */
+/* ---- taking what a worker read, in walk order ---- */
 
-/* Reads path whole; *sb is the stat of the bytes read (fstat before reading:
- * a later write changes the stat, so the next run looks again). RV_ERR_IO
- * when it vanished, is no longer a regular file or grew past the limit. */
-static rv_status read_whole(const char *path, uint64_t limit, char **out, size_t *len,
-                            struct stat *sb) {
-    *out = NULL;
-    *len = 0;
-    rv_status st = RV_OK;
-    char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rv_error_set(RV_ERR_IO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode) || (uint64_t)sb->st_size > limit) {
-        st = rv_error_set(RV_ERR_IO, "%s: not a readable regular file within limits", path);
-        goto done;
-    }
-    size_t cap = (size_t)sb->st_size + 1, n = 0;
-    if (!(buf = malloc(cap + 1))) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory reading %s", path);
-        goto done;
-    }
-    for (;;) {
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) {
-            st = rv_error_set(RV_ERR_IO, "%s: %s", path, strerror(errno));
-            goto done;
-        }
-        if (k == 0) break;
-        n += (size_t)k;
-        if (n == cap) { /* grew while we read: take it next time */
-            st = rv_error_set(RV_ERR_IO, "%s: changed while reading", path);
-            goto done;
-        }
-    }
-    buf[n] = 0;
-    *out = buf;
-    *len = n;
-    buf = NULL;
-done:
-    free(buf);
-    close(fd);
-    return st;
-}
-
-static int64_t stored_mtime(const struct stat *sb) {
-    int64_t m = (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t n = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-    return n - m < RACY_NS ? RV_INGEST_RACY : m;
-}
-
-/* A file that is new, whose stat changed, or that must be re-chunked: reads
- * it into the batch; unchanged content only heals the held stat. *gone = 1
- * when it could not be read. */
-static rv_status process(rv_ingest_run_state *r, const wfile *w, const rv_ingest_held *h,
-                         int *gone) {
+/* A file that is new, whose stat changed, or that must be re-chunked, as
+ * read: its chunks join the batch; unchanged content only heals the held
+ * stat. *gone = 1 when it could not be read. */
+static rv_status take(rv_ingest_run_state *r, rv_ingest_read *f, int *gone) {
     rv_ingest_batch_state *b = &r->batch;
-    char *data = NULL;
-    size_t len = 0;
-    struct stat sb;
-    *gone = 0;
+    const rv_ingest_held *h = f->held;
+    *gone = f->gone;
     rv_ingest_hook(r, "file-read");
-    if (read_whole(w->path, r->read_limit, &data, &len, &sb) != RV_OK) {
-        *gone = 1;
+    if (f->gone) {
+        rv_error_set(RV_ERR_IO, "%s", f->err ? f->err : "unreadable");
         return RV_OK;
     }
-    rv_status st = RV_OK;
-    rv_ingest_file *bf = rv_ingest_batch_add(b, w->rel);
-    if (!bf) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (f->st != RV_OK) return rv_error_set(f->st, "%s", f->err ? f->err : "chunking failed");
+    rv_ingest_file *bf = rv_ingest_batch_add(b, f->rel);
+    if (!bf) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     bf->id = h->id;
-    bf->size = (int64_t)sb.st_size;
-    bf->mtime_ns = stored_mtime(&sb);
-    bf->ino = (int64_t)sb.st_ino;
-    rv_ingest_hash(bf->hash, data, len);
-    if (h->id >= 0 && memcmp(bf->hash, h->hash, 16) == 0 && !h->rechunk) {
+    bf->size = f->size;
+    bf->mtime_ns = f->mtime_ns;
+    bf->ino = f->ino;
+    memcpy(bf->hash, f->hash, 16);
+    if (f->heal_only) {
         bf->heal_only = 1;
         r->stats->files_touched++;
-        goto done;
+        return RV_OK;
     }
-    bf->first = b->chunks.count;
-    if ((st = rv_chunk_file(&b->chunks, w->rel, data, len, r->cp)) != RV_OK) {
-        b->nfiles--; /* nothing of this file was added */
-        goto done;
+    rv_chunk_list *cl = &b->chunks;
+    size_t n = f->chunks.count;
+    if (cl->count + n > cl->cap) {
+        size_t cap = cl->cap ? cl->cap : 64;
+        while (cap < cl->count + n)
+            cap *= 2;
+        rv_chunk *ni = realloc(cl->items, cap * sizeof *ni);
+        if (!ni) {
+            b->nfiles--;
+            return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        }
+        cl->items = ni;
+        cl->cap = cap;
     }
-    bf->count = b->chunks.count - bf->first;
-    r->chunks_to_embed += bf->count;
+    bf->first = cl->count;
+    if (n) memcpy(cl->items + cl->count, f->chunks.items, n * sizeof *cl->items);
+    cl->count += n;
+    bf->count = n;
+    free(f->chunks.items); /* the strings are the batch's now */
+    memset(&f->chunks, 0, sizeof f->chunks);
+    r->chunks_to_embed += n;
     if (h->id >= 0)
         r->stats->files_changed++;
     else
         r->stats->files_added++;
-done:
-    free(data);
-    return st;
+    return RV_OK;
 }
+
+/* Files read ahead per reading thread: enough to keep every thread busy,
+ * few enough to bound the chunks held before they join a batch. */
+#define WINDOW_PER_THREAD 16
 
 rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
                         rv_ingest_stats *stats) {
@@ -278,7 +231,10 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
     rv_ingest_run_state r = {.p = p, .sink = sink, .stats = stats};
     r.cp = p->chunk ? p->chunk : &defaults;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    double cpu0 = rv_ingest_cpu_s();
     rv_ingest_held *held = NULL;
+    rv_ingest_read *win = NULL; /* the files read ahead, nwin of them not taken yet */
+    size_t nwin = 0;
     walked w;
     rv_status st = walk_all(&w, p, sink);
     if (st != RV_OK) goto done;
@@ -296,27 +252,54 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
         if (!stat_equal(&w.v[i], &held[i])) r.cand_total++;
     }
     rv_ingest_report(&r, "walk");
-    for (size_t i = 0; i < w.n; i++) {
-        if (stat_equal(&w.v[i], &held[i])) continue;
-        int unreadable;
-        if ((st = process(&r, &w.v[i], &held[i], &unreadable)) != RV_OK) goto done;
-        r.cand_done++;
-        if (unreadable) {
-            stats->files_skipped++;
-            if (p->on_skip)
-                p->on_skip(p->skip_user, w.v[i].path, RV_WALK_SKIP_VANISHED, rv_error_last());
-            if (held[i].id >= 0 && sink->drop) sink->drop(sink->self, held[i].id);
+    stats->walk_s = rv_ingest_cpu_s() - cpu0;
+    int nt = p->threads < 1 ? 1 : p->threads;
+    if (nt > RV_INGEST_MAX_THREADS) nt = RV_INGEST_MAX_THREADS;
+    if ((size_t)nt > r.cand_total) nt = r.cand_total ? (int)r.cand_total : 1; /* no idle threads */
+    if (nt > 1 && (st = rv_threadpool_create(&r.pool, nt)) != RV_OK) goto done;
+    size_t cap = (size_t)nt * WINDOW_PER_THREAD;
+    if (!(win = calloc(cap, sizeof *win))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < w.n;) {
+        /* the next window: files that need a read, with their walk index */
+        size_t n = 0;
+        for (; i < w.n && n < cap; i++) {
+            if (stat_equal(&w.v[i], &held[i])) continue;
+            win[n] = (rv_ingest_read){.rel = w.v[i].rel, .path = w.v[i].path, .held = &held[i]};
+            n++;
         }
-        if ((p->batch_chunks && r.batch.chunks.count >= p->batch_chunks) ||
-            (p->batch_files && r.batch.nfiles >= p->batch_files)) {
-            if ((st = rv_ingest_flush(&r)) != RV_OK) goto done;
-            rv_ingest_report(&r, "chunk");
+        nwin = n;
+        rv_ingest_read_window(&r, win, n);
+        for (size_t k = 0; k < n; k++) {
+            int unreadable;
+            if ((st = take(&r, &win[k], &unreadable)) != RV_OK) goto done;
+            r.cand_done++;
+            if (unreadable) {
+                stats->files_skipped++;
+                if (p->on_skip)
+                    p->on_skip(p->skip_user, win[k].path, RV_WALK_SKIP_VANISHED, rv_error_last());
+                if (win[k].held->id >= 0 && sink->drop) sink->drop(sink->self, win[k].held->id);
+            }
+            if ((p->batch_chunks && r.batch.chunks.count >= p->batch_chunks) ||
+                (p->batch_files && r.batch.nfiles >= p->batch_files)) {
+                if ((st = rv_ingest_flush(&r)) != RV_OK) goto done;
+                rv_ingest_report(&r, "chunk");
+            }
         }
+        for (size_t k = 0; k < n; k++)
+            rv_ingest_read_clear(&win[k]);
+        nwin = 0;
     }
     if ((st = rv_ingest_flush(&r)) != RV_OK) goto done;
     if (sink->finish) st = sink->finish(sink->self, stats);
 done:
     stats->files_skipped += w.skipped;
+    for (size_t k = 0; k < nwin; k++)
+        rv_ingest_read_clear(&win[k]);
+    free(win);
+    rv_threadpool_free(r.pool);
     rv_ingest_batch_free(&r.batch);
     free(held);
     walked_free(&w);

@@ -72,6 +72,10 @@ typedef struct rv_ingest_stats {
     size_t files_skipped;   /* left out by the walk, or unreadable */
     size_t chunks_embedded; /* chunks sent to the embedder */
     size_t chunks_reused;   /* chunks whose vector was reused */
+    /* Seconds in each phase: CPU seconds of walk_s, read_s (read and hash)
+     * and chunk_s, the last two summed over the reading threads; commit_s
+     * wall-clock (it waits for the disk). */
+    double walk_s, read_s, chunk_s, commit_s;
 } rv_ingest_stats;
 
 /* The other half of the pipeline. Only commit is required. */
@@ -116,6 +120,9 @@ typedef struct rv_ingest_params {
      * first, then as above; NULL: as above alone. */
     int (*order)(void *user, const char *rel);
     void *order_user;
+    /* Threads that read, hash and chunk; 0 or 1: the caller's alone. The
+     * batches, chunks and commits are the same for every count. */
+    int threads;
     rv_walk_skip_fn on_skip; /* walk skips and unreadable files; may be NULL */
     void *skip_user;
     rv_progress_fn progress; /* "walk", "chunk", "embed", "write"; may be NULL */

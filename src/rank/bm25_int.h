@@ -47,6 +47,9 @@ struct rv_bm25 {
     rv_mapped map;
 };
 
+/* The id of term t (n bytes, hash h), or -1; then *slot (when not NULL) is
+ * the empty slot where it would go. */
+long rv_bm25_find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, size_t *slot);
 /* A term table with `cap` slots (a power of two > nterms) from term_hash,
  * malloc'd; NULL on allocation failure. Built indexes only. */
 uint64_t *rv_bm25_make_table(const rv_bm25 *bm, size_t cap);

@@ -9,6 +9,7 @@
 #include "ripvec/tokenizer.h"
 #include "util/fs.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,13 @@ rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_
 /* Token counts for the chunker before (or without) the model: the
  * tokenizer alone, loaded on first use. */
 size_t rv_search_lazy_count(void *user, const char *text, size_t len) {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER; /* chunking runs on several threads */
     rv_searcher *s = user;
     if (s->model) return rv_tokenizer_count(rv_model_tokenizer(s->model), text, len);
+    pthread_mutex_lock(&mu);
     if (!s->lazy_tk && rv_tokenizer_load(&s->lazy_tk, s->model_dir) != RV_OK) s->lazy_tk = NULL;
+    const rv_tokenizer *tk = s->lazy_tk;
+    pthread_mutex_unlock(&mu);
     /* no tokenizer: count bytes, an over-estimate, so chunks only get smaller */
-    return s->lazy_tk ? rv_tokenizer_count(s->lazy_tk, text, len) : len;
+    return tk ? rv_tokenizer_count(tk, text, len) : len;
 }

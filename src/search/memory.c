@@ -1,5 +1,6 @@
 /* A searcher without an index: the ingest pipeline into memory, and the
  * freshness question for both kinds of searcher. */
+#include "driver/threadpool.h"
 #include "search/internal.h"
 
 #include <string.h>
@@ -28,6 +29,7 @@ rv_status rv_search_build_memory(rv_searcher *s, rv_refresh_stats *stats) {
     ip.walk = &s->walk;
     ip.chunk = &cp;
     ip.walk_order = 1;
+    ip.threads = s->threads > 0 ? s->threads : rv_cpu_count();
     ip.on_skip = on_skip;
     ip.skip_user = s;
     ip.progress = s->progress;

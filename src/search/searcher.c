@@ -1,6 +1,7 @@
 /* The searcher: owns the model, the index and the corpus of one root, and
  * answers queries with cosine, or BM25F and cosine blended (search/ranking.c;
  * the older reciprocal-rank fusion stays for measurements). */
+#include "driver/threadpool.h"
 #include "search/internal.h"
 
 #include "ripvec/tokenizer.h"
@@ -292,6 +293,7 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         /* A search never waits for another process's writes when something
          * is committed: it answers from that. */
         ip.no_wait = !cfg->rebuild;
+        ip.threads = s->threads;
         if (cfg->rebuild) ip.mode = RV_INDEX_REBUILD;
         ip.embed_limit = cfg->embed_limit;
         ip.if_idle = cfg->index_if_idle;
@@ -323,6 +325,17 @@ static int over_limit(rv_searcher *s, rv_refresh_stats *local) {
     if (rv_index_estimate(s->idx, &est, &pending) != RV_OK) return 0;
     local->chunks_estimate = est;
     return pending > 0 && (s->big_root || est > s->max_chunks);
+}
+
+/* The corpus load's phases (CPU time; read and chunk summed over threads). */
+static void trace_ingest(rv_searcher *s) {
+    if (!s->trace) return;
+    rv_index_times t = rv_index_last_times(s->idx);
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "trace:   walk %.2f ms, read %.2f ms, chunk %.2f ms (cpu), commit %.2f ms",
+             t.walk_s * 1e3, t.read_s * 1e3, t.chunk_s * 1e3, t.commit_s * 1e3);
+    s->note(s->note_user, msg);
 }
 
 static size_t count_files(const rv_corpus *c) {
@@ -368,6 +381,7 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
             if (st == RV_OK) st = rv_index_corpus(s->idx, &s->corpus);
         }
         rv_search_trace(s, "corpus load");
+        trace_ingest(s);
         if (st != RV_OK) goto failed;
         /* Nothing changed: the loaded corpus (and its BM25 and definition
          * tables) is still exact, so keep it and drop the fresh copy. */
@@ -458,7 +472,8 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
             return RV_OK;
         }
     }
-    rv_status st = rv_bm25_build(&s->bm, cs, n, &bp);
+    rv_status st =
+        rv_bm25_build_threads(&s->bm, cs, n, &bp, s->threads > 0 ? s->threads : rv_cpu_count());
     rv_search_trace(s, "bm25 build");
     if (st == RV_OK && path && key) {
         rv_bm25_save(s->bm, key, path);
