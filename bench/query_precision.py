@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Warm query cost per precision, with the packed-layer cache and without it.
 
-usage: query_precision.py BIN CORPUS QUERY [RUNS]
+usage: query_precision.py BIN CORPUS QUERY [RUNS] [PRECISIONS]
 
-Runs `BIN --index -n 10 --precision P QUERY CORPUS` for fp32, fp16 and int8,
+Runs `BIN --index -n 10 --precision P QUERY CORPUS` for fp32, fp16 and int8
+(or the comma-separated PRECISIONS, e.g. fp32,int8,bf16),
 each with the model's cache (the packed layers mapped from their file) and
 with `--model <the same model's directory>` (a directory of the user's: the
 layers are packed at each load), interleaved, RUNS rounds (default 20) after
@@ -18,7 +19,8 @@ def main():
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 20
     model = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
                          "ripvec", "models", "all-minilm-l6-v2")
-    variants = [(p, c) for p in ("fp32", "fp16", "int8") for c in ("cached", "packed")]
+    precisions = sys.argv[5].split(",") if len(sys.argv) > 5 else ["fp32", "fp16", "int8"]
+    variants = [(p, c) for p in precisions for c in ("cached", "packed")]
 
     def cmd(p, c):
         extra = ["--model", model] if c == "packed" else []

@@ -138,8 +138,13 @@ RV_TEST(fp16_layers_cached_checked_and_rebuilt) {
     check_precision(RV_PRECISION_FP16);
 }
 
+RV_TEST(bf16_layers_cached_checked_and_rebuilt) {
+    check_precision(RV_PRECISION_BF16);
+}
+
 int main(void) {
     RV_RUN(int8_layers_cached_checked_and_rebuilt);
     RV_RUN(fp16_layers_cached_checked_and_rebuilt);
+    RV_RUN(bf16_layers_cached_checked_and_rebuilt);
     return rv_test_summary();
 }

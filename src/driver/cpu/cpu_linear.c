@@ -377,7 +377,7 @@ rv_status rv_cpu_wpack_view(rv_cpu_wpack **out, const rv_cpu_wpack_shape *sh, co
     rv_wfmt fmt = sh->fmt;
     int u8 = rv_cpu_fmt_u8(fmt), integer = u8 || fmt == RV_WFMT_Q8;
     size_t data, extra;
-    if (sh->n == 0 || sh->k == 0 || (!integer && fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16) ||
+    if (sh->n == 0 || sh->k == 0 || (!integer && fmt != RV_WFMT_F32 && fmt != RV_WFMT_F16 && fmt != RV_WFMT_BF16) ||
         (sh->quads && fmt != RV_WFMT_Q7F) || (sh->colinv && !u8) || ((uintptr_t)bytes & 63u) ||
         sh->n > ((size_t)1 << 30) || sh->k > ((size_t)1 << 30))
         return rv_error_set(RV_ERR_FORMAT, "packed weight: bad shape");
