@@ -49,7 +49,7 @@ typedef struct rv_search_config {
     const char *root;      /* directory (or single file) to search; required */
     const char *model_dir; /* model directory; NULL = keyword-only searcher */
     const char *device;    /* "cpu" (NULL), "cuda", "auto" */
-    int threads;           /* engine threads; 0 = all cores */
+    int threads;           /* threads that read, chunk and embed; 0 = all cores */
     /* Linear-layer weights (cpu device): fp32 (default), fp16 or int8. Part
      * of the model id, so each precision keeps an index of its own. */
     rv_precision precision;

@@ -118,7 +118,7 @@ const rv_opt_def rv_opt_table[] = {
     {OPT_DEVICE, 0, "device", "D", "cpu cuda auto", ENGINES | RV_CMD_LSP, "Engine and index",
      "cpu (default), cuda or auto"},
     {OPT_THREADS, 'j', "threads", "N", NULL, ENGINES | RV_CMD_LSP, "Engine and index",
-     "engine threads, 1 to 4096 (default: all cores)"},
+     "threads that read, chunk and embed, 1 to 4096 (default: all cores)"},
     {OPT_PRECISION, 0, "precision", "P", "fp32 fp16 int8 bf16", ENGINES | RV_CMD_LSP,
      "Engine and index",
      "fp32 (default), fp16, int8 or bf16 weights (cpu; int8 is ~2x faster to index)"},
