@@ -28,14 +28,15 @@ extern "C" {
 #endif
 
 typedef struct rv_lsp_params {
-    int in_fd, out_fd;      /* default 0 and 1 */
-    const char *model_dir;  /* resolved model directory; NULL: keyword-only */
-    const char *device;     /* NULL: cpu */
-    int threads;            /* engine threads; 0: all cores */
-    rv_precision precision; /* weights: fp32 (default), fp16, int8 */
-    int use_index;          /* default 1: persistent index per folder */
-    const char *cache_dir;  /* the cache root (ripvec/index.h); needed with use_index */
+    int in_fd, out_fd;       /* default 0 and 1 */
+    const char *model_dir;   /* resolved model directory; NULL: keyword-only */
+    const char *device;      /* NULL: cpu */
+    int threads;             /* engine threads; 0: all cores */
+    rv_precision precision;  /* weights: fp32 (default), fp16, int8, bf16 */
+    int use_index;           /* default 1: persistent index per folder */
+    const char *cache_dir;   /* the cache root (ripvec/index.h); needed with use_index */
     rv_driver_params driver; /* the driver's knobs (ripvec/driver.h); zero: defaults */
+    const char *pack_dir;    /* the packed-layer cache (rv_model_params.pack_dir); NULL: memory */
     /* One-line log notes (indexing, refreshes); optional, any thread. */
     void (*note)(void *user, const char *line);
     void *note_user;

@@ -29,12 +29,15 @@ static int serve(rv_opts *o) {
     p.threads = o->cfg.threads;
     p.precision = o->cfg.precision;
     p.driver = o->cfg.driver;
+    char *pack_dir = rv_cli_pack_dir(o->model, model_dir);
+    p.pack_dir = pack_dir;
     if (!o->quiet) {
         p.note = log_line;
         fprintf(stderr, "ripvec lsp: serving with model %s\n", model_dir);
     }
     int code = 1;
     if (rv_lsp_serve(&code, &p) != RV_OK) code = rv_cli_fail("lsp: %s", rv_error_last());
+    free(pack_dir);
     free(model_dir);
     return code;
 }

@@ -49,6 +49,8 @@ static int serve(rv_opts *o) {
     p.search = o->cfg;
     p.search.root = root;
     p.search.model_dir = model_dir;
+    char *pack_dir = rv_cli_pack_dir(o->model, model_dir);
+    p.search.pack_dir = pack_dir;
     p.model_name = o->model ? rv_model_canonical_name(o->model) : rv_model_default_name();
     p.watch = !o->no_watch;
     p.warm = !o->no_warm;
@@ -65,6 +67,7 @@ static int serve(rv_opts *o) {
         rc = rv_cli_fail("mcp: %s", rv_error_last());
     else if (!o->quiet)
         fprintf(stderr, "ripvec mcp: end of input after %zu requests\n", requests);
+    free(pack_dir);
     free(model_dir);
     return rc;
 }

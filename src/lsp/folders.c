@@ -183,6 +183,7 @@ static rv_status open_folder(lsp_server *s, lsp_folder *f, const char *model_dir
     cfg.use_index = s->p.use_index;
     cfg.cache_dir = s->p.cache_dir;
     cfg.driver = s->p.driver;
+    cfg.pack_dir = s->p.pack_dir;
     cfg.progress = on_progress;
     cfg.progress_user = f->prog;
     cfg.note = s->p.note;
