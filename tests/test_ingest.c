@@ -187,11 +187,26 @@ RV_TEST(index_threads_same_rows) {
     scratch_close(&s);
 }
 
+/* The run's chunk total scales by the bytes read, not the files: the first
+ * files read (search results, source) may be the big ones. */
+RV_TEST(chunk_estimate_scales_by_bytes_then_files) {
+    rv_progress p = {.files_done = 2, .files_total = 57, .chunks_done = 100, .chunks_total = 365,
+                     .bytes_done = 150000, .bytes_total = 800000};
+    RV_CHECK_EQ_INT((int)rv_progress_chunks_estimate(&p), 1947); /* 365 * 800000 / 150000 */
+    p.bytes_done = p.bytes_total = 0; /* no byte counts (an older record): by files */
+    RV_CHECK_EQ_INT((int)rv_progress_chunks_estimate(&p), 10403); /* 365 * 57 / 2 */
+    p.files_done = p.files_total = 57; /* all read: what was chunked */
+    RV_CHECK_EQ_INT((int)rv_progress_chunks_estimate(&p), 365);
+    p.chunks_done = 400; /* never below what is embedded */
+    RV_CHECK_EQ_INT((int)rv_progress_chunks_estimate(&p), 400);
+}
+
 int main(void) {
     RV_RUN(memory_sink_collects_every_file);
     RV_RUN(freshness_follows_the_tree);
     RV_RUN(slicing_does_not_change_vectors);
     RV_RUN(threads_do_not_change_batches_or_chunks);
     RV_RUN(index_threads_same_rows);
+    RV_RUN(chunk_estimate_scales_by_bytes_then_files);
     return rv_test_summary();
 }

@@ -47,7 +47,15 @@ typedef struct rv_progress {
     size_t files_done, files_total;
     size_t chunks_done, chunks_total;
     double elapsed_s;
+    /* bytes of the files read so far, of those to read (0: not known) */
+    uint64_t bytes_done, bytes_total;
 } rv_progress;
+
+/* The chunks the whole run will make: chunks_total (those of the files read
+ * so far) scaled up by the bytes, else the files, not read yet. Files are
+ * read in an order that favours some (search results, source first), so
+ * bytes scale better than files. */
+size_t rv_progress_chunks_estimate(const rv_progress *p);
 
 typedef void (*rv_progress_fn)(void *user, const rv_progress *p);
 

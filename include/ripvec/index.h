@@ -215,16 +215,17 @@ typedef struct rv_index_info {
  * atomically when it takes the writer lock, about once a second, and when
  * it ends. Counts are of the current (or last) run. */
 typedef struct rv_index_progress {
-    int running;  /* the recorded pid is alive and holds the writer lock */
-    int complete; /* the last run finished with the index up to date */
-    long pid;     /* the last writer (0: none recorded) */
-    double started, updated; /* unix seconds */
-    size_t files_done, files_total; /* files read of those to read */
-    size_t chunks_embedded;         /* embedded by this run */
-    size_t chunks_chunked;          /* chunked by this run so far */
-    size_t chunks_total; /* this run's chunks: chunked so far, scaled by the files left */
-    double rate;         /* chunks embedded per second */
-    double eta_s;        /* seconds left while running; < 0 unknown */
+    int running;                      /* the recorded pid is alive and holds the writer lock */
+    int complete;                     /* the last run finished with the index up to date */
+    long pid;                         /* the last writer (0: none recorded) */
+    double started, updated;          /* unix seconds */
+    size_t files_done, files_total;   /* files read of those to read */
+    uint64_t bytes_done, bytes_total; /* their bytes (0: an older record) */
+    size_t chunks_embedded;           /* embedded by this run */
+    size_t chunks_chunked;            /* chunked by this run so far */
+    size_t chunks_total;              /* this run's chunks (rv_progress_chunks_estimate) */
+    double rate;                      /* chunks embedded per second */
+    double eta_s;                     /* seconds left while running; < 0 unknown */
 } rv_index_progress;
 
 /* Reads the record of the index at db_path (rv_index_path). RV_ERR_NOT_FOUND
@@ -255,10 +256,10 @@ rv_status rv_index_clear(rv_index *idx);
 
 /* One index of the cache (rv_index_list). */
 typedef struct rv_index_entry {
-    char *path;     /* the SQLite file */
-    char *root;     /* the root it indexes ("" when unreadable) */
-    char *model_id; /* "" when unreadable */
-    int64_t bytes;  /* all its files together */
+    char *path;        /* the SQLite file */
+    char *root;        /* the root it indexes ("" when unreadable) */
+    char *model_id;    /* "" when unreadable */
+    int64_t bytes;     /* all its files together */
     int64_t last_used; /* unix seconds: the last search or update that opened it */
     int root_exists;
 } rv_index_entry;

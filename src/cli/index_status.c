@@ -40,6 +40,8 @@ static void indexer_line(char *buf, size_t cap, const rv_index_progress *pr, int
     char when[64], eta[32];
     if (!have) {
         snprintf(buf, cap, "not running (none recorded)");
+    } else if (pr->running && !pr->chunks_total) {
+        snprintf(buf, cap, "running (pid %ld): reading its first files", pr->pid);
     } else if (pr->running) {
         fmt_span(eta, sizeof eta, pr->eta_s);
         snprintf(buf, cap, "running (pid %ld): %zu of ~%zu chunks this run, %.1f chunks/s%s%s%s",
@@ -66,9 +68,12 @@ static void print_plain(const rv_index_info *info, const rv_index_progress *pr, 
     printf("format:      %d\n", info->format_version);
     printf("files:       %lld\n", (long long)info->files);
     printf("chunks:      %lld\n", (long long)info->chunks);
-    printf("embedded:    %lld of %s%lld chunks (%.0f%%)\n", (long long)info->chunks,
-           total > info->chunks ? "~" : "", (long long)total,
-           total > 0 ? 100.0 * (double)info->chunks / (double)total : 100.0);
+    if (have && pr->running && !pr->chunks_total) /* no total before its first files */
+        printf("embedded:    %lld chunks so far\n", (long long)info->chunks);
+    else
+        printf("embedded:    %lld of %s%lld chunks (%.0f%%)\n", (long long)info->chunks,
+               total > info->chunks ? "~" : "", (long long)total,
+               total > 0 ? 100.0 * (double)info->chunks / (double)total : 100.0);
     indexer_line(line, sizeof line, pr, have);
     printf("indexer:     %s\n", line);
     printf("created:     %s\n", created);

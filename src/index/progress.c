@@ -34,9 +34,11 @@ static void record_write(const rv_index_recorder *r, const char *text) {
     else
         fprintf(f,
                 "pid %ld\nstarted %.3f\nupdated %.3f\ncomplete %d\nfiles_done %zu\n"
-                "files_total %zu\nchunks_embedded %zu\nchunks_chunked %zu\n",
+                "files_total %zu\nchunks_embedded %zu\nchunks_chunked %zu\nbytes_done %llu\n"
+                "bytes_total %llu\n",
                 (long)getpid(), r->started, wall_s(), r->complete, r->files_done, r->files_total,
-                r->chunks_embedded, r->chunks_chunked);
+                r->chunks_embedded, r->chunks_chunked, (unsigned long long)r->bytes_done,
+                (unsigned long long)r->bytes_total);
     int ok = fflush(f) == 0;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path) != 0) unlink(tmp);
@@ -65,6 +67,8 @@ void rv_index_recorder_progress(void *user, const rv_progress *p) {
     rv_index_recorder *r = user;
     r->files_done = p->files_done;
     r->files_total = p->files_total;
+    r->bytes_done = p->bytes_done;
+    r->bytes_total = p->bytes_total;
     if (strcmp(p->phase, "done") != 0) { /* "done" counts the whole call, not this pass */
         r->chunks_embedded = p->chunks_done;
         r->chunks_chunked = p->chunks_total;
@@ -130,15 +134,20 @@ rv_status rv_index_progress_get(rv_index_progress *out, const char *db_path) {
             out->chunks_embedded = (size_t)v;
         else if (strcmp(key, "chunks_chunked") == 0)
             out->chunks_chunked = (size_t)v;
+        else if (strcmp(key, "bytes_done") == 0)
+            out->bytes_done = (uint64_t)v;
+        else if (strcmp(key, "bytes_total") == 0)
+            out->bytes_total = (uint64_t)v;
     }
     fclose(f);
     out->running = !out->complete && pid_alive(out->pid) && lock_held(db_path);
-    /* the run's chunks: what was chunked, scaled up by the files not read yet */
-    out->chunks_total = out->chunks_chunked;
-    if (out->files_done && out->files_total > out->files_done)
-        out->chunks_total = (size_t)((double)out->chunks_chunked * (double)out->files_total /
-                                     (double)out->files_done);
-    if (out->chunks_total < out->chunks_embedded) out->chunks_total = out->chunks_embedded;
+    rv_progress p = {.files_done = out->files_done,
+                     .files_total = out->files_total,
+                     .chunks_done = out->chunks_embedded,
+                     .chunks_total = out->chunks_chunked,
+                     .bytes_done = out->bytes_done,
+                     .bytes_total = out->bytes_total};
+    out->chunks_total = rv_progress_chunks_estimate(&p);
     double span = out->updated - out->started;
     if (span > 0) out->rate = (double)out->chunks_embedded / span;
     if (out->running && out->rate > 0)

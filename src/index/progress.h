@@ -13,6 +13,7 @@ typedef struct rv_index_recorder {
     double started, last; /* unix seconds */
     int complete;
     size_t files_done, files_total, chunks_embedded, chunks_chunked;
+    uint64_t bytes_done, bytes_total;
     char prev[1024]; /* the record found at the start ("" none): a run that */
     size_t prev_len; /* had nothing to do puts it back */
 } rv_index_recorder;

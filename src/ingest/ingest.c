@@ -39,8 +39,20 @@ void rv_ingest_report(rv_ingest_run_state *r, const char *phase) {
                       .files_total = r->cand_total,
                       .chunks_done = r->stats->chunks_embedded,
                       .chunks_total = r->chunks_to_embed,
-                      .elapsed_s = elapsed(&r->t0)};
+                      .elapsed_s = elapsed(&r->t0),
+                      .bytes_done = r->bytes_done,
+                      .bytes_total = r->bytes_total};
     r->p->progress(r->p->progress_user, &pr);
+}
+
+size_t rv_progress_chunks_estimate(const rv_progress *p) {
+    double est = (double)p->chunks_total;
+    if (p->bytes_done && p->bytes_total > p->bytes_done)
+        est *= (double)p->bytes_total / (double)p->bytes_done;
+    else if (!p->bytes_total && p->files_done && p->files_total > p->files_done)
+        est *= (double)p->files_total / (double)p->files_done;
+    size_t n = (size_t)(est + 0.5);
+    return n < p->chunks_done ? p->chunks_done : n;
 }
 
 void rv_ingest_hook(rv_ingest_run_state *r, const char *point) {
@@ -249,7 +261,10 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
         held[i].id = -1;
         if (sink->lookup && (st = sink->lookup(sink->self, w.v[i].rel, &held[i])) != RV_OK)
             goto done;
-        if (!stat_equal(&w.v[i], &held[i])) r.cand_total++;
+        if (!stat_equal(&w.v[i], &held[i])) {
+            r.cand_total++;
+            r.bytes_total += w.v[i].size;
+        }
     }
     rv_ingest_report(&r, "walk");
     stats->walk_s = rv_ingest_cpu_s() - cpu0;
@@ -276,6 +291,7 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
             int unreadable;
             if ((st = take(&r, &win[k], &unreadable)) != RV_OK) goto done;
             r.cand_done++;
+            if (win[k].size > 0) r.bytes_done += (uint64_t)win[k].size;
             if (unreadable) {
                 stats->files_skipped++;
                 if (p->on_skip)
@@ -324,8 +340,8 @@ rv_status rv_ingest_check(const rv_ingest_params *p, const rv_ingest_sink *sink,
     return st;
 }
 
-rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink,
-                             size_t *files, uint64_t *bytes) {
+rv_status rv_ingest_estimate(const rv_ingest_params *p, const rv_ingest_sink *sink, size_t *files,
+                             uint64_t *bytes) {
     *files = 0;
     *bytes = 0;
     if (!p || !p->root || !sink || !sink->lookup)

@@ -24,8 +24,9 @@ typedef struct rv_ingest_run_state {
     const rv_chunk_params *cp;
     rv_ingest_stats *stats;
     struct timespec t0;
-    size_t cand_total, cand_done; /* files that need a read; read so far */
-    size_t chunks_to_embed;       /* chunks read so far (progress) */
+    size_t cand_total, cand_done;     /* files that need a read; read so far */
+    uint64_t bytes_total, bytes_done; /* their bytes (the walk's sizes); read so far */
+    size_t chunks_to_embed;           /* chunks read so far (progress) */
     uint64_t read_limit;
     rv_ingest_batch_state batch;
     struct rv_threadpool *pool; /* NULL: one thread (the caller's) */
