@@ -207,8 +207,8 @@ static void background_note(const rv_opts *o, const searched *p, const char *mod
     else if (!o->no_background)
         snprintf(tail, sizeof tail, "; the background indexer did not start");
     snprintf(msg, sizeof msg,
-             "%zu of %zu files not embedded yet (%zu chunks): keyword results for them%s",
-             st->files_pending, st->files, st->chunks_pending, tail);
+             "%zu of %zu chunks not embedded yet (%zu files): keyword results for them%s",
+             st->chunks_pending, st->chunks, st->files_pending, tail);
     rv_cli_note(ps, msg);
 }
 
