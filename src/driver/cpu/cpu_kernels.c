@@ -1,5 +1,6 @@
 /* Portable row kernels of the CPU driver (see cpu_kernels.h). */
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_math.h"
 #include "driver/cpu/cpu_neon.h"
 
 #include <math.h>
@@ -20,30 +21,38 @@ static void p_add_bias(float *x, const float *bias, size_t n) {
 }
 
 static void p_bias_gelu(float *x, const float *bias, size_t n) {
-    const float inv_sqrt2 = 0.70710678118654752f;
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i] + (bias ? bias[i] : 0.0f);
-        x[i] = 0.5f * v * (1.0f + erff(v * inv_sqrt2));
-    }
+    for (size_t i = 0; i < n; i++)
+        x[i] = rv_gelu1(x[i] + (bias ? bias[i] : 0.0f));
 }
 
+/* Sums and rounding as the AVX2 kernel's: 8 float lanes (a multiple-of-8
+ * prefix), the rest in a tail, fused multiply-adds where it has them. */
 static void p_layer_norm(float *out, const float *x, const float *res, const float *w,
                          const float *b, size_t n, float eps) {
-    double sum = 0.0;
+    float acc[8] = {0}, tail = 0.0f;
+    size_t n8 = n / 8 * 8;
     for (size_t i = 0; i < n; i++) {
-        float v = x[i] + (res ? res[i] : 0.0f);
-        out[i] = v;
-        sum += v;
+        out[i] = x[i] + (res ? res[i] : 0.0f);
+        if (i < n8)
+            acc[i % 8] += out[i];
+        else
+            tail += out[i];
     }
-    float mean = (float)(sum / (double)n);
-    double var = 0.0;
+    float mean = (rv_hsum8(acc) + tail) / (float)n;
+    memset(acc, 0, sizeof acc);
+    tail = 0.0f;
     for (size_t i = 0; i < n; i++) {
         float d = out[i] - mean;
-        var += (double)d * d;
+        if (i < n8)
+            acc[i % 8] = fmaf(d, d, acc[i % 8]);
+        else
+            tail += d * d;
     }
-    float rstd = (float)(1.0 / sqrt(var / (double)n + (double)eps));
-    for (size_t i = 0; i < n; i++)
-        out[i] = (out[i] - mean) * rstd * w[i] + b[i];
+    float rstd = 1.0f / sqrtf((rv_hsum8(acc) + tail) / (float)n + eps);
+    for (size_t i = 0; i < n; i++) {
+        float d = (out[i] - mean) * rstd;
+        out[i] = i < n8 ? fmaf(d, w[i], b[i]) : d * w[i] + b[i];
+    }
 }
 
 static void p_softmax(float *x, const float *mask, size_t n, float scale) {
@@ -79,6 +88,39 @@ static void p_accumulate(float *acc, const float *x, size_t n) {
         acc[i] += x[i];
 }
 
+/* Attention for one (sequence, head) in the AVX2 kernel's arithmetic (see
+ * a_attn_head): scores and P V by fused multiply-adds in the same order,
+ * exp in base 2 by its polynomial, the row sum in 8 lanes; the scratch
+ * holds one row of scores. */
+static void p_attn_head(float *out, size_t ld_out, const float *q, const float *k, const float *v,
+                        size_t ld, size_t L, size_t hd, float scale, float *scratch) {
+    const float s2 = scale * 1.44269504088896341f;
+    float *sc = scratch;
+    for (size_t i = 0; i < L; i++) {
+        const float *qi = q + i * ld;
+        float mx = -INFINITY;
+        for (size_t j = 0; j < L; j++) {
+            float a = 0.0f;
+            for (size_t d = 0; d < hd; d++)
+                a = fmaf(qi[d], k[j * ld + d], a);
+            sc[j] = a;
+            mx = a > mx ? a : mx;
+        }
+        float ms = mx * s2, acc[8] = {0};
+        for (size_t j = 0; j < L; j++) {
+            sc[j] = rv_exp2_nonpos1(fmaf(sc[j], s2, -ms));
+            acc[j % 8] += sc[j];
+        }
+        float inv = 1.0f / rv_hsum8(acc);
+        for (size_t c = 0; c < hd; c++) {
+            float o = 0.0f;
+            for (size_t j = 0; j < L; j++)
+                o = fmaf(sc[j], v[j * ld + c], o);
+            out[i * ld_out + c] = o * inv;
+        }
+    }
+}
+
 const rv_cpu_kernels rv_cpu_kernels_portable = {
     .name = "portable",
     .add_bias = p_add_bias,
@@ -88,7 +130,7 @@ const rv_cpu_kernels rv_cpu_kernels_portable = {
     .scale = p_scale,
     .sumsq = p_sumsq,
     .accumulate = p_accumulate,
-    .attn_head = NULL,
+    .attn_head = p_attn_head,
 };
 
 int rv_cpu_has_avx2(void) {

@@ -2,6 +2,7 @@
 #include "driver/cpu/cpu_linear.h"
 
 #include "driver/cpu/cpu_kernels.h"
+#include "driver/cpu/cpu_math.h"
 #include "driver/cpu/cpu_neon.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -472,15 +473,11 @@ rv_status rv_cpu_wpack_ensure(rv_cpu_wpack *w) {
 
 /* ---- portable GEMM over packed weights ---- */
 
-static float gelu1(float v) {
-    return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
-}
-
 /* Finishes one output row segment: bias, activation, copy of valid columns. */
 static void epilogue(float *dst, const float *acc, const float *bias, size_t ncols, rv_act act) {
     for (size_t c = 0; c < ncols; c++) {
         float v = acc[c] + (bias ? bias[c] : 0.0f);
-        dst[c] = act == RV_ACT_GELU ? gelu1(v) : v;
+        dst[c] = act == RV_ACT_GELU ? rv_gelu1(v) : v;
     }
 }
 
