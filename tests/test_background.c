@@ -525,6 +525,12 @@ RV_TEST(nested_roots_share_the_enclosing_index) {
                      !strstr(out, "mod2.py"),
                  "%s", out);
     RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    /* status of the subdirectory: the enclosing tree's index */
+    const char *st_sub[] = {"index", "status", "--model", g_model, sub, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, st_sub), 0);
+    char want_root[460];
+    snprintf(want_root, sizeof want_root, "root:        %s\n", s.root);
+    RV_CHECK_MSG(strstr(out, want_root) && strstr(out, "files:       8"), "%s", out);
     /* an edit under it: the enclosing tree's indexer embeds it */
     put_file(&s, "pkg1/mod1.py", "def zebra_stripes_counter(n):\n    return n * 2\n");
     age_file(&s, "pkg1/mod1.py", 60);

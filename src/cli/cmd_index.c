@@ -193,7 +193,7 @@ int rv_cmd_index(int argc, char **argv) {
     int is_status = strcmp(o.action, "status") == 0, is_clear = strcmp(o.action, "clear") == 0,
         is_stop = strcmp(o.action, "stop") == 0, is_update = strcmp(o.action, "update") == 0,
         is_rebuild = is_update || strcmp(o.action, "rebuild") == 0;
-    char *model_dir = NULL;
+    char *model_dir = NULL, *under = NULL, *rel = NULL;
     rv_model *m = NULL;
     if (po.n_pos > 2) {
         rc = rv_cli_fail("too many arguments (see ripvec index --help)");
@@ -230,10 +230,12 @@ int rv_cmd_index(int argc, char **argv) {
         rc = rv_cli_fail("%s", rv_error_last());
         goto done;
     }
+    /* a subdirectory of an indexed tree: that tree's index and indexer */
+    if (is_status || is_stop) rv_cli_index_root(&under, &rel, o.path, model_dir, &po);
     if (is_status)
-        rc = rv_cli_index_status(&po, o.path, m);
+        rc = rv_cli_index_status(&po, under ? under : o.path, m);
     else if (is_stop)
-        rc = rv_cli_index_stop(&po, o.path, m);
+        rc = rv_cli_index_stop(&po, under ? under : o.path, m);
     else if (is_clear)
         rc = do_clear(&o, m);
     else
@@ -241,6 +243,8 @@ int rv_cmd_index(int argc, char **argv) {
 done:
     rv_model_free(m);
     free(model_dir);
+    free(under);
+    free(rel);
     rv_opts_free(&po);
     return rc;
 }
