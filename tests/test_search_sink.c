@@ -185,15 +185,20 @@ RV_TEST(names_on_a_terminal_count_null_and_sort) {
 
 RV_TEST(progress_line_totals_rate_eta) {
     char buf[200];
-    rv_progress p = {"embed", 12, 36, 340, 1223, 4.0};
+    rv_progress p = {"embed", 12, 36, 340, 1223, 4.0, 0, 0};
     RV_CHECK_STR(rv_sink_progress_line(buf, sizeof buf, &p),
                  "embed: 12/36 files, 340/1223 chunks, 85 chunks/s, ETA 10s");
     /* the chunk total unknown (the index pipeline): no "/0", ETA by files */
-    rv_progress q = {"write", 9, 36, 81, 0, 3.0};
+    rv_progress q = {"write", 9, 36, 81, 0, 3.0, 0, 0};
     RV_CHECK_STR(rv_sink_progress_line(buf, sizeof buf, &q),
                  "write: 9/36 files, 81 chunks, 27 chunks/s, ETA 9s");
-    rv_progress w = {"walk", 0, 0, 0, 0, 0.0};
+    rv_progress w = {"walk", 0, 0, 0, 0, 0.0, 0, 0};
     RV_CHECK_STR(rv_sink_progress_line(buf, sizeof buf, &w), "walk: 0 files, 0 chunks");
+    /* the bytes known (the index pipeline): the run's chunks scaled by the
+     * bytes left, 340 of ~1223 * 4 read */
+    rv_progress b = {"embed", 12, 36, 340, 1223, 4.0, 250000, 1000000};
+    RV_CHECK_STR(rv_sink_progress_line(buf, sizeof buf, &b),
+                 "embed: 12/36 files, 340/1223 chunks, 85 chunks/s, ETA 54s");
 }
 
 int main(void) {

@@ -15,11 +15,15 @@ char *rv_sink_progress_line(char *buf, size_t cap, const rv_progress *p) {
     double t = p->elapsed_s > 0 ? p->elapsed_s : 0;
     if (t > 0 && p->chunks_done > 0) {
         double rate = (double)p->chunks_done / t;
-        /* what is left: the run's chunks as estimated from the bytes (else
-         * the files) read so far, less those embedded */
+        /* what is left: by the run's chunks as estimated from the bytes read
+         * so far when known, else by the chunk total, else by files */
         double left = -1;
-        size_t total = rv_progress_chunks_estimate(p);
-        if (total >= p->chunks_done) left = (double)(total - p->chunks_done) / rate;
+        size_t total =
+            p->bytes_total && p->chunks_total ? rv_progress_chunks_estimate(p) : p->chunks_total;
+        if (total >= p->chunks_done)
+            left = (double)(total - p->chunks_done) / rate;
+        else if (p->files_total >= p->files_done && p->files_done > 0)
+            left = t * (double)(p->files_total - p->files_done) / (double)p->files_done;
         int n = snprintf(tail, sizeof tail, ", %.0f chunks/s", rate);
         if (left >= 0 && n > 0 && (size_t)n < sizeof tail)
             snprintf(tail + n, sizeof tail - (size_t)n, ", ETA %.0fs", left);
