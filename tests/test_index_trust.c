@@ -280,8 +280,8 @@ RV_TEST(no_wait_answers_at_once_and_indexes_in_the_background) {
     const char *quiet_now[] = {"--model", g_model, "--no-wait", "--no-background", "--mode",
                                "keyword", "-v", "backoff", s.root, NULL};
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, quiet_now), 0);
-    RV_CHECK_MSG(strstr(out, "retry.py") && strstr(out, "2 of 2 files not embedded") &&
-                     !strstr(out, "pid"),
+    RV_CHECK_MSG(strstr(out, "retry.py") &&
+                     strstr(out, "2 of 2 chunks not embedded yet (2 files)") && !strstr(out, "pid"),
                  "%s", out);
     RV_CHECK_EQ_INT(status_files(&s), 0); /* nothing embedded, nothing written */
     const char *now[] = {"--model", g_model, "--no-wait", "--mode", "keyword", "-v",
