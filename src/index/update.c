@@ -34,6 +34,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
     rv_index_sink k;
     rv_ingest_sink sink;
     char sig[256];
+    memset(&k, 0, sizeof k); /* freed below even when the chunker check fails first */
     rv_index_chunker_sig(sig, sizeof sig, cp);
     rv_status st = rv_store_want_chunker(idx->store, sig);
     if (st == RV_OK) st = rv_index_sink_open(&k, &sink, idx);
