@@ -15,7 +15,8 @@
 static const char *const k_paths[] = {
     "a.c",    "a.cpp", "a.rs",   "a.go",   "a.py",   "a.js",  "a.ts",    "a.tsx",
     "A.java", "a.rb",  "a.sh",   "a.cs",   "a.php",  "a.kt",  "a.swift", "a.scala",
-    "a.lua",  "a.md",  "a.json", "a.yaml", "a.toml", "a.txt", "noext",
+    "a.lua",  "a.md",  "a.json", "a.yaml", "a.toml", "a.txt", "noext", "a.hs",
+    "a.zig",  "a.ex",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Writes binary seed inputs that are not committed (they are weight files in
-form) into OUT_DIR: small valid safetensors files for fuzz_safetensors.
+"""Writes seed inputs that are not committed into OUT_DIR for one fuzz target:
+small valid safetensors files (weight files in form) for fuzz_safetensors, and
+the chunker's fixtures (tests/data/chunk) behind their language byte for
+fuzz_chunk, so the seeds follow the fixtures instead of copying them.
 
-    python3 fuzz/make_seeds.py OUT_DIR
+    python3 fuzz/make_seeds.py TARGET OUT_DIR
 """
 import json
 import os
+import re
 import struct
 import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def safetensors(tensors):
@@ -21,8 +26,31 @@ def safetensors(tensors):
     return struct.pack("<Q", len(hj)) + hj + b"".join(blobs)
 
 
-def main(out):
-    os.makedirs(out, exist_ok=True)
+def chunk_paths():
+    """fuzz_chunk.c's k_paths table: input byte % len picks the file name."""
+    src = open(os.path.join(ROOT, "fuzz", "fuzz_chunk.c")).read()
+    table = re.search(r"k_paths\[\] = \{(.*?)\};", src, re.S).group(1)
+    return re.findall(r'"([^"]*)"', table)
+
+
+def chunk_seeds(out):
+    paths = chunk_paths()
+    n = len(paths)
+    fixtures = os.path.join(ROOT, "tests", "data", "chunk")
+    for i, name in enumerate(sorted(os.listdir(fixtures))):
+        ext = os.path.splitext(name)[1]
+        idx = next((j for j, p in enumerate(paths) if os.path.splitext(p)[1] == ext), None)
+        if idx is None:
+            sys.exit("make_seeds: fuzz_chunk.c has no file name ending in %s (for %s)" % (ext, name))
+        # Higher multiples vary the token budget and window the byte also sets.
+        byte = idx + n * (1 + i % ((255 - idx) // n))
+        with open(os.path.join(fixtures, name), "rb") as f:
+            body = f.read()
+        with open(os.path.join(out, "seed_" + name), "wb") as f:
+            f.write(bytes([byte]) + body)
+
+
+def safetensors_seeds(out):
     seeds = {
         "f64.safetensors": [("x", "F64", [2], struct.pack("<2d", 1.5, -2.25))],
         "mixed.safetensors": [
@@ -37,5 +65,14 @@ def main(out):
             f.write(safetensors(tensors))
 
 
+def main(target, out):
+    os.makedirs(out, exist_ok=True)
+    makers = {"fuzz_safetensors": safetensors_seeds, "fuzz_chunk": chunk_seeds}
+    if target in makers:
+        makers[target](out)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if len(sys.argv) != 3:
+        sys.exit("usage: make_seeds.py TARGET OUT_DIR")
+    main(sys.argv[1], sys.argv[2])

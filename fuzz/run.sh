@@ -34,8 +34,8 @@ for bin in "${targets[@]}"; do
     work=$out/$name
     mkdir -p "$work/corpus" "$work/crashes"
     [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$work/corpus/"
-    # binary seeds that look like weight files are made here, not committed
-    [ "$name" = fuzz_safetensors ] && python3 fuzz/make_seeds.py "$work/corpus"
+    # seeds made from fixtures or in weight-file form are written here, not committed
+    python3 fuzz/make_seeds.py "$name" "$work/corpus" || status=1
     before=$(ls "$work/crashes" | wc -l)
     "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="$work/crashes/" -print_final_stats=1 "$work/corpus" \
