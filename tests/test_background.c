@@ -613,10 +613,64 @@ RV_TEST(mcp_in_a_subdirectory_uses_the_enclosing_index) {
     scratch_close(&s);
 }
 
+/* "(E embedded" of an `index -v` line; -1 when absent. */
+static long embedded_of(const char *out) {
+    const char *p = strstr(out, " chunks (");
+    long e = -1;
+    if (p) sscanf(p, " chunks (%ld embedded", &e);
+    return e;
+}
+
+/* A directory above an existing index: the files of the child (a git
+ * repository's top) are not embedded again (their texts are the same, so
+ * their vectors are found in the child's index), and the parent's index
+ * then gives exactly the results of a parent indexed with no child. */
+RV_TEST(parent_index_reuses_the_vectors_of_child_indexes) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 8);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/libA", s.root);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/libA/.git", s.root);
+    mkdir(dir, 0755);
+    for (int i = 0; i < 4; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "libA/lib%d.py", i);
+        put_module(&s, rel, 5, i, 100 + i);
+        age_file(&s, rel, 3600);
+    }
+    char child[400], out[16384];
+    static char a[1 << 17], b[1 << 17];
+    snprintf(child, sizeof child, "%s/libA", s.root);
+    const char *ix_child[] = {"index", "-v", "--model", g_model, child, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ix_child), 0);
+    long child_chunks = embedded_of(out);
+    RV_CHECK_MSG(child_chunks > 0, "%s", out);
+    const char *ix_parent[] = {"index", "-v", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ix_parent), 0);
+    long parent_embedded = embedded_of(out), parent_chunks = -1;
+    const char *p = strstr(out, "files, ");
+    if (p) sscanf(p, "files, %ld chunks", &parent_chunks);
+    RV_CHECK_MSG(parent_chunks > child_chunks && parent_embedded == parent_chunks - child_chunks,
+                 "parent: %ld of %ld chunks embedded, child %ld: %s", parent_embedded,
+                 parent_chunks, child_chunks, out);
+    RV_CHECK_EQ_INT(count_indexes(&s), 2);
+    /* the same results as a parent index built with no child, in its own cache */
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "-n", "200", a, sizeof a), 0);
+    char other[400];
+    snprintf(other, sizeof other, "%s/cache3", s.dir);
+    mkdir(other, 0755);
+    RV_CHECK_EQ_INT(search_json(&s, other, "-n", "200", b, sizeof b), 0);
+    RV_CHECK_MSG(strstr(a, "libA/lib") && strcmp(a, b) == 0, "with child:\n%s\nwithout:\n%s", a, b);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(nested_roots_share_the_enclosing_index);
     RV_RUN(mcp_answers_during_warm_up_and_reports_coverage);
     RV_RUN(mcp_in_a_subdirectory_uses_the_enclosing_index);
+    RV_RUN(parent_index_reuses_the_vectors_of_child_indexes);
     RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
     RV_RUN(kill_9_at_random_moments_then_completion);
     RV_RUN(two_searches_race_to_start_the_indexer);

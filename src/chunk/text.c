@@ -252,7 +252,9 @@ static rv_status make_header(rv_csrc *s, meta *m) {
     size_t w = 0;
     memcpy(h + w, "path: ", 6);
     w += 6;
-    w += put_clipped(h + w, s->path ? s->path : "", cap, 1);
+    const char *hp = s->path ? s->path : "";
+    if (s->p->header_skip && s->p->header_skip < strlen(hp)) hp += s->p->header_skip;
+    w += put_clipped(h + w, hp, cap, 1);
     h[w++] = '\n';
     if (m->name && m->name[0]) {
         w += put_clipped(h + w, m->kind, 24, 0);

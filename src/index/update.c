@@ -38,6 +38,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
     rv_index_chunker_sig(sig, sizeof sig, cp);
     rv_status st = rv_store_want_chunker(idx->store, sig);
     if (st == RV_OK) st = rv_index_sink_open(&k, &sink, idx);
+    if (st == RV_OK) st = rv_index_sink_borrow_children(&k, idx);
     if (st != RV_OK) {
         rv_index_sink_free(&k);
         return st;

@@ -76,6 +76,13 @@ double rv_ingest_cpu_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static rv_status chunk_one(const rv_ingest_run_state *r, rv_ingest_read *f, const char *data,
+                           size_t len) {
+    rv_chunk_params cp = *r->cp;
+    cp.header_skip = f->repo_len;
+    return rv_chunk_file(&f->chunks, f->rel, data, len, &cp);
+}
+
 /* One file: read, hash and, unless its content is the held one, chunk. */
 static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *read_s,
                      double *chunk_s) {
@@ -98,7 +105,7 @@ static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *re
     const rv_ingest_held *h = f->held;
     if (h->id >= 0 && memcmp(f->hash, h->hash, 16) == 0 && !h->rechunk) {
         f->heal_only = 1;
-    } else if ((f->st = rv_chunk_file(&f->chunks, f->rel, data, len, r->cp)) != RV_OK) {
+    } else if ((f->st = chunk_one(r, f, data, len)) != RV_OK) {
         rv_chunk_list_free(&f->chunks);
         f->err = strdup(rv_error_last());
     }
