@@ -66,9 +66,14 @@ static int sink_known(void *self, const char *rel, rv_walk_held *held) {
 }
 
 static int sink_find_vector(void *self, const uint8_t hash[16], float *vec) {
-    const rv_index_sink *k = self;
+    rv_index_sink *k = self;
     int found = rv_store_find_vector(k->idx->store, hash, vec);
-    return found == 0 && k->nkids ? rv_index_sink_kids_find(k, hash, vec) : found;
+    if (found != 0) return found;
+    if (k->kids_wanted && !k->kids_opened) {
+        k->kids_opened = 1;
+        rv_index_sink_borrow_children(k, k->idx);
+    }
+    return k->nkids ? rv_index_sink_kids_find(k, hash, vec) : 0;
 }
 
 static size_t sink_count(void *self) {
