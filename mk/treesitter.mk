@@ -29,6 +29,10 @@ TS_OPT_haskell := -O1
 TS_OPT_zig := -O1
 TS_OPT_elixir := -O1
 
+# The runtime is the parse's hot loop (three quarters of a cold search's
+# chunking): -O3 and no internal asserts, except in sanitizer builds, where
+# the asserts stay. About 9% fewer instructions per parse (docs/INDEX.md).
+TS_RUNTIME_OPT := $(if $(SANFLAGS),,-O3 -DNDEBUG)
 TS_RUNTIME_OBJ := $(BUILD)/ts/lib.o
 TS_PARSER_OBJS := $(TS_LANGS:%=$(TS_OBJDIR)/%-parser.o)
 TS_SCANNER_OBJS := $(TS_SCANNER_LANGS:%=$(TS_OBJDIR)/%-scanner.o)
@@ -41,9 +45,9 @@ $(TS_STAMP): scripts/setup.d/20-treesitter.sh
 	bash $<
 	@touch $@
 
-$(TS_RUNTIME_OBJ): $(TS_STAMP) | $(DEPS_STAMP)
+$(TS_RUNTIME_OBJ): $(TS_STAMP) mk/treesitter.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(TS_CFLAGS) $(SANFLAGS) -I$(TS_DIR)/include -I$(TS_DIR)/src -c $(TS_DIR)/src/lib.c -o $@
+	$(CC) $(TS_CFLAGS) $(TS_RUNTIME_OPT) $(SANFLAGS) -I$(TS_DIR)/include -I$(TS_DIR)/src -c $(TS_DIR)/src/lib.c -o $@
 
 # Written to a temp name then renamed: two builds may compile the same object.
 $(TS_OBJDIR)/%-parser.o: $(TS_STAMP) mk/treesitter.mk

@@ -411,12 +411,12 @@ RV_TEST(file_edited_during_background_indexing_is_found_after) {
 /* One MCP session on s->root: initialize, then `calls` (tools/call params,
  * ids 2, 3, ...), then end of input; the replies' structuredContent by id
  * into out[] (kept in *keep, a cJSON array to free). */
-static int mcp_session(const scratch *s, const char *const *calls, size_t n, cJSON **keep,
-                       const cJSON **out) {
+static int mcp_session_at(const scratch *s, const char *root, const char *const *calls, size_t n,
+                          cJSON **keep, const cJSON **out) {
     char log[400];
     snprintf(log, sizeof log, "%s/mcp.log", s->dir);
-    char *argv[] = {(char *)bin(),    "mcp",           "--model", g_model, "--cache-dir",
-                    (char *)s->cache, (char *)s->root, NULL};
+    char *argv[] = {(char *)bin(),    "mcp",        "--model", g_model, "--cache-dir",
+                    (char *)s->cache, (char *)root, NULL};
     rv_child c;
     if (!rv_child_start(&c, argv, log)) return 0;
     char msg[1024];
@@ -450,6 +450,11 @@ static int mcp_session(const scratch *s, const char *const *calls, size_t n, cJS
                 cJSON_GetObjectItemCaseSensitive(j, "result"), "structuredContent");
     }
     return ok;
+}
+
+static int mcp_session(const scratch *s, const char *const *calls, size_t n, cJSON **keep,
+                       const cJSON **out) {
+    return mcp_session_at(s, s->root, calls, n, keep, out);
 }
 
 static double num(const cJSON *o, const char *key) {
@@ -547,9 +552,125 @@ RV_TEST(nested_roots_share_the_enclosing_index) {
     scratch_close(&s);
 }
 
+/* The file_path of every result in r's "results" joined by spaces. */
+static void result_paths(const cJSON *r, char *out, size_t cap) {
+    size_t o = 0;
+    out[0] = 0;
+    const cJSON *hit;
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(r, "results")) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(hit, "file_path");
+        if (cJSON_IsString(p) && o + strlen(p->valuestring) + 2 < cap)
+            o += (size_t)snprintf(out + o, cap - o, "%s ", p->valuestring);
+    }
+}
+
+/* An MCP server started in a subdirectory of an indexed tree uses that
+ * tree's index (no second index), narrowed to the subdirectory: search_code
+ * (with and without path_glob), find_similar and get_repo_map see only its
+ * files, with paths relative to it; index_status names the tree's index. */
+RV_TEST(mcp_in_a_subdirectory_uses_the_enclosing_index) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 8);
+    char out[16384], sub[400], db[1200];
+    const char *ask[] = {"index", "-q", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ask), 0);
+    RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    index_path(&s, db, sizeof db);
+    snprintf(sub, sizeof sub, "%s/pkg1", s.root);
+    const char *calls[] = {
+        "{\"name\":\"search_code\",\"arguments\":{\"query\":\"function_2 pipeline\","
+        "\"mode\":\"keyword\",\"top_k\":50}}",
+        "{\"name\":\"search_code\",\"arguments\":{\"query\":\"function_2 pipeline\","
+        "\"mode\":\"keyword\",\"top_k\":50,\"path_glob\":\"mod5.py\"}}",
+        "{\"name\":\"find_similar\",\"arguments\":{\"file_path\":\"mod1.py\",\"line\":1,"
+        "\"top_k\":50}}",
+        "{\"name\":\"get_repo_map\",\"arguments\":{}}",
+        "{\"name\":\"index_status\",\"arguments\":{}}"};
+    cJSON *keep = NULL;
+    const cJSON *r[5] = {NULL};
+    RV_CHECK(mcp_session_at(&s, sub, calls, 5, &keep, r));
+    char paths[4096];
+    result_paths(r[0], paths, sizeof paths);
+    RV_CHECK_MSG(strstr(paths, "mod1.py") && strstr(paths, "mod5.py") && !strstr(paths, "pkg") &&
+                     !strstr(paths, "mod2.py"),
+                 "search_code: %s", paths);
+    result_paths(r[1], paths, sizeof paths);
+    RV_CHECK_MSG(strstr(paths, "mod5.py") && !strstr(paths, "mod1.py") && !strstr(paths, "pkg"),
+                 "search_code path_glob: %s", paths);
+    result_paths(r[2], paths, sizeof paths);
+    RV_CHECK_MSG(paths[0] && !strstr(paths, "pkg") && !strstr(paths, "mod2.py"), "find_similar: %s",
+                 paths);
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(r[3], "map");
+    RV_CHECK_MSG(cJSON_IsString(map) && strstr(map->valuestring, "mod5.py") &&
+                     !strstr(map->valuestring, "pkg") && !strstr(map->valuestring, "mod2.py"),
+                 "repo map: %s", cJSON_IsString(map) ? map->valuestring : "?");
+    const cJSON *ip = cJSON_GetObjectItemCaseSensitive(r[4], "index_path");
+    RV_CHECK_MSG(cJSON_IsString(ip) && strcmp(ip->valuestring, db) == 0, "index_path %s, want %s",
+                 cJSON_IsString(ip) ? ip->valuestring : "?", db);
+    cJSON_Delete(keep);
+    RV_CHECK_EQ_INT(count_indexes(&s), 1);
+    scratch_close(&s);
+}
+
+/* "(E embedded" of an `index -v` line; -1 when absent. */
+static long embedded_of(const char *out) {
+    const char *p = strstr(out, " chunks (");
+    long e = -1;
+    if (p) sscanf(p, " chunks (%ld embedded", &e);
+    return e;
+}
+
+/* A directory above an existing index: the files of the child (a git
+ * repository's top) are not embedded again (their texts are the same, so
+ * their vectors are found in the child's index), and the parent's index
+ * then gives exactly the results of a parent indexed with no child. */
+RV_TEST(parent_index_reuses_the_vectors_of_child_indexes) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 8);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/libA", s.root);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/libA/.git", s.root);
+    mkdir(dir, 0755);
+    for (int i = 0; i < 4; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "libA/lib%d.py", i);
+        put_module(&s, rel, 5, i, 100 + i);
+        age_file(&s, rel, 3600);
+    }
+    char child[400], out[16384];
+    static char a[1 << 17], b[1 << 17];
+    snprintf(child, sizeof child, "%s/libA", s.root);
+    const char *ix_child[] = {"index", "-v", "--model", g_model, child, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ix_child), 0);
+    long child_chunks = embedded_of(out);
+    RV_CHECK_MSG(child_chunks > 0, "%s", out);
+    const char *ix_parent[] = {"index", "-v", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, ix_parent), 0);
+    long parent_embedded = embedded_of(out), parent_chunks = -1;
+    const char *p = strstr(out, "files, ");
+    if (p) sscanf(p, "files, %ld chunks", &parent_chunks);
+    RV_CHECK_MSG(parent_chunks > child_chunks && parent_embedded == parent_chunks - child_chunks,
+                 "parent: %ld of %ld chunks embedded, child %ld: %s", parent_embedded,
+                 parent_chunks, child_chunks, out);
+    RV_CHECK_EQ_INT(count_indexes(&s), 2);
+    /* the same results as a parent index built with no child, in its own cache */
+    RV_CHECK_EQ_INT(search_json(&s, s.cache, "-n", "200", a, sizeof a), 0);
+    char other[400];
+    snprintf(other, sizeof other, "%s/cache3", s.dir);
+    mkdir(other, 0755);
+    RV_CHECK_EQ_INT(search_json(&s, other, "-n", "200", b, sizeof b), 0);
+    RV_CHECK_MSG(strstr(a, "libA/lib") && strcmp(a, b) == 0, "with child:\n%s\nwithout:\n%s", a, b);
+    scratch_close(&s);
+}
+
 int main(void) {
     RV_RUN(nested_roots_share_the_enclosing_index);
     RV_RUN(mcp_answers_during_warm_up_and_reports_coverage);
+    RV_RUN(mcp_in_a_subdirectory_uses_the_enclosing_index);
+    RV_RUN(parent_index_reuses_the_vectors_of_child_indexes);
     RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
     RV_RUN(kill_9_at_random_moments_then_completion);
     RV_RUN(two_searches_race_to_start_the_indexer);

@@ -6,8 +6,11 @@
 #include "rvtest.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pty.h>
+#include <pwd.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,8 +189,8 @@ RV_TEST(progress_has_totals_rate_and_eta) {
         put(dir, name, body);
     }
     /* --wait: on a terminal a search answers at once by default (no embedding) */
-    run_out r = RUN_PTY("--model", g_model, "--cache-dir", cache, "-j", "1", "--wait",
-                        "split text", dir);
+    run_out r =
+        RUN_PTY("--model", g_model, "--cache-dir", cache, "-j", "1", "--wait", "split text", dir);
     RV_CHECK_EQ_INT(r.rc, 0);
     RV_CHECK_MSG(strstr(r.out, "chunks/s") != NULL, "%s", r.out);
     RV_CHECK_MSG(strstr(r.out, "ETA") != NULL, "%s", r.out);
@@ -448,6 +451,73 @@ static void rm_rf(const char *p) {
     waitpid(pid, &st, 0);
 }
 
+/* Becomes a user with no password entry: setuid when root, else a user
+ * namespace mapping such a uid onto ours. 0 on success (in the child). */
+static int become_homeless(uid_t uid) {
+    if (geteuid() == 0) return setgroups(0, NULL) || setgid(uid) || setuid(uid);
+    uid_t ou = geteuid();
+    gid_t og = getegid();
+    if (unshare(CLONE_NEWUSER) != 0) return -1;
+    char m[64];
+    int fd, ok = 1;
+    if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
+        ok &= write(fd, "deny", 4) == 4;
+        close(fd);
+    }
+    snprintf(m, sizeof m, "%u %u 1", (unsigned)uid, (unsigned)ou);
+    ok &= (fd = open("/proc/self/uid_map", O_WRONLY)) >= 0 && write(fd, m, strlen(m)) > 0;
+    if (fd >= 0) close(fd);
+    snprintf(m, sizeof m, "%u %u 1", (unsigned)uid, (unsigned)og);
+    ok &= (fd = open("/proc/self/gid_map", O_WRONLY)) >= 0 && write(fd, m, strlen(m)) > 0;
+    if (fd >= 0) close(fd);
+    return ok ? 0 : -1;
+}
+
+/* Neither RIPVEC_CACHE, XDG_CACHE_HOME, HOME nor a password entry: one line
+ * naming what to set (not the library's "cache_dir is not set"), exit 2. */
+RV_TEST(no_home_names_the_variables_to_set) {
+    uid_t uid = 54321;
+    while (getpwuid(uid))
+        uid++;
+    const char *cases[][6] = {
+        {"zebra", g_repo, NULL}, /* the model store */
+        {"index", "list", NULL}, /* the index cache */
+    };
+    const char *want[] = {"set XDG_CACHE_HOME or HOME, or give --model DIR",
+                          "set RIPVEC_CACHE, XDG_CACHE_HOME or HOME"};
+    chmod(g_tmp, 0755); /* the new user runs in it */
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *argv[8] = {g_bin};
+        for (int i = 0; cases[c][i]; i++)
+            argv[i + 1] = cases[c][i];
+        char errp[400];
+        snprintf(errp, sizeof errp, "%s/stderr", g_tmp);
+        pid_t pid = fork();
+        if (pid == 0) {
+            int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            int nul = open("/dev/null", O_RDWR);
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(e, 2);
+            clearenv();
+            setenv("PATH", "/usr/bin:/bin", 1);
+            setenv("RIPVEC_CONFIG_PATH", "", 1);
+            if (become_homeless(uid) != 0) _exit(126);
+            execv(g_bin, (char *const *)argv);
+            _exit(127);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        char *err = slurp(errp, NULL);
+        if (!err) err = strdup("");
+        RV_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 2, "case %zu: status %d: %s", c, st, err);
+        RV_CHECK_MSG(strstr(err, want[c]) && !strstr(err, "cache_dir"), "case %zu: %s", c, err);
+        RV_CHECK_MSG(*err && strchr(err, '\n') == err + strlen(err) - 1, "one line: %s", err);
+        free(err);
+    }
+    chmod(g_tmp, 0700);
+}
+
 int main(void) {
     g_bin = getenv("RIPVEC_BIN");
     if (!g_bin || access(g_bin, X_OK) != 0) {
@@ -486,6 +556,7 @@ int main(void) {
     RV_RUN(config_file_gives_defaults_flags_win);
     RV_RUN(find_similar_and_repo_map_on_the_command_line);
     RV_RUN(verbose_reports_skipped_files_with_the_index);
+    RV_RUN(no_home_names_the_variables_to_set);
     rm_rf(g_tmp);
     return rv_test_summary();
 }

@@ -453,6 +453,34 @@ RV_TEST(walk_parent_ignore_files_and_nested_repo) {
     RV_CHECK_STR(s.files, "x.log");
 }
 
+/* rv_walk_entry.repo_len names the innermost nested repository's top below
+ * the root (never the root's own .git), for the chunker's header. */
+static int note_repo_len(seen *s, const rv_walk_entry *e) {
+    char item[600];
+    snprintf(item, sizeof item, "%s=%zu", e->rel, e->repo_len);
+    append(s->skips, sizeof s->skips, item); /* skips is free in this test */
+    return 0;
+}
+
+RV_TEST(walk_repo_len_marks_nested_repositories) {
+    const char *d = fresh();
+    make_repo(d);
+    put(d, "top.c", "");
+    put(d, "libA/src/a.c", "");
+    put(d, "libA/deep/libB/b.c", "");
+    put(d, "plain/p.c", "");
+    char p[512];
+    sub(p, sizeof p, d, "libA/.git");
+    mkdir(p, 0755);
+    sub(p, sizeof p, d, "libA/deep/libB/.git");
+    mkdir(p, 0755);
+    seen s;
+    memset(&s, 0, sizeof s);
+    s.on_file_hook = note_repo_len;
+    RV_CHECK_EQ_INT(walk_ex(&s, d, NULL), RV_OK);
+    RV_CHECK_STR(s.skips, "libA/deep/libB/b.c=15,libA/src/a.c=5,plain/p.c=0,top.c=0");
+}
+
 RV_TEST(walk_hidden_files) {
     const char *d = fresh();
     make_repo(d);
@@ -1189,6 +1217,7 @@ int main(void) {
     RV_RUN(walk_info_exclude_and_worktree_gitdir);
     RV_RUN(walk_global_excludes);
     RV_RUN(walk_parent_ignore_files_and_nested_repo);
+    RV_RUN(walk_repo_len_marks_nested_repositories);
     RV_RUN(walk_hidden_files);
     RV_RUN(walk_no_ignore);
     RV_RUN(walk_binary_large_and_lock_files);

@@ -94,6 +94,11 @@ typedef struct rv_chunk_params {
     int window_overlap;            /* lines shared by consecutive windows (default 10) */
     rv_token_counter count_tokens; /* NULL: estimate 1 token per 3 bytes */
     void *count_user;
+    /* Leading bytes of the path that the embed_text's header leaves out: a
+     * file in a git repository nested below the indexed root is named from
+     * that repository's top ("vendor/lib/src/a.c" as "src/a.c"), so its text
+     * is the one the repository's own index embeds. 0: the whole path. */
+    size_t header_skip;
 } rv_chunk_params;
 
 rv_chunk_params rv_chunk_default_params(void);

@@ -48,6 +48,11 @@ typedef struct rv_mcp_run_params {
      * waits until the index is complete. */
     int (*start_indexer)(void *user, long *pid);
     void *indexer_user;
+    /* Nested roots: a directory above search.root whose index serves it
+     * (the front end finds it, as for a search). Searches, find_similar and
+     * the repo map then use that tree's index narrowed to root, paths
+     * relative to root; its indexer is that tree's. NULL: root's own. */
+    const char *index_root;
 } rv_mcp_run_params;
 
 rv_mcp_run_params rv_mcp_run_default_params(void);

@@ -97,6 +97,10 @@ typedef struct rv_walk_entry {
     int64_t mtime_sec;
     int32_t mtime_nsec;
     uint64_t dev, ino;
+    /* Bytes of rel naming the innermost directory below the root that is a
+     * git repository's top (a ".git" entry), with its '/': 6 for
+     * "libA/src/a.c" when libA/.git exists; 0 when there is none. */
+    size_t repo_len;
 } rv_walk_entry;
 /* The strings are valid only during the callback; copy what you keep. */
 

@@ -189,17 +189,23 @@ static int fits_unread(const rv_csrc *s, size_t htok, size_t bytes, size_t texts
     return htok + bytes + texts <= (size_t)s->limit;
 }
 
-/* Per-line counts, computed once per file on first need. With a real
- * counter a whitespace-splitting tokenizer makes them additive; each emitted
- * chunk is checked whole anyway (see emit_checked). */
-static rv_status ensure_line_tok(rv_csrc *s) {
-    if (s->line_tok) return RV_OK;
-    s->line_tok = malloc(((size_t)s->nlines + 1) * sizeof *s->line_tok);
-    if (!s->line_tok) return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < s->nlines; i++) {
-        size_t a = s->line_off[i], e = rv_csrc_line_end(s, i);
-        size_t t = s->p->count_tokens ? count_tok(s, s->text + a, e - a) : (e - a + 3) / 3;
-        s->line_tok[i] = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+/* Per-line counts, computed on first need for the lines of [a, b] only
+ * (ranges that fit by their bytes never need them; NOT_COUNTED marks the
+ * rest). With a real counter a whitespace-splitting tokenizer makes them
+ * additive; each emitted chunk is checked whole anyway (see emit_checked). */
+#define NOT_COUNTED UINT32_MAX
+static rv_status ensure_line_tok(rv_csrc *s, int a, int b) {
+    if (!s->line_tok) {
+        s->line_tok = malloc(((size_t)s->nlines + 1) * sizeof *s->line_tok);
+        if (!s->line_tok) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        for (int i = 0; i <= s->nlines; i++)
+            s->line_tok[i] = NOT_COUNTED;
+    }
+    for (int i = a; i <= b; i++) {
+        if (s->line_tok[i] != NOT_COUNTED) continue;
+        size_t e = rv_csrc_line_end(s, i), st = s->line_off[i];
+        size_t t = s->p->count_tokens ? count_tok(s, s->text + st, e - st) : (e - st + 3) / 3;
+        s->line_tok[i] = t >= NOT_COUNTED ? NOT_COUNTED - 1 : (uint32_t)t;
     }
     return RV_OK;
 }
@@ -246,7 +252,9 @@ static rv_status make_header(rv_csrc *s, meta *m) {
     size_t w = 0;
     memcpy(h + w, "path: ", 6);
     w += 6;
-    w += put_clipped(h + w, s->path ? s->path : "", cap, 1);
+    const char *hp = s->path ? s->path : "";
+    if (s->p->header_skip && s->p->header_skip < strlen(hp)) hp += s->p->header_skip;
+    w += put_clipped(h + w, hp, cap, 1);
     h[w++] = '\n';
     if (m->name && m->name[0]) {
         w += put_clipped(h + w, m->kind, 24, 0);
@@ -384,7 +392,7 @@ static rv_status emit_meta(rv_csrc *s, meta *m, int a, int b, int skip_blank) {
             blank = rv_csrc_blank(s, k);
         return blank ? RV_OK : emit_checked(s, m, a, b);
     }
-    rv_status st = ensure_line_tok(s);
+    rv_status st = ensure_line_tok(s, a, b);
     if (st != RV_OK) return st;
     int i = a;
     while (i <= b) {

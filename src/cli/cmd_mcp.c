@@ -45,9 +45,14 @@ static int serve(rv_opts *o) {
     rv_status st = rv_model_resolve_ex(&model_dir, o->model, 1, &fo);
     free(cache);
     if (st != RV_OK) return rv_cli_fail("mcp: %s", rv_error_last());
+    /* A subdirectory of an indexed tree: that tree's index, narrowed (as a
+     * search does), and that tree's indexer. */
+    char *index_root = NULL, *rel = NULL;
+    rv_cli_index_root(&index_root, &rel, root, model_dir, o);
     rv_mcp_run_params p = rv_mcp_run_default_params();
     p.search = o->cfg;
     p.search.root = root;
+    p.index_root = index_root;
     p.search.model_dir = model_dir;
     char *pack_dir = rv_cli_pack_dir(o->model, model_dir);
     p.search.pack_dir = pack_dir;
@@ -56,7 +61,7 @@ static int serve(rv_opts *o) {
     p.warm = !o->no_warm;
     p.version = RV_VERSION;
     p.note = fo.note;
-    mcp_indexer mi = {o, root, model_dir};
+    mcp_indexer mi = {o, index_root ? index_root : root, model_dir};
     if (o->wait != 1 && o->cfg.use_index) { /* answer during warm-up unless --wait */
         p.start_indexer = start_indexer;
         p.indexer_user = &mi;
@@ -69,6 +74,8 @@ static int serve(rv_opts *o) {
         fprintf(stderr, "ripvec mcp: end of input after %zu requests\n", requests);
     free(pack_dir);
     free(model_dir);
+    free(index_root);
+    free(rel);
     return rc;
 }
 

@@ -10,13 +10,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The library's "cache_dir is not set" means the CLI found no cache root
+ * (no RIPVEC_CACHE, XDG_CACHE_HOME or HOME, and no home in the password
+ * database): say what to set instead. Models look under XDG_CACHE_HOME or
+ * HOME only (RIPVEC_CACHE is the indexes'). */
+static const struct {
+    const char *lib, *cli;
+} k_no_cache[] = {
+    {"the model store's cache_dir is not set",
+     "cannot find the model cache (no HOME and no home directory for this user): set "
+     "XDG_CACHE_HOME or HOME, or give --model DIR"},
+    {"rv_index_params.cache_dir is not set",
+     "cannot find the index cache (no HOME and no home directory for this user): set "
+     "RIPVEC_CACHE, XDG_CACHE_HOME or HOME"},
+    {"rv_index_list: cache_dir is not set",
+     "cannot find the index cache (no HOME and no home directory for this user): set "
+     "RIPVEC_CACHE, XDG_CACHE_HOME or HOME"},
+};
+
 int rv_cli_fail(const char *fmt, ...) {
+    char msg[2048];
     va_list ap;
-    fputs("ripvec: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    for (size_t i = 0; i < sizeof k_no_cache / sizeof k_no_cache[0]; i++) {
+        char *at = strstr(msg, k_no_cache[i].lib);
+        if (!at) continue;
+        fprintf(stderr, "ripvec: %.*s%s\n", (int)(at - msg), msg, k_no_cache[i].cli);
+        return RV_EXIT_ERROR;
+    }
+    fprintf(stderr, "ripvec: %s\n", msg);
     return RV_EXIT_ERROR;
 }
 

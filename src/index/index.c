@@ -338,7 +338,10 @@ void rv_index_chunker_sig(char *out, size_t cap, const rv_chunk_params *cp) {
 #else
     int ver = 0;
 #endif
-    snprintf(out, cap, "chunk v%d max_tokens=%d window=%d overlap=%d counter=%s", ver,
+    /* "header=repo": files of nested repositories are named from their top
+     * (rv_chunk_params.header_skip); older indexes re-chunk once, keeping
+     * every vector whose text did not change. */
+    snprintf(out, cap, "chunk v%d max_tokens=%d window=%d overlap=%d counter=%s header=repo", ver,
              cp->max_tokens, cp->window_lines, cp->window_overlap,
              cp->count_tokens ? "model" : "estimate");
 }

@@ -66,8 +66,14 @@ static int sink_known(void *self, const char *rel, rv_walk_held *held) {
 }
 
 static int sink_find_vector(void *self, const uint8_t hash[16], float *vec) {
-    const rv_index_sink *k = self;
-    return rv_store_find_vector(k->idx->store, hash, vec);
+    rv_index_sink *k = self;
+    int found = rv_store_find_vector(k->idx->store, hash, vec);
+    if (found != 0) return found;
+    if (k->kids_wanted && !k->kids_opened) {
+        k->kids_opened = 1;
+        rv_index_sink_borrow_children(k, k->idx);
+    }
+    return k->nkids ? rv_index_sink_kids_find(k, hash, vec) : 0;
 }
 
 static size_t sink_count(void *self) {
@@ -165,6 +171,7 @@ rv_status rv_index_sink_open(rv_index_sink *k, rv_ingest_sink *out, rv_index *id
 void rv_index_sink_free(rv_index_sink *k) {
     rv_store_files_free(k->old, k->nold);
     free(k->seen);
+    rv_index_sink_kids_close(k);
     memset(k, 0, sizeof *k);
 }
 

@@ -42,6 +42,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
         rv_index_sink_free(&k);
         return st;
     }
+    k.kids_wanted = 1; /* vectors of the indexes below, by text hash */
     k.force_rechunk = rv_store_chunker_changed(idx->store);
     if (k.nold == 0) { /* nothing to re-chunk; a crash must not make it look so */
         k.record_chunker = k.force_rechunk;

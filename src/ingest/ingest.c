@@ -64,8 +64,9 @@ void rv_ingest_hook(rv_ingest_run_state *r, const char *point) {
 typedef struct wfile {
     char *rel, *path;
     int64_t size, mtime_ns, ino;
-    int order;  /* rv_ingest_params.order; 0 without */
-    size_t seq; /* walk position, for a stable sort */
+    int order;       /* rv_ingest_params.order; 0 without */
+    size_t repo_len; /* rv_walk_entry.repo_len */
+    size_t seq;      /* walk position, for a stable sort */
 } wfile;
 
 typedef struct walked {
@@ -115,6 +116,7 @@ static int on_walk_file(void *user, const rv_walk_entry *e) {
     f->size = (int64_t)e->size;
     f->mtime_ns = entry_mtime_ns(e);
     f->ino = (int64_t)e->ino;
+    f->repo_len = e->repo_len < strlen(e->rel) ? e->repo_len : 0;
     f->order = w->p->order ? w->p->order(w->p->order_user, f->rel) : 0;
     f->seq = w->n;
     w->n++;
@@ -282,7 +284,10 @@ rv_status rv_ingest_run(const rv_ingest_params *p, const rv_ingest_sink *sink,
         size_t n = 0;
         for (; i < w.n && n < cap; i++) {
             if (stat_equal(&w.v[i], &held[i])) continue;
-            win[n] = (rv_ingest_read){.rel = w.v[i].rel, .path = w.v[i].path, .held = &held[i]};
+            win[n] = (rv_ingest_read){.rel = w.v[i].rel,
+                                      .path = w.v[i].path,
+                                      .held = &held[i],
+                                      .repo_len = w.v[i].repo_len};
             n++;
         }
         nwin = n;

@@ -36,6 +36,7 @@ typedef struct rv_ingest_run_state {
 typedef struct rv_ingest_read {
     const char *rel, *path;     /* borrowed from the walk */
     const rv_ingest_held *held; /* borrowed */
+    size_t repo_len;            /* rv_walk_entry.repo_len: the chunker's header_skip */
     int64_t size, mtime_ns, ino;
     uint8_t hash[16];
     int gone;      /* could not be read (err says why) */

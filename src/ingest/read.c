@@ -76,6 +76,13 @@ double rv_ingest_cpu_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static rv_status chunk_one(const rv_ingest_run_state *r, rv_ingest_read *f, const char *data,
+                           size_t len) {
+    rv_chunk_params cp = *r->cp;
+    cp.header_skip = f->repo_len;
+    return rv_chunk_file(&f->chunks, f->rel, data, len, &cp);
+}
+
 /* One file: read, hash and, unless its content is the held one, chunk. */
 static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *read_s,
                      double *chunk_s) {
@@ -98,7 +105,7 @@ static void read_one(const rv_ingest_run_state *r, rv_ingest_read *f, double *re
     const rv_ingest_held *h = f->held;
     if (h->id >= 0 && memcmp(f->hash, h->hash, 16) == 0 && !h->rechunk) {
         f->heal_only = 1;
-    } else if ((f->st = rv_chunk_file(&f->chunks, f->rel, data, len, r->cp)) != RV_OK) {
+    } else if ((f->st = chunk_one(r, f, data, len)) != RV_OK) {
         rv_chunk_list_free(&f->chunks);
         f->err = strdup(rv_error_last());
     }
@@ -110,6 +117,7 @@ typedef struct window {
     const rv_ingest_run_state *r;
     rv_ingest_read *files;
     size_t n;
+    size_t *order; /* claim order: largest file first (NULL: walk order) */
     atomic_size_t next;
     double read_s[RV_INGEST_MAX_THREADS], chunk_s[RV_INGEST_MAX_THREADS];
 } window;
@@ -120,17 +128,55 @@ static void read_task(void *arg, int tid, int nthreads) {
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 1);
         if (i >= w->n) break;
+        if (w->order) i = w->order[i];
         read_one(w->r, &w->files[i], &w->read_s[tid], &w->chunk_s[tid]);
     }
 }
 
+/* Sizes from a stat, for the claim order only (the read fstats again). */
+typedef struct by_size {
+    int64_t size;
+    size_t i;
+} by_size;
+
+static int cmp_size_desc(const void *a, const void *b) {
+    const by_size *x = a, *y = b;
+    if (x->size != y->size) return x->size < y->size ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Largest first: the window ends when its slowest thread does, and one big
+ * file claimed last would leave the other threads idle (each file keeps its
+ * slot, so what is taken does not change). NULL when one thread reads. */
+static size_t *claim_order(const rv_ingest_run_state *r, const rv_ingest_read *files, size_t n) {
+    if (!r->pool || n < 2) return NULL;
+    by_size *v = malloc(n * sizeof *v);
+    size_t *o = malloc(n * sizeof *o);
+    if (!v || !o) {
+        free(v);
+        free(o);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        v[i].size = stat(files[i].path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+        v[i].i = i;
+    }
+    qsort(v, n, sizeof *v, cmp_size_desc);
+    for (size_t i = 0; i < n; i++)
+        o[i] = v[i].i;
+    free(v);
+    return o;
+}
+
 void rv_ingest_read_window(rv_ingest_run_state *r, rv_ingest_read *files, size_t n) {
-    window w = {.r = r, .files = files, .n = n};
+    window w = {.r = r, .files = files, .n = n, .order = claim_order(r, files, n)};
     atomic_init(&w.next, 0);
     if (r->pool)
         rv_threadpool_run(r->pool, read_task, &w);
     else
         read_task(&w, 0, 1);
+    free(w.order);
     for (int t = 0; t < RV_INGEST_MAX_THREADS; t++) {
         r->stats->read_s += w.read_s[t];
         r->stats->chunk_s += w.chunk_s[t];

@@ -25,6 +25,10 @@ struct rv_mcp_engine {
     pthread_t warm_thread;
     int warm_started;
     char *root, *model_dir, *model_name, *device, *cache_dir;
+    char *index_root;     /* nested: the tree whose index serves root (NULL: root) */
+    char *sub;            /* nested: root relative to index_root */
+    rv_chunk *sub_chunks; /* nested: the corpus's chunks under sub, paths from root */
+    rv_chunk_list sub_list;
     char model_id[160]; /* what index_status shows, ready or not */
     int threads, use_index, use_watch;
     rv_search_config rules; /* the same, as the searcher takes them */
@@ -133,6 +137,20 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     e->model_name = dup_opt(name, &oom);
     e->device = dup_opt(sc->device, &oom);
     e->cache_dir = dup_opt(sc->cache_dir, &oom);
+    if (p->index_root) {
+        rv_status st = rv_mcp_sub_of(&e->sub, sc->root, p->index_root);
+        if (st != RV_OK && st != RV_ERR_NOMEM) {
+            free(e->root);
+            free(e->model_dir);
+            free(e->model_name);
+            free(e->device);
+            free(e->cache_dir);
+            free(e);
+            return st;
+        }
+        oom |= st != RV_OK;
+        e->index_root = dup_opt(p->index_root, &oom);
+    }
     e->threads = sc->threads;
     e->precision = sc->precision;
     e->use_index = sc->use_index;
@@ -148,6 +166,8 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
         rv_model_id_for_dir(e->model_id, sizeof e->model_id, e->model_dir, e->precision) != RV_OK)
         snprintf(e->model_id, sizeof e->model_id, "%s", e->model_name);
     if (oom || pthread_mutex_init(&e->mu, NULL) != 0) {
+        free(e->index_root);
+        free(e->sub);
         free(e->root);
         free(e->model_dir);
         free(e->model_name);
@@ -171,6 +191,9 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
     free(e->model_name);
     free(e->device);
     free(e->cache_dir);
+    free(e->index_root);
+    free(e->sub);
+    free(e->sub_chunks);
     free(e);
 }
 
@@ -179,7 +202,7 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
 static rv_status ensure_open(rv_mcp_engine *e) {
     if (e->s) return RV_OK;
     rv_search_config cfg = e->rules;
-    cfg.root = e->root;
+    cfg.root = e->index_root ? e->index_root : e->root;
     cfg.model_dir = e->model_dir;
     cfg.device = e->device;
     cfg.threads = e->threads;
@@ -223,7 +246,8 @@ static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
     if (st != RV_OK) return st;
     if (!e->watch_tried) { /* before the first walk, so nothing slips between */
         e->watch_tried = 1;
-        if (e->use_watch && rv_mcp_watch_create(&e->watch, e->root) != RV_OK) {
+        const char *tree = e->index_root ? e->index_root : e->root; /* what refreshes walk */
+        if (e->use_watch && rv_mcp_watch_create(&e->watch, tree) != RV_OK) {
             notef(e, "no change watch (%s): walking the root before each call", rv_error_last());
             e->watch = NULL;
         }
@@ -234,8 +258,7 @@ static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
         (same_corpus || mono_s() - e->refreshed_at < RV_MCP_PENDING_REFRESH_S))
         return RV_OK; /* warming up: what was there a moment ago */
     int fresh = 0;
-    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh)
-        return RV_OK;
+    if (!force && e->fresh_valid && rv_searcher_fresh(e->s, &fresh) == RV_OK && fresh) return RV_OK;
     rv_refresh_stats rs;
     memset(&rs, 0, sizeof rs);
     st = rv_searcher_refresh(e->s, &rs);
@@ -250,10 +273,12 @@ static rv_status ensure_fresh_ex(rv_mcp_engine *e, int force, int same_corpus) {
     e->refreshed_at = mono_s();
     if (rs.files_pending && !rs.over_limit) start_indexer(e);
     if (rs.over_limit && !e->told_limit++)
-        notef(e, "%s: ~%zu chunks (%s): keyword results for the %zu files not embedded; "
-                 "run `ripvec index %s` to embed them",
-              e->root, rs.chunks_estimate, rs.big_root ? "a home or root directory" : "past --max-chunks",
-              rs.files_pending, e->root);
+        notef(e,
+              "%s: ~%zu chunks (%s): keyword results for the %zu files not embedded; "
+              "run `ripvec index %s` to embed them",
+              e->root, rs.chunks_estimate,
+              rs.big_root ? "a home or root directory" : "past --max-chunks", rs.files_pending,
+              e->root);
     if (rs.files_changed && !rs.files_pending)
         notef(e, "index updated: %zu files changed, %zu chunks embedded, %.2fs", rs.files_changed,
               rs.chunks_embedded, rs.seconds);
@@ -287,11 +312,24 @@ rv_status rv_mcp_engine_warm(rv_mcp_engine *e) {
 
 /* ---- backend slots -------------------------------------------------------- */
 
-/* Rendered while the lock is held: the corpus may change after it. */
-static rv_status push_results(rv_mcp_hits *out, const rv_result_list *res) {
-    for (size_t i = 0; i < res->count; i++) {
-        rv_status st = rv_mcp_hits_add(out, res->items[i].chunk, res->items[i].score);
+/* Nested: the path of a tree-relative chunk path below sub relative to
+ * the server's root; NULL when it is not below sub. */
+static const char *under_sub(const rv_mcp_engine *e, const char *path) {
+    if (!e->sub) return path;
+    size_t n = strlen(e->sub);
+    return strncmp(path, e->sub, n) == 0 && path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/* Rendered while the lock is held: the corpus may change after it. At most
+ * max results (nested: those below sub), their paths from the root. */
+static rv_status push_results(const rv_mcp_engine *e, rv_mcp_hits *out, const rv_result_list *res,
+                              size_t max) {
+    for (size_t i = 0, n = 0; i < res->count && n < max; i++) {
+        rv_chunk c = *res->items[i].chunk;
+        if (!(c.path = (char *)under_sub(e, c.path))) continue;
+        rv_status st = rv_mcp_hits_add(out, &c, res->items[i].score);
         if (st != RV_OK) return st;
+        n++;
     }
     return RV_OK;
 }
@@ -300,19 +338,22 @@ static rv_status eng_search(void *ctx, const rv_mcp_query *mq, rv_mcp_hits *out)
     rv_mcp_engine *e = ctx;
     rv_result_list res = {0};
     pthread_mutex_lock(&e->mu);
+    char *glob = NULL;
     rv_status st = ensure_fresh_ex(e, 0, mq->next_page);
+    if (st == RV_OK && e->sub) st = rv_mcp_sub_glob(&glob, e->sub, mq->path_glob);
     if (st == RV_OK) {
         rv_query q = rv_query_default();
         q.text = mq->text;
         q.mode = mq->mode;
         q.top_k = (size_t)mq->top_k;
-        q.offset = 0; /* the server pages after ranking */
+        q.offset = 0;    /* the server pages after ranking */
         q.threshold = 0; /* every result: the agent pages, the score says how good */
-        q.path_glob = mq->path_glob;
+        q.path_glob = glob ? glob : mq->path_glob;
         st = rv_searcher_query(e->s, &q, &res);
     }
-    if (st == RV_OK) st = push_results(out, &res);
+    if (st == RV_OK) st = push_results(e, out, &res, res.count);
     rv_result_list_free(&res);
+    free(glob);
     pthread_mutex_unlock(&e->mu);
     return st;
 }
@@ -321,10 +362,19 @@ static rv_status eng_similar(void *ctx, const char *rel, int line, int top_k, rv
     rv_mcp_engine *e = ctx;
     rv_result_list res = {0};
     pthread_mutex_lock(&e->mu);
+    char *full = NULL;
+    size_t ask = (size_t)top_k;
     rv_status st = ensure_fresh(e, 0);
-    if (st == RV_OK) st = rv_searcher_similar(e->s, rel, line, (size_t)top_k, &res);
-    if (st == RV_OK) st = push_results(out, &res);
+    if (st == RV_OK && e->sub) { /* the tree's path; more asked, those below sub kept */
+        if (!(full = malloc(strlen(e->sub) + strlen(rel) + 2)))
+            st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        if (full) sprintf(full, "%s/%s", e->sub, rel);
+        ask = rv_searcher_corpus(e->s)->chunks.count;
+    }
+    if (st == RV_OK) st = rv_searcher_similar(e->s, full ? full : rel, line, ask, &res);
+    if (st == RV_OK) st = push_results(e, out, &res, (size_t)top_k);
     rv_result_list_free(&res);
+    free(full);
     pthread_mutex_unlock(&e->mu);
     return st;
 }
@@ -337,6 +387,21 @@ static rv_status eng_chunks(void *ctx, const rv_chunk_list **out) {
     pthread_mutex_lock(&e->mu);
     rv_status st = ensure_fresh(e, 0);
     *out = st == RV_OK ? &rv_searcher_corpus(e->s)->chunks : NULL;
+    if (st == RV_OK && e->sub) { /* nested: the chunks below sub, paths from root */
+        const rv_chunk_list *all = *out;
+        free(e->sub_chunks);
+        e->sub_chunks = malloc((all->count ? all->count : 1) * sizeof *e->sub_chunks);
+        memset(&e->sub_list, 0, sizeof e->sub_list);
+        *out = e->sub_chunks ? &e->sub_list : NULL;
+        if (!e->sub_chunks) st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; e->sub_chunks && i < all->count; i++) {
+            rv_chunk c = all->items[i];
+            if (!(c.path = (char *)under_sub(e, c.path))) continue;
+            e->sub_chunks[e->sub_list.count++] = c;
+        }
+        e->sub_list.items = e->sub_chunks;
+        e->sub_list.cap = e->sub_list.count;
+    }
     pthread_mutex_unlock(&e->mu);
     return st;
 }

@@ -48,9 +48,17 @@ typedef struct rv_mcp_engine_params {
     /* As rv_mcp_run_params.start_indexer: NULL, refreshes embed in process. */
     int (*start_indexer)(void *user, long *pid);
     void *indexer_user;
+    /* As rv_mcp_run_params.index_root (copied): NULL, root's own index. */
+    const char *index_root;
 } rv_mcp_engine_params;
 
 rv_mcp_engine_params rv_mcp_engine_default_params(void);
+
+/* Nested roots (mcp/nested.c): *sub = root relative to index_root (a
+ * directory above it), and the tree-relative glob of what `user` (a
+ * path_glob relative to sub; NULL: all) matches below sub. Caller frees. */
+rv_status rv_mcp_sub_of(char **sub, const char *root, const char *index_root);
+rv_status rv_mcp_sub_glob(char **out, const char *sub, const char *user);
 
 /* Copies the params; loads nothing yet. Caller frees with rv_mcp_engine_free. */
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p);

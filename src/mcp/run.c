@@ -32,6 +32,7 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     ep.note_user = p->note_user;
     ep.start_indexer = p->start_indexer;
     ep.indexer_user = p->indexer_user;
+    ep.index_root = p->index_root;
     rv_mcp_engine *eng = NULL;
     rv_mcp_server *srv = NULL;
     rv_status st = rv_mcp_engine_create(&eng, &ep);
@@ -43,8 +44,12 @@ rv_status rv_mcp_run(const rv_mcp_run_params *p, size_t *requests) {
     sp.version = p->version;
     if ((st = rv_mcp_server_create(&srv, &sp)) != RV_OK) goto done;
     if (p->warm && (st = rv_mcp_engine_warm(eng)) != RV_OK) goto done;
-    char line[4200];
-    snprintf(line, sizeof line, "serving %s with model %s", c->root, c->model_dir);
+    char line[8400];
+    if (p->index_root)
+        snprintf(line, sizeof line, "serving %s with model %s (the index of %s)", c->root,
+                 c->model_dir, p->index_root);
+    else
+        snprintf(line, sizeof line, "serving %s with model %s", c->root, c->model_dir);
     note(p, line);
     st = rv_mcp_serve_fd(srv, p->in_fd, p->out_fd);
     if (requests) *requests = rv_mcp_server_requests(srv);

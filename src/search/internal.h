@@ -56,6 +56,7 @@ struct rv_searcher {
     size_t lazy_dim;
     int lazy_max_tokens;
     rv_tokenizer *lazy_tk;  /* for chunking before the model is loaded */
+    int lazy_tried;         /* its load was tried (lazy.c; atomic) */
     rv_search_prefetch *pf; /* model load + query embedding under way */
     char *pf_text;          /* after the join: the prefetched query and */
     float *pf_vec;          /* its vector, until the query takes them */

@@ -64,15 +64,24 @@ rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_
 }
 
 /* Token counts for the chunker before (or without) the model: the
- * tokenizer alone, loaded on first use. */
+ * tokenizer alone, loaded on first use. Chunking threads count every line:
+ * once the load was tried they read the pointer without the lock. */
 size_t rv_search_lazy_count(void *user, const char *text, size_t len) {
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER; /* chunking runs on several threads */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     rv_searcher *s = user;
     if (s->model) return rv_tokenizer_count(rv_model_tokenizer(s->model), text, len);
-    pthread_mutex_lock(&mu);
-    if (!s->lazy_tk && rv_tokenizer_load(&s->lazy_tk, s->model_dir) != RV_OK) s->lazy_tk = NULL;
-    const rv_tokenizer *tk = s->lazy_tk;
-    pthread_mutex_unlock(&mu);
+    const rv_tokenizer *tk = __atomic_load_n(&s->lazy_tk, __ATOMIC_ACQUIRE);
+    if (!tk && !__atomic_load_n(&s->lazy_tried, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&mu);
+        if (!s->lazy_tried) {
+            rv_tokenizer *t = NULL;
+            if (rv_tokenizer_load(&t, s->model_dir) != RV_OK) t = NULL;
+            __atomic_store_n(&s->lazy_tk, t, __ATOMIC_RELEASE);
+            __atomic_store_n(&s->lazy_tried, 1, __ATOMIC_RELEASE);
+        }
+        tk = s->lazy_tk;
+        pthread_mutex_unlock(&mu);
+    }
     /* no tokenizer: count bytes, an over-estimate, so chunks only get smaller */
     return tk ? rv_tokenizer_count(tk, text, len) : len;
 }

@@ -25,7 +25,8 @@ typedef struct frame {
     char *names; /* NUL-separated entry names */
     dent *ents;  /* sorted by name */
     size_t n, next;
-    size_t rel_len; /* length of this directory's path relative to the root */
+    size_t rel_len;  /* length of this directory's path relative to the root */
+    size_t repo_len; /* rv_walk_entry.repo_len of the files in it */
     dev_t dev;
     ino_t ino;
 } frame;
@@ -181,6 +182,10 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
         w->st = g;
         w->st_cap = cap;
     }
+    /* A nested repository's top (not the root's own .git) names its files. */
+    f.repo_len = (has & RV_WF_HAS_GIT) && w->nst > 0 && rel_len > 0 ? rel_len + 1
+                 : w->nst > 0                                       ? w->st[w->nst - 1].repo_len
+                                                                    : 0;
     if ((st = rv_wfilter_push(w->filter, open_path, rel_len, has)) != RV_OK) goto fail;
     w->st[w->nst++] = f;
     return RV_OK;
@@ -261,6 +266,7 @@ static rv_status visit_file(walker *w, const char *path, const char *rel, int no
         e.mtime_nsec = (int32_t)sb.st_mtim.tv_nsec;
         e.dev = (uint64_t)sb.st_dev;
         e.ino = (uint64_t)sb.st_ino;
+        e.repo_len = w->nst ? w->st[w->nst - 1].repo_len : 0;
         if (w->on_file(w->user, &e) != 0)
             return rv_error_set(RV_ERR_CANCELLED, "walk stopped by the caller");
     }
@@ -304,6 +310,7 @@ static int visit_known(walker *w, const char *path, const char *rel, const struc
     e.mtime_nsec = (int32_t)have->st_mtim.tv_nsec;
     e.dev = (uint64_t)have->st_dev;
     e.ino = (uint64_t)have->st_ino;
+    e.repo_len = w->nst ? w->st[w->nst - 1].repo_len : 0;
     if (w->on_file(w->user, &e) != 0)
         *st = rv_error_set(RV_ERR_CANCELLED, "walk stopped by the caller");
     return 1;
