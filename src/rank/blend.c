@@ -56,6 +56,7 @@ typedef struct ranker {
     size_t n, cap;
     int32_t *slot; /* chunk id -> index in c, -1 */
     float cos_mean, cos_std, cos_top, bm_top;
+    float cos_scale, bm_scale; /* the tops the two lists are normalized by */
 } ranker;
 
 /* One word that the corpus defines is a symbol query ("formatter", "monad"),
@@ -143,6 +144,30 @@ static rv_status take_lists(ranker *r) {
     }
     free(sem_keep);
     return RV_OK;
+}
+
+/* The tops each list is scaled by. In code-first order, the best code
+ * chunk's: prose ranks below code, so a document whose vector stands
+ * closest to the query must not shrink every code chunk's semantic share
+ * (nor its keyword share) before the code-first factor applies. */
+static void list_scales(ranker *r) {
+    const rv_rank_input *in = r->in;
+    r->cos_scale = r->cos_top;
+    r->bm_scale = r->bm_top;
+    if (!(in->steps & RV_STEP_CODE) || in->content != RV_CONTENT_ALL || in->query->wants_prose)
+        return;
+    float ct = -INFINITY, bt = 0;
+    int code = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        uint32_t id = r->c[i].x.id;
+        if (rv_chunk_is_prose(&in->chunks[id])) continue;
+        code = 1;
+        if (in->cosine && r->c[i].x.sem_rank && in->cosine[id] > ct) ct = in->cosine[id];
+        if (in->bm25 && r->c[i].x.kw_rank && in->bm25[id] > bt) bt = in->bm25[id];
+    }
+    if (!code) return;
+    if (ct > -INFINITY) r->cos_scale = ct;
+    if (bt > 0) r->bm_scale = bt;
 }
 
 /* Whether the chunk's name, generic arguments aside, is spelled as written. */
@@ -347,6 +372,7 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
     if ((st = take_lists(&r)) != RV_OK || (st = lookup_defs(&r)) != RV_OK ||
         (st = name_evidence(&r)) != RV_OK)
         goto done;
+    list_scales(&r);
     const rv_query_info *q = in->query;
     float best = 0;
     for (size_t i = 0; i < r.n; i++) {
@@ -354,13 +380,13 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         const rv_chunk *ch = &in->chunks[x->id];
         if (in->bm25) {
             x->bm25 = in->bm25[x->id];
-            x->kw_norm = r.bm_top > 0 ? x->bm25 / r.bm_top : 0;
+            x->kw_norm = r.bm_scale > 0 ? fminf(1.0f, x->bm25 / r.bm_scale) : 0;
         }
         if (in->cosine && in->embedded && !in->embedded[x->id]) {
             x->sem_norm = x->kw_norm; /* no vector yet: its keywords stand in */
         } else if (in->cosine) {
             x->cosine = in->cosine[x->id];
-            float span = r.cos_top - r.cos_mean;
+            float span = r.cos_scale - r.cos_mean;
             x->sem_norm = span > 0 ? fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span)) : 0;
         }
         if (in->coverage) x->coverage = in->coverage[x->id];
