@@ -144,6 +144,40 @@ RV_TEST(blend_names_the_described_definition) {
     rv_symtab_free(t);
 }
 
+/* Any bytes as a query or a name: no overrun (SAN build), matches in [0, 1],
+ * and a name always meets itself as a query. */
+RV_TEST(names_survive_any_bytes) {
+    static rv_query_info q;
+    char text[700], w[RV_NAME_MAX_WORDS * 2 * RV_QUERY_WORD_MAX];
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t len = (size_t)(round % 7 == 0 ? 650 : round % 90);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) & 0xff;
+            /* mostly identifier bytes, some of anything */
+            text[i] = r < 200 ? "aZ_b-Cd9eF <x>y.Gz"[r % 18] : (char)(r == 200 ? 0x80 : r);
+        }
+        text[len] = '\0';
+        rv_query_analyze(&q, text);
+        RV_CHECK(q.n_terms <= RV_QUERY_MAX_WORDS);
+        size_t n = rv_name_words(w, (size_t)(round % 5 == 0 ? 9 : sizeof w), text, strlen(text));
+        float m = rv_name_match(w, n, &q);
+        RV_CHECK(m >= 0.0f && m <= 1.0f);
+    }
+    size_t k = 0; /* many short words: the query keeps its first ones */
+    while (k + 3 < sizeof text) {
+        memcpy(text + k, "ab ", 3);
+        k += 3;
+    }
+    text[k] = '\0';
+    rv_query_analyze(&q, text);
+    RV_CHECK(q.n_terms == RV_QUERY_MAX_WORDS);
+    rv_query_analyze(&q, "parse_http_header_value");
+    size_t n = rv_name_words(w, sizeof w, "ParseHTTPHeaderValue", 20);
+    RV_CHECK(rv_name_match(w, n, &q) > 0.99f);
+}
+
 /* --explain names the boost, in plain and JSON output. */
 RV_TEST(explain_shows_the_name_boost) {
     rv_rank_explain x;
@@ -168,6 +202,7 @@ int main(void) {
     RV_RUN(name_match_meets_abbreviations_and_joins);
     RV_RUN(symtab_names_first_pieces_only);
     RV_RUN(blend_names_the_described_definition);
+    RV_RUN(names_survive_any_bytes);
     RV_RUN(explain_shows_the_name_boost);
     return rv_test_summary();
 }
