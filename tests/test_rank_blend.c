@@ -189,6 +189,30 @@ RV_TEST(blend_code_first) {
     free(x);
 }
 
+/* In code-first order the best code chunk sets the lists' scales: a page of
+ * prose closest to the query must not shrink every code chunk's share (it
+ * made the ranking of a complete index worse than a partly embedded one's,
+ * docs/INDEX.md). A query asking for prose keeps the overall tops. */
+RV_TEST(blend_prose_sets_no_scale) {
+    fixture f = {0};
+    put(&f, mk("site/guide.md", "section", "Guide", "", "markdown"), 0.90f, 9.0f, 1.0f);
+    put(&f, mk("src/gen.go", "function", "gen", "", "go"), 0.60f, 6.0f, 1.0f);
+    put(&f, mk("src/other.go", "function", "other", "", "go"), 0.50f, 3.0f, 1.0f);
+    for (int i = 0; i < 8; i++)
+        put(&f, mk("src/zz.go", "function", "z", "", "go"), 0.10f, 0.0f, 0.0f);
+    size_t n = 0;
+    rv_rank_explain *x = blend(&f, "generate pages", NULL, &n);
+    RV_CHECK(x && n >= 3);
+    for (size_t i = 0; x && i < n; i++)
+        if (x[i].id == 1) RV_CHECK(x[i].sem_norm > 0.99f && x[i].kw_norm > 0.99f);
+    free(x);
+    x = blend(&f, "generate pages docs", NULL, &n); /* asks for documentation */
+    RV_CHECK(x && n >= 3);
+    for (size_t i = 0; x && i < n; i++)
+        if (x[i].id == 1) RV_CHECK(x[i].sem_norm < 0.9f && x[i].kw_norm < 0.9f);
+    free(x);
+}
+
 RV_TEST(blend_no_evidence_scores_low) {
     fixture f = {0};
     /* flat cosines, no keyword hit: what a string of random letters gets */
@@ -264,6 +288,7 @@ int main(void) {
     RV_RUN(blend_puts_the_definition_first);
     RV_RUN(blend_prefers_the_spelling_as_written);
     RV_RUN(blend_code_first);
+    RV_RUN(blend_prose_sets_no_scale);
     RV_RUN(blend_no_evidence_scores_low);
     RV_RUN(blend_keyword_no_match_is_empty);
     RV_RUN(spread_keeps_three_per_file_then_decays);

@@ -43,6 +43,11 @@ enum {
  * shorter than 2 bytes are dropped; words longer than 64 bytes are emitted
  * whole, unsplit. */
 void rv_code_tokenize(const char *text, size_t len, unsigned flags, rv_token_sink sink, void *user);
+/* The tokenizer's pieces for one lowercase word: whether it is an English
+ * function word (RV_TOK_STOPWORDS), and its light stem in place (returns the
+ * new length; RV_TOK_STEM). */
+int rv_token_is_stopword(const char *t, size_t n);
+size_t rv_token_stem(char *t, size_t n);
 
 /* ---- BM25F ---------------------------------------------------------------- */
 
@@ -196,6 +201,10 @@ typedef struct rv_query_info {
     int wants_examples;
     int question; /* a question ("how does X work", "where is Y"): an overview
                    * across files is wanted, not one definition */
+    /* The query's words in order, identifiers split into their parts, as
+     * rv_name_words pairs (for rv_name_match). */
+    size_t n_terms;
+    char terms[RV_QUERY_MAX_WORDS * 2 * RV_QUERY_WORD_MAX];
 } rv_query_info;
 
 void rv_query_analyze(rv_query_info *out, const char *text);
@@ -205,6 +214,23 @@ const char *rv_query_kind_name(rv_query_kind k); /* "natural", "symbol", ... */
  * dropped, so add_command, addCommand and AddCommand meet. Writes at most
  * cap - 1 bytes and a NUL; returns the key's length. */
 size_t rv_symbol_key(char *out, size_t cap, const char *name, size_t len);
+
+/* ---- definition names against a description ------------------------------- */
+
+#define RV_NAME_MAX_WORDS 16
+
+/* The words of a name or text, split at identifier boundaries (no whole
+ * identifiers), English function words dropped, each as "raw\0stem\0"
+ * into out. Returns the number of words written. */
+size_t rv_name_words(char *out, size_t cap, const char *name, size_t len);
+
+/* How well a definition's name (rv_name_words form, n words) and the
+ * query's words describe each other, in [0, 1]: the harmonic mean of the
+ * share of the name's words the query holds and the share of the query's
+ * words the name holds. Words meet when equal after stemming, when one
+ * (of 3 letters or more) starts the other (gen ~ generates), or when two
+ * neighbours joined make the other (Power+Shell ~ powershell). */
+float rv_name_match(const char *name_words, size_t n_name, const rv_query_info *q);
 
 /* ---- definitions lookup ----------------------------------------------------- */
 
@@ -220,6 +246,11 @@ void rv_symtab_free(rv_symtab *t); /* NULL ok */
 size_t rv_symtab_defs(const rv_symtab *t, const char *key, const uint32_t **ids);
 /* Chunk ids of the files whose stem has key `key`. */
 size_t rv_symtab_files(const rv_symtab *t, const char *key, const uint32_t **ids);
+/* The definitions by name, one per definition (the first piece of one the
+ * chunker split for length): how many, and the i-th's chunk id and name
+ * words (rv_name_words form). */
+size_t rv_symtab_count_named(const rv_symtab *t);
+uint32_t rv_symtab_named(const rv_symtab *t, size_t i, const char **words, size_t *n_words);
 
 /* ---- the blended ranking ------------------------------------------------------ */
 
@@ -249,7 +280,8 @@ enum {
     RV_STEP_CODE = 1u << 3,      /* code first */
     RV_STEP_PATH = 1u << 4,      /* file and folder names matching the query */
     RV_STEP_DIVERSE = 1u << 5,   /* per-file decay and file-level evidence */
-    RV_STEP_PENALTY = 1u << 6    /* tests, compat, examples, vendored, stubs */
+    RV_STEP_PENALTY = 1u << 6,   /* tests, compat, examples, vendored, stubs */
+    RV_STEP_NAMES = 1u << 7      /* a definition named with the query's words */
 };
 
 /* Why a result is where it is. Scores are the blend's parts before the
@@ -262,6 +294,7 @@ typedef struct rv_rank_explain {
     float coverage;         /* share of the query's terms found in the chunk */
     float blend;            /* w_sem * sem_norm + w_kw * kw_norm */
     float def_boost, path_boost, file_boost;
+    float name_boost; /* the definition's name built from the query's words */
     float content;   /* code-first factor (1 = none) */
     float penalty;   /* test/compat/example/vendored/stub factor (1 = none) */
     float diversity; /* decay for results of a file already listed (1 = none) */

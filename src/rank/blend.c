@@ -15,12 +15,17 @@ typedef struct weights {
     float def;        /* a chunk defining a queried identifier */
     float path;       /* the file or folder name holds query words */
     float file;       /* the file has several strong chunks */
+    float name;       /* a definition named with the query's words */
 } weights;
 
-static const weights W_NATURAL = {0.65f, 0.35f, 0.30f, 0.35f, 0.20f};
-static const weights W_MIXED = {0.55f, 0.45f, 0.50f, 0.35f, 0.20f};
-static const weights W_SYMBOL = {0.30f, 0.70f, 1.00f, 0.00f, 0.00f};
-static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f};
+static const weights W_NATURAL = {0.65f, 0.35f, 0.30f, 0.35f, 0.20f, 0.40f};
+static const weights W_MIXED = {0.55f, 0.45f, 0.50f, 0.35f, 0.20f, 0.40f};
+static const weights W_SYMBOL = {0.30f, 0.70f, 1.00f, 0.00f, 0.00f, 0.00f};
+static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f, 0.00f};
+
+/* A definition outside both lists joins the candidates when its name and
+ * the query describe each other at least this well. */
+#define RV_NAME_JOIN 0.5f
 
 /* A file's name matching a queried identifier counts this share of a definition. */
 #define RV_FILE_DEF_SHARE 0.6f
@@ -51,6 +56,7 @@ typedef struct ranker {
     size_t n, cap;
     int32_t *slot; /* chunk id -> index in c, -1 */
     float cos_mean, cos_std, cos_top, bm_top;
+    float cos_scale, bm_scale; /* the tops the two lists are normalized by */
 } ranker;
 
 /* One word that the corpus defines is a symbol query ("formatter", "monad"),
@@ -140,6 +146,30 @@ static rv_status take_lists(ranker *r) {
     return RV_OK;
 }
 
+/* The tops each list is scaled by. In code-first order, the best code
+ * chunk's: prose ranks below code, so a document whose vector stands
+ * closest to the query must not shrink every code chunk's semantic share
+ * (nor its keyword share) before the code-first factor applies. */
+static void list_scales(ranker *r) {
+    const rv_rank_input *in = r->in;
+    r->cos_scale = r->cos_top;
+    r->bm_scale = r->bm_top;
+    if (!(in->steps & RV_STEP_CODE) || in->content != RV_CONTENT_ALL || in->query->wants_prose)
+        return;
+    float ct = -INFINITY, bt = 0;
+    int code = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        uint32_t id = r->c[i].x.id;
+        if (rv_chunk_is_prose(&in->chunks[id])) continue;
+        code = 1;
+        if (in->cosine && r->c[i].x.sem_rank && in->cosine[id] > ct) ct = in->cosine[id];
+        if (in->bm25 && r->c[i].x.kw_rank && in->bm25[id] > bt) bt = in->bm25[id];
+    }
+    if (!code) return;
+    if (ct > -INFINITY) r->cos_scale = ct;
+    if (bt > 0) r->bm_scale = bt;
+}
+
 /* Whether the chunk's name, generic arguments aside, is spelled as written. */
 static int same_spelling(const rv_chunk *c, const char *raw) {
     size_t n = c->name ? strcspn(c->name, "<") : 0;
@@ -188,6 +218,28 @@ static rv_status lookup_defs(ranker *r) {
             float b = full * RV_FILE_DEF_SHARE;
             if (c && b > c->x.def_boost) c->x.def_boost = b;
         }
+    }
+    return RV_OK;
+}
+
+/* Definitions named with the query's words: every candidate's name is
+ * scored, and a well-named definition outside both lists joins them. */
+static rv_status name_evidence(ranker *r) {
+    const rv_rank_input *in = r->in;
+    if (!(in->steps & RV_STEP_NAMES) || !in->symtab || r->w.name <= 0) return RV_OK;
+    size_t m = rv_symtab_count_named(in->symtab);
+    for (size_t i = 0; i < m; i++) {
+        const char *words;
+        size_t nw;
+        uint32_t id = rv_symtab_named(in->symtab, i, &words, &nw);
+        if (in->keep && !in->keep[id]) continue;
+        float f = rv_name_match(words, nw, in->query);
+        if (f <= 0 || (r->slot[id] < 0 && f < RV_NAME_JOIN)) continue;
+        cand *c = add(r, id);
+        if (!c) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        /* a definition of a queried identifier has its name's evidence
+         * already: the two are one evidence, the larger counts */
+        c->x.name_boost = fmaxf(0.0f, r->w.name * f - c->x.def_boost);
     }
     return RV_OK;
 }
@@ -317,7 +369,10 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
     if (!r.slot) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     memset(r.slot, 0xff, in->n * sizeof *r.slot);
     if (in->cosine) mean_cosine(&r);
-    if ((st = take_lists(&r)) != RV_OK || (st = lookup_defs(&r)) != RV_OK) goto done;
+    if ((st = take_lists(&r)) != RV_OK || (st = lookup_defs(&r)) != RV_OK ||
+        (st = name_evidence(&r)) != RV_OK)
+        goto done;
+    list_scales(&r);
     const rv_query_info *q = in->query;
     float best = 0;
     for (size_t i = 0; i < r.n; i++) {
@@ -325,13 +380,13 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         const rv_chunk *ch = &in->chunks[x->id];
         if (in->bm25) {
             x->bm25 = in->bm25[x->id];
-            x->kw_norm = r.bm_top > 0 ? x->bm25 / r.bm_top : 0;
+            x->kw_norm = r.bm_scale > 0 ? fminf(1.0f, x->bm25 / r.bm_scale) : 0;
         }
         if (in->cosine && in->embedded && !in->embedded[x->id]) {
             x->sem_norm = x->kw_norm; /* no vector yet: its keywords stand in */
         } else if (in->cosine) {
             x->cosine = in->cosine[x->id];
-            float span = r.cos_top - r.cos_mean;
+            float span = r.cos_scale - r.cos_mean;
             x->sem_norm = span > 0 ? fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span)) : 0;
         }
         if (in->coverage) x->coverage = in->coverage[x->id];
@@ -355,9 +410,10 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
     if (in->steps & RV_STEP_DEFS) scale += r.w.def;
     if (in->steps & RV_STEP_PATH) scale += r.w.path;
     if (in->steps & RV_STEP_DIVERSE) scale += r.w.file;
+    if (in->steps & RV_STEP_NAMES) scale += r.w.name;
     for (size_t i = 0; i < r.n; i++) {
         rv_rank_explain *x = &r.c[i].x;
-        float sum = x->blend + x->def_boost + x->path_boost + x->file_boost;
+        float sum = x->blend + x->def_boost + x->path_boost + x->file_boost + x->name_boost;
         r.c[i].raw = sum / scale * x->content * x->penalty;
     }
     qsort(r.c, r.n, sizeof *r.c, cmp_raw);

@@ -204,6 +204,8 @@ void rv_query_analyze(rv_query_info *q, const char *text) {
         }
     }
     q->question = first_word_asks(text);
+    q->n_terms = rv_name_words(q->terms, sizeof q->terms, text, strlen(text));
+    if (q->n_terms > RV_QUERY_MAX_WORDS) q->n_terms = RV_QUERY_MAX_WORDS;
     if (npath && nwords <= 2)
         q->kind = RV_QK_PATH;
     else if (nwords == 1 && nqual)

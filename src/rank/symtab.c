@@ -18,10 +18,19 @@ typedef struct table {
     size_t n;
 } table;
 
+typedef struct named {
+    uint32_t id, words; /* chunk id; offset of its name words in `words` */
+    uint32_t n;         /* how many words */
+} named;
+
 struct rv_symtab {
     char *keys; /* NUL-terminated keys, one after the other */
     size_t keys_len, keys_cap;
     table defs, files;
+    named *names; /* definitions with name words, in chunk order */
+    size_t n_names;
+    char *words; /* rv_name_words pairs, one run per definition */
+    size_t words_len, words_cap;
 };
 
 static int cmp_entry(const void *a, const void *b) {
@@ -70,6 +79,40 @@ static void stem_of(const char *path, const char **s, size_t *len) {
     *len = dot ? (size_t)(dot - base) : strlen(base);
 }
 
+/* A later piece of a definition the chunker split for length: the chunk
+ * before it is of the same definition (file, name, scope, kind). */
+static int continues(const rv_chunk *c, const rv_chunk *prev) {
+    return prev->path && c->path && strcmp(prev->path, c->path) == 0 && prev->name &&
+           strcmp(prev->name, c->name) == 0 && prev->kind && strcmp(prev->kind, c->kind) == 0 &&
+           strcmp(prev->scope ? prev->scope : "", c->scope ? c->scope : "") == 0 &&
+           prev->start_line < c->start_line;
+}
+
+/* The name words of chunk id; returns 0 on allocation failure. */
+static int add_words(rv_symtab *t, const rv_chunk *c, uint32_t id) {
+    char buf[RV_NAME_MAX_WORDS * 2 * RV_QUERY_WORD_MAX];
+    size_t n = rv_name_words(buf, sizeof buf, c->name, strlen(c->name));
+    if (!n) return 1;
+    if (n > RV_NAME_MAX_WORDS) n = RV_NAME_MAX_WORDS;
+    size_t len = 0;
+    for (size_t i = 0; i < 2 * n; i++)
+        len += strlen(buf + len) + 1;
+    if (t->words_len + len > UINT32_MAX) return 1;
+    if (t->words_len + len > t->words_cap) {
+        size_t cap = t->words_cap ? t->words_cap * 2 : 4096;
+        while (cap < t->words_len + len)
+            cap *= 2;
+        char *w = realloc(t->words, cap);
+        if (!w) return 0;
+        t->words = w;
+        t->words_cap = cap;
+    }
+    memcpy(t->words + t->words_len, buf, len);
+    t->names[t->n_names++] = (named){id, (uint32_t)t->words_len, (uint32_t)n};
+    t->words_len += len;
+    return 1;
+}
+
 static rv_status finish_table(table *tb, const char *keys) {
     for (size_t i = 0; i < tb->n; i++)
         tb->e[i].k = keys + tb->e[i].key;
@@ -89,7 +132,8 @@ rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
     if (!t) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     t->defs.e = malloc((n ? n : 1) * sizeof *t->defs.e);
     t->files.e = malloc((n ? n : 1) * sizeof *t->files.e);
-    if (!t->defs.e || !t->files.e) goto oom;
+    t->names = malloc((n ? n : 1) * sizeof *t->names);
+    if (!t->defs.e || !t->files.e || !t->names) goto oom;
     uint32_t file_key = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         const rv_chunk *c = &chunks[i];
@@ -100,6 +144,10 @@ rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
             uint32_t k = add_key(t, c->name, nl ? nl : strlen(c->name));
             if (k == UINT32_MAX) goto oom;
             t->defs.e[t->defs.n++] = (entry){NULL, k, (uint32_t)i};
+            /* a definition's name speaks for its first piece, the one
+             * holding its signature */
+            if (!(i > 0 && continues(c, &chunks[i - 1])) && !add_words(t, c, (uint32_t)i))
+                goto oom;
         }
         if (!c->path) continue;
         if (i == 0 || !chunks[i - 1].path || strcmp(c->path, chunks[i - 1].path) != 0) {
@@ -126,6 +174,8 @@ void rv_symtab_free(rv_symtab *t) {
     free(t->defs.ids);
     free(t->files.e);
     free(t->files.ids);
+    free(t->names);
+    free(t->words);
     free(t);
 }
 
@@ -154,4 +204,14 @@ size_t rv_symtab_defs(const rv_symtab *t, const char *key, const uint32_t **ids)
 
 size_t rv_symtab_files(const rv_symtab *t, const char *key, const uint32_t **ids) {
     return find(t, t ? &t->files : NULL, key, ids);
+}
+
+size_t rv_symtab_count_named(const rv_symtab *t) {
+    return t ? t->n_names : 0;
+}
+
+uint32_t rv_symtab_named(const rv_symtab *t, size_t i, const char **words, size_t *n_words) {
+    *words = t->words + t->names[i].words;
+    *n_words = t->names[i].n;
+    return t->names[i].id;
 }

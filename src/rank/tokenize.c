@@ -120,6 +120,14 @@ tail:
     return n;
 }
 
+int rv_token_is_stopword(const char *t, size_t n) {
+    return is_stopword(t, n);
+}
+
+size_t rv_token_stem(char *t, size_t n) {
+    return n > RV_TOK_MAX ? n : stem(t, n);
+}
+
 /* t is lowercase already; stemming works on a copy. */
 static void emit(const char *t, size_t n, unsigned flags, rv_token_sink sink, void *user) {
     if (n < 2) return;
