@@ -386,7 +386,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         /* Nothing changed: the loaded corpus (and its BM25 and definition
          * tables) is still exact, so keep it and drop the fresh copy. */
         keep_old = s->loaded && is.files_changed == 0 && is.files_added == 0 &&
-                   is.files_removed == 0 && is.chunks_total == old.chunks.count;
+                   is.files_removed == 0 && is.chunks_total == old.chunks.count &&
+                   s->corpus.generation && s->corpus.generation == old.generation;
         local.files_changed = is.files_changed + is.files_added;
         local.stale = is.stale || local.files_pending;
         local.chunks_embedded = is.chunks_embedded;
@@ -462,10 +463,12 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
     const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
     if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
         sprintf(path, "%s.bm25", ip);
-        /* A corpus read from the index is named by its store generation;
+        /* A corpus read from the index is named by its store's text
+         * generation (vectors filled in keep it), else its generation;
          * hashing every chunk's text would cost more than the load. */
-        key = s->corpus.generation ? rv_bm25_key_generation(s->corpus.generation, &bp)
-                                   : rv_bm25_key(cs, n, &bp);
+        uint64_t gen = s->corpus.text_generation ? s->corpus.text_generation
+                                                 : s->corpus.generation;
+        key = gen ? rv_bm25_key_generation(gen, &bp) : rv_bm25_key(cs, n, &bp);
         if (key && rv_bm25_load(&s->bm, key, path) == RV_OK) {
             rv_search_trace(s, "bm25 load");
             free(path);
