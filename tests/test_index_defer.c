@@ -15,8 +15,10 @@ static void make_tree(scratch *s) {
         char rel[32];
         snprintf(rel, sizeof rel, "m%d.py", i);
         put_module(s, rel, 3 + i, 0, i);
+        age_file(s, rel, 60); /* not racy: snapshots are saved */
     }
     put_file(s, "README.md", "# Notes\n\nHow the modules fit together.\n");
+    age_file(s, "README.md", 60);
 }
 
 static rv_status failing_embed(void *user, const char *const *texts, const size_t *lens, size_t n,
@@ -156,6 +158,52 @@ RV_TEST(vectors_alone_keep_the_text_generation) {
     scratch_close(&s);
 }
 
+/* The embedding pass keeps the snapshot of each generation it commits: a
+ * search meanwhile maps it, and it equals what the store holds (checked
+ * after a kill in the middle and at the end). */
+RV_TEST(embedding_pass_keeps_the_snapshot_current) {
+    scratch s;
+    RV_CHECK(scratch_open(&s) == 0);
+    make_tree(&s);
+    rv_corpus fresh = {0};
+    RV_CHECK(fresh_corpus(&s, &fresh) == 0);
+    for (int round = 0; round < 2; round++) {
+        fake_embedder fe = {.delay_us = 20000}; /* saving is then cheap beside it */
+        if (round == 0) fe.crash_after_texts = (long)fresh.chunks.count / 2;
+        rv_index_params p = params_for(&s, &fe);
+        p.load_embed_text = 0;
+        p.batch_chunks = 4;
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) _exit(index_once(&p, NULL, NULL) == RV_OK ? 0 : 1);
+        int ws = 0;
+        waitpid(pid, &ws, 0);
+        RV_CHECK(round == 0 ? WIFSIGNALED(ws) : WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+        /* what a search loads (the snapshot) against the store's rows */
+        rv_corpus now = {0}, stored = {0};
+        size_t fp = 0, cp = 0;
+        RV_CHECK_EQ_INT(now_of(&p, &now, &fp, &cp), RV_OK);
+        RV_CHECK_MSG(now.backing != NULL, "round %d: not from the snapshot", round);
+        rv_index_params q = p;
+        q.load_embed_text = 1; /* bypasses the snapshot */
+        rv_index *idx = NULL;
+        RV_CHECK_EQ_INT(rv_index_open(&idx, NULL, &q), RV_OK);
+        if (idx) RV_CHECK_EQ_INT(rv_index_corpus(idx, &stored), RV_OK);
+        rv_index_close(idx);
+        RV_CHECK_EQ_INT(now.chunks.count, stored.chunks.count);
+        RV_CHECK_EQ_INT(now.generation, stored.generation);
+        for (size_t i = 0; i < now.chunks.count && i < stored.chunks.count; i++)
+            RV_CHECK(memcmp(now.vectors + i * now.dim, stored.vectors + i * now.dim,
+                            now.dim * sizeof(float)) == 0);
+        if (round == 0) RV_CHECK(cp > 0 && cp < fresh.chunks.count); /* part embedded */
+        if (round == 1) RV_CHECK_EQ_INT(cp, 0);
+        rv_corpus_free(&now);
+        rv_corpus_free(&stored);
+    }
+    rv_corpus_free(&fresh);
+    scratch_close(&s);
+}
+
 static int sql(const char *db_path, const char *text) {
     sqlite3 *db = NULL;
     int ok = sqlite3_open(db_path, &db) == SQLITE_OK &&
@@ -230,6 +278,7 @@ RV_TEST(previous_format_opens_in_place_keeping_vectors) {
 int main(void) {
     RV_RUN(chunks_are_committed_before_vectors);
     RV_RUN(vectors_alone_keep_the_text_generation);
+    RV_RUN(embedding_pass_keeps_the_snapshot_current);
     RV_RUN(previous_format_opens_in_place_keeping_vectors);
     return rv_test_summary();
 }

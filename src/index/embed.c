@@ -4,9 +4,12 @@
  * whole files. Each commit keeps the text generation, so the keyword index
  * made after the chunk pass stays valid while vectors arrive. */
 #include "index/sink.h"
+#include "index/snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 static void hook(const rv_index *idx, const char *point) {
     if (idx->p.test_hook) idx->p.test_hook(idx->p.test_hook_user, point);
@@ -21,6 +24,54 @@ static int cmp_pend(const void *a, const void *b) {
     const pend *x = a, *y = b;
     if (x->order != y->order) return x->order < y->order ? -1 : 1;
     return strcmp(x->f->rel, y->f->rel);
+}
+
+/* The committed corpus, kept up to date batch by batch and saved as the
+ * snapshot of each new generation, so that a search meanwhile maps it
+ * instead of reading and verifying every row. Saving is skipped while it
+ * would take more than a tenth of the pass's time (big trees). */
+typedef struct live {
+    rv_corpus c;
+    int ok;
+    mode_t mode;
+    double saving, last; /* seconds spent saving; when the last save ended */
+} live;
+
+static double mono_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void live_open(rv_index *idx, live *lv, int snapshots) {
+    memset(lv, 0, sizeof *lv);
+    struct stat sb;
+    lv->mode = stat(idx->db_path, &sb) == 0 ? sb.st_mode & 0666 : 0644;
+    if (idx->p.load_embed_text || !snapshots) return; /* no snapshots then */
+    if (idx->have_cached) rv_corpus_free(&idx->cached);
+    idx->have_cached = 0;
+    double t0 = mono_s();
+    if (rv_index_load_corpus(idx, 1) != RV_OK) return; /* saves the snapshot */
+    lv->c = idx->cached;
+    memset(&idx->cached, 0, sizeof idx->cached);
+    idx->have_cached = 0;
+    lv->ok = 1;
+    lv->last = mono_s();
+    lv->saving = lv->last - t0;
+}
+
+/* First row of path in the corpus (grouped and sorted by path), or SIZE_MAX. */
+static size_t live_find(const live *lv, const char *path) {
+    size_t lo = 0, hi = lv->c.chunks.count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(lv->c.chunks.items[mid].path, path) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < lv->c.chunks.count && strcmp(lv->c.chunks.items[lo].path, path) == 0 ? lo
+                                                                                     : SIZE_MAX;
 }
 
 /* A batch: whole files, their chunks (with embed_text) and vectors. */
@@ -158,6 +209,30 @@ done:
     return st;
 }
 
+/* After b's commit: its vectors into the live corpus, then (unless that
+ * would cost too much) the snapshot of the new generation. */
+static void live_update(rv_index *idx, live *lv, const ebatch *b) {
+    if (!lv->ok) return;
+    size_t dim = idx->dim;
+    for (size_t i = 0; i < b->nfiles; i++) {
+        size_t first = b->first[i];
+        size_t n = (i + 1 < b->nfiles ? b->first[i + 1] : b->chunks.count) - first;
+        size_t at = live_find(lv, b->files[i]->rel);
+        if (at == SIZE_MAX || at + n > lv->c.chunks.count) {
+            lv->ok = 0; /* not the corpus committed: no more snapshots */
+            return;
+        }
+        memcpy(lv->c.vectors + at * dim, b->vec + first * dim, n * dim * sizeof(float));
+    }
+    double t0 = mono_s();
+    if (lv->saving > 0.1 * (t0 - lv->last + lv->saving)) return;
+    uint64_t gen = 0;
+    if (rv_store_generation(idx->store, &gen) != RV_OK || !gen) return;
+    rv_snapshot_save(idx->snap_path, &lv->c, gen, lv->mode);
+    lv->last = mono_s();
+    lv->saving = lv->last - t0;
+}
+
 /* One transaction: every file of b rewritten with its vectors, its stat
  * and content hash as stored (nothing else writes while the lock is held). */
 static rv_status ebatch_commit(rv_index *idx, ebatch *b) {
@@ -182,11 +257,13 @@ static rv_status ebatch_commit(rv_index *idx, ebatch *b) {
 }
 
 rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *embed_user,
-                              size_t batch, rv_progress_fn progress, void *progress_user,
-                              size_t *embedded, size_t *reused) {
+                              size_t batch, int snapshots, rv_progress_fn progress,
+                              void *progress_user, size_t *embedded, size_t *reused) {
     *embedded = *reused = 0;
     int64_t *ids = NULL;
     size_t nids = 0, nfiles = 0, np = 0;
+    live lv;
+    memset(&lv, 0, sizeof lv);
     rv_store_file *files = NULL;
     pend *p = NULL;
     ebatch b;
@@ -218,13 +295,20 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
         np++;
     }
     if (np > 1) qsort(p, np, sizeof *p, cmp_pend);
+    live_open(idx, &lv, snapshots);
+    /* Progress: the chunks left to embed, and the bytes of their files,
+     * all read already (so no estimate scales the total up). */
     size_t total = (size_t)si.vectorless, done_chunks = 0;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < np; i++)
+        bytes += p[i].f->size > 0 ? (uint64_t)p[i].f->size : 0;
     for (size_t i = 0; i < np; i++) {
         if ((st = ebatch_add(idx, &b, p[i].f)) != RV_OK) goto done;
         if (b.chunks.count < batch && i + 1 < np) continue;
         if (progress) {
             rv_progress pr = {.phase = "embed", .files_done = i + 1 - b.nfiles, .files_total = np,
-                              .chunks_done = done_chunks, .chunks_total = total};
+                              .chunks_done = done_chunks, .chunks_total = total,
+                              .bytes_done = bytes, .bytes_total = bytes};
             progress(progress_user, &pr);
         }
         size_t before = *embedded + *reused;
@@ -233,13 +317,16 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
         hook(idx, "batch-embedded");
         if (progress) {
             rv_progress pr = {.phase = "write", .files_done = i + 1, .files_total = np,
-                              .chunks_done = done_chunks, .chunks_total = total};
+                              .chunks_done = done_chunks, .chunks_total = total,
+                              .bytes_done = bytes, .bytes_total = bytes};
             progress(progress_user, &pr);
         }
         if ((st = ebatch_commit(idx, &b)) != RV_OK) goto done;
+        live_update(idx, &lv, &b);
         ebatch_reset(&b);
     }
 done:
+    rv_corpus_free(&lv.c);
     ebatch_free(&b);
     free(p);
     free(ids);

@@ -23,10 +23,11 @@ void rv_index_sink_free(rv_index_sink *k);
 rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp);
 /* The embedding pass (index/embed.c): vectors for every stored chunk
  * committed without one, files in idx->p.order, about `batch` chunks (whole
- * files) per transaction. Counts what it embedded and reused. */
+ * files) per transaction, and with `snapshots` the corpus snapshot of each
+ * generation it commits. Counts what it embedded and reused. */
 rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *embed_user,
-                              size_t batch, rv_progress_fn progress, void *progress_user,
-                              size_t *embedded, size_t *reused);
+                              size_t batch, int snapshots, rv_progress_fn progress,
+                              void *progress_user, size_t *embedded, size_t *reused);
 /* The phase times of an ingest run. */
 rv_index_times rv_index_times_of(const rv_ingest_stats *is);
 

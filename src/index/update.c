@@ -61,7 +61,7 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
     size_t embedded = 0, reused = 0;
     if (st == RV_OK)
         st = rv_index_embed_pass(idx, embed_fn, &ew, idx->p.embed_limit ? 32 : idx->p.batch_chunks,
-                                 progress, progress_user, &embedded, &reused);
+                                 !k.racy, progress, progress_user, &embedded, &reused);
     stats->files_seen = is.files_seen;
     stats->files_changed = is.files_changed;
     stats->files_added = is.files_added;
