@@ -130,6 +130,22 @@ RV_TEST(chunks_are_committed_before_vectors) {
     scratch_close(&s);
 }
 
+typedef struct chunked_seen {
+    int calls;
+    size_t chunks, with_vectors;
+    uint64_t text_generation;
+} chunked_seen;
+
+static void on_chunked(void *user, const rv_corpus *c) {
+    chunked_seen *cs = user;
+    cs->calls++;
+    cs->chunks = c->chunks.count;
+    cs->text_generation = c->text_generation;
+    cs->with_vectors = 0;
+    for (size_t i = 0; i < c->chunks.count; i++)
+        cs->with_vectors += !zero_row(c->vectors + i * c->dim, c->dim);
+}
+
 RV_TEST(vectors_alone_keep_the_text_generation) {
     scratch s;
     RV_CHECK(scratch_open(&s) == 0);
@@ -140,11 +156,19 @@ RV_TEST(vectors_alone_keep_the_text_generation) {
     p.embed = failing_embed;
     p.embed_user = &calls;
     p.load_embed_text = 0;
+    chunked_seen seen = {0};
+    p.on_chunked = on_chunked; /* the searcher builds its keyword index there */
+    p.on_chunked_user = &seen;
     RV_CHECK_EQ_INT(index_once(&p, NULL, NULL), RV_ERR_IO);
+    RV_CHECK_EQ_INT(seen.calls, 1);
+    RV_CHECK(seen.chunks > 10);
+    RV_CHECK_EQ_INT(seen.with_vectors, 0);
     rv_corpus now = {0};
     size_t fp = 0, cp = 0;
     RV_CHECK_EQ_INT(now_of(&p, &now, &fp, &cp), RV_OK);
     uint64_t tgen = now.text_generation, gen = now.generation;
+    RV_CHECK_EQ_INT(seen.text_generation, tgen);
+    RV_CHECK_EQ_INT(seen.chunks, now.chunks.count);
     rv_corpus_free(&now);
     p.embed = fake_embed;
     p.embed_user = &fe;
@@ -154,6 +178,10 @@ RV_TEST(vectors_alone_keep_the_text_generation) {
     RV_CHECK(fe.calls > 1);
     RV_CHECK(c.generation != gen);
     RV_CHECK_EQ_INT(c.text_generation, tgen);
+    RV_CHECK_EQ_INT(seen.calls, 2); /* the second run had vectors to embed */
+    rv_corpus_free(&c);
+    RV_CHECK_EQ_INT(index_once(&p, NULL, &c), RV_OK);
+    RV_CHECK_EQ_INT(seen.calls, 2); /* nothing left to embed: not called */
     rv_corpus_free(&c);
     scratch_close(&s);
 }

@@ -28,6 +28,8 @@
 #define RV_MERGE_GAP 3
 #define RV_MERGE_MAX_LINES 60
 
+static void index_chunked(void *user, const rv_corpus *c);
+
 rv_search_config rv_search_default_config(void) {
     rv_search_config c;
     memset(&c, 0, sizeof c);
@@ -299,6 +301,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.if_idle = cfg->index_if_idle;
         ip.order = rv_search_file_order;
         ip.order_user = s;
+        ip.on_chunked = index_chunked;
+        ip.on_chunked_user = s;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
@@ -448,6 +452,27 @@ static int cmp_score(const void *a, const void *b) {
     const rv_scored *x = a, *y = b;
     if (x->score != y->score) return x->score > y->score ? -1 : 1;
     return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The indexer's chunk pass is committed (rv_index_params.on_chunked): the
+ * keyword index of that corpus, saved under its text generation, which
+ * the commits of vectors that follow keep. Best effort. */
+static void index_chunked(void *user, const rv_corpus *c) {
+    rv_searcher *s = user;
+    const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
+    rv_bm25_params bp = rv_bm25_default_params();
+    uint64_t key = rv_bm25_key_generation(c->text_generation, &bp);
+    char *path = ip ? malloc(strlen(ip) + 6) : NULL;
+    rv_bm25 *bm = NULL;
+    if (path && key) {
+        sprintf(path, "%s.bm25", ip);
+        if (rv_bm25_load(&bm, key, path) != RV_OK &&
+            rv_bm25_build_threads(&bm, c->chunks.items, c->chunks.count, &bp,
+                                  s->threads > 0 ? s->threads : rv_cpu_count()) == RV_OK)
+            rv_bm25_save(bm, key, path);
+    }
+    rv_bm25_free(bm);
+    free(path);
 }
 
 /* With an index, the keyword index is saved next to it ("<index>.bm25") and
