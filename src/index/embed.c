@@ -296,6 +296,7 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
     }
     if (np > 1) qsort(p, np, sizeof *p, cmp_pend);
     live_open(idx, &lv, snapshots);
+    /* (not for a rebuild beside the live index: its searches keep theirs) */
     if (lv.ok && lv.c.text_generation && idx->p.on_chunked)
         idx->p.on_chunked(idx->p.on_chunked_user, &lv.c);
     /* Progress: the chunks left to embed, and the bytes of their files,

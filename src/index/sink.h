@@ -24,7 +24,9 @@ rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp
 /* The embedding pass (index/embed.c): vectors for every stored chunk
  * committed without one, files in idx->p.order, about `batch` chunks (whole
  * files) per transaction, and with `snapshots` the corpus snapshot of each
- * generation it commits. Counts what it embedded and reused. */
+ * generation it commits and the on_chunked call (not for a rebuild beside
+ * the live index, whose snapshot and keyword index serve its searches
+ * meanwhile). Counts what it embedded and reused. */
 rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *embed_user,
                               size_t batch, int snapshots, rv_progress_fn progress,
                               void *progress_user, size_t *embedded, size_t *reused);

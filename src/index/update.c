@@ -61,7 +61,8 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
     size_t embedded = 0, reused = 0;
     if (st == RV_OK)
         st = rv_index_embed_pass(idx, embed_fn, &ew, idx->p.embed_limit ? 32 : idx->p.batch_chunks,
-                                 !k.racy, progress, progress_user, &embedded, &reused);
+                                 !k.racy && !idx->beside_path, progress, progress_user,
+                                 &embedded, &reused);
     stats->files_seen = is.files_seen;
     stats->files_changed = is.files_changed;
     stats->files_added = is.files_added;
@@ -122,12 +123,13 @@ rv_status rv_index_load_corpus(rv_index *idx, int save) {
 }
 
 /* Another process is writing: the last committed state, when there is
- * one (RV_ERR_NOT_FOUND: an empty index, worth waiting for). */
+ * one (RV_ERR_NOT_FOUND: an empty index, or one whose chunks have no
+ * vector yet, worth waiting for). */
 static rv_status answer_committed(rv_index *idx, rv_index_stats *stats) {
     rv_store_info si;
     rv_status st = rv_store_info_get(idx->store, &si);
     if (st != RV_OK) return st;
-    if (si.files == 0) return RV_ERR_NOT_FOUND;
+    if (si.files == 0 || (si.chunks > 0 && si.vectorless == si.chunks)) return RV_ERR_NOT_FOUND;
     if (idx->p.info)
         idx->p.info(idx->p.note_user,
                     "another ripvec is updating the index: searching its last committed state");
