@@ -13,7 +13,9 @@
 #           says the indexer runs (each with the coverage it saw);
 #   warm    once the indexer has finished, SAMPLES more of the same search.
 # Prints every sample and, per binary, the median and the worst "during"
-# wall time, the median warm one and their ratio. The tree is only read;
+# wall time, the median warm one and their ratio, and the same for CPU
+# time (user + sys: the search's own work, whatever the indexer beside it
+# takes of the cores). The tree is only read;
 # the indexes live under a temporary directory removed at the end.
 set -euo pipefail
 
@@ -68,12 +70,12 @@ except Exception:
 print("running" if o["indexer"]["running"] else "done", int(o["embedded"]), int(o["total"]))'
 }
 
-search_ms() { # BIN: wall milliseconds of one search
-    local t0 t1
-    t0=$(ms)
-    "$1" --no-wait --no-background -n 10 "$query" "$tree" >/dev/null 2>&1 || true
-    t1=$(ms)
-    echo $((t1 - t0))
+search_ms() { # BIN: "WALL CPU" milliseconds of one search (CPU: user + sys)
+    local tf="$tmp/time" w u y
+    { TIMEFORMAT='%R %U %S'; time "$1" --no-wait --no-background -n 10 "$query" "$tree" \
+        >/dev/null 2>&1; } 2>"$tf" || true
+    read -r w u y <"$tf"
+    awk -v w="$w" -v u="$u" -v y="$y" 'BEGIN { printf "%d %d\n", w * 1000 + 0.5, (u + y) * 1000 + 0.5 }'
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'; }
@@ -81,7 +83,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)
 one() { # one BIN LABEL
     local b=$1 label=$2 cache="$tmp/cache.$RANDOM$RANDOM"
     export RIPVEC_CACHE=$cache
-    local t0 t1 during="" warm="" st
+    local t0 t1 during="" warm="" dcpu="" wcpu="" st w c
     t0=$(ms)
     "$b" --no-wait "$query" "$tree" >/dev/null 2>&1 || true
     t1=$(ms)
@@ -90,24 +92,30 @@ one() { # one BIN LABEL
         sleep 0.5
         read -r st e tot < <(state "$b")
         [ "$st" = running ] || break
-        local w
-        w=$(search_ms "$b")
+        read -r w c < <(search_ms "$b")
         during="$during $w"
-        echo "$label during $w ms (embedded $e of $tot)"
+        dcpu="$dcpu $c"
+        echo "$label during $w ms wall, $c ms cpu (embedded $e of $tot)"
     done
     while read -r st e tot < <(state "$b") && [ "$st" = running ]; do sleep 2; done
     echo "$label indexer done: embedded $e of $tot"
     for _ in $(seq "$samples"); do
-        warm="$warm $(search_ms "$b")"
+        read -r w c < <(search_ms "$b")
+        warm="$warm $w"
+        wcpu="$wcpu $c"
     done
-    local dm dx wm
-    dm=$(echo "$during" | tr ' ' '\n' | sed '/^$/d' | median)
+    local dm dx wm dc wc
+    med() { echo "$1" | tr ' ' '\n' | sed '/^$/d' | median; }
+    dm=$(med "$during")
     dx=$(echo "$during" | tr ' ' '\n' | sed '/^$/d' | sort -n | tail -1)
-    wm=$(echo "$warm" | tr ' ' '\n' | sed '/^$/d' | median)
-    echo "$label warm:$warm ms"
-    printf 'RESULT %s during median %s ms (max %s, %d samples), warm median %s ms, ratio %s\n' \
-        "$label" "$dm" "${dx:-0}" "$(echo "$during" | wc -w)" "$wm" \
-        "$(awk -v d="$dm" -v w="$wm" 'BEGIN { if (w > 0) printf "%.2f", d / w; else print "-" }')"
+    wm=$(med "$warm")
+    dc=$(med "$dcpu")
+    wc=$(med "$wcpu")
+    echo "$label warm wall:$warm ms, cpu:$wcpu ms"
+    ratio() { awk -v d="$1" -v w="$2" 'BEGIN { if (w > 0) printf "%.2f", d / w; else print "-" }'; }
+    printf 'RESULT %s during median %s ms wall (max %s, %d samples), %s ms cpu; warm median %s ms wall, %s ms cpu; ratio wall %s, cpu %s\n' \
+        "$label" "$dm" "${dx:-0}" "$(echo "$during" | wc -w)" "$dc" "$wm" "$wc" \
+        "$(ratio "$dm" "$wm")" "$(ratio "$dc" "$wc")"
     unset RIPVEC_CACHE
 }
 
