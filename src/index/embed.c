@@ -303,6 +303,7 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
      * all read already (so no estimate scales the total up). */
     size_t total = (size_t)si.vectorless, done_chunks = 0;
     uint64_t bytes = 0;
+    double t0 = mono_s(); /* the progress line's rate and ETA are this pass's */
     for (size_t i = 0; i < np; i++)
         bytes += p[i].f->size > 0 ? (uint64_t)p[i].f->size : 0;
     for (size_t i = 0; i < np; i++) {
@@ -311,7 +312,8 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
         if (progress) {
             rv_progress pr = {.phase = "embed", .files_done = i + 1 - b.nfiles, .files_total = np,
                               .chunks_done = done_chunks, .chunks_total = total,
-                              .bytes_done = bytes, .bytes_total = bytes};
+                              .elapsed_s = mono_s() - t0, .bytes_done = bytes,
+                              .bytes_total = bytes};
             progress(progress_user, &pr);
         }
         size_t before = *embedded + *reused;
@@ -321,7 +323,8 @@ rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *emb
         if (progress) {
             rv_progress pr = {.phase = "write", .files_done = i + 1, .files_total = np,
                               .chunks_done = done_chunks, .chunks_total = total,
-                              .bytes_done = bytes, .bytes_total = bytes};
+                              .elapsed_s = mono_s() - t0, .bytes_done = bytes,
+                              .bytes_total = bytes};
             progress(progress_user, &pr);
         }
         if ((st = ebatch_commit(idx, &b)) != RV_OK) goto done;
