@@ -377,7 +377,7 @@ RV_TEST(newer_format_is_refused_until_rebuild) {
     rv_index *idx = NULL;
     RV_CHECK_EQ_INT(rv_index_open(&idx, NULL, &p), RV_ERR_UNSUPPORTED);
     RV_CHECK(idx == NULL);
-    RV_CHECK_MSG(strstr(rv_error_last(), "index format 99 is newer than this ripvec (1); run "
+    RV_CHECK_MSG(strstr(rv_error_last(), "index format 99 is newer than this ripvec (2); run "
                                          "`ripvec index rebuild` or upgrade") != NULL,
                  "%s", rv_error_last());
     p.mode = RV_INDEX_REBUILD;
@@ -512,7 +512,7 @@ RV_TEST(status_and_clear) {
     RV_CHECK(info.consistent);
     RV_CHECK_EQ_INT(info.files, 5);
     RV_CHECK_EQ_INT(info.chunks, st.chunks_total);
-    RV_CHECK_EQ_INT(info.format_version, 1);
+    RV_CHECK_EQ_INT(info.format_version, 2);
     RV_CHECK_STR(info.model_id, "fake-model");
     RV_CHECK(info.updated >= info.created && info.created > 0);
     RV_CHECK_EQ_INT(rv_index_update(idx, NULL, NULL, NULL, NULL, NULL), RV_ERR_INVALID_ARG);

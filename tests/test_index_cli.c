@@ -35,7 +35,7 @@ RV_TEST(index_subcommands_end_to_end) {
     field(out, "consistent:", v, sizeof v);
     RV_CHECK_STR(v, "yes");
     field(out, "format:", v, sizeof v);
-    RV_CHECK_STR(v, "1");
+    RV_CHECK_STR(v, "2");
     char path[1024];
     field(out, "path:", path, sizeof path);
     RV_CHECK(strncmp(path, s.cache, strlen(s.cache)) == 0 && access(path, F_OK) == 0);

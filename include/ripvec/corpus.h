@@ -38,6 +38,10 @@ typedef struct rv_corpus {
      * random token that every write to the index replaces); 0 when it does
      * not come from an index. Equal generations mean equal corpora. */
     uint64_t generation;
+    /* The same for the texts alone (paths, chunks, their order), which a
+     * commit of vectors only leaves as they were: equal text generations
+     * mean equal keyword indexes. 0 when not known. */
+    uint64_t text_generation;
 } rv_corpus;
 
 /* Progress of a long step (walking, chunking, embedding, writing), reported

@@ -125,6 +125,12 @@ typedef struct rv_index_params {
      * "file-written", "batch-committed") so a test can kill the process. */
     void (*test_hook)(void *user, const char *point);
     void *test_hook_user;
+    /* Called once an update has committed every file's chunks and before
+     * it embeds the ones without a vector, with the committed corpus (its
+     * text_generation set): the searcher builds and saves the keyword
+     * index there, so searches meanwhile load it. NULL: nothing. */
+    void (*on_chunked)(void *user, const rv_corpus *corpus);
+    void *on_chunked_user;
 } rv_index_params;
 
 rv_index_params rv_index_default_params(void);

@@ -285,7 +285,8 @@ rv_status rv_index_corpus(rv_index *idx, rv_corpus *out) {
     }
     if (!idx->store) return rv_error_set(RV_ERR_INVALID_ARG, "index: not open");
     rv_status st = rv_store_load(idx->store, &out->chunks, &out->vectors, &out->dim,
-                                 idx->p.load_embed_text, &out->generation);
+                                 idx->p.load_embed_text, &out->generation,
+                                 &out->text_generation);
     if (st == RV_ERR_CORRUPT) idx->need_rebuild = 1;
     if (st != RV_OK) rv_corpus_free(out);
     return st;
@@ -299,7 +300,7 @@ rv_status rv_index_status(rv_index *idx, rv_index_info *out) {
     rv_status st = rv_store_info_get(idx->store, &si);
     if (st == RV_OK) {
         out->files = si.files;
-        out->chunks = si.chunks;
+        out->chunks = si.chunks - si.vectorless; /* those with a vector */
         out->format_version = si.format_version;
         out->created = si.created;
         out->updated = si.updated;

@@ -1,6 +1,9 @@
 /* Answering at once (rv_index_corpus_now): the committed corpus, less the
  * files that changed or went away, plus the chunks of every file not
- * embedded yet, with zero vectors, so they rank by keywords alone. */
+ * committed yet, with zero vectors, so they rank by keywords alone. The
+ * indexer commits every file's chunks before any vector (index/embed.c), so
+ * while it embeds, the committed corpus is the whole tree and only files
+ * edited since are chunked here. */
 #include "index/sink.h"
 
 #include <stdlib.h>
@@ -95,6 +98,24 @@ static rv_status compose(rv_index *idx, const rv_index_sink *k, pending *p, rv_c
     return RV_OK;
 }
 
+/* Chunks without a vector (zero rows) and the files they are in (chunks
+ * come grouped by file). An embedded row's first element settles it
+ * almost always. */
+static void count_vectorless(const rv_corpus *c, size_t *files, size_t *chunks) {
+    const char *last = NULL;
+    for (size_t i = 0; i < c->chunks.count; i++) {
+        const float *v = c->vectors + i * c->dim;
+        size_t k = 0;
+        while (k < c->dim && v[k] == 0.0f)
+            k++;
+        if (k < c->dim) continue;
+        (*chunks)++;
+        const char *path = c->chunks.items[i].path;
+        if (!last || strcmp(last, path) != 0) (*files)++;
+        last = path;
+    }
+}
+
 rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpus *out,
                               size_t *files_pending, size_t *chunks_pending) {
     memset(out, 0, sizeof *out);
@@ -122,8 +143,6 @@ rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpu
     }
     if (st == RV_OK) {
         if (p.nrels > 1) qsort(p.rels, p.nrels, sizeof *p.rels, cmp_str);
-        *files_pending = p.nrels;
-        *chunks_pending = p.mem.corpus.chunks.count;
         size_t gone = 0;
         for (size_t i = 0; i < k.nold; i++)
             gone += !k.seen[i];
@@ -134,6 +153,7 @@ rv_status rv_index_corpus_now(rv_index *idx, const rv_chunk_params *cp, rv_corpu
         } else if ((st = compose(idx, &k, &p, out)) != RV_OK) {
             rv_corpus_free(out);
         }
+        if (st == RV_OK) count_vectorless(out, files_pending, chunks_pending);
     }
     if (idx->have_cached) {
         rv_corpus_free(&idx->cached);

@@ -65,6 +65,9 @@ void rv_index_recorder_start(rv_index_recorder *r, const char *db_path, rv_progr
 
 void rv_index_recorder_progress(void *user, const rv_progress *p) {
     rv_index_recorder *r = user;
+    /* the embedding pass's first report: its total, at once */
+    int first_embed = strcmp(p->phase, "embed") == 0 && !r->saw_embed;
+    r->saw_embed |= first_embed;
     r->files_done = p->files_done;
     r->files_total = p->files_total;
     r->bytes_done = p->bytes_done;
@@ -74,7 +77,7 @@ void rv_index_recorder_progress(void *user, const rv_progress *p) {
         r->chunks_chunked = p->chunks_total;
     }
     double t = wall_s();
-    if (t - r->last >= 1.0 || strcmp(p->phase, "walk") == 0) {
+    if (t - r->last >= 1.0 || strcmp(p->phase, "walk") == 0 || first_embed) {
         record_write(r, NULL);
         r->last = t;
     }

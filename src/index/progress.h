@@ -12,6 +12,7 @@ typedef struct rv_index_recorder {
     void *next_user;
     double started, last; /* unix seconds */
     int complete;
+    int saw_embed; /* the embedding pass reported (its first report is written at once) */
     size_t files_done, files_total, chunks_embedded, chunks_chunked;
     uint64_t bytes_done, bytes_total;
     char prev[1024]; /* the record found at the start ("" none): a run that */

@@ -108,7 +108,8 @@ static rv_status sink_commit(void *self, rv_ingest_batch *b) {
                 idx->store, bf->rel, bf->size, bf->mtime_ns, bf->ino, bf->hash,
                 b->chunks.items + bf->first,
                 (const uint8_t(*)[16])(b->text_hash ? b->text_hash + bf->first : NULL),
-                b->vectors ? b->vectors + bf->first * dim : NULL, bf->count);
+                b->vectors ? b->vectors + bf->first * dim : NULL,
+                b->has_vec ? b->has_vec + bf->first : NULL, bf->count);
         }
         hook(idx, "file-written");
     }

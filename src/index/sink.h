@@ -33,6 +33,15 @@ int rv_index_sink_kids_find(const rv_index_sink *k, const uint8_t hash[16], floa
 void rv_index_sink_kids_close(rv_index_sink *k);
 /* The pipeline's parameters for this index (no embedder, no progress). */
 rv_ingest_params rv_index_ingest_params(rv_index *idx, const rv_chunk_params *cp);
+/* The embedding pass (index/embed.c): vectors for every stored chunk
+ * committed without one, files in idx->p.order, about `batch` chunks (whole
+ * files) per transaction, and with `snapshots` the corpus snapshot of each
+ * generation it commits and the on_chunked call (not for a rebuild beside
+ * the live index, whose snapshot and keyword index serve its searches
+ * meanwhile). Counts what it embedded and reused. */
+rv_status rv_index_embed_pass(rv_index *idx, rv_ingest_embed_fn embed, void *embed_user,
+                              size_t batch, int snapshots, rv_progress_fn progress,
+                              void *progress_user, size_t *embedded, size_t *reused);
 /* The phase times of an ingest run. */
 rv_index_times rv_index_times_of(const rv_ingest_stats *is);
 

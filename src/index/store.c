@@ -30,7 +30,20 @@ static const char g_schema[] =
     " vector BLOB NOT NULL,"
     " sum INTEGER NOT NULL);"
     "CREATE INDEX chunks_by_file ON chunks(file_id, seq);"
-    "CREATE INDEX chunks_by_text ON chunks(text_hash);";
+    "CREATE INDEX chunks_by_text ON chunks(text_hash);"
+    /* Chunks committed before their vector (an empty blob): the files the
+     * embedding pass still has to do, found without reading every row. */
+    "CREATE INDEX chunks_novec ON chunks(file_id) WHERE vector = x'';";
+
+/* Format 1 -> 2: format 2 adds vector-less chunks (an empty vector blob,
+ * which a format-1 reader would take for damage) and the text generation. A
+ * format-1 file holds none of those, so it becomes a format-2 file as it is:
+ * one index built, two meta keys; every row and vector kept. */
+static const char g_migrate_1[] =
+    "CREATE INDEX IF NOT EXISTS chunks_novec ON chunks(file_id) WHERE vector = x'';"
+    "INSERT OR REPLACE INTO meta(key, value) SELECT 'text_generation', value FROM meta"
+    " WHERE key = 'generation';"
+    "UPDATE meta SET value = '2' WHERE key = 'format_version';";
 
 /* ---- small helpers ---- */
 
@@ -339,27 +352,51 @@ static uint64_t new_generation(void) {
     return g ? g : 1;
 }
 
-rv_status rv_store_bump_generation(rv_store *s) {
+rv_status rv_store_bump_generation(rv_store *s, int texts) {
     char buf[32];
     snprintf(buf, sizeof buf, "%016llx", (unsigned long long)new_generation());
-    return rv_store_meta_set(s, "generation", buf);
+    rv_status st = rv_store_meta_set(s, "generation", buf);
+    if (st == RV_OK && texts) st = rv_store_meta_set(s, "text_generation", buf);
+    return st;
 }
 
-rv_status rv_store_generation(rv_store *s, uint64_t *out) {
-    char buf[64];
-    int found;
-    *out = 0;
-    rv_status st = rv_store_meta_get(s, "generation", buf, sizeof buf, &found);
-    if (st != RV_OK || !found || strlen(buf) != 16) return st;
+/* 16 hex digits, else 0 (damaged or missing: nothing made at it fits). */
+static uint64_t parse_generation(const char *buf) {
+    if (!buf || strlen(buf) != 16) return 0;
     uint64_t g = 0;
     for (int i = 0; i < 16; i++) {
         char c = buf[i];
         int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0) return RV_OK; /* damaged: no generation, so no snapshot fits */
+        if (d < 0) return 0;
         g = g << 4 | (uint64_t)d;
     }
-    *out = g;
-    return RV_OK;
+    return g;
+}
+
+rv_status rv_store_generations(rv_store *s, uint64_t *gen, uint64_t *text_gen) {
+    *gen = 0;
+    if (text_gen) *text_gen = 0;
+    sqlite3_stmt *q = NULL;
+    /* One statement: both keys of the same committed state. */
+    int rc = sqlite3_prepare_v2(
+        s->db, "SELECT key, value FROM meta WHERE key IN ('generation', 'text_generation')", -1,
+        &q, NULL);
+    if (rc != SQLITE_OK) return rv_store_sql_fail(s, rc, "read meta");
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        uint64_t g = parse_generation((const char *)sqlite3_column_text(q, 1));
+        if (k && strcmp(k, "generation") == 0)
+            *gen = g;
+        else if (k && text_gen)
+            *text_gen = g;
+    }
+    rv_status st = rc == SQLITE_DONE ? RV_OK : rv_store_sql_fail(s, rc, "read meta");
+    sqlite3_finalize(q);
+    return st;
+}
+
+rv_status rv_store_generation(rv_store *s, uint64_t *out) {
+    return rv_store_generations(s, out, NULL);
 }
 
 /* ---- open ---- */
@@ -425,7 +462,7 @@ static rv_status create_schema(rv_store *s, const rv_store_meta *want) {
         (st = rv_store_meta_set(s, "root", want->root ? want->root : "")) != RV_OK ||
         (st = rv_store_meta_set_int(s, "created", t)) != RV_OK ||
         (st = rv_store_meta_set_int(s, "updated", t)) != RV_OK ||
-        (st = rv_store_bump_generation(s)) != RV_OK)
+        (st = rv_store_bump_generation(s, 1)) != RV_OK)
         goto fail;
     if ((st = rv_store_exec(s, "COMMIT")) != RV_OK) goto fail;
     s->fresh = 1;
@@ -488,7 +525,7 @@ done:
     return st;
 }
 
-typedef enum { SCHEMA_OK, SCHEMA_EMPTY, SCHEMA_STALE } schema_state;
+typedef enum { SCHEMA_OK, SCHEMA_EMPTY, SCHEMA_STALE, SCHEMA_MIGRATE } schema_state;
 
 /* Reads what is there. RV_OK with *state; RV_ERR_CORRUPT for a damaged file;
  * RV_ERR_UNSUPPORTED for a newer format. *why explains SCHEMA_STALE. */
@@ -531,12 +568,8 @@ static rv_status inspect_schema(rv_store *s, const rv_store_meta *want, schema_s
                             "index format %ld is newer than this ripvec (%d); run `ripvec index "
                             "rebuild` or upgrade",
                             ver, RV_STORE_FORMAT);
-    *state = SCHEMA_OK;
-    if (ver < RV_STORE_FORMAT) {
-        snprintf(why, why_cap, "index format %ld is older than %d", ver, RV_STORE_FORMAT);
-        *state = SCHEMA_STALE;
-        return RV_OK;
-    }
+    /* Format 1 is the only older one, and migrates in place. */
+    *state = ver < RV_STORE_FORMAT ? SCHEMA_MIGRATE : SCHEMA_OK;
     if ((st = rv_store_meta_get(s, "dim", buf, sizeof buf, &found)) != RV_OK) return st;
     long long dim = strtoll(buf, &end, 10);
     if (!found || end == buf || *end || dim <= 0 || dim > 65536)
@@ -558,6 +591,16 @@ static rv_status inspect_schema(rv_store *s, const rv_store_meta *want, schema_s
         s->chunker_changed = strcmp(buf, want->chunker) != 0;
     }
     return RV_OK;
+}
+
+/* Format 1 in place (see g_migrate_1), keeping the generation: the
+ * snapshot and keyword index made at it stay valid. */
+static rv_status migrate_1(rv_store *s) {
+    rv_status st = rv_store_exec(s, "BEGIN IMMEDIATE");
+    if (st != RV_OK) return st;
+    if ((st = rv_store_exec(s, g_migrate_1)) == RV_OK) st = rv_store_exec(s, "COMMIT");
+    if (st != RV_OK) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
 }
 
 rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *want,
@@ -591,9 +634,13 @@ rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *w
             snprintf(why, sizeof why, "rebuild requested");
             st = RV_OK;
         }
-        if (st == RV_OK && s->readonly) {
+        if (st == RV_OK && s->readonly) { /* a format-1 file reads as it is */
             if (state == SCHEMA_EMPTY) st = rv_error_set(RV_ERR_NOT_FOUND, "empty index");
             goto done;
+        }
+        if (st == RV_OK && state == SCHEMA_MIGRATE) {
+            st = migrate_1(s);
+            if (st == RV_OK) state = SCHEMA_OK;
         }
         if (st == RV_OK && mode == RV_STORE_REBUILD && state == SCHEMA_OK) {
             state = SCHEMA_STALE;

@@ -20,6 +20,9 @@
  *   chunks(id, file_id, seq, start_line, end_line, kind, name, scope, language,
  *          content, embed_head, embed_tail, text_hash BLOB(16), vector BLOB, sum)
  *
+ * A chunk may be committed before its vector: its vector is then an empty
+ * blob (loaded as a zero row), and the embedding pass fills it in later.
+ *
  * embed_text = embed_head || (embed_tail ? content : ""): the chunker's
  * embed_text is a short header plus the content, stored once.
  *
@@ -36,8 +39,9 @@
 #include <stdint.h>
 
 /* Bumped when the schema or the meaning of a column changes. Older files are
- * rebuilt; newer ones are refused (see rv_store_open). */
-#define RV_STORE_FORMAT 1
+ * migrated in place (format 1 -> 2: vector-less chunks and the text
+ * generation); newer ones are refused (see rv_store_open). */
+#define RV_STORE_FORMAT 2
 
 typedef struct rv_store rv_store;
 
@@ -110,9 +114,10 @@ int rv_store_find_vector(rv_store *s, const uint8_t text_hash[16], float *vec);
  * RV_ERR_CORRUPT on a mismatch or any SQLite corruption error. embed_text is
  * only rebuilt with `with_embed_text` (else NULL: searching never needs it).
  * `*generation` (may be NULL) gets the generation of the state read, in the
- * same read transaction (0: the file has none). */
+ * same read transaction (0: the file has none), and `*text_generation` (may
+ * be NULL) its text generation. A chunk without a vector yet gets a zero row. */
 rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
-                        int with_embed_text, uint64_t *generation);
+                        int with_embed_text, uint64_t *generation, uint64_t *text_generation);
 
 /* The generation of the committed state: a random nonzero 64-bit token that
  * every write transaction (rv_store_commit, creation) replaces, except
@@ -123,6 +128,11 @@ rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, siz
  * never matches by accident. 0 when the file has none (older files: until
  * their next write). */
 rv_status rv_store_generation(rv_store *s, uint64_t *out);
+/* The generation and the text generation of the same committed state. The
+ * text generation changes only with the chunks' texts, paths or order, not
+ * when vectors are filled in (rv_store_commit_vectors): whatever is built
+ * from the texts alone (the keyword index) stays valid across it. 0: none. */
+rv_status rv_store_generations(rv_store *s, uint64_t *gen, uint64_t *text_gen);
 
 /* The static string for a language name read back from a file (rv_chunk's
  * language is never freed): interned once per process, thread-safe. */
@@ -130,6 +140,7 @@ const char *rv_store_intern_language(const char *name);
 
 typedef struct rv_store_info {
     int64_t files, chunks;
+    int64_t vectorless; /* chunks committed without their vector yet */
     int format_version;
     int64_t created, updated; /* unix seconds */
     char model_id[256];
@@ -156,13 +167,28 @@ rv_status rv_store_commit(rv_store *s);
  * corpus is then that of the current generation, and so are copies of it
  * (the corpus snapshot, the saved keyword index), which hold no file stats. */
 rv_status rv_store_commit_keep_generation(rv_store *s);
+/* Commits a transaction that only filled in vectors of stored chunks: a new
+ * generation, the same text generation. */
+rv_status rv_store_commit_vectors(rv_store *s);
 void rv_store_rollback(rv_store *s);
 
 /* Replaces the file `rel`: deletes its old chunks, upserts its row, inserts
- * `n` chunks with their vectors (n * dim floats) and text hashes. */
+ * `n` chunks with their vectors (n * dim floats) and text hashes; chunk i
+ * goes in without a vector where has_vec[i] is 0 (has_vec NULL: all have). */
 rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t mtime_ns,
                             int64_t ino, const uint8_t hash[16], const rv_chunk *chunks,
-                            const uint8_t (*text_hashes)[16], const float *vectors, size_t n);
+                            const uint8_t (*text_hashes)[16], const float *vectors,
+                            const unsigned char *has_vec, size_t n);
+
+/* The ids of the files with chunks still without a vector (ascending). */
+rv_status rv_store_pending_files(rv_store *s, int64_t **ids, size_t *n);
+
+/* One file's chunks in seq order, verified, with embed_text, their text
+ * hashes, vectors (n * dim, zero rows where none) and has_vec; all malloc'd
+ * (chunks appended to *chunks). RV_ERR_CORRUPT on a damaged row. */
+rv_status rv_store_file_chunks(rv_store *s, int64_t id, const char *rel, rv_chunk_list *chunks,
+                               uint8_t (**text_hashes)[16], float **vectors,
+                               unsigned char **has_vec);
 
 /* Updates only the stat fields of a file whose content is unchanged. */
 rv_status rv_store_heal_file(rv_store *s, int64_t id, int64_t size, int64_t mtime_ns, int64_t ino);

@@ -61,7 +61,8 @@ int64_t rv_store_now(void);
 rv_status rv_store_meta_get(rv_store *s, const char *key, char *out, size_t cap, int *found);
 rv_status rv_store_meta_set(rv_store *s, const char *key, const char *value);
 rv_status rv_store_meta_set_int(rv_store *s, const char *key, long long v);
-/* Writes a fresh meta.generation (inside the caller's transaction). */
-rv_status rv_store_bump_generation(rv_store *s);
+/* Writes a fresh meta.generation, and the same token as meta.text_generation
+ * when `texts` (inside the caller's transaction). */
+rv_status rv_store_bump_generation(rv_store *s, int texts);
 
 #endif

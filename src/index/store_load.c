@@ -104,7 +104,7 @@ static const lfile *find_file(const lfile *f, size_t n, int64_t id) {
  * Rows land directly in their (rel, seq) slot, found from the files table;
  * with `chunks` NULL it only verifies. */
 static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int with_embed,
-                      uint64_t *generation) {
+                      uint64_t *generation, uint64_t *text_generation) {
     rv_status st;
     sqlite3_stmt *q = NULL;
     lfile *files = NULL, **by_rel = NULL;
@@ -118,7 +118,8 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
     /* meta is written by every commit: a write into a damaged page there
      * would otherwise go unseen until the next open. */
     if ((st = rv_store_check_meta(s)) != RV_OK) goto done;
-    if (generation && (st = rv_store_generation(s, generation)) != RV_OK) goto done;
+    if (generation && (st = rv_store_generations(s, generation, text_generation)) != RV_OK)
+        goto done;
     rc = sqlite3_prepare_v2(s->db, "SELECT id, rel, nchunks FROM files NOT INDEXED", -1, &q, NULL);
     if (rc != SQLITE_OK) {
         st = rv_store_sql_fail(s, rc, "load files");
@@ -208,8 +209,10 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
         size_t slot = f->first + (size_t)seq;
         filled[slot] = 1;
         const void *vec = sqlite3_column_blob(q, 12), *th = sqlite3_column_blob(q, 11);
-        if (!vec || (size_t)sqlite3_column_bytes(q, 12) != vbytes || !th ||
-            sqlite3_column_bytes(q, 11) != 16)
+        /* an empty blob: committed before its vector (a zero row) */
+        size_t vlen = sqlite3_column_type(q, 12) == SQLITE_BLOB ? (size_t)sqlite3_column_bytes(q, 12)
+                                                                 : 1;
+        if ((vlen && (!vec || vlen != vbytes)) || !th || sqlite3_column_bytes(q, 11) != 16)
             CORRUPT("index %s: bad vector or hash in %s", s->path, f->rel);
         rv_store_row row = {.rel = f->rel,
                             .seq = seq,
@@ -226,7 +229,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
                             .tail = sqlite3_column_int(q, 10) != 0,
                             .text_hash = th,
                             .vec = vec,
-                            .vec_bytes = vbytes};
+                            .vec_bytes = vlen};
         if (rv_store_row_sum(&row) != sqlite3_column_int64(q, 13))
             CORRUPT("index %s: checksum mismatch in %s", s->path, f->rel);
         got++;
@@ -251,7 +254,10 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
             if (row.tail) memcpy(c->embed_text + row.head_len, row.content, row.content_len);
             c->embed_text[elen] = 0;
         }
-        rv_store_vec_decode(mat + slot * s->dim, vec, s->dim);
+        if (vlen)
+            rv_store_vec_decode(mat + slot * s->dim, vec, s->dim);
+        else
+            memset(mat + slot * s->dim, 0, s->dim * sizeof *mat);
     }
     if (rc != SQLITE_DONE) {
         st = rv_store_sql_fail(s, rc, "load");
@@ -275,12 +281,13 @@ done:
 }
 
 rv_status rv_store_load(rv_store *s, rv_chunk_list *chunks, float **vectors, size_t *dim,
-                        int with_embed_text, uint64_t *generation) {
+                        int with_embed_text, uint64_t *generation, uint64_t *text_generation) {
     *vectors = NULL;
     if (generation) *generation = 0;
+    if (text_generation) *text_generation = 0;
     if (dim) *dim = s->dim;
     size_t before = chunks->count;
-    rv_status st = scan(s, chunks, vectors, with_embed_text, generation);
+    rv_status st = scan(s, chunks, vectors, with_embed_text, generation, text_generation);
     if (st != RV_OK) {
         /* Drop the (zeroed or filled) slots this call appended. */
         for (size_t i = before; i < chunks->count; i++) {
@@ -304,6 +311,17 @@ rv_status rv_store_info_get(rv_store *s, rv_store_info *out) {
     int found;
     if ((st = count_rows(s, "SELECT count(*) FROM files", &out->files)) != RV_OK ||
         (st = count_rows(s, "SELECT count(*) FROM chunks", &out->chunks)) != RV_OK)
+        return st;
+    /* through the partial index chunks_novec (a format-1 file read as it is
+     * has none, and no such chunk either: no scan then) */
+    int64_t have_novec = 0;
+    if ((st = count_rows(s,
+                         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                         "name = 'chunks_novec'",
+                         &have_novec)) != RV_OK ||
+        (have_novec &&
+         (st = count_rows(s, "SELECT count(*) FROM chunks WHERE vector = x''", &out->vectorless)) !=
+             RV_OK))
         return st;
     if ((st = rv_store_meta_get(s, "format_version", buf, sizeof buf, &found)) != RV_OK) return st;
     out->format_version = atoi(buf);
@@ -348,7 +366,7 @@ rv_status rv_store_verify(rv_store *s) {
     }
     sqlite3_finalize(q);
     if (st != RV_OK) return st;
-    if ((st = scan(s, NULL, NULL, 0, NULL)) != RV_OK) return st;
+    if ((st = scan(s, NULL, NULL, 0, NULL, NULL)) != RV_OK) return st;
     int64_t bad = 0;
     st = count_rows(s,
                     "SELECT count(*) FROM files f WHERE f.nchunks != "

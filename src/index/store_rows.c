@@ -15,7 +15,7 @@ static const char *const g_sql[ST_COUNT] = {
                         "scope, language, content, embed_head, embed_tail, text_hash, vector, sum) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_FILE_DELETE] = "DELETE FROM files WHERE id = ?1",
-    [ST_FIND_VECTOR] = "SELECT vector FROM chunks WHERE text_hash = ?1 LIMIT 1",
+    [ST_FIND_VECTOR] = "SELECT vector FROM chunks WHERE text_hash = ?1 AND vector != x'' LIMIT 1",
 };
 
 rv_status rv_store_prep(rv_store *s, int which, sqlite3_stmt **out) {
@@ -41,8 +41,8 @@ rv_status rv_store_begin(rv_store *s) {
     return st;
 }
 
-static rv_status commit(rv_store *s, int new_generation) {
-    rv_status st = s->in_tx && new_generation ? rv_store_bump_generation(s) : RV_OK;
+static rv_status commit(rv_store *s, int new_generation, int texts) {
+    rv_status st = s->in_tx && new_generation ? rv_store_bump_generation(s, texts) : RV_OK;
     if (st != RV_OK) return st;
     st = rv_store_exec(s, "COMMIT");
     if (st == RV_OK) s->in_tx = 0;
@@ -53,11 +53,15 @@ rv_status rv_store_commit(rv_store *s) {
     /* Every write gets a new generation in the same transaction: a snapshot
      * of the corpus made before it can never pass for current, even when the
      * process is killed right after this commit. */
-    return commit(s, 1);
+    return commit(s, 1, 1);
+}
+
+rv_status rv_store_commit_vectors(rv_store *s) {
+    return commit(s, 1, 0);
 }
 
 rv_status rv_store_commit_keep_generation(rv_store *s) {
-    return commit(s, 0);
+    return commit(s, 0, 0);
 }
 
 void rv_store_rollback(rv_store *s) {
@@ -169,7 +173,8 @@ static const char *nz(const char *p) {
 
 rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t mtime_ns,
                             int64_t ino, const uint8_t hash[16], const rv_chunk *chunks,
-                            const uint8_t (*text_hashes)[16], const float *vectors, size_t n) {
+                            const uint8_t (*text_hashes)[16], const float *vectors,
+                            const unsigned char *has_vec, size_t n) {
     if (!s->in_tx) return rv_error_set(RV_ERR_INTERNAL, "index: write outside a transaction");
     sqlite3_stmt *q;
     rv_status st;
@@ -206,7 +211,9 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
         /* embed_text is usually a short header + content: store the header. */
         int tail = clen && elen >= clen && memcmp(embed + elen - clen, content, clen) == 0;
         if (tail) elen -= clen;
-        rv_store_vec_pack(vbuf, vectors + i * s->dim, s->dim, text_hashes[i]);
+        /* no vector yet: an empty blob (the embedding pass fills it) */
+        size_t vb = !has_vec || has_vec[i] ? vbytes : 0;
+        if (vb) rv_store_vec_pack(vbuf, vectors + i * s->dim, s->dim, text_hashes[i]);
         rv_store_row row = {.rel = rel,
                             .seq = (int64_t)i,
                             .start = c->start_line,
@@ -222,7 +229,7 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
                             .head_len = elen,
                             .text_hash = text_hashes[i],
                             .vec = vbuf,
-                            .vec_bytes = vbytes};
+                            .vec_bytes = vb};
         int64_t sum = rv_store_row_sum(&row);
         if ((st = rv_store_prep(s, ST_CHUNK_INSERT, &q)) != RV_OK) goto done;
         sqlite3_bind_int64(q, 1, id);
@@ -237,7 +244,7 @@ rv_status rv_store_put_file(rv_store *s, const char *rel, int64_t size, int64_t 
         sqlite3_bind_text(q, 10, embed, (int)elen, SQLITE_STATIC);
         sqlite3_bind_int(q, 11, tail);
         sqlite3_bind_blob(q, 12, text_hashes[i], 16, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 13, vbuf, (int)vbytes, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 13, vb ? vbuf : (const void *)"", (int)vb, SQLITE_STATIC);
         sqlite3_bind_int64(q, 14, sum);
         if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
             st = rv_store_sql_fail(s, rc, "write chunk");

@@ -48,23 +48,29 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
         k.record_chunker = k.force_rechunk;
         k.force_rechunk = 0;
     }
+    /* First every file's chunks (and the vectors already stored for their
+     * texts), so that searches meanwhile load them instead of chunking the
+     * tree again; then the vectors, in the wanted order (index/embed.c). */
     embed_with ew = {idx, ctx, 0};
     rv_ingest_params ip = rv_index_ingest_params(idx, cp);
-    if (idx->p.embed_limit) ip.batch_chunks = 32;
-    ip.embed = embed_fn;
-    ip.embed_user = &ew;
+    ip.defer_embed = 1;
     ip.progress = progress;
     ip.progress_user = progress_user;
     rv_ingest_stats is;
     st = rv_ingest_run(&ip, &sink, &is);
     idx->last_times = rv_index_times_of(&is);
+    size_t embedded = 0, reused = 0;
+    if (st == RV_OK)
+        st = rv_index_embed_pass(idx, embed_fn, &ew, idx->p.embed_limit ? 32 : idx->p.batch_chunks,
+                                 !k.racy && !idx->beside_path, progress, progress_user,
+                                 &embedded, &reused);
     stats->files_seen = is.files_seen;
     stats->files_changed = is.files_changed;
     stats->files_added = is.files_added;
     stats->files_removed = is.files_removed;
     stats->files_touched = is.files_touched;
-    stats->chunks_embedded = is.chunks_embedded;
-    stats->chunks_reused = is.chunks_reused;
+    stats->chunks_embedded = embedded;
+    stats->chunks_reused = is.chunks_reused + reused;
     *racy = k.racy;
     rv_index_sink_free(&k);
     return st;
@@ -80,10 +86,10 @@ static rv_status update_pass(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_pa
 rv_status rv_index_load_corpus(rv_index *idx, int save) {
     rv_corpus *c = &idx->cached;
     memset(c, 0, sizeof *c);
-    uint64_t gen = 0;
+    uint64_t gen = 0, tgen = 0;
     rv_status st;
     if (!idx->p.load_embed_text) {
-        if ((st = rv_store_generation(idx->store, &gen)) != RV_OK) return st;
+        if ((st = rv_store_generations(idx->store, &gen, &tgen)) != RV_OK) return st;
         /* A file from before generations gets one now (an empty write
          * transaction bumps it), or it would never have a snapshot while
          * nothing changes. Best effort: a read-only file stays without.
@@ -95,16 +101,19 @@ rv_status rv_index_load_corpus(rv_index *idx, int save) {
         }
         if (gen && rv_snapshot_load(c, idx->snap_path, gen, idx->dim) == RV_OK) {
             c->generation = gen;
+            c->text_generation = tgen;
             idx->have_cached = 1;
             return RV_OK;
         }
     }
-    st = rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim, idx->p.load_embed_text, &gen);
+    st = rv_store_load(idx->store, &c->chunks, &c->vectors, &c->dim, idx->p.load_embed_text, &gen,
+                       &tgen);
     if (st != RV_OK) {
         rv_corpus_free(c);
         return st;
     }
     c->generation = gen;
+    c->text_generation = tgen;
     idx->have_cached = 1;
     if (gen && save && !idx->p.load_embed_text) {
         struct stat sb;
@@ -115,12 +124,13 @@ rv_status rv_index_load_corpus(rv_index *idx, int save) {
 }
 
 /* Another process is writing: the last committed state, when there is
- * one (RV_ERR_NOT_FOUND: an empty index, worth waiting for). */
+ * one (RV_ERR_NOT_FOUND: an empty index, or one whose chunks have no
+ * vector yet, worth waiting for). */
 static rv_status answer_committed(rv_index *idx, rv_index_stats *stats) {
     rv_store_info si;
     rv_status st = rv_store_info_get(idx->store, &si);
     if (st != RV_OK) return st;
-    if (si.files == 0) return RV_ERR_NOT_FOUND;
+    if (si.files == 0 || (si.chunks > 0 && si.vectorless == si.chunks)) return RV_ERR_NOT_FOUND;
     if (idx->p.info)
         idx->p.info(idx->p.note_user,
                     "another ripvec is updating the index: searching its last committed state");

@@ -94,6 +94,11 @@ static rv_status vectors_for(rv_ingest_run_state *r, rv_ingest_batch *out) {
         nslots <<= 1;
     out->text_hash = malloc(n * sizeof *out->text_hash);
     out->vectors = malloc(n * dim * sizeof *out->vectors);
+    int defer = !r->p->embed; /* vectors found are kept, the rest marked */
+    if (defer && !(out->has_vec = calloc(n, 1))) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     need = malloc(n * sizeof *need);
     dup_of = malloc(n * sizeof *dup_of);
     slots = malloc(nslots * sizeof *slots);
@@ -118,7 +123,7 @@ static rv_status vectors_for(rv_ingest_run_state *r, rv_ingest_batch *out) {
             s = (s + 1) & (nslots - 1);
         if (slots[s] != SIZE_MAX) {
             dup_of[i] = slots[s];
-            r->stats->chunks_reused++;
+            if (!defer) r->stats->chunks_reused++;
             continue;
         }
         slots[s] = i;
@@ -130,6 +135,11 @@ static rv_status vectors_for(rv_ingest_run_state *r, rv_ingest_batch *out) {
         }
         if (found) {
             r->stats->chunks_reused++;
+            if (defer) out->has_vec[i] = 1;
+            continue;
+        }
+        if (defer) {
+            memset(out->vectors + i * dim, 0, dim * sizeof(float));
             continue;
         }
         texts[nneed] = et;
@@ -146,8 +156,13 @@ static rv_status vectors_for(rv_ingest_run_state *r, rv_ingest_batch *out) {
             memcpy(out->vectors + need[k] * dim, tmp + k * dim, dim * sizeof *tmp);
     }
     for (size_t i = 0; i < n; i++)
-        if (dup_of[i] != SIZE_MAX)
+        if (dup_of[i] != SIZE_MAX) {
             memcpy(out->vectors + i * dim, out->vectors + dup_of[i] * dim, dim * sizeof(float));
+            if (defer) {
+                out->has_vec[i] = out->has_vec[dup_of[i]];
+                r->stats->chunks_reused += out->has_vec[i];
+            }
+        }
 done:
     free(tmp);
     free(need);
@@ -164,7 +179,7 @@ rv_status rv_ingest_flush(rv_ingest_run_state *r) {
     rv_ingest_batch b = {.files = bs->files, .nfiles = bs->nfiles, .chunks = bs->chunks};
     memset(&bs->chunks, 0, sizeof bs->chunks);
     rv_status st = RV_OK;
-    if (r->p->embed && b.chunks.count) {
+    if ((r->p->embed || r->p->defer_embed) && b.chunks.count) {
         b.dim = r->p->dim;
         if (!b.dim) {
             st = rv_error_set(RV_ERR_INVALID_ARG, "ingest: no vector dimension");
@@ -183,6 +198,7 @@ done:
     rv_chunk_list_free(&b.chunks);
     free(b.text_hash);
     free(b.vectors);
+    free(b.has_vec);
     bs->nfiles = 0;
     return st;
 }

@@ -61,6 +61,9 @@ typedef struct rv_ingest_batch {
     uint8_t (*text_hash)[16];
     float *vectors; /* chunks.count * dim */
     size_t dim;
+    /* rv_ingest_params.defer_embed: 1 where a vector was found (reused),
+     * 0 where the chunk waits for embedding (a zero row); NULL: all have. */
+    unsigned char *has_vec;
 } rv_ingest_batch;
 
 typedef struct rv_ingest_stats {
@@ -109,6 +112,10 @@ typedef struct rv_ingest_params {
     const rv_chunk_params *chunk; /* NULL: rv_chunk_default_params() */
     rv_ingest_embed_fn embed;    /* NULL: no vectors */
     void *embed_user;
+    /* With embed NULL: the batches still get text hashes and the vectors
+     * the sink has for them (find_vector), has_vec saying which; the rest
+     * is left for a later embedding pass (index/embed.c). */
+    int defer_embed;
     size_t dim;
     size_t batch_chunks; /* chunks per commit; 0: one batch for the whole run */
     size_t batch_files;  /* files per commit; 0: no limit */

@@ -28,6 +28,8 @@
 #define RV_MERGE_GAP 3
 #define RV_MERGE_MAX_LINES 60
 
+static void index_chunked(void *user, const rv_corpus *c);
+
 rv_search_config rv_search_default_config(void) {
     rv_search_config c;
     memset(&c, 0, sizeof c);
@@ -299,6 +301,8 @@ rv_status rv_searcher_open(rv_searcher **out, const rv_search_config *cfg) {
         ip.if_idle = cfg->index_if_idle;
         ip.order = rv_search_file_order;
         ip.order_user = s;
+        ip.on_chunked = index_chunked;
+        ip.on_chunked_user = s;
         if (s->lazy) {
             ip.model_id = s->lazy_id;
             ip.dim = s->lazy_dim;
@@ -386,7 +390,8 @@ rv_status rv_searcher_refresh(rv_searcher *s, rv_refresh_stats *stats) {
         /* Nothing changed: the loaded corpus (and its BM25 and definition
          * tables) is still exact, so keep it and drop the fresh copy. */
         keep_old = s->loaded && is.files_changed == 0 && is.files_added == 0 &&
-                   is.files_removed == 0 && is.chunks_total == old.chunks.count;
+                   is.files_removed == 0 && is.chunks_total == old.chunks.count &&
+                   s->corpus.generation && s->corpus.generation == old.generation;
         local.files_changed = is.files_changed + is.files_added;
         local.stale = is.stale || local.files_pending;
         local.chunks_embedded = is.chunks_embedded;
@@ -449,6 +454,27 @@ static int cmp_score(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* The indexer's chunk pass is committed (rv_index_params.on_chunked): the
+ * keyword index of that corpus, saved under its text generation, which
+ * the commits of vectors that follow keep. Best effort. */
+static void index_chunked(void *user, const rv_corpus *c) {
+    rv_searcher *s = user;
+    const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
+    rv_bm25_params bp = rv_bm25_default_params();
+    uint64_t key = rv_bm25_key_generation(c->text_generation, &bp);
+    char *path = ip ? malloc(strlen(ip) + 6) : NULL;
+    rv_bm25 *bm = NULL;
+    if (path && key) {
+        sprintf(path, "%s.bm25", ip);
+        if (rv_bm25_load(&bm, key, path) != RV_OK &&
+            rv_bm25_build_threads(&bm, c->chunks.items, c->chunks.count, &bp,
+                                  s->threads > 0 ? s->threads : rv_cpu_count()) == RV_OK)
+            rv_bm25_save(bm, key, path);
+    }
+    rv_bm25_free(bm);
+    free(path);
+}
+
 /* With an index, the keyword index is saved next to it ("<index>.bm25") and
  * read back while the corpus is unchanged: a warm query then skips
  * tokenizing every chunk. Saving is best effort. */
@@ -462,10 +488,12 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
     const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
     if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
         sprintf(path, "%s.bm25", ip);
-        /* A corpus read from the index is named by its store generation;
+        /* A corpus read from the index is named by its store's text
+         * generation (vectors filled in keep it), else its generation;
          * hashing every chunk's text would cost more than the load. */
-        key = s->corpus.generation ? rv_bm25_key_generation(s->corpus.generation, &bp)
-                                   : rv_bm25_key(cs, n, &bp);
+        uint64_t gen = s->corpus.text_generation ? s->corpus.text_generation
+                                                 : s->corpus.generation;
+        key = gen ? rv_bm25_key_generation(gen, &bp) : rv_bm25_key(cs, n, &bp);
         if (key && rv_bm25_load(&s->bm, key, path) == RV_OK) {
             rv_search_trace(s, "bm25 load");
             free(path);

@@ -1,0 +1,179 @@
+/* What the embedding pass reads from the index store (see store.h): the
+ * files whose chunks were committed before their vectors, and one file's
+ * chunks back, verified, to embed them. */
+#include "index/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+rv_status rv_store_pending_files(rv_store *s, int64_t **ids, size_t *n_out) {
+    *ids = NULL;
+    *n_out = 0;
+    sqlite3_stmt *q = NULL;
+    /* chunks_novec holds exactly the vector-less chunks: no row is read */
+    int rc = sqlite3_prepare_v2(
+        s->db, "SELECT DISTINCT file_id FROM chunks WHERE vector = x'' ORDER BY file_id", -1, &q,
+        NULL);
+    if (rc != SQLITE_OK) return rv_store_sql_fail(s, rc, "pending files");
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    rv_status st = RV_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        v[n++] = sqlite3_column_int64(q, 0);
+    }
+    if (st == RV_OK && rc != SQLITE_DONE) st = rv_store_sql_fail(s, rc, "pending files");
+    sqlite3_finalize(q);
+    if (st != RV_OK) {
+        free(v);
+        return st;
+    }
+    *ids = v;
+    *n_out = n;
+    return RV_OK;
+}
+
+static char *dup_text(sqlite3_stmt *q, int col) {
+    const unsigned char *t = sqlite3_column_text(q, col);
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    char *r = malloc(n + 1);
+    if (!r) return NULL;
+    if (n) memcpy(r, t, n);
+    r[n] = 0;
+    return r;
+}
+
+static const char *col_str(sqlite3_stmt *q, int col) {
+    const unsigned char *t = sqlite3_column_text(q, col);
+    return t ? (const char *)t : "";
+}
+
+/* One row into c (strings malloc'd); its vector into vec and has. */
+static rv_status take_row(rv_store *s, sqlite3_stmt *q, const char *rel, int64_t seq, rv_chunk *c,
+                          uint8_t th[16], float *vec, unsigned char *has) {
+    size_t vbytes = rv_store_vec_bytes(s->dim);
+    const void *v = sqlite3_column_blob(q, 11), *h = sqlite3_column_blob(q, 10);
+    size_t vlen = sqlite3_column_type(q, 11) == SQLITE_BLOB ? (size_t)sqlite3_column_bytes(q, 11) : 1;
+    if ((vlen && (!v || vlen != vbytes)) || !h || sqlite3_column_bytes(q, 10) != 16)
+        return rv_error_set(RV_ERR_CORRUPT, "index %s: bad vector or hash in %s", s->path, rel);
+    rv_store_row row = {.rel = rel,
+                        .seq = seq,
+                        .start = sqlite3_column_int(q, 1),
+                        .end = sqlite3_column_int(q, 2),
+                        .kind = col_str(q, 3),
+                        .name = col_str(q, 4),
+                        .scope = col_str(q, 5),
+                        .lang = col_str(q, 6),
+                        .content = col_str(q, 7),
+                        .content_len = (size_t)sqlite3_column_bytes(q, 7),
+                        .head = col_str(q, 8),
+                        .head_len = (size_t)sqlite3_column_bytes(q, 8),
+                        .tail = sqlite3_column_int(q, 9) != 0,
+                        .text_hash = h,
+                        .vec = v,
+                        .vec_bytes = vlen};
+    if (rv_store_row_sum(&row) != sqlite3_column_int64(q, 12))
+        return rv_error_set(RV_ERR_CORRUPT, "index %s: checksum mismatch in %s", s->path, rel);
+    memcpy(th, h, 16);
+    *has = vlen != 0;
+    if (vlen && !rv_store_vec_unpack(vec, v, s->dim, th))
+        return rv_error_set(RV_ERR_CORRUPT, "index %s: damaged vector in %s", s->path, rel);
+    if (!vlen) memset(vec, 0, s->dim * sizeof *vec);
+    c->start_line = row.start;
+    c->end_line = row.end;
+    c->language = rv_store_intern_language(row.lang);
+    size_t elen = row.head_len + (row.tail ? row.content_len : 0);
+    if (!(c->path = strdup(rel)) || !(c->kind = dup_text(q, 3)) || !(c->name = dup_text(q, 4)) ||
+        !(c->scope = dup_text(q, 5)) || !(c->content = dup_text(q, 7)) ||
+        !(c->embed_text = malloc(elen + 1)))
+        return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    memcpy(c->embed_text, row.head, row.head_len);
+    if (row.tail) memcpy(c->embed_text + row.head_len, row.content, row.content_len);
+    c->embed_text[elen] = 0;
+    return RV_OK;
+}
+
+rv_status rv_store_file_chunks(rv_store *s, int64_t id, const char *rel, rv_chunk_list *chunks,
+                               uint8_t (**text_hashes)[16], float **vectors,
+                               unsigned char **has_vec) {
+    *text_hashes = NULL;
+    *vectors = NULL;
+    *has_vec = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t n = 0;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT nchunks FROM files WHERE id = ?1", -1, &q, NULL);
+    if (rc != SQLITE_OK) return rv_store_sql_fail(s, rc, "file chunks");
+    sqlite3_bind_int64(q, 1, id);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rv_store_sql_fail(s, rc, "file chunks");
+    if (n < 0 || n > 100000000) return rv_error_set(RV_ERR_CORRUPT, "index %s: bad file row", s->path);
+    size_t base = chunks->count, want = base + (size_t)n;
+    rv_status st = RV_OK;
+    if (want > chunks->cap) {
+        rv_chunk *ni = realloc(chunks->items, (want ? want : 1) * sizeof *ni);
+        if (!ni) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+        chunks->items = ni;
+        chunks->cap = want;
+    }
+    uint8_t(*th)[16] = malloc((n ? (size_t)n : 1) * sizeof *th);
+    float *vec = malloc((n ? (size_t)n : 1) * s->dim * sizeof *vec);
+    unsigned char *has = malloc(n ? (size_t)n : 1);
+    if (!th || !vec || !has) {
+        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT seq, start_line, end_line, kind, name, scope, language, "
+                            "content, embed_head, embed_tail, text_hash, vector, sum "
+                            "FROM chunks WHERE file_id = ?1 ORDER BY seq",
+                            -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        st = rv_store_sql_fail(s, rc, "file chunks");
+        goto done;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    int64_t got = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (got >= n || sqlite3_column_int64(q, 0) != got) {
+            st = rv_error_set(RV_ERR_CORRUPT, "index %s: chunks of %s out of place", s->path, rel);
+            goto done;
+        }
+        rv_chunk *c = &chunks->items[chunks->count];
+        memset(c, 0, sizeof *c);
+        chunks->count++;
+        st = take_row(s, q, rel, got, c, th[got], vec + (size_t)got * s->dim, &has[got]);
+        if (st != RV_OK) goto done;
+        got++;
+    }
+    if (rc != SQLITE_DONE)
+        st = rv_store_sql_fail(s, rc, "file chunks");
+    else if (got != n)
+        st = rv_error_set(RV_ERR_CORRUPT, "index %s: %lld of %lld chunks of %s missing", s->path,
+                          (long long)(n - got), (long long)n, rel);
+done:
+    sqlite3_finalize(q);
+    if (st != RV_OK) {
+        for (size_t i = base; i < chunks->count; i++)
+            rv_chunk_clear(&chunks->items[i]);
+        chunks->count = base;
+        free(th);
+        free(vec);
+        free(has);
+        return st;
+    }
+    *text_hashes = th;
+    *vectors = vec;
+    *has_vec = has;
+    return RV_OK;
+}
