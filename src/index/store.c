@@ -66,6 +66,21 @@ static int is_corrupt_code(int rc) {
 }
 
 /* Maps an SQLite failure to an rv_status with a one-line message. */
+char *rv_store_col_dup(sqlite3_stmt *q, int col) {
+    const unsigned char *t = sqlite3_column_text(q, col);
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    char *r = malloc(n + 1);
+    if (!r) return NULL;
+    if (n) memcpy(r, t, n);
+    r[n] = 0;
+    return r;
+}
+
+const char *rv_store_col_str(sqlite3_stmt *q, int col) {
+    const unsigned char *t = sqlite3_column_text(q, col);
+    return t ? (const char *)t : "";
+}
+
 rv_status rv_store_sql_fail(rv_store *s, int rc, const char *what) {
     const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     rv_status st = RV_ERR_IO;

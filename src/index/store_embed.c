@@ -41,21 +41,6 @@ rv_status rv_store_pending_files(rv_store *s, int64_t **ids, size_t *n_out) {
     return RV_OK;
 }
 
-static char *dup_text(sqlite3_stmt *q, int col) {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    size_t n = (size_t)sqlite3_column_bytes(q, col);
-    char *r = malloc(n + 1);
-    if (!r) return NULL;
-    if (n) memcpy(r, t, n);
-    r[n] = 0;
-    return r;
-}
-
-static const char *col_str(sqlite3_stmt *q, int col) {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    return t ? (const char *)t : "";
-}
-
 /* One row into c (strings malloc'd); its vector into vec and has. */
 static rv_status take_row(rv_store *s, sqlite3_stmt *q, const char *rel, int64_t seq, rv_chunk *c,
                           uint8_t th[16], float *vec, unsigned char *has) {
@@ -68,13 +53,13 @@ static rv_status take_row(rv_store *s, sqlite3_stmt *q, const char *rel, int64_t
                         .seq = seq,
                         .start = sqlite3_column_int(q, 1),
                         .end = sqlite3_column_int(q, 2),
-                        .kind = col_str(q, 3),
-                        .name = col_str(q, 4),
-                        .scope = col_str(q, 5),
-                        .lang = col_str(q, 6),
-                        .content = col_str(q, 7),
+                        .kind = rv_store_col_str(q, 3),
+                        .name = rv_store_col_str(q, 4),
+                        .scope = rv_store_col_str(q, 5),
+                        .lang = rv_store_col_str(q, 6),
+                        .content = rv_store_col_str(q, 7),
                         .content_len = (size_t)sqlite3_column_bytes(q, 7),
-                        .head = col_str(q, 8),
+                        .head = rv_store_col_str(q, 8),
                         .head_len = (size_t)sqlite3_column_bytes(q, 8),
                         .tail = sqlite3_column_int(q, 9) != 0,
                         .text_hash = h,
@@ -91,8 +76,8 @@ static rv_status take_row(rv_store *s, sqlite3_stmt *q, const char *rel, int64_t
     c->end_line = row.end;
     c->language = rv_store_intern_language(row.lang);
     size_t elen = row.head_len + (row.tail ? row.content_len : 0);
-    if (!(c->path = strdup(rel)) || !(c->kind = dup_text(q, 3)) || !(c->name = dup_text(q, 4)) ||
-        !(c->scope = dup_text(q, 5)) || !(c->content = dup_text(q, 7)) ||
+    if (!(c->path = strdup(rel)) || !(c->kind = rv_store_col_dup(q, 3)) || !(c->name = rv_store_col_dup(q, 4)) ||
+        !(c->scope = rv_store_col_dup(q, 5)) || !(c->content = rv_store_col_dup(q, 7)) ||
         !(c->embed_text = malloc(elen + 1)))
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
     memcpy(c->embed_text, row.head, row.head_len);

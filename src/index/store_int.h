@@ -33,6 +33,10 @@ struct rv_store {
 
 rv_status rv_store_sql_fail(rv_store *s, int rc, const char *what);
 rv_status rv_store_exec(rv_store *s, const char *sql);
+/* Column `col` of the current row: a malloc'd copy (NULL when out of
+ * memory), or the text itself, "" for NULL. */
+char *rv_store_col_dup(sqlite3_stmt *q, int col);
+const char *rv_store_col_str(sqlite3_stmt *q, int col);
 /* The cached statement `which`, reset and unbound. */
 rv_status rv_store_prep(rv_store *s, int which, sqlite3_stmt **out);
 void rv_store_vec_encode(unsigned char *dst, const float *src, size_t n);

@@ -55,21 +55,6 @@ static rv_status count_rows(rv_store *s, const char *sql, int64_t *out) {
     return st;
 }
 
-static char *dup_col(sqlite3_stmt *q, int col) {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    size_t n = (size_t)sqlite3_column_bytes(q, col);
-    char *r = malloc(n + 1);
-    if (!r) return NULL;
-    if (n) memcpy(r, t, n);
-    r[n] = 0;
-    return r;
-}
-
-static const char *col_str(sqlite3_stmt *q, int col) {
-    const unsigned char *t = sqlite3_column_text(q, col);
-    return t ? (const char *)t : "";
-}
-
 typedef struct lfile {
     int64_t id, nchunks;
     char *rel;
@@ -138,7 +123,7 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
         lfile *f = &files[nfiles];
         f->id = sqlite3_column_int64(q, 0);
         f->nchunks = sqlite3_column_int64(q, 2);
-        f->rel = dup_col(q, 1);
+        f->rel = rv_store_col_dup(q, 1);
         if (!f->rel) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
@@ -218,13 +203,13 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
                             .seq = seq,
                             .start = sqlite3_column_int(q, 2),
                             .end = sqlite3_column_int(q, 3),
-                            .kind = col_str(q, 4),
-                            .name = col_str(q, 5),
-                            .scope = col_str(q, 6),
-                            .lang = col_str(q, 7),
-                            .content = col_str(q, 8),
+                            .kind = rv_store_col_str(q, 4),
+                            .name = rv_store_col_str(q, 5),
+                            .scope = rv_store_col_str(q, 6),
+                            .lang = rv_store_col_str(q, 7),
+                            .content = rv_store_col_str(q, 8),
                             .content_len = (size_t)sqlite3_column_bytes(q, 8),
-                            .head = col_str(q, 9),
+                            .head = rv_store_col_str(q, 9),
                             .head_len = (size_t)sqlite3_column_bytes(q, 9),
                             .tail = sqlite3_column_int(q, 10) != 0,
                             .text_hash = th,
@@ -238,9 +223,9 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
         c->start_line = row.start;
         c->end_line = row.end;
         c->language = rv_store_intern_language(row.lang);
-        if (!(c->path = strdup(f->rel)) || !(c->kind = dup_col(q, 4)) ||
-            !(c->name = dup_col(q, 5)) || !(c->scope = dup_col(q, 6)) ||
-            !(c->content = dup_col(q, 8))) {
+        if (!(c->path = strdup(f->rel)) || !(c->kind = rv_store_col_dup(q, 4)) ||
+            !(c->name = rv_store_col_dup(q, 5)) || !(c->scope = rv_store_col_dup(q, 6)) ||
+            !(c->content = rv_store_col_dup(q, 8))) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
         }
@@ -342,7 +327,7 @@ rv_status rv_store_check_meta(rv_store *s) {
     rv_status st = RV_OK;
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        const char *r = col_str(q, 0);
+        const char *r = rv_store_col_str(q, 0);
         if (strcmp(r, "ok") != 0)
             st = rv_error_set(RV_ERR_CORRUPT, "index %s: meta: %s", s->path, r);
     } else {
@@ -359,7 +344,7 @@ rv_status rv_store_verify(rv_store *s) {
     rv_status st = RV_OK;
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        const char *r = col_str(q, 0);
+        const char *r = rv_store_col_str(q, 0);
         if (strcmp(r, "ok") != 0) st = rv_error_set(RV_ERR_CORRUPT, "quick_check: %s", r);
     } else {
         st = rv_store_sql_fail(s, rc, "quick_check");
