@@ -119,6 +119,19 @@ static void set_rules(rv_mcp_engine *e, const rv_search_config *r) {
     c->max_chunks = r->max_chunks;
 }
 
+/* The engine's own strings, and the engine (what create made before its lock). */
+static void free_parts(rv_mcp_engine *e) {
+    free(e->root);
+    free(e->model_dir);
+    free(e->model_name);
+    free(e->device);
+    free(e->cache_dir);
+    free(e->index_root);
+    free(e->sub);
+    free(e->sub_chunks);
+    free(e);
+}
+
 rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *p) {
     *out = NULL;
     const rv_search_config *sc = p ? p->search : NULL;
@@ -140,12 +153,7 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
     if (p->index_root) {
         rv_status st = rv_mcp_sub_of(&e->sub, sc->root, p->index_root);
         if (st != RV_OK && st != RV_ERR_NOMEM) {
-            free(e->root);
-            free(e->model_dir);
-            free(e->model_name);
-            free(e->device);
-            free(e->cache_dir);
-            free(e);
+            free_parts(e);
             return st;
         }
         oom |= st != RV_OK;
@@ -166,14 +174,7 @@ rv_status rv_mcp_engine_create(rv_mcp_engine **out, const rv_mcp_engine_params *
         rv_model_id_for_dir(e->model_id, sizeof e->model_id, e->model_dir, e->precision) != RV_OK)
         snprintf(e->model_id, sizeof e->model_id, "%s", e->model_name);
     if (oom || pthread_mutex_init(&e->mu, NULL) != 0) {
-        free(e->index_root);
-        free(e->sub);
-        free(e->root);
-        free(e->model_dir);
-        free(e->model_name);
-        free(e->device);
-        free(e->cache_dir);
-        free(e);
+        free_parts(e);
         return rv_error_set(RV_ERR_NOMEM, "out of memory");
     }
     *out = e;
@@ -186,15 +187,7 @@ void rv_mcp_engine_free(rv_mcp_engine *e) {
     rv_searcher_close(e->s);
     rv_mcp_watch_free(e->watch);
     pthread_mutex_destroy(&e->mu);
-    free(e->root);
-    free(e->model_dir);
-    free(e->model_name);
-    free(e->device);
-    free(e->cache_dir);
-    free(e->index_root);
-    free(e->sub);
-    free(e->sub_chunks);
-    free(e);
+    free_parts(e);
 }
 
 /* ---- freshness ------------------------------------------------------------ */
