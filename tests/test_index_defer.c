@@ -74,6 +74,7 @@ RV_TEST(chunks_are_committed_before_vectors) {
     RV_CHECK_MSG(info.consistent, "%s", info.problem);
     RV_CHECK_EQ_INT(info.files, NMOD + 1);
     RV_CHECK_EQ_INT(info.chunks, 0); /* embedded: none */
+    RV_CHECK_EQ_INT(info.chunks_stored, (int64_t)total); /* stored: all */
 
     /* Answering at once reads it all from the index: nothing is chunked
      * again (the committed corpus as it is, with its generations). */
@@ -120,6 +121,7 @@ RV_TEST(chunks_are_committed_before_vectors) {
     rv_corpus_free(&c);
     status_of(&p, &info);
     RV_CHECK_EQ_INT(info.chunks, (int64_t)total);
+    RV_CHECK_EQ_INT(info.chunks_stored, (int64_t)total);
 
     /* Nothing left: an update writes nothing and keeps both generations. */
     RV_CHECK_EQ_INT(index_once(&p, &st, &c), RV_OK);
@@ -279,6 +281,7 @@ RV_TEST(previous_format_opens_in_place_keeping_vectors) {
     RV_CHECK_MSG(info.consistent, "%s", info.problem);
     RV_CHECK_EQ_INT(info.format_version, 1);
     RV_CHECK_EQ_INT(info.chunks, (int64_t)before.chunks.count);
+    RV_CHECK_EQ_INT(info.chunks_stored, (int64_t)before.chunks.count);
     /* a writer migrates it: nothing embedded, every vector kept */
     notes n = {0};
     p.note = collect_note;

@@ -210,10 +210,11 @@ typedef struct rv_index_info {
     char model_id[256];
     char root[1024];
     int format_version;
-    int64_t files, chunks;
+    int64_t files, chunks;    /* chunks: those with a vector */
     int64_t created, updated; /* unix seconds */
     int consistent;           /* quick_check, row checksums and counts all pass */
     char problem[256];        /* first problem when not consistent */
+    int64_t chunks_stored;    /* every committed chunk, with a vector or not yet */
 } rv_index_info;
 
 /* The progress of the index's writer (the background indexer, or whoever

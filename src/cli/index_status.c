@@ -29,11 +29,13 @@ static void fmt_span(char *buf, size_t cap, double s) {
         snprintf(buf, cap, "%lds", t);
 }
 
-/* Chunks embedded of the tree's total as far as known: the stored chunks,
- * and the last run's chunks not embedded yet while it is unfinished. */
+/* The tree's chunks as far as known: the stored ones (the indexer commits
+ * every chunk before its vectors), or the embedded ones and the last run's
+ * chunks not embedded yet while it is unfinished, whichever is more. */
 static int64_t total_chunks(const rv_index_info *info, const rv_index_progress *pr, int have) {
     int64_t left = have && !pr->complete ? (int64_t)(pr->chunks_total - pr->chunks_embedded) : 0;
-    return info->chunks + left;
+    int64_t known = info->chunks + left;
+    return known > info->chunks_stored ? known : info->chunks_stored;
 }
 
 static void indexer_line(char *buf, size_t cap, const rv_index_progress *pr, int have) {
@@ -67,12 +69,12 @@ static void print_plain(const rv_index_info *info, const rv_index_progress *pr, 
     printf("model:       %s\n", info->model_id);
     printf("format:      %d\n", info->format_version);
     printf("files:       %lld\n", (long long)info->files);
-    printf("chunks:      %lld\n", (long long)info->chunks);
+    printf("chunks:      %lld\n", (long long)info->chunks_stored);
     if (have && pr->running && !pr->chunks_total) /* no total before its first files */
         printf("embedded:    %lld chunks so far\n", (long long)info->chunks);
     else
         printf("embedded:    %lld of %s%lld chunks (%.0f%%)\n", (long long)info->chunks,
-               total > info->chunks ? "~" : "", (long long)total,
+               total > info->chunks_stored ? "~" : "", (long long)total,
                total > 0 ? 100.0 * (double)info->chunks / (double)total : 100.0);
     indexer_line(line, sizeof line, pr, have);
     printf("indexer:     %s\n", line);
@@ -92,7 +94,7 @@ static int print_json(const rv_index_info *info, const rv_index_progress *pr, in
              cJSON_AddStringToObject(o, "model", info->model_id) &&
              cJSON_AddNumberToObject(o, "format", info->format_version) &&
              cJSON_AddNumberToObject(o, "files", (double)info->files) &&
-             cJSON_AddNumberToObject(o, "chunks", (double)info->chunks) &&
+             cJSON_AddNumberToObject(o, "chunks", (double)info->chunks_stored) &&
              cJSON_AddNumberToObject(o, "embedded", (double)info->chunks) &&
              cJSON_AddNumberToObject(o, "total", (double)total) &&
              cJSON_AddNumberToObject(o, "created", (double)info->created) &&

@@ -301,6 +301,7 @@ rv_status rv_index_status(rv_index *idx, rv_index_info *out) {
     if (st == RV_OK) {
         out->files = si.files;
         out->chunks = si.chunks - si.vectorless; /* those with a vector */
+        out->chunks_stored = si.chunks;
         out->format_version = si.format_version;
         out->created = si.created;
         out->updated = si.updated;
