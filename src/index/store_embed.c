@@ -44,45 +44,15 @@ rv_status rv_store_pending_files(rv_store *s, int64_t **ids, size_t *n_out) {
 /* One row into c (strings malloc'd); its vector into vec and has. */
 static rv_status take_row(rv_store *s, sqlite3_stmt *q, const char *rel, int64_t seq, rv_chunk *c,
                           uint8_t th[16], float *vec, unsigned char *has) {
-    size_t vbytes = rv_store_vec_bytes(s->dim);
-    const void *v = sqlite3_column_blob(q, 11), *h = sqlite3_column_blob(q, 10);
-    size_t vlen = sqlite3_column_type(q, 11) == SQLITE_BLOB ? (size_t)sqlite3_column_bytes(q, 11) : 1;
-    if ((vlen && (!v || vlen != vbytes)) || !h || sqlite3_column_bytes(q, 10) != 16)
-        return rv_error_set(RV_ERR_CORRUPT, "index %s: bad vector or hash in %s", s->path, rel);
-    rv_store_row row = {.rel = rel,
-                        .seq = seq,
-                        .start = sqlite3_column_int(q, 1),
-                        .end = sqlite3_column_int(q, 2),
-                        .kind = rv_store_col_str(q, 3),
-                        .name = rv_store_col_str(q, 4),
-                        .scope = rv_store_col_str(q, 5),
-                        .lang = rv_store_col_str(q, 6),
-                        .content = rv_store_col_str(q, 7),
-                        .content_len = (size_t)sqlite3_column_bytes(q, 7),
-                        .head = rv_store_col_str(q, 8),
-                        .head_len = (size_t)sqlite3_column_bytes(q, 8),
-                        .tail = sqlite3_column_int(q, 9) != 0,
-                        .text_hash = h,
-                        .vec = v,
-                        .vec_bytes = vlen};
-    if (rv_store_row_sum(&row) != sqlite3_column_int64(q, 12))
-        return rv_error_set(RV_ERR_CORRUPT, "index %s: checksum mismatch in %s", s->path, rel);
-    memcpy(th, h, 16);
-    *has = vlen != 0;
-    if (vlen && !rv_store_vec_unpack(vec, v, s->dim, th))
+    rv_store_row row;
+    rv_status st = rv_store_row_read(s, q, 1, rel, seq, &row);
+    if (st != RV_OK) return st;
+    memcpy(th, row.text_hash, 16);
+    *has = row.vec_bytes != 0;
+    if (row.vec_bytes && !rv_store_vec_unpack(vec, row.vec, s->dim, th))
         return rv_error_set(RV_ERR_CORRUPT, "index %s: damaged vector in %s", s->path, rel);
-    if (!vlen) memset(vec, 0, s->dim * sizeof *vec);
-    c->start_line = row.start;
-    c->end_line = row.end;
-    c->language = rv_store_intern_language(row.lang);
-    size_t elen = row.head_len + (row.tail ? row.content_len : 0);
-    if (!(c->path = strdup(rel)) || !(c->kind = rv_store_col_dup(q, 3)) || !(c->name = rv_store_col_dup(q, 4)) ||
-        !(c->scope = rv_store_col_dup(q, 5)) || !(c->content = rv_store_col_dup(q, 7)) ||
-        !(c->embed_text = malloc(elen + 1)))
-        return rv_error_set(RV_ERR_NOMEM, "out of memory");
-    memcpy(c->embed_text, row.head, row.head_len);
-    if (row.tail) memcpy(c->embed_text + row.head_len, row.content, row.content_len);
-    c->embed_text[elen] = 0;
+    if (!row.vec_bytes) memset(vec, 0, s->dim * sizeof *vec);
+    if (!rv_store_row_chunk(q, 1, &row, c, 1)) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     return RV_OK;
 }
 

@@ -54,6 +54,16 @@ typedef struct rv_store_row {
     size_t vec_bytes;
 } rv_store_row;
 int64_t rv_store_row_sum(const rv_store_row *r);
+/* The chunk row whose columns from `col` on are start_line, end_line, kind,
+ * name, scope, language, content, embed_head, embed_tail, text_hash, vector
+ * and sum: into *row (borrowing q's values), its hash and vector sizes and
+ * its checksum verified. An empty vector blob: committed before its vector. */
+rv_status rv_store_row_read(rv_store *s, sqlite3_stmt *q, int col, const char *rel, int64_t seq,
+                            rv_store_row *row);
+/* c from a row rv_store_row_read took (strings malloc'd, embed_text only
+ * with `with_embed`); 0 when out of memory. */
+int rv_store_row_chunk(sqlite3_stmt *q, int col, const rv_store_row *row, rv_chunk *c,
+                       int with_embed);
 
 /* The vector column: dim float32 LE, then 8 bytes LE of xxh3-64(text_hash ||
  * floats), so a reused vector is checked against the text it stands for. */

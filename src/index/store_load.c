@@ -193,54 +193,16 @@ static rv_status scan(rv_store *s, rv_chunk_list *chunks, float **vectors, int w
             CORRUPT("index %s: chunk %lld of %s out of place", s->path, (long long)seq, f->rel);
         size_t slot = f->first + (size_t)seq;
         filled[slot] = 1;
-        const void *vec = sqlite3_column_blob(q, 12), *th = sqlite3_column_blob(q, 11);
-        /* an empty blob: committed before its vector (a zero row) */
-        size_t vlen = sqlite3_column_type(q, 12) == SQLITE_BLOB ? (size_t)sqlite3_column_bytes(q, 12)
-                                                                 : 1;
-        if ((vlen && (!vec || vlen != vbytes)) || !th || sqlite3_column_bytes(q, 11) != 16)
-            CORRUPT("index %s: bad vector or hash in %s", s->path, f->rel);
-        rv_store_row row = {.rel = f->rel,
-                            .seq = seq,
-                            .start = sqlite3_column_int(q, 2),
-                            .end = sqlite3_column_int(q, 3),
-                            .kind = rv_store_col_str(q, 4),
-                            .name = rv_store_col_str(q, 5),
-                            .scope = rv_store_col_str(q, 6),
-                            .lang = rv_store_col_str(q, 7),
-                            .content = rv_store_col_str(q, 8),
-                            .content_len = (size_t)sqlite3_column_bytes(q, 8),
-                            .head = rv_store_col_str(q, 9),
-                            .head_len = (size_t)sqlite3_column_bytes(q, 9),
-                            .tail = sqlite3_column_int(q, 10) != 0,
-                            .text_hash = th,
-                            .vec = vec,
-                            .vec_bytes = vlen};
-        if (rv_store_row_sum(&row) != sqlite3_column_int64(q, 13))
-            CORRUPT("index %s: checksum mismatch in %s", s->path, f->rel);
+        rv_store_row row;
+        if ((st = rv_store_row_read(s, q, 2, f->rel, seq, &row)) != RV_OK) goto done;
         got++;
         if (!chunks) continue;
-        rv_chunk *c = &chunks->items[base + slot];
-        c->start_line = row.start;
-        c->end_line = row.end;
-        c->language = rv_store_intern_language(row.lang);
-        if (!(c->path = strdup(f->rel)) || !(c->kind = rv_store_col_dup(q, 4)) ||
-            !(c->name = rv_store_col_dup(q, 5)) || !(c->scope = rv_store_col_dup(q, 6)) ||
-            !(c->content = rv_store_col_dup(q, 8))) {
+        if (!rv_store_row_chunk(q, 2, &row, &chunks->items[base + slot], with_embed)) {
             st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
             goto done;
         }
-        if (with_embed) {
-            size_t elen = row.head_len + (row.tail ? row.content_len : 0);
-            if (!(c->embed_text = malloc(elen + 1))) {
-                st = rv_error_set(RV_ERR_NOMEM, "out of memory loading the index");
-                goto done;
-            }
-            memcpy(c->embed_text, row.head, row.head_len);
-            if (row.tail) memcpy(c->embed_text + row.head_len, row.content, row.content_len);
-            c->embed_text[elen] = 0;
-        }
-        if (vlen)
-            rv_store_vec_decode(mat + slot * s->dim, vec, s->dim);
+        if (row.vec_bytes)
+            rv_store_vec_decode(mat + slot * s->dim, row.vec, s->dim);
         else
             memset(mat + slot * s->dim, 0, s->dim * sizeof *mat);
     }
@@ -361,4 +323,52 @@ rv_status rv_store_verify(rv_store *s) {
         st = rv_error_set(RV_ERR_CORRUPT, "index %s: %lld files with missing chunks", s->path,
                           (long long)bad);
     return st;
+}
+
+rv_status rv_store_row_read(rv_store *s, sqlite3_stmt *q, int col, const char *rel, int64_t seq,
+                            rv_store_row *row) {
+    const void *vec = sqlite3_column_blob(q, col + 10), *th = sqlite3_column_blob(q, col + 9);
+    size_t vlen = sqlite3_column_type(q, col + 10) == SQLITE_BLOB
+                      ? (size_t)sqlite3_column_bytes(q, col + 10)
+                      : 1;
+    if ((vlen && (!vec || vlen != rv_store_vec_bytes(s->dim))) || !th ||
+        sqlite3_column_bytes(q, col + 9) != 16)
+        return rv_error_set(RV_ERR_CORRUPT, "index %s: bad vector or hash in %s", s->path, rel);
+    *row = (rv_store_row){.rel = rel,
+                          .seq = seq,
+                          .start = sqlite3_column_int(q, col),
+                          .end = sqlite3_column_int(q, col + 1),
+                          .kind = rv_store_col_str(q, col + 2),
+                          .name = rv_store_col_str(q, col + 3),
+                          .scope = rv_store_col_str(q, col + 4),
+                          .lang = rv_store_col_str(q, col + 5),
+                          .content = rv_store_col_str(q, col + 6),
+                          .content_len = (size_t)sqlite3_column_bytes(q, col + 6),
+                          .head = rv_store_col_str(q, col + 7),
+                          .head_len = (size_t)sqlite3_column_bytes(q, col + 7),
+                          .tail = sqlite3_column_int(q, col + 8) != 0,
+                          .text_hash = th,
+                          .vec = vec,
+                          .vec_bytes = vlen};
+    if (rv_store_row_sum(row) != sqlite3_column_int64(q, col + 11))
+        return rv_error_set(RV_ERR_CORRUPT, "index %s: checksum mismatch in %s", s->path, rel);
+    return RV_OK;
+}
+
+int rv_store_row_chunk(sqlite3_stmt *q, int col, const rv_store_row *row, rv_chunk *c,
+                       int with_embed) {
+    c->start_line = row->start;
+    c->end_line = row->end;
+    c->language = rv_store_intern_language(row->lang);
+    if (!(c->path = strdup(row->rel)) || !(c->kind = rv_store_col_dup(q, col + 2)) ||
+        !(c->name = rv_store_col_dup(q, col + 3)) || !(c->scope = rv_store_col_dup(q, col + 4)) ||
+        !(c->content = rv_store_col_dup(q, col + 6)))
+        return 0;
+    if (!with_embed) return 1;
+    size_t elen = row->head_len + (row->tail ? row->content_len : 0);
+    if (!(c->embed_text = malloc(elen + 1))) return 0;
+    memcpy(c->embed_text, row->head, row->head_len);
+    if (row->tail) memcpy(c->embed_text + row->head_len, row->content, row->content_len);
+    c->embed_text[elen] = 0;
+    return 1;
 }
