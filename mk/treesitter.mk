@@ -33,6 +33,10 @@ TS_OPT_elixir := -O1
 # chunking): -O3 and no internal asserts, except in sanitizer builds, where
 # the asserts stay. About 9% fewer instructions per parse (docs/INDEX.md).
 TS_RUNTIME_OPT := $(if $(SANFLAGS),,-O3 -DNDEBUG)
+# Its allocations go through the chunker's per-parse arena (src/chunk/ts_arena.c).
+# (-include gives the runtime their prototypes: an implicit one returns int).
+TS_RUNTIME_OPT += -include src/chunk/ts_arena.h -Dts_malloc=rv_ts_malloc -Dts_calloc=rv_ts_calloc \
+                  -Dts_realloc=rv_ts_realloc -Dts_free=rv_ts_free
 TS_RUNTIME_OBJ := $(BUILD)/ts/lib.o
 TS_PARSER_OBJS := $(TS_LANGS:%=$(TS_OBJDIR)/%-parser.o)
 TS_SCANNER_OBJS := $(TS_SCANNER_LANGS:%=$(TS_OBJDIR)/%-scanner.o)
@@ -45,7 +49,7 @@ $(TS_STAMP): scripts/setup.d/20-treesitter.sh
 	bash $<
 	@touch $@
 
-$(TS_RUNTIME_OBJ): $(TS_STAMP) mk/treesitter.mk | $(DEPS_STAMP)
+$(TS_RUNTIME_OBJ): $(TS_STAMP) mk/treesitter.mk src/chunk/ts_arena.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(TS_CFLAGS) $(TS_RUNTIME_OPT) $(SANFLAGS) -I$(TS_DIR)/include -I$(TS_DIR)/src -c $(TS_DIR)/src/lib.c -o $@
 

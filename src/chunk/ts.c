@@ -7,6 +7,7 @@
  * line before their first member definition (header, docstring, fields), and
  * each member is its own chunk, so no line is in two definition chunks. */
 #include "chunk/chunk_internal.h"
+#include "chunk/ts_arena.h"
 #include "chunk/ts_lang.h"
 
 #include <stdlib.h>
@@ -620,6 +621,7 @@ rv_status rv_chunk_ts(rv_csrc *s) {
     memset(&w, 0, sizeof w);
     w.s = s;
     w.l = l;
+    rv_ts_arena_begin();
     TSParser *parser = ts_parser_new();
     TSTree *tree = NULL;
     TSTreeCursor cur;
@@ -686,7 +688,8 @@ done:
     free(w.cs);
     free(w.fr);
     free(w.scope);
-    if (tree) ts_tree_delete(tree);
     if (parser) ts_parser_delete(parser);
+    if (tree && !rv_ts_arena_only()) ts_tree_delete(tree); /* else dropped whole below */
+    rv_ts_arena_end();
     return st;
 }
