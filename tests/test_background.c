@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 
 #define TINY "tests/data/tiny_bert"
 
@@ -353,6 +354,45 @@ RV_TEST(kill_9_at_random_moments_then_completion) {
     scratch_close(&s);
 }
 
+/* The detached indexer runs at nice 19, and so does its session's
+ * autogroup where the kernel has them: a group's nice, not the process's,
+ * sets its share of the cores against the user's shell and searches. */
+static int proc_nice_seen(long pid, int autogroup) {
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/autogroup", pid);
+    for (int i = 0; i < 250; i++) { /* the grandchild lowers itself after the pid is known */
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, (id_t)pid);
+        if (errno) return 0; /* gone */
+        int group = 19;
+        FILE *f = autogroup ? fopen(path, "r") : NULL;
+        if (f) {
+            const char *n = fgets(buf, sizeof buf, f) ? strstr(buf, " nice ") : NULL;
+            group = n ? atoi(n + 6) : 0;
+            fclose(f);
+        }
+        if (nice == 19 && group == 19) return 1;
+        usleep(20000);
+    }
+    return 0;
+}
+
+RV_TEST(indexer_runs_at_the_lowest_priority) {
+    scratch s;
+    if (!begin_tiny(&s)) return;
+    put_tree(&s, 40);
+    int autogroup = access("/proc/self/autogroup", F_OK) == 0;
+    if (!autogroup) printf("  (no autogroups on this kernel: the process's nice only)\n");
+    char out[16384];
+    const char *now[] = {"--model", g_model, "--no-wait", "-v", "compute the pipeline step", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, now), 0);
+    long pid = started_pid(out);
+    RV_CHECK_MSG(pid > 0, "%s", out);
+    RV_CHECK_MSG(proc_nice_seen(pid, autogroup), "indexer %ld not seen at nice 19", pid);
+    wait_gone(pid);
+    scratch_close(&s);
+}
+
 /* Two searches racing to start the indexer: both answer at once, one
  * indexer does the work (the other leaves it to that one), and the index
  * completes, consistent. */
@@ -674,6 +714,7 @@ int main(void) {
     RV_RUN(coverage_ends_equal_keyword_mode_and_a_full_index);
     RV_RUN(kill_9_at_random_moments_then_completion);
     RV_RUN(two_searches_race_to_start_the_indexer);
+    RV_RUN(indexer_runs_at_the_lowest_priority);
     RV_RUN(file_edited_during_background_indexing_is_found_after);
     RV_RUN(big_trees_and_home_get_keywords_and_a_note);
     RV_RUN(indexer_embeds_wanted_then_source_tests_docs);

@@ -4,6 +4,7 @@
  * a second one waits, then finds nothing to do. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Lowest priority for this process and, on Linux with autogroups, for the
@@ -20,11 +22,13 @@
 static void lower_priority(void) {
     setpriority(PRIO_PROCESS, 0, 19);
     int fd = open("/proc/self/autogroup", O_WRONLY);
-    if (fd >= 0) { /* absent without autogroups: the nice above is enough */
-        ssize_t w = write(fd, "19", 2);
-        (void)w;
-        close(fd);
+    if (fd < 0) return; /* no autogroups: the nice above is enough */
+    /* The kernel takes one such change per tenth of a second, system-wide. */
+    for (int tries = 0; tries < 5; tries++) {
+        if (write(fd, "19", 2) == 2 || errno != EAGAIN) break;
+        nanosleep(&(struct timespec){0, 100000000L}, NULL);
     }
+    close(fd);
 }
 
 int rv_cli_start_indexer(const rv_cli_indexer *ix, long *pid_out) {
