@@ -1,10 +1,10 @@
 /* chunk/ts_arena.c — tree-sitter's allocator (its runtime is compiled with
  * ts_malloc & co. bound to these; mk/treesitter.mk). While a thread parses
- * one file, its allocations are carved from that thread's arena and freeing
- * them costs nothing; the tree is then dropped with the arena instead of
- * node by node. Malloc, free and the tree's release walk were 15% of a cold
- * search's instructions (docs/INDEX.md). Outside a parse, or past the
- * arena's cap, blocks come from the heap as usual. */
+ * one file, its allocations are carved from that thread's arena, a freed
+ * block is pushed on a list of its size, and the tree is dropped with the
+ * arena instead of node by node: malloc, free and the tree's release walk
+ * were about a tenth of a cold search's instructions (docs/INDEX.md).
+ * Outside a parse, or past the arena's cap, blocks come from the heap. */
 #include "chunk/ts_arena.h"
 
 #include <stdint.h>
@@ -34,10 +34,10 @@ enum {
 #define ARENA_CAP ((size_t)256 << 20) /* then the heap: a pathological parse */
 
 typedef struct arena {
-    slab *top;             /* newest slab; older ones follow */
-    head *free[NCLASS];    /* freed blocks by size / 16, linked through their data */
-    size_t total;     /* bytes in slabs */
-    size_t heap_live; /* heap blocks taken during the parse, not yet freed */
+    slab *top;          /* newest slab; older ones follow */
+    head *free[NCLASS]; /* freed blocks by size / 16, linked through their data */
+    size_t total;       /* bytes in slabs */
+    size_t heap_live;   /* heap blocks taken during the parse, not yet freed */
     int active;
 } arena;
 
@@ -56,7 +56,7 @@ static head *from_heap(size_t n) {
     return h;
 }
 
-/* The parse frees most of what it takes (stack nodes, pooled subtrees):
+/* The parse frees much of what it takes (stack nodes, pooled subtrees):
  * small blocks are reused by size, so the arena stays near the live set. */
 static head **free_list(size_t n) {
     return round16(n) <= REUSE_MAX ? &g_arena.free[round16(n) / 16] : NULL;
