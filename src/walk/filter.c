@@ -1,5 +1,6 @@
 /* Ignore-file stack, globs, types and hidden rule (see walk/filter.h). */
 #include "walk/filter.h"
+#include "util/vec.h"
 #include "walk/gitcfg.h"
 #include "walk/glob.h"
 #include "walk/ignore.h"
@@ -44,20 +45,6 @@ struct rv_wfilter {
 
 static void note(rv_wfilter *w, const char *path, rv_walk_skip why, const char *detail) {
     if (w->note_fn) w->note_fn(w->ctx, path, why, detail ? detail : "");
-}
-
-static int grow(char **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 2) return -1;
-        c *= 2;
-    }
-    char *b = realloc(*buf, c);
-    if (!b) return -1;
-    *buf = b;
-    *cap = c;
-    return 0;
 }
 
 static rv_status reserve_layer(rv_wfilter *w) {
@@ -197,7 +184,9 @@ static rv_ignore_result layer_match(rv_wfilter *w, const layer *l, const rv_igno
                                     const char *rel, size_t rel_len, int is_dir) {
     if (!ig) return RV_IGNORE_NONE;
     if (!l->above) return rv_ignore_match(ig, rel + l->strip, rel_len - l->strip, is_dir);
-    if (grow(&w->scratch, &w->scratch_cap, l->above_len + rel_len + 1) != 0) return RV_IGNORE_NONE;
+    if (rv_vec_reserve((void **)&w->scratch, &w->scratch_cap, l->above_len + rel_len + 1, 1) !=
+        RV_OK)
+        return RV_IGNORE_NONE;
     memcpy(w->scratch, l->above, l->above_len);
     memcpy(w->scratch + l->above_len, rel, rel_len);
     return rv_ignore_match(ig, w->scratch, l->above_len + rel_len, is_dir);

@@ -1,5 +1,6 @@
 /* Directory traversal with ripgrep's ignore semantics (see ripvec/walk.h). */
 #include "ripvec/walk.h"
+#include "util/vec.h"
 #include "walk/filter.h"
 
 #include <dirent.h>
@@ -53,20 +54,6 @@ rv_walk_params rv_walk_default_params(void) {
 
 static void note(walker *w, const char *path, rv_walk_skip why, const char *detail) {
     if (w->on_skip) w->on_skip(w->user, path, why, detail ? detail : "");
-}
-
-static int grow(char **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) {
-        if (c > SIZE_MAX / 2) return -1;
-        c *= 2;
-    }
-    char *b = realloc(*buf, c);
-    if (!b) return -1;
-    *buf = b;
-    *cap = c;
-    return 0;
 }
 
 /* Bytewise (strcmp compares as unsigned char), so the order is stable
@@ -139,7 +126,7 @@ static rv_status push_dir(walker *w, const char *open_path, size_t rel_len, int 
         const char *nm = de->d_name;
         if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
         size_t nl = strlen(nm);
-        if (grow(&f.names, &names_cap, names_len + nl + 1) != 0) {
+        if (rv_vec_reserve((void **)&f.names, &names_cap, names_len + nl + 1, 1) != RV_OK) {
             st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
             goto fail;
         }
@@ -412,7 +399,7 @@ rv_status rv_walk(const char *root, const rv_walk_params *params, rv_walk_file_f
     rlen = strlen(root);
     while (rlen > 1 && root[rlen - 1] == '/')
         rlen--;
-    if (grow(&w->path, &w->path_cap, rlen + 2) != 0) {
+    if (rv_vec_reserve((void **)&w->path, &w->path_cap, rlen + 2, 1) != RV_OK) {
         st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
         goto done;
     }
@@ -448,7 +435,7 @@ rv_status rv_walk(const char *root, const rv_walk_params *params, rv_walk_file_f
         const dent *d = &f->ents[f->next++];
         size_t nl = strlen(d->name);
         size_t pos = w->rel_off + f->rel_len;
-        if (grow(&w->path, &w->path_cap, pos + nl + 2) != 0) {
+        if (rv_vec_reserve((void **)&w->path, &w->path_cap, pos + nl + 2, 1) != RV_OK) {
             st = rv_error_set(RV_ERR_NOMEM, "walk: out of memory");
             goto done;
         }
