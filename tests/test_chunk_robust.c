@@ -2,8 +2,11 @@
  * threads. Inputs are generated here; expectations follow from the rules in
  * include/ripvec/chunk.h. */
 #include "ripvec/chunk.h"
+#include "ripvec/tokenizer.h"
 #include "rvtest.h"
+#include "util/fs.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +223,87 @@ RV_TEST(token_counter_callback_bounds_chunks) {
     }
     rv_chunk_list_free(&l);
     free(b.p);
+}
+
+static int yes(void *user) {
+    (void)user;
+    return 1;
+}
+
+static size_t count_tk(void *user, const char *t, size_t n) {
+    return rv_tokenizer_count(user, t, n);
+}
+
+static int same_chunks(const rv_chunk_list *a, const rv_chunk_list *b) {
+    if (a->count != b->count) return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (a->items[i].start_line != b->items[i].start_line ||
+            a->items[i].end_line != b->items[i].end_line ||
+            strcmp(a->items[i].embed_text, b->items[i].embed_text) != 0)
+            return 0;
+    return 1;
+}
+
+/* A counter whose line counts add up (words; the test model's WordPiece)
+ * gives the same chunks whether each packed chunk is counted again whole
+ * or not, and the counter is called less. */
+RV_TEST(counts_that_add_up_give_the_same_chunks_for_fewer_counts) {
+    buf b = {0};
+    puts_(&b, "function long() {\n");
+    for (int i = 0; i < 300; i++)
+        puts_(&b, i % 7 ? "  a b c d;\n" : "  a b c d e f g h i j k l m n o p q r s t;\n");
+    puts_(&b, "}\n");
+    int calls_whole = 0, calls_lines = 0;
+    rv_chunk_list whole = {0}, lines = {0};
+    rv_chunk_params p = params(48);
+    p.count_tokens = count_words;
+    p.count_user = &calls_whole;
+    RV_CHECK_EQ_INT(rv_chunk_file(&whole, "l.js", b.p, b.n, &p), RV_OK);
+    p.count_user = &calls_lines;
+    p.count_adds_up = yes;
+    RV_CHECK_EQ_INT(rv_chunk_file(&lines, "l.js", b.p, b.n, &p), RV_OK);
+    RV_CHECK(whole.count > 10 && same_chunks(&whole, &lines));
+    RV_CHECK_MSG(calls_lines < calls_whole, "%d counts against %d", calls_lines, calls_whole);
+    rv_chunk_list_free(&whole);
+    rv_chunk_list_free(&lines);
+    free(b.p);
+    /* Every language fixture, with the test model's tokenizer, small budgets. */
+    rv_tokenizer *tk = NULL;
+    RV_CHECK_MSG(rv_tokenizer_load(&tk, "tests/data/tiny_bert") == RV_OK, "%s", rv_error_last());
+    if (!tk) return;
+    RV_CHECK(rv_tokenizer_count_adds_up(tk));
+    DIR *d = opendir("tests/data/chunk");
+    RV_CHECK(d != NULL);
+    struct dirent *e;
+    int files = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "tests/data/chunk/%s", e->d_name);
+        size_t n = 0;
+        char *src = NULL;
+        if (rv_read_file(&src, &n, path, 1 << 20) != RV_OK) continue;
+        for (int mt = 24; mt <= 96; mt *= 2) {
+            rv_chunk_params q = params(mt);
+            q.count_tokens = count_tk;
+            q.count_user = tk;
+            rv_chunk_list x = {0}, y = {0};
+            RV_CHECK(rv_chunk_file(&x, e->d_name, src, n, &q) == RV_OK);
+            q.count_adds_up = yes;
+            RV_CHECK(rv_chunk_file(&y, e->d_name, src, n, &q) == RV_OK);
+            RV_CHECK_MSG(same_chunks(&x, &y), "%s at %d tokens", e->d_name, mt);
+            for (size_t i = 0; i < y.count; i++)
+                RV_CHECK(count_tk(tk, y.items[i].embed_text, strlen(y.items[i].embed_text)) <=
+                         (size_t)mt - 2);
+            rv_chunk_list_free(&x);
+            rv_chunk_list_free(&y);
+        }
+        files++;
+        free(src);
+    }
+    if (d) closedir(d);
+    RV_CHECK(files >= 20);
+    rv_tokenizer_free(tk);
 }
 
 RV_TEST(invalid_utf8_and_nul_bytes) {
@@ -518,6 +602,7 @@ int main(void) {
     RV_RUN(top_level_code_between_definitions_gets_windows);
     RV_RUN(oversized_definition_is_split_within_limit);
     RV_RUN(token_counter_callback_bounds_chunks);
+    RV_RUN(counts_that_add_up_give_the_same_chunks_for_fewer_counts);
     RV_RUN(invalid_utf8_and_nul_bytes);
     RV_RUN(utf16_with_bom_is_transcoded);
     RV_RUN(huge_single_line_is_cut_within_limit);

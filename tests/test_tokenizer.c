@@ -379,6 +379,52 @@ RV_TEST(wordpiece_and_specials) {
     rv_tokenizer_free(NULL);
 }
 
+/* Counts add up across line breaks (the chunker then counts a chunk by its
+ * lines alone), unless an added token holds whitespace and so can span two
+ * lines: then rv_tokenizer_count_adds_up says no. */
+RV_TEST(counts_add_up_across_line_breaks) {
+    rv_tokenizer *tk = tiny();
+    if (!tk) return;
+    RV_CHECK(rv_tokenizer_count_adds_up(tk));
+    const char *lines[] = {"unaffable x",
+                           "  Hello, WORLD.",
+                           "",
+                           "foobar foobaz (x)",
+                           "Caf\xc3\xa9 \xe4\xb8\xad is",
+                           "[MASK] aaaaaaaaaaa",
+                           "\t"};
+    size_t nl = sizeof lines / sizeof *lines;
+    for (size_t i = 0; i < nl; i++)
+        for (size_t j = 0; j < nl; j++)
+            for (int crlf = 0; crlf < 2; crlf++) {
+                char joined[128];
+                snprintf(joined, sizeof joined, "%s%s%s", lines[i], crlf ? "\r\n" : "\n", lines[j]);
+                size_t whole = rv_tokenizer_count(tk, joined, strlen(joined));
+                size_t sum = rv_tokenizer_count(tk, lines[i], strlen(lines[i])) +
+                             rv_tokenizer_count(tk, lines[j], strlen(lines[j]));
+                RV_CHECK_MSG(whole == sum, "\"%s\": %zu, lines %zu", joined, whole, sum);
+            }
+    rv_tokenizer_free(tk);
+    /* An added token "x\nx": one token where its lines make two. */
+    const char *mask = "\"[MASK]\", \"special\": true, \"normalized\": false}";
+    const char *at = strstr(k_tiny, mask);
+    RV_CHECK(at != NULL);
+    if (!at) return;
+    size_t head = (size_t)(at - k_tiny) + strlen(mask);
+    char json[4096];
+    snprintf(json, sizeof json,
+             "%.*s, {\"id\": 22, \"content\": \"x\\nx\", \"special\": false, "
+             "\"normalized\": false}%s",
+             (int)head, k_tiny, k_tiny + head);
+    tk = NULL;
+    RV_CHECK_MSG(rv_tokenizer_load_json(&tk, json, strlen(json)) == RV_OK, "%s", rv_error_last());
+    if (!tk) return;
+    RV_CHECK(!rv_tokenizer_count_adds_up(tk));
+    RV_CHECK_EQ_INT(rv_tokenizer_count(tk, "x\nx", 3), 1);
+    RV_CHECK_EQ_INT(rv_tokenizer_count(tk, "x", 1), 1);
+    rv_tokenizer_free(tk);
+}
+
 /* ---- malformed files -------------------------------------------------- */
 
 static void expect_load_fails(const char *json, rv_status want) {
@@ -586,5 +632,6 @@ int main(void) {
     RV_RUN(vocab_bulk_index_equals_puts);
     RV_RUN(golden_minilm_tokenizer_json);
     RV_RUN(golden_minilm_vocab_txt);
+    RV_RUN(counts_add_up_across_line_breaks);
     return rv_test_summary();
 }

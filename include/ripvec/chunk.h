@@ -99,6 +99,10 @@ typedef struct rv_chunk_params {
      * that repository's top ("vendor/lib/src/a.c" as "src/a.c"), so its text
      * is the one the repository's own index embeds. 0: the whole path. */
     size_t header_skip;
+    /* 1 when count_tokens of lines joined by line breaks is the sum of the
+     * lines' counts (rv_tokenizer_count_adds_up): a chunk packed by its
+     * lines' counts is then not counted again whole. NULL or 0: it is. */
+    int (*count_adds_up)(void *count_user);
 } rv_chunk_params;
 
 rv_chunk_params rv_chunk_default_params(void);

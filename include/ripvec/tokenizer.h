@@ -53,6 +53,12 @@ rv_status rv_tokenizer_encode(const rv_tokenizer *tk, const char *text, size_t l
  * truncation (for sizing chunks). Thread-safe. */
 size_t rv_tokenizer_count(const rv_tokenizer *tk, const char *text, size_t len);
 
+/* 1 when counts add up across a line break: the count of two texts joined
+ * by a line break is the sum of theirs, because no token can hold
+ * whitespace (no added token does). The chunker then needs no count of a
+ * chunk whose lines' counts fit. */
+int rv_tokenizer_count_adds_up(const rv_tokenizer *tk);
+
 /* Id of a token (vocabulary or added token such as "[MASK]"); -1 if absent. */
 int32_t rv_tokenizer_token_id(const rv_tokenizer *tk, const char *token);
 

@@ -133,6 +133,7 @@ rv_status rv_csrc_init(rv_csrc *s, rv_chunk_list *out, const char *path, const c
     /* Two tokens of the model's limit go to [CLS] and [SEP]. */
     s->limit = p->max_tokens - 2;
     if (s->limit < 8) s->limit = 8;
+    s->adds_up = p->count_tokens && p->count_adds_up && p->count_adds_up(p->count_user);
 done:
     return st;
 }
@@ -366,6 +367,10 @@ static rv_status cut_line(rv_csrc *s, const meta *m, int line) {
     return RV_OK;
 }
 
+static rv_status push_range(rv_csrc *s, const meta *m, int a, int b) {
+    return push_bytes(s, m, a, b, s->line_off[a], rv_csrc_line_end(s, b));
+}
+
 /* Lines a..b, already estimated to fit. With a real counter the whole
  * embed_text is checked, and on a miss the range is halved. */
 static rv_status emit_checked(rv_csrc *s, const meta *m, int a, int b) {
@@ -379,7 +384,7 @@ static rv_status emit_checked(rv_csrc *s, const meta *m, int a, int b) {
             return st != RV_OK ? st : emit_checked(s, m, mid + 1, b);
         }
     }
-    return push_bytes(s, m, a, b, sa, se);
+    return push_range(s, m, a, b);
 }
 
 static rv_status emit_meta(rv_csrc *s, meta *m, int a, int b, int skip_blank) {
@@ -408,7 +413,10 @@ static rv_status emit_meta(rv_csrc *s, meta *m, int a, int b, int skip_blank) {
         int blank = skip_blank;
         for (int k = i; blank && k <= j; k++)
             blank = rv_csrc_blank(s, k);
-        if (!blank && (st = emit_checked(s, m, i, j)) != RV_OK) return st;
+        /* Counts that add up make acc the whole text's count: it fits. */
+        if (!blank &&
+            (st = s->adds_up ? push_range(s, m, i, j) : emit_checked(s, m, i, j)) != RV_OK)
+            return st;
         i = j + 1;
     }
     return RV_OK;

@@ -79,6 +79,8 @@ rv_status rv_search_ensure_model(rv_searcher *s);
 rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_t *lens, size_t n,
                                float *out);
 size_t rv_search_lazy_count(void *user, const char *text, size_t len);
+/* rv_chunk_params.count_adds_up for rv_search_lazy_count. */
+int rv_search_lazy_adds_up(void *user);
 
 /* Embeds `text` as a query (with the model's query prefix) into out. */
 rv_status rv_search_embed_query(rv_model *m, rv_embed_ctx *ctx, const char *text, float *out);

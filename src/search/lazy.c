@@ -63,13 +63,13 @@ rv_status rv_search_lazy_embed(void *user, const char *const *texts, const size_
     return st != RV_OK ? st : rv_embed_texts(s->ctx, texts, lens, n, out);
 }
 
-/* Token counts for the chunker before (or without) the model: the
- * tokenizer alone, loaded on first use. Chunking threads count every line:
- * once the load was tried they read the pointer without the lock. */
-size_t rv_search_lazy_count(void *user, const char *text, size_t len) {
+/* The tokenizer for the chunker's counts before (or without) the model:
+ * the model's once loaded, else the tokenizer alone, loaded on first use,
+ * or NULL when that failed. Chunking threads count every line: once the
+ * load was tried they read the pointer without the lock. */
+static const rv_tokenizer *lazy_tokenizer(rv_searcher *s) {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    rv_searcher *s = user;
-    if (s->model) return rv_tokenizer_count(rv_model_tokenizer(s->model), text, len);
+    if (s->model) return rv_model_tokenizer(s->model);
     const rv_tokenizer *tk = __atomic_load_n(&s->lazy_tk, __ATOMIC_ACQUIRE);
     if (!tk && !__atomic_load_n(&s->lazy_tried, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&mu);
@@ -82,6 +82,16 @@ size_t rv_search_lazy_count(void *user, const char *text, size_t len) {
         tk = s->lazy_tk;
         pthread_mutex_unlock(&mu);
     }
+    return tk;
+}
+
+size_t rv_search_lazy_count(void *user, const char *text, size_t len) {
+    const rv_tokenizer *tk = lazy_tokenizer(user);
     /* no tokenizer: count bytes, an over-estimate, so chunks only get smaller */
     return tk ? rv_tokenizer_count(tk, text, len) : len;
+}
+
+int rv_search_lazy_adds_up(void *user) {
+    const rv_tokenizer *tk = lazy_tokenizer(user);
+    return tk && rv_tokenizer_count_adds_up(tk); /* bytes do not: line breaks count */
 }

@@ -164,6 +164,10 @@ static size_t count_tokens(void *user, const char *text, size_t len) {
     return rv_tokenizer_count((const rv_tokenizer *)user, text, len);
 }
 
+static int count_adds_up(void *user) {
+    return rv_tokenizer_count_adds_up((const rv_tokenizer *)user);
+}
+
 rv_model_params rv_search_model_params(const rv_searcher *s) {
     rv_model_params mp = rv_model_default_params();
     if (s->device) mp.device = s->device;
@@ -180,10 +184,12 @@ rv_chunk_params rv_search_chunk_params(const rv_searcher *s) {
         int mt = rv_model_max_tokens(s->model); /* the chunker keeps 2 for [CLS]/[SEP] */
         if (mt > 16) cp.max_tokens = mt;
         cp.count_tokens = count_tokens;
+        cp.count_adds_up = count_adds_up;
         cp.count_user = (void *)rv_model_tokenizer(s->model);
     } else if (s->lazy) {
         if (s->lazy_max_tokens > 16) cp.max_tokens = s->lazy_max_tokens;
         cp.count_tokens = rv_search_lazy_count;
+        cp.count_adds_up = rv_search_lazy_adds_up;
         cp.count_user = (void *)s;
     }
     return cp;

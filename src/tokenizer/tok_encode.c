@@ -485,3 +485,10 @@ size_t rv_tokenizer_count(const rv_tokenizer *tk, const char *text, size_t len) 
     (void)rv_tok_run(tk, text ? text : "", len, NULL, 0, 0, &total);
     return total;
 }
+
+int rv_tokenizer_count_adds_up(const rv_tokenizer *tk) {
+    if (!tk) return 0;
+    for (size_t i = 0; i < tk->n_added; i++)
+        if (strpbrk(tk->added[i].content, " \t\n\r\v\f")) return 0;
+    return 1; /* the pre-tokenizer splits words at whitespace, WordPiece each */
+}
