@@ -65,9 +65,30 @@ static int match(const rv_bm25 *old, const uint64_t *hn, size_t n, uint32_t *rem
     return 1;
 }
 
-static int by_doc(const void *a, const void *b) {
-    uint32_t x = ((const posting *)a)->doc, y = ((const posting *)b)->doc;
-    return (x > y) - (x < y);
+/* a[0..n) ascending by doc, by merging its ascending runs pairwise (a
+ * moved file leaves a few runs: a pass or two); tmp holds n postings. */
+static void sort_runs(posting *a, size_t n, posting *tmp) {
+    for (;;) {
+        size_t i = 0;
+        while (i < n) {
+            size_t m = i + 1, e;
+            while (m < n && a[m - 1].doc < a[m].doc)
+                m++;
+            if (m == n) {
+                if (i == 0) return; /* one run: sorted */
+                break;
+            }
+            for (e = m + 1; e < n && a[e - 1].doc < a[e].doc; e++)
+                ;
+            memcpy(tmp, a + i, (m - i) * sizeof *a);
+            size_t p = 0, q = m, w = i, np = m - i;
+            while (p < np && q < e)
+                a[w++] = tmp[p].doc < a[q].doc ? tmp[p++] : a[q++];
+            while (p < np)
+                a[w++] = tmp[p++];
+            i = e;
+        }
+    }
 }
 
 /* post[0..na) and post[na..na+nb) each ascending by doc: merged in place,
@@ -90,21 +111,24 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
                           const rv_bm25 *fb, const uint32_t *fresh) {
     int ok = 0;
     size_t ot = old->nterms, ft = fb->nterms;
-    uint32_t *omap = malloc((ot ? ot : 1) * sizeof *omap);
+    uint32_t *omap = malloc((ot ? ot : 1) * sizeof *omap); /* count, then new id */
     uint32_t *fmap = malloc((ft ? ft : 1) * sizeof *fmap);
     uint64_t *at = NULL;
+    uint32_t *ocnt = NULL;
     posting *scratch = NULL;
     if (!omap || !fmap) goto done;
+    if (!(ocnt = malloc((ot ? ot : 1) * sizeof *ocnt))) goto done;
     for (size_t t = 0; t < ot; t++) {
-        omap[t] = NONE;
+        uint32_t m = 0;
         for (uint64_t k = old->post_off[t]; k < old->post_off[t + 1]; k++)
-            if (remap[old->post[k].doc] != NONE) {
-                const char *s = old->chars + old->term_off[t];
-                long id = rv_bm25_vocab_add(bm, s, old->term_len[t], XXH3_64bits(s, old->term_len[t]));
-                if (id < 0) goto done;
-                omap[t] = (uint32_t)id;
-                break;
-            }
+            m += remap[old->post[k].doc] != NONE;
+        ocnt[t] = m;
+        omap[t] = NONE;
+        if (!m) continue; /* only in documents gone: dropped, as a build would */
+        const char *s = old->chars + old->term_off[t];
+        long id = rv_bm25_vocab_add(bm, s, old->term_len[t], XXH3_64bits(s, old->term_len[t]));
+        if (id < 0) goto done;
+        omap[t] = (uint32_t)id;
     }
     for (size_t u = 0; u < ft; u++) {
         long id = rv_bm25_vocab_add(bm, fb->chars + fb->term_off[u], fb->term_len[u], fb->term_hash[u]);
@@ -116,19 +140,15 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
     at = calloc(nt ? nt : 1, sizeof *at);
     if (!bm->post_off || !at) goto done;
     for (size_t t = 0; t < ot; t++)
-        if (omap[t] != NONE)
-            for (uint64_t k = old->post_off[t]; k < old->post_off[t + 1]; k++)
-                at[omap[t]] += remap[old->post[k].doc] != NONE;
+        if (omap[t] != NONE) at[omap[t]] += ocnt[t];
     for (size_t u = 0; u < ft; u++)
         at[fmap[u]] += fb->post_off[u + 1] - fb->post_off[u];
-    size_t longest = 1;
+    size_t longest = 1; /* scratch for merging a list's runs */
     for (size_t t = 0; t < nt; t++) {
         bm->post_off[t + 1] = bm->post_off[t] + at[t];
+        if (at[t] > longest) longest = (size_t)at[t];
         at[t] = bm->post_off[t];
     }
-    for (size_t u = 0; u < ft; u++)
-        if (fb->post_off[u + 1] - fb->post_off[u] > longest)
-            longest = (size_t)(fb->post_off[u + 1] - fb->post_off[u]);
     bm->post = malloc((bm->post_off[nt] ? bm->post_off[nt] : 1) * sizeof *bm->post);
     scratch = malloc(longest * sizeof *scratch);
     if (!bm->post || !scratch) goto done;
@@ -144,7 +164,7 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
             sorted &= m == 0 || seg[m - 1].doc < d;
             m++;
         }
-        if (!sorted) qsort(seg, m, sizeof *seg, by_doc); /* documents reordered */
+        if (!sorted) sort_runs(seg, m, scratch); /* documents reordered */
         at[omap[t]] += m;
     }
     for (size_t u = 0; u < ft; u++) {
@@ -161,6 +181,7 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
     ok = 1;
 done:
     free(omap);
+    free(ocnt);
     free(fmap);
     free(at);
     free(scratch);
