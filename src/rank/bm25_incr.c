@@ -206,27 +206,31 @@ static int merge_docs(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap, co
     return 1;
 }
 
-rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chunks, size_t n,
-                         const rv_bm25_params *p, int threads, size_t *tokenized) {
-    if (!out || !old || (!chunks && n)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
-    *out = NULL;
-    if (n >= UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: too many chunks");
+/* hashes: chunks' rv_bm25_doc_hash values, malloc'd, taken over (freed
+ * here on every path). */
+static rv_status update_hashed(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chunks, size_t n,
+                               const rv_bm25_params *p, int threads, size_t *tokenized,
+                               uint64_t *hashes) {
     rv_bm25_params def = rv_bm25_default_params();
     if (!p) p = &def;
-    if (!same_params(p, &old->p) || (old->ndocs && !old->doc_hash))
+    if (!same_params(p, &old->p) || (old->ndocs && !old->doc_hash)) {
+        free(hashes);
         return rv_error_set(RV_ERR_NOT_FOUND, "bm25: saved index of other params");
+    }
     rv_status st = RV_ERR_NOMEM;
     rv_bm25 *bm = calloc(1, sizeof *bm), *fb = NULL;
     uint32_t *remap = malloc((old->ndocs ? old->ndocs : 1) * sizeof *remap);
     uint32_t *fresh = malloc((n ? n : 1) * sizeof *fresh);
     rv_chunk *sub = NULL;
     size_t nf = 0;
-    if (!bm || !remap || !fresh) goto done;
+    if (!bm) {
+        free(hashes);
+        goto done;
+    }
+    bm->doc_hash = hashes;
+    if (!remap || !fresh) goto done;
     bm->p = *p;
     bm->ndocs = n;
-    if (!(bm->doc_hash = malloc((n ? n : 1) * sizeof *bm->doc_hash))) goto done;
-    for (size_t d = 0; d < n; d++)
-        bm->doc_hash[d] = rv_bm25_doc_hash(&chunks[d]);
     if (!match(old, bm->doc_hash, n, remap, fresh, &nf)) goto done;
     if (nf > n / 2) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "bm25: most documents changed");
@@ -254,21 +258,49 @@ done:
     return st;
 }
 
+static uint64_t *doc_hashes(const rv_chunk *chunks, size_t n) {
+    uint64_t *h = malloc((n ? n : 1) * sizeof *h);
+    for (size_t d = 0; h && d < n; d++)
+        h[d] = rv_bm25_doc_hash(&chunks[d]);
+    return h;
+}
+
+rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chunks, size_t n,
+                         const rv_bm25_params *p, int threads, size_t *tokenized) {
+    if (!out || !old || (!chunks && n)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
+    *out = NULL;
+    if (n >= UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: too many chunks");
+    uint64_t *h = doc_hashes(chunks, n);
+    if (!h) return rv_error_set(RV_ERR_NOMEM, "bm25: out of memory");
+    return update_hashed(out, old, chunks, n, p, threads, tokenized, h);
+}
+
 rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized,
-                         const char *path, uint64_t key, const rv_chunk *chunks, size_t n,
+                         const char *path, uint64_t *key, const rv_chunk *chunks, size_t n,
                          const rv_bm25_params *p, int threads) {
-    if (!out || !how || (!chunks && n)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
+    if (!out || !how || !key || (!chunks && n) || n >= UINT32_MAX)
+        return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;
     size_t tok = 0;
-    if (path && key) {
-        if (rv_bm25_load(out, key, path) == RV_OK) {
+    uint64_t *h = NULL;
+    if (path && !*key) { /* the chunks' key, from the hashes an update needs */
+        if (!(h = doc_hashes(chunks, n))) return rv_error_set(RV_ERR_NOMEM, "bm25: out of memory");
+        *key = rv_bm25_key_of_hashes(h, n, p);
+    }
+    if (path && *key) {
+        if (rv_bm25_load(out, *key, path) == RV_OK) {
+            free(h);
             *how = RV_BM25_LOADED;
             if (tokenized) *tokenized = 0;
             return RV_OK;
         }
         rv_bm25 *old = NULL;
         rv_status st = rv_bm25_load_any(&old, path);
-        if (st == RV_OK) st = rv_bm25_update(out, old, chunks, n, p, threads, &tok);
+        if (st == RV_OK && !h && !(h = doc_hashes(chunks, n))) st = RV_ERR_NOMEM;
+        if (st == RV_OK) {
+            st = update_hashed(out, old, chunks, n, p, threads, &tok, h);
+            h = NULL; /* taken over */
+        }
         rv_bm25_free(old);
         if (st == RV_OK) {
             *how = RV_BM25_UPDATED;
@@ -276,6 +308,7 @@ rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized,
             return RV_OK;
         }
     }
+    free(h);
     *how = RV_BM25_BUILT;
     if (tokenized) *tokenized = n;
     return rv_bm25_build_threads(out, chunks, n, p, threads);

@@ -28,10 +28,12 @@ rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chun
                          const rv_bm25_params *p, int threads, size_t *tokenized);
 
 /* The index of chunks[0..n): loaded from path when it is saved there under
- * key; else updated from whatever index path holds; else built. path NULL
- * or key 0: built. Saves nothing; *how and *tokenized say what was done. */
+ * *key; else updated from whatever index path holds; else built. *key 0:
+ * the chunks' own key (rv_bm25_key), set here, from the documents' hashes
+ * that an update needs anyway. path NULL: built (*key untouched). Saves
+ * nothing; *how and *tokenized say what was done. */
 rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized,
-                         const char *path, uint64_t key, const rv_chunk *chunks, size_t n,
+                         const char *path, uint64_t *key, const rv_chunk *chunks, size_t n,
                          const rv_bm25_params *p, int threads);
 
 #endif

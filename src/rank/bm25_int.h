@@ -69,6 +69,8 @@ void rv_bm25_set_norms(rv_bm25 *bm);
  * (name, scope, path, content), each with its length. Equal hashes mean
  * equal postings and field lengths under the same params. */
 uint64_t rv_bm25_doc_hash(const rv_chunk *c);
+/* rv_bm25_key of chunks whose rv_bm25_doc_hash values are hashes[0..n). */
+uint64_t rv_bm25_key_of_hashes(const uint64_t *hashes, size_t n, const rv_bm25_params *p);
 /* rv_bm25_load without a key: a saved index of any corpus (its params are
  * in bm->p). */
 rv_status rv_bm25_load_any(rv_bm25 **out, const char *path);

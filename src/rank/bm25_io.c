@@ -122,6 +122,17 @@ static uint64_t key_finish(XXH3_state_t *h) {
     return k ? k : 1;
 }
 
+uint64_t rv_bm25_key_of_hashes(const uint64_t *hashes, size_t n, const rv_bm25_params *p) {
+    XXH3_state_t *h = key_start("ripvec bm25 chunks", p);
+    if (!h) return 0;
+    uint64_t nn = n;
+    XXH3_64bits_update(h, &nn, sizeof nn);
+    if (n) XXH3_64bits_update(h, hashes, n * sizeof *hashes);
+    return key_finish(h);
+}
+
+/* The same as rv_bm25_key_of_hashes over every chunk's hash (a streamed
+ * input hashes as the whole), without an array of them. */
 uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p) {
     XXH3_state_t *h = key_start("ripvec bm25 chunks", p);
     if (!h) return 0;

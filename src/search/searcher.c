@@ -456,14 +456,15 @@ static int cmp_score(const void *a, const void *b) {
 }
 
 /* The keyword index of cs[0..n) into *bm: loaded when saved under key at
- * path, else updated from the one saved there (only the chunks whose text
- * changed are tokenized), else built; saved when not loaded. */
+ * path (key 0: the chunks' own), else updated from the one saved there
+ * (only the chunks whose text changed are tokenized), else built; saved
+ * when not loaded. */
 static rv_status obtain_bm25(rv_searcher *s, rv_bm25 **bm, const char *path, uint64_t key,
                              const rv_chunk *cs, size_t n) {
     rv_bm25_params bp = rv_bm25_default_params();
     rv_bm25_origin how;
     size_t tok = 0;
-    rv_status st = rv_bm25_obtain(bm, &how, &tok, path, key, cs, n, &bp,
+    rv_status st = rv_bm25_obtain(bm, &how, &tok, path, &key, cs, n, &bp,
                                   s->threads > 0 ? s->threads : rv_cpu_count());
     char phase[64];
     if (how == RV_BM25_LOADED)
@@ -507,7 +508,7 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
     const rv_chunk *cs = s->corpus.chunks.items;
     size_t n = s->corpus.chunks.count;
     char *path = NULL;
-    uint64_t key = 0;
+    uint64_t key = 0; /* 0: the chunks' own key (hashing every chunk's text) */
     const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
     if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
         sprintf(path, "%s.bm25", ip);
@@ -516,7 +517,10 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
          * hashing every chunk's text would cost more than the load. */
         uint64_t gen = s->corpus.text_generation ? s->corpus.text_generation
                                                  : s->corpus.generation;
-        key = gen ? rv_bm25_key_generation(gen, &bp) : rv_bm25_key(cs, n, &bp);
+        if (gen && !(key = rv_bm25_key_generation(gen, &bp))) {
+            free(path); /* out of memory: build, save nothing */
+            path = NULL;
+        }
     }
     rv_status st = obtain_bm25(s, &s->bm, path, key, cs, n);
     free(path);
