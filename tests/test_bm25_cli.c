@@ -31,8 +31,8 @@ RV_TEST(edit_updates_the_keyword_index_like_a_rebuild) {
     age_tree(&s, rels, 3, 3600);
     static char out[1 << 16], first[1 << 16], second[1 << 16];
     const char *q = "function step pipeline zebrafrobnicate quuxremoved";
-    const char *search[] = {"--mode", "keyword", "--format", "json", "--model", g_model, q,
-                            s.root, NULL};
+    const char *search[] = {"--mode", "keyword", "--format", "json", "--model",
+                            g_model,  q,         s.root,     NULL};
     RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
     RV_CHECK_MSG(strstr(out, "quuxremoved_helper") != NULL, "%s", out);
 

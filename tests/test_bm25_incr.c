@@ -24,9 +24,9 @@ static uint32_t rnd(uint32_t n) {
     return (uint32_t)(rng_state % n);
 }
 
-static const char *const stems[] = {"parse", "config", "retry", "load",  "cache", "token",
-                                    "index", "search", "vector", "chunk", "file",  "path",
-                                    "buffer", "stream", "error", "query", "rank",  "score"};
+static const char *const stems[] = {"parse",  "config", "retry",  "load",  "cache", "token",
+                                    "index",  "search", "vector", "chunk", "file",  "path",
+                                    "buffer", "stream", "error",  "query", "rank",  "score"};
 #define NSTEMS (sizeof stems / sizeof stems[0])
 
 /* Every string made, freed at the end. */
@@ -102,11 +102,22 @@ static void corpus_of(corpus *c, const int *order, size_t nf) {
             c->cs[c->n++] = files[order[i]].c[k];
 }
 
-static const char *const queries[] = {
-    "parse config", "retry load cache", "token index search", "vectorChunk", "file_path3",
-    "buffer stream error", "query rank score", "Outer", "m3 file_4", "removedonlyterm",
-    "addedonlyterm", "removedonlyterm addedonlyterm parse", "editedterm", "nothing_here_at_all",
-    "score_rank12 searchIndex", "src"};
+static const char *const queries[] = {"parse config",
+                                      "retry load cache",
+                                      "token index search",
+                                      "vectorChunk",
+                                      "file_path3",
+                                      "buffer stream error",
+                                      "query rank score",
+                                      "Outer",
+                                      "m3 file_4",
+                                      "removedonlyterm",
+                                      "addedonlyterm",
+                                      "removedonlyterm addedonlyterm parse",
+                                      "editedterm",
+                                      "nothing_here_at_all",
+                                      "score_rank12 searchIndex",
+                                      "src"};
 #define NQ (sizeof queries / sizeof queries[0])
 
 /* up is the same index as full: same documents and terms, each term's
@@ -242,7 +253,8 @@ RV_TEST(chained_updates_equal_a_full_build) {
         rv_bm25_free(cur);
         cur = NULL;
         RV_CHECK_EQ_INT(rv_bm25_load(&cur, 7, path), RV_OK);
-        RV_CHECK_EQ_INT(rv_bm25_update(&next, cur, steps[s]->cs, steps[s]->n, NULL, 2, NULL), RV_OK);
+        RV_CHECK_EQ_INT(rv_bm25_update(&next, cur, steps[s]->cs, steps[s]->n, NULL, 2, NULL),
+                        RV_OK);
         RV_CHECK_EQ_INT(rv_bm25_build(&full, steps[s]->cs, steps[s]->n, NULL), RV_OK);
         if (next && full) check_same(next, full);
         rv_bm25_free(full);

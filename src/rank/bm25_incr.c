@@ -23,8 +23,8 @@ static int same_params(const rv_bm25_params *a, const rv_bm25_params *b) {
 /* remap[j] = the new document that takes old document j (NONE: gone);
  * fresh = the new documents no old one matches, ascending. Equal texts are
  * paired in order, so an unchanged order keeps remap ascending. */
-static int match(const rv_bm25 *old, const uint64_t *hn, size_t n, uint32_t *remap,
-                 uint32_t *fresh, size_t *nfresh) {
+static int match(const rv_bm25 *old, const uint64_t *hn, size_t n, uint32_t *remap, uint32_t *fresh,
+                 size_t *nfresh) {
     size_t od = old->ndocs, cap = 16;
     while (cap < 2 * od + 2)
         cap *= 2;
@@ -66,19 +66,21 @@ static int match(const rv_bm25 *old, const uint64_t *hn, size_t n, uint32_t *rem
 }
 
 /* a[0..n) ascending by doc, by merging its ascending runs pairwise (a
- * moved file leaves a few runs: a pass or two); tmp holds n postings. */
+ * moved file leaves a few runs: a pass or two); tmp holds n postings.
+ * Runs are non-descending, so every pass halves their number even when a
+ * crafted file repeats a document in a list. */
 static void sort_runs(posting *a, size_t n, posting *tmp) {
     for (;;) {
         size_t i = 0;
         while (i < n) {
             size_t m = i + 1, e;
-            while (m < n && a[m - 1].doc < a[m].doc)
+            while (m < n && a[m - 1].doc <= a[m].doc)
                 m++;
             if (m == n) {
                 if (i == 0) return; /* one run: sorted */
                 break;
             }
-            for (e = m + 1; e < n && a[e - 1].doc < a[e].doc; e++)
+            for (e = m + 1; e < n && a[e - 1].doc <= a[e].doc; e++)
                 ;
             memcpy(tmp, a + i, (m - i) * sizeof *a);
             size_t p = 0, q = m, w = i, np = m - i;
@@ -107,11 +109,11 @@ static void merge_runs(posting *post, size_t na, size_t nb, posting *scratch) {
 
 /* Vocabulary and postings of bm: old's terms still used (in old id order),
  * then fb's new ones; each list ascending by document. */
-static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap,
-                          const rv_bm25 *fb, const uint32_t *fresh) {
+static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap, const rv_bm25 *fb,
+                          const uint32_t *fresh) {
     int ok = 0;
     size_t ot = old->nterms, ft = fb->nterms;
-    uint32_t *omap = malloc((ot ? ot : 1) * sizeof *omap); /* count, then new id */
+    uint32_t *omap = malloc((ot ? ot : 1) * sizeof *omap); /* old term id -> new, or NONE */
     uint32_t *fmap = malloc((ft ? ft : 1) * sizeof *fmap);
     uint64_t *at = NULL;
     uint32_t *ocnt = NULL;
@@ -131,7 +133,8 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
         omap[t] = (uint32_t)id;
     }
     for (size_t u = 0; u < ft; u++) {
-        long id = rv_bm25_vocab_add(bm, fb->chars + fb->term_off[u], fb->term_len[u], fb->term_hash[u]);
+        long id =
+            rv_bm25_vocab_add(bm, fb->chars + fb->term_off[u], fb->term_len[u], fb->term_hash[u]);
         if (id < 0) goto done;
         fmap[u] = (uint32_t)id;
     }
@@ -155,7 +158,8 @@ static int merge_postings(rv_bm25 *bm, const rv_bm25 *old, const uint32_t *remap
     for (size_t t = 0; t < ot; t++) {
         if (omap[t] == NONE) continue;
         posting *seg = bm->post + at[omap[t]];
-        size_t m = 0, sorted = 1;
+        size_t m = 0;
+        int sorted = 1;
         for (uint64_t k = old->post_off[t]; k < old->post_off[t + 1]; k++) {
             uint32_t d = remap[old->post[k].doc];
             if (d == NONE) continue;
@@ -267,7 +271,8 @@ static uint64_t *doc_hashes(const rv_chunk *chunks, size_t n) {
 
 rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chunks, size_t n,
                          const rv_bm25_params *p, int threads, size_t *tokenized) {
-    if (!out || !old || (!chunks && n)) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
+    if (!out || !old || (!chunks && n))
+        return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;
     if (n >= UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: too many chunks");
     uint64_t *h = doc_hashes(chunks, n);
@@ -275,9 +280,9 @@ rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chun
     return update_hashed(out, old, chunks, n, p, threads, tokenized, h);
 }
 
-rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized,
-                         const char *path, uint64_t *key, const rv_chunk *chunks, size_t n,
-                         const rv_bm25_params *p, int threads) {
+rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized, const char *path,
+                         uint64_t *key, const rv_chunk *chunks, size_t n, const rv_bm25_params *p,
+                         int threads) {
     if (!out || !how || !key || (!chunks && n) || n >= UINT32_MAX)
         return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;

@@ -32,8 +32,8 @@ rv_status rv_bm25_update(rv_bm25 **out, const rv_bm25 *old, const rv_chunk *chun
  * the chunks' own key (rv_bm25_key), set here, from the documents' hashes
  * that an update needs anyway. path NULL: built (*key untouched). Saves
  * nothing; *how and *tokenized say what was done. */
-rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized,
-                         const char *path, uint64_t *key, const rv_chunk *chunks, size_t n,
-                         const rv_bm25_params *p, int threads);
+rv_status rv_bm25_obtain(rv_bm25 **out, rv_bm25_origin *how, size_t *tokenized, const char *path,
+                         uint64_t *key, const rv_chunk *chunks, size_t n, const rv_bm25_params *p,
+                         int threads);
 
 #endif
