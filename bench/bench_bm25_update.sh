@@ -67,7 +67,7 @@ run() { # name binary query
         local tot bm
         tot=$(callgrind_annotate "$work/cg-$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1}')
         bm=$(callgrind_annotate --inclusive=yes "$work/cg-$1" 2>/dev/null |
-            awk '/rv_search_ensure_bm25 \[/ {print $1; exit}')
+            awk '/rv_search_ensure_bm25 \[/ && !d {print $1; d = 1}')
         echo "  $1: instructions $tot, rv_search_ensure_bm25 $bm"
     else
         { /usr/bin/time -f "  $1: user %U s, sys %S s, wall %e s" env RIPVEC_CACHE="$work/cache-$1" \
