@@ -16,10 +16,13 @@
  *   bit 2 = 1: the checksum is recomputed (so the mutations reach the
  *              bounds checks behind it).
  * A loaded index is scored with queries of the template's words and of the
- * input's own bytes. The untouched template must load and score exactly
- * like the built index.
+ * input's own bytes, then updated to a changed corpus (rank/bm25_incr.c:
+ * a document gone, one edited, one added) and scored again. The untouched
+ * template must load and score exactly like the built index, and its
+ * update like a build of the changed corpus.
  */
 #include "fuzz_files.h"
+#include "rank/bm25_incr.h"
 #include "ripvec/rank.h"
 
 #include <fcntl.h>
@@ -42,6 +45,10 @@ static size_t g_template_len;
 static uint64_t g_key;
 static rv_bm25 *g_built;
 static float g_want[3][NDOCS];
+/* the changed corpus: the template's chunks less the first, one edited,
+ * one added; and its scores built from scratch */
+static rv_chunk g_next[NDOCS];
+static float g_want_next[3][NDOCS];
 static const char *const g_queries[3] = {"parse config retry", "cache_get loadPath tokens",
                                          "nothing matches zzz"};
 
@@ -86,6 +93,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         abort();
     for (int q = 0; q < 3; q++)
         if (rv_bm25_score(g_built, g_queries[q], g_want[q]) != RV_OK) abort();
+    memcpy(g_next, cs + 1, (NDOCS - 1) * sizeof *cs);
+    g_next[5].content = (char *)"retry retry parse edited";
+    g_next[NDOCS - 1] = cs[3];
+    g_next[NDOCS - 1].content = (char *)"an added chunk: cacheGet tokens";
+    rv_bm25 *next = NULL;
+    if (rv_bm25_build(&next, g_next, NDOCS, &bp) != RV_OK) abort();
+    for (int q = 0; q < 3; q++)
+        if (rv_bm25_score(next, g_queries[q], g_want_next[q]) != RV_OK) abort();
+    rv_bm25_free(next);
     g_template = rv_fuzz_read(g_path, HDR, &g_template_len);
     return 0;
 }
@@ -135,6 +151,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size) memcpy(q, data, size);
     q[size] = '\0';
     if (rv_bm25_score(bm, q, sc) != RV_OK) abort();
+    /* updated to the changed corpus: refused (other params, too much
+     * changed) or an index that scores */
+    rv_bm25 *up = NULL;
+    float usc[NDOCS];
+    st = rv_bm25_update(&up, bm, g_next, NDOCS, NULL, 1, NULL);
+    if (st != RV_OK && (up || (st != RV_ERR_NOT_FOUND && st != RV_ERR_NOMEM))) abort();
+    if (!changed && st != RV_OK) abort();
+    for (int k = 0; up && k < 3; k++) {
+        if (rv_bm25_score(up, g_queries[k], usc) != RV_OK) abort();
+        if (!changed && memcmp(usc, g_want_next[k], sizeof usc) != 0) abort();
+    }
+    if (up && rv_bm25_score(up, q, usc) != RV_OK) abort();
+    rv_bm25_free(up);
     free(q);
     free(sc);
     rv_bm25_free(bm);

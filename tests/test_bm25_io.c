@@ -1,4 +1,4 @@
-/* The saved BM25F index (format 2, mapped in place): a round trip scores
+/* The saved BM25F index (format 3, mapped in place): a round trip scores
  * exactly like the built index; another format version is stale; every
  * truncation, flipped byte and crafted out-of-range value (with its checksum
  * recomputed, so the bounds checks themselves are what refuse it) is
@@ -119,6 +119,10 @@ enum {
     S_NORM2,
     S_TERM_LEN,
     S_CHARS,
+    S_DOC_HASH,
+    S_LEN0,
+    S_LEN1,
+    S_LEN2,
     NSEC
 };
 
@@ -160,7 +164,9 @@ static int read_all(file *f, const char *path) {
     f->table_cap = get64(f->b + H_TCAP);
     size_t by[NSEC] = {f->table_cap * 8, (f->nterms + 1) * 8, f->npost * 12,
                        f->nterms * 4,    f->ndocs * 4,        f->ndocs * 4,
-                       f->ndocs * 4,     f->nterms * 2,       f->chars_len};
+                       f->ndocs * 4,     f->nterms * 2,       f->chars_len,
+                       f->ndocs * 8,     f->ndocs * 4,        f->ndocs * 4,
+                       f->ndocs * 4};
     size_t at = HDR;
     for (int i = 0; i < NSEC; i++) {
         f->sec[i] = at;
@@ -365,13 +371,13 @@ RV_TEST(bm25_io_key_generation) {
     free_corpus(&c);
 }
 
-/* Another format version (the previous one wrote "RVBM25\0\1") is stale,
+/* Another format version (the previous ones wrote "RVBM25\0\1" and "\2") is stale,
  * so the caller rebuilds; a wrong magic is damage. */
 RV_TEST(bm25_io_other_version_is_stale) {
     fixture x;
     RV_CHECK(setup(&x, 50));
     for (int v = 0; v < 256; v += 1) {
-        if (v == 2) continue;
+        if (v == 3) continue;
         x.f.b[7] = (unsigned char)v;
         write_all(&x.f, x.bad, x.f.len);
         RV_CHECK_EQ_INT(try_load(x.bad, x.key), RV_ERR_NOT_FOUND);

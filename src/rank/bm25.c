@@ -41,8 +41,11 @@ void rv_bm25_free(rv_bm25 *bm) {
         free(bm->chars);
         free(bm->post_off);
         free(bm->post);
-        for (int f = 0; f < NFIELDS; f++)
+        free(bm->doc_hash);
+        for (int f = 0; f < NFIELDS; f++) {
             free(bm->norm[f]);
+            free(bm->len[f]);
+        }
     }
     free(bm->term_hash);
     free(bm);

@@ -26,8 +26,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
     return 1;
 }
 
-/* The id of term t in bm's vocabulary, added if new; -1 on failure. */
-static long vocab_add(rv_bm25 *bm, const char *t, size_t n, uint64_t h) {
+long rv_bm25_vocab_add(rv_bm25 *bm, const char *t, size_t n, uint64_t h) {
     size_t slot;
     long id = rv_bm25_find_term(bm, t, n, h, &slot);
     if (id >= 0) return id;
@@ -88,7 +87,7 @@ typedef struct part {
 static void token_sink(void *user, const char *t, size_t n) {
     part *p = user;
     if (p->oom) return;
-    long id = vocab_add(&p->voc, t, n, XXH3_64bits(t, n));
+    long id = rv_bm25_vocab_add(&p->voc, t, n, XXH3_64bits(t, n));
     if (id < 0) goto oom;
     if (p->voc.terms_cap > p->scratch_cap) {
         size_t c1 = p->scratch_cap, c2 = p->scratch_cap;
@@ -116,8 +115,22 @@ typedef struct job {
     const rv_chunk *chunks;
     unsigned flags;
     part *parts;
-    float *len[NFIELDS];
+    rv_bm25 *bm; /* len[] and doc_hash filled per document */
 } job;
+
+/* Each field hashed on its own (its length included), seeded with the
+ * hash so far: fields never run together, and one-shot hashes of short
+ * strings cost far less than a streaming state. NULL tokenizes as "". */
+static uint64_t hash_field(const char *s, uint64_t seed) {
+    return XXH3_64bits_withSeed(s ? s : "", s ? strlen(s) : 0, seed);
+}
+
+uint64_t rv_bm25_doc_hash(const rv_chunk *c) {
+    uint64_t h = hash_field(c->name, 0x6b7769u);
+    h = hash_field(c->scope, h);
+    h = hash_field(c->path, h);
+    return hash_field(c->content, h);
+}
 
 static void tokenize_field(part *p, int field, const char *text, unsigned flags) {
     p->field = field;
@@ -143,7 +156,8 @@ static void tokenize_part(void *arg, int tid, int nthreads) {
         tokenize_field(p, F_BODY, c->content, j->flags);
         if (p->oom) break;
         for (int f = 0; f < NFIELDS; f++)
-            j->len[f][d] = (float)p->flen[f];
+            j->bm->len[f][d] = p->flen[f];
+        j->bm->doc_hash[d] = rv_bm25_doc_hash(c);
         size_t need = p->npost + p->ntouched;
         if (!grow((void **)&p->post, &p->cap_post, need, sizeof *p->post) ||
             !grow((void **)&p->term, &p->cap_term, need, sizeof *p->term)) {
@@ -182,7 +196,7 @@ static int merge(rv_bm25 *bm, part *parts, int np) {
         part *p = &parts[t];
         if (!grow((void **)&map, &map_cap, p->voc.nterms + 1, sizeof *map)) goto done;
         for (size_t i = 0; i < p->voc.nterms; i++) {
-            long id = vocab_add(bm, p->voc.chars + p->voc.term_off[i], p->voc.term_len[i],
+            long id = rv_bm25_vocab_add(bm, p->voc.chars + p->voc.term_off[i], p->voc.term_len[i],
                                 p->voc.term_hash[i]);
             if (id < 0) goto done;
             map[i] = (uint32_t)id;
@@ -211,16 +225,17 @@ done:
     return ok;
 }
 
-static void set_norms(rv_bm25 *bm, float *const len[NFIELDS]) {
+void rv_bm25_set_norms(rv_bm25 *bm) {
     size_t n = bm->ndocs;
+    uint32_t *const *len = bm->len;
     float bs[NFIELDS] = {bm->p.b_name, bm->p.b_path, bm->p.b_body};
     for (int f = 0; f < NFIELDS; f++) {
         double sum = 0;
         for (size_t d = 0; d < n; d++)
-            sum += len[f][d];
+            sum += (double)len[f][d];
         double avg = n ? sum / (double)n : 0;
         for (size_t d = 0; d < n; d++) {
-            double r = avg > 0 ? len[f][d] / avg : 0;
+            double r = avg > 0 ? (double)len[f][d] / avg : 0;
             bm->norm[f][d] = (float)(1.0 / (1.0 - bs[f] + bs[f] * r));
         }
     }
@@ -248,11 +263,13 @@ rv_status rv_bm25_build_threads(rv_bm25 **out, const rv_chunk *chunks, size_t n,
     bm->ndocs = n;
     j.flags = bm->p.flags;
     j.parts = parts;
+    j.bm = bm;
     if (!rv_bm25_rehash(bm, 1024)) goto done;
+    if (!(bm->doc_hash = calloc(n ? n : 1, sizeof *bm->doc_hash))) goto done;
     for (int f = 0; f < NFIELDS; f++) {
-        j.len[f] = calloc(n ? n : 1, sizeof(float));
+        bm->len[f] = calloc(n ? n : 1, sizeof *bm->len[f]);
         bm->norm[f] = calloc(n ? n : 1, sizeof(float));
-        if (!j.len[f] || !bm->norm[f]) goto done;
+        if (!bm->len[f] || !bm->norm[f]) goto done;
     }
     for (int t = 0; t < threads; t++)
         rv_split_range(n, threads, t, &parts[t].d0, &parts[t].d1);
@@ -264,7 +281,7 @@ rv_status rv_bm25_build_threads(rv_bm25 **out, const rv_chunk *chunks, size_t n,
     for (int t = 0; t < threads; t++)
         if (parts[t].oom) goto done;
     if (!merge(bm, parts, threads)) goto done;
-    set_norms(bm, j.len);
+    rv_bm25_set_norms(bm);
     *out = bm;
     bm = NULL;
     st = RV_OK;
@@ -274,8 +291,6 @@ done:
     for (int t = 0; parts && t < threads; t++)
         part_free(&parts[t]);
     free(parts);
-    for (int f = 0; f < NFIELDS; f++)
-        free(j.len[f]);
     rv_bm25_free(bm);
     return st;
 }

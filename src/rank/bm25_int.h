@@ -41,6 +41,11 @@ struct rv_bm25 {
     posting *post;
     /* per-field length normalization, precomputed: 1 / (1 - b + b * len / avg) */
     float *norm[NFIELDS];
+    /* Per document, kept so an update can reuse it (bm25_incr.c): the
+     * identity of its tokenized text (rv_bm25_doc_hash) and the tokens of
+     * each field, from which the norms are recomputed. */
+    uint64_t *doc_hash;
+    uint32_t *len[NFIELDS];
     /* Loaded: every array above points into this read-only mapping (never
      * written through) and rv_bm25_free unmaps it; built (map.data NULL):
      * all malloc'd. */
@@ -55,5 +60,19 @@ long rv_bm25_find_term(const rv_bm25 *bm, const char *t, size_t n, uint64_t h, s
 uint64_t *rv_bm25_make_table(const rv_bm25 *bm, size_t cap);
 /* Replaces bm->table with one of `cap` slots; 0 on allocation failure. */
 int rv_bm25_rehash(rv_bm25 *bm, size_t cap);
+/* The id of term t (n bytes, hash h) in a built index's vocabulary, added
+ * if new; -1 on failure. */
+long rv_bm25_vocab_add(rv_bm25 *bm, const char *t, size_t n, uint64_t h);
+/* bm->norm from bm->len (both ndocs long, allocated). */
+void rv_bm25_set_norms(rv_bm25 *bm);
+/* The identity of what one chunk gives the index: its tokenized fields
+ * (name, scope, path, content), each with its length. Equal hashes mean
+ * equal postings and field lengths under the same params. */
+uint64_t rv_bm25_doc_hash(const rv_chunk *c);
+/* rv_bm25_key of chunks whose rv_bm25_doc_hash values are hashes[0..n). */
+uint64_t rv_bm25_key_of_hashes(const uint64_t *hashes, size_t n, const rv_bm25_params *p);
+/* rv_bm25_load without a key: a saved index of any corpus (its params are
+ * in bm->p). */
+rv_status rv_bm25_load_any(rv_bm25 **out, const char *path);
 
 #endif

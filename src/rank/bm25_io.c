@@ -13,7 +13,11 @@
  *   term_off   nterms x u32
  *   norm[3]    3 x ndocs x f32
  *   term_len   nterms x u16
- *   chars      chars_len bytes */
+ *   chars      chars_len bytes
+ *   doc_hash   ndocs x u64       each document's rv_bm25_doc_hash
+ *   len[3]     3 x ndocs x u32   each document's tokens per field
+ * The last two (format 3) let the next corpus's index be derived from
+ * this one (bm25_incr.c); format 2 files are stale, so rebuilt once. */
 #include "rank/bm25_int.h"
 
 #include <errno.h>
@@ -27,7 +31,7 @@
 #include <xxhash.h>
 
 /* The last byte is the format version: another one is stale, not damaged. */
-#define RV_BM25_MAGIC "RVBM25\0\2"
+#define RV_BM25_MAGIC "RVBM25\0\3"
 #define RV_BM25_MAGIC_PREFIX 7
 #define RV_BM25_MAX_FILE ((uint64_t)1 << 31)
 
@@ -60,6 +64,10 @@ enum {
     S_NORM2,
     S_TERM_LEN,
     S_CHARS,
+    S_DOC_HASH,
+    S_LEN0,
+    S_LEN1,
+    S_LEN2,
     NSEC
 };
 
@@ -72,7 +80,8 @@ static int layout(const file_header *fh, uint64_t off[NSEC + 1], uint64_t bytes[
     if (t >= UINT32_MAX - 1 || d >= UINT32_MAX || c > UINT32_MAX || p > (uint64_t)1 << 40) return 0;
     if (tc <= t || tc > (uint64_t)1 << 33 || (tc & (tc - 1)) != 0) return 0;
     const uint64_t b[NSEC] = {
-        tc * 8, (t + 1) * 8, p * sizeof(posting), t * 4, d * 4, d * 4, d * 4, t * 2, c};
+        tc * 8, (t + 1) * 8, p * sizeof(posting), t * 4, d * 4, d * 4, d * 4, t * 2, c,
+        d * 8,  d * 4,       d * 4,               d * 4};
     uint64_t at = 0;
     for (int i = 0; i < NSEC; i++) {
         bytes[i] = b[i];
@@ -113,16 +122,30 @@ static uint64_t key_finish(XXH3_state_t *h) {
     return k ? k : 1;
 }
 
+uint64_t rv_bm25_key_of_hashes(const uint64_t *hashes, size_t n, const rv_bm25_params *p) {
+    XXH3_state_t *h = key_start("ripvec bm25 chunks", p);
+    if (!h) return 0;
+    uint64_t nn = n;
+    XXH3_64bits_update(h, &nn, sizeof nn);
+    if (n) XXH3_64bits_update(h, hashes, n * sizeof *hashes);
+    return key_finish(h);
+}
+
+/* The same as rv_bm25_key_of_hashes over every chunk's hash (a streamed
+ * input hashes as the whole), without an array of them. */
 uint64_t rv_bm25_key(const rv_chunk *chunks, size_t n, const rv_bm25_params *p) {
     XXH3_state_t *h = key_start("ripvec bm25 chunks", p);
     if (!h) return 0;
     uint64_t nn = n;
     XXH3_64bits_update(h, &nn, sizeof nn);
-    for (size_t i = 0; i < n; i++) {
-        hash_str(h, chunks[i].name);
-        hash_str(h, chunks[i].scope);
-        hash_str(h, chunks[i].path);
-        hash_str(h, chunks[i].content);
+    /* each chunk's one-shot hash (what it gives the index): a streaming
+     * state fed four short strings per chunk costs half as much again */
+    uint64_t buf[256];
+    for (size_t i = 0; i < n; i += 256) {
+        size_t m = n - i < 256 ? n - i : 256;
+        for (size_t k = 0; k < m; k++)
+            buf[k] = rv_bm25_doc_hash(&chunks[i + k]);
+        XXH3_64bits_update(h, buf, m * sizeof *buf);
     }
     return key_finish(h);
 }
@@ -183,7 +206,11 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
                              bm->norm[1],
                              bm->norm[2],
                              bm->term_len,
-                             bm->chars};
+                             bm->chars,
+                             bm->doc_hash,
+                             bm->len[0],
+                             bm->len[1],
+                             bm->len[2]};
     char *tmp = NULL;
     int fd = -1;
     size_t pl = strlen(path);
@@ -256,7 +283,8 @@ static int valid(const rv_bm25 *bm, uint64_t npost) {
     return used == t;
 }
 
-rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
+/* key NULL: any corpus's. */
+static rv_status load_file(rv_bm25 **out, const uint64_t *key, const char *path) {
     if (!out || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
     *out = NULL;
     rv_mapped map;
@@ -277,7 +305,7 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "%s: keyword index of another format version", path);
         goto done;
     }
-    if (fh.key != key) {
+    if (key && fh.key != *key) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "%s: saved for another corpus", path);
         goto done;
     }
@@ -314,6 +342,9 @@ rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
         bm->norm[f] = (float *)(uintptr_t)(pl + off[S_NORM0 + f]);
     bm->term_len = (uint16_t *)(uintptr_t)(pl + off[S_TERM_LEN]);
     bm->chars = (char *)(uintptr_t)(pl + off[S_CHARS]);
+    bm->doc_hash = (uint64_t *)(uintptr_t)(pl + off[S_DOC_HASH]);
+    for (int f = 0; f < NFIELDS; f++)
+        bm->len[f] = (uint32_t *)(uintptr_t)(pl + off[S_LEN0 + f]);
     bm->map = map;
     map.data = NULL; /* bm owns it now */
     if (!valid(bm, fh.npost)) goto corrupt;
@@ -326,4 +357,12 @@ done:
     rv_bm25_free(bm);
     rv_unmap_file(&map);
     return st;
+}
+
+rv_status rv_bm25_load(rv_bm25 **out, uint64_t key, const char *path) {
+    return load_file(out, &key, path);
+}
+
+rv_status rv_bm25_load_any(rv_bm25 **out, const char *path) {
+    return load_file(out, NULL, path);
 }

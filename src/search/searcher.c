@@ -2,6 +2,7 @@
  * answers queries with cosine, or BM25F and cosine blended (search/ranking.c;
  * the older reciprocal-rank fusion stays for measurements). */
 #include "driver/threadpool.h"
+#include "rank/bm25_incr.h"
 #include "search/internal.h"
 
 #include "ripvec/tokenizer.h"
@@ -460,6 +461,31 @@ static int cmp_score(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* The keyword index of cs[0..n) into *bm: loaded when saved under key at
+ * path (key 0: the chunks' own), else updated from the one saved there
+ * (only the chunks whose text changed are tokenized), else built; saved
+ * when not loaded. */
+static rv_status obtain_bm25(rv_searcher *s, rv_bm25 **bm, const char *path, uint64_t key,
+                             const rv_chunk *cs, size_t n) {
+    rv_bm25_params bp = rv_bm25_default_params();
+    rv_bm25_origin how;
+    size_t tok = 0;
+    rv_status st = rv_bm25_obtain(bm, &how, &tok, path, &key, cs, n, &bp,
+                                  s->threads > 0 ? s->threads : rv_cpu_count());
+    char phase[64];
+    if (how == RV_BM25_LOADED)
+        snprintf(phase, sizeof phase, "bm25 load");
+    else
+        snprintf(phase, sizeof phase, "bm25 %s %zu/%zu", how == RV_BM25_UPDATED ? "update" : "build",
+                 tok, n);
+    rv_search_trace(s, phase);
+    if (st == RV_OK && how != RV_BM25_LOADED && path && key) {
+        rv_bm25_save(*bm, key, path);
+        rv_search_trace(s, "bm25 save");
+    }
+    return st;
+}
+
 /* The indexer's chunk pass is committed (rv_index_params.on_chunked): the
  * keyword index of that corpus, saved under its text generation, which
  * the commits of vectors that follow keep. Best effort. */
@@ -472,10 +498,7 @@ static void index_chunked(void *user, const rv_corpus *c) {
     rv_bm25 *bm = NULL;
     if (path && key) {
         sprintf(path, "%s.bm25", ip);
-        if (rv_bm25_load(&bm, key, path) != RV_OK &&
-            rv_bm25_build_threads(&bm, c->chunks.items, c->chunks.count, &bp,
-                                  s->threads > 0 ? s->threads : rv_cpu_count()) == RV_OK)
-            rv_bm25_save(bm, key, path);
+        obtain_bm25(s, &bm, path, key, c->chunks.items, c->chunks.count);
     }
     rv_bm25_free(bm);
     free(path);
@@ -483,14 +506,15 @@ static void index_chunked(void *user, const rv_corpus *c) {
 
 /* With an index, the keyword index is saved next to it ("<index>.bm25") and
  * read back while the corpus is unchanged: a warm query then skips
- * tokenizing every chunk. Saving is best effort. */
+ * tokenizing every chunk; after an edit only the changed chunks are
+ * tokenized. Saving is best effort. */
 rv_status rv_search_ensure_bm25(rv_searcher *s) {
     if (s->bm) return RV_OK;
     rv_bm25_params bp = rv_bm25_default_params();
     const rv_chunk *cs = s->corpus.chunks.items;
     size_t n = s->corpus.chunks.count;
     char *path = NULL;
-    uint64_t key = 0;
+    uint64_t key = 0; /* 0: the chunks' own key (hashing every chunk's text) */
     const char *ip = s->idx ? rv_index_path(s->idx) : NULL;
     if (ip && (path = malloc(strlen(ip) + 6)) != NULL) {
         sprintf(path, "%s.bm25", ip);
@@ -499,20 +523,12 @@ rv_status rv_search_ensure_bm25(rv_searcher *s) {
          * hashing every chunk's text would cost more than the load. */
         uint64_t gen = s->corpus.text_generation ? s->corpus.text_generation
                                                  : s->corpus.generation;
-        key = gen ? rv_bm25_key_generation(gen, &bp) : rv_bm25_key(cs, n, &bp);
-        if (key && rv_bm25_load(&s->bm, key, path) == RV_OK) {
-            rv_search_trace(s, "bm25 load");
-            free(path);
-            return RV_OK;
+        if (gen && !(key = rv_bm25_key_generation(gen, &bp))) {
+            free(path); /* out of memory: build, save nothing */
+            path = NULL;
         }
     }
-    rv_status st =
-        rv_bm25_build_threads(&s->bm, cs, n, &bp, s->threads > 0 ? s->threads : rv_cpu_count());
-    rv_search_trace(s, "bm25 build");
-    if (st == RV_OK && path && key) {
-        rv_bm25_save(s->bm, key, path);
-        rv_search_trace(s, "bm25 save");
-    }
+    rv_status st = obtain_bm25(s, &s->bm, path, key, cs, n);
     free(path);
     return st;
 }
