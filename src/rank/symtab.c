@@ -100,8 +100,8 @@ static int continues(const rv_chunk *c, const rv_chunk *prev) {
 static const char *params_of(const rv_chunk *c, size_t nl, size_t *len) {
     const char *t = c->content ? c->content : "";
     size_t tl = strnlen(t, SIG_SCAN);
-    for (size_t i = 0; nl && i + nl <= tl; i++) {
-        if (memcmp(t + i, c->name, nl) != 0) continue;
+    for (const char *at = t; nl && (at = memmem(at, tl - (size_t)(at - t), c->name, nl)); at++) {
+        size_t i = (size_t)(at - t);
         if (i && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')) continue; /* "prefetch" */
         size_t j = i + nl, depth = 0;
         while (j < tl && (t[j] == ' ' || t[j] == '=' || t[j] == ':' || t[j] == '<' || depth)) {
