@@ -231,6 +231,11 @@ size_t rv_name_words(char *out, size_t cap, const char *name, size_t len);
  * (of 3 letters or more) starts the other (gen ~ generates), or when two
  * neighbours joined make the other (Power+Shell ~ powershell). */
 float rv_name_match(const char *name_words, size_t n_name, const rv_query_info *q);
+/* The same with a definition's signature words (its parameters, rv_name_words
+ * form) as weaker evidence: a query word only the signature holds counts
+ * sig_weight toward both shares; the signature's other words count nothing. */
+float rv_name_match_sig(const char *name_words, size_t n_name, const char *sig_words, size_t n_sig,
+                        float sig_weight, const rv_query_info *q);
 
 /* ---- definitions lookup ----------------------------------------------------- */
 
@@ -251,6 +256,10 @@ size_t rv_symtab_files(const rv_symtab *t, const char *key, const uint32_t **ids
  * words (rv_name_words form). */
 size_t rv_symtab_count_named(const rv_symtab *t);
 uint32_t rv_symtab_named(const rv_symtab *t, size_t i, const char **words, size_t *n_words);
+/* The i-th definition's signature words: the names of the parameters that
+ * follow its name on its first lines (no types, no defaults; receiver words
+ * such as self and this dropped), in rv_name_words form; returns how many. */
+size_t rv_symtab_signature(const rv_symtab *t, size_t i, const char **words);
 
 /* ---- the blended ranking ------------------------------------------------------ */
 
@@ -281,7 +290,8 @@ enum {
     RV_STEP_PATH = 1u << 4,      /* file and folder names matching the query */
     RV_STEP_DIVERSE = 1u << 5,   /* per-file decay and file-level evidence */
     RV_STEP_PENALTY = 1u << 6,   /* tests, compat, examples, vendored, stubs */
-    RV_STEP_NAMES = 1u << 7      /* a definition named with the query's words */
+    RV_STEP_NAMES = 1u << 7,     /* a definition named with the query's words */
+    RV_STEP_SIGNATURE = 1u << 8  /* ... and its parameters' names, at half strength */
 };
 
 /* Why a result is where it is. Scores are the blend's parts before the
@@ -295,6 +305,7 @@ typedef struct rv_rank_explain {
     float blend;            /* w_sem * sem_norm + w_kw * kw_norm */
     float def_boost, path_boost, file_boost;
     float name_boost; /* the definition's name built from the query's words */
+    float sig_boost;  /* the part of name_boost its parameters' names gave */
     float content;   /* code-first factor (1 = none) */
     float penalty;   /* test/compat/example/vendored/stub factor (1 = none) */
     float diversity; /* decay for results of a file already listed (1 = none) */

@@ -27,6 +27,12 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f, 0.00f};
  * the query describe each other at least this well. */
 #define RV_NAME_JOIN 0.5f
 
+/* A query word only a definition's parameters name (`mount(prefix,
+ * adapter)` for "registers a connection adapter to a prefix") counts this
+ * much of a word of its name: half, as an identifier written inside a
+ * sentence gets half the definition boost. */
+#define RV_SIG_WEIGHT 0.5f
+
 /* A file's name matching a queried identifier counts this share of a definition. */
 #define RV_FILE_DEF_SHARE 0.6f
 /* A definition whose scope and path do not hold the query's qualifier. */
@@ -233,13 +239,21 @@ static rv_status name_evidence(ranker *r) {
         size_t nw;
         uint32_t id = rv_symtab_named(in->symtab, i, &words, &nw);
         if (in->keep && !in->keep[id]) continue;
-        float f = rv_name_match(words, nw, in->query);
+        const char *sig;
+        size_t ns = rv_symtab_signature(in->symtab, i, &sig);
+        float sw = (in->steps & RV_STEP_SIGNATURE) ? RV_SIG_WEIGHT : 0.0f;
+        float f = rv_name_match_sig(words, nw, sig, ns, sw, in->query);
         if (f <= 0 || (r->slot[id] < 0 && f < RV_NAME_JOIN)) continue;
         cand *c = add(r, id);
         if (!c) return rv_error_set(RV_ERR_NOMEM, "out of memory");
         /* a definition of a queried identifier has its name's evidence
          * already: the two are one evidence, the larger counts */
         c->x.name_boost = fmaxf(0.0f, r->w.name * f - c->x.def_boost);
+        if (ns && sw > 0 && c->x.name_boost > 0) { /* what the signature added */
+            float f0 = rv_name_match(words, nw, in->query);
+            float b0 = fmaxf(0.0f, r->w.name * f0 - c->x.def_boost);
+            c->x.sig_boost = fmaxf(0.0f, c->x.name_boost - b0);
+        }
     }
     return RV_OK;
 }

@@ -93,12 +93,9 @@ static int meets(const word *a, const word *b) {
            prefix_meets(a->stem, b->stem);
 }
 
-float rv_name_match(const char *name_words, size_t n_name, const rv_query_info *q) {
-    word nw[RV_NAME_MAX_WORDS], qw[RV_QUERY_MAX_WORDS];
-    size_t nn = split_pairs(nw, RV_NAME_MAX_WORDS, name_words, n_name);
-    size_t nq = split_pairs(qw, RV_QUERY_MAX_WORDS, q->terms, q->n_terms);
-    if (!nn || !nq) return 0;
-    unsigned char hit_n[RV_NAME_MAX_WORDS] = {0}, hit_q[RV_QUERY_MAX_WORDS] = {0};
+/* Marks the query words that name word i (or i with its neighbour) meets. */
+static void meet_all(const word *nw, size_t nn, const word *qw, size_t nq, unsigned char *hit_n,
+                     unsigned char *hit_q) {
     for (size_t i = 0; i < nn; i++)
         for (size_t j = 0; j < nq; j++) {
             if (nw[i].raw[0] != qw[j].raw[0]) continue; /* every way to meet starts alike */
@@ -108,12 +105,35 @@ float rv_name_match(const char *name_words, size_t n_name, const rv_query_info *
             if (j + 1 < nq && joined(qw[j].raw, qw[j + 1].raw, nw[i].raw))
                 hit_n[i] = hit_q[j] = hit_q[j + 1] = 1;
         }
-    size_t mn = 0, mq = 0;
+}
+
+float rv_name_match_sig(const char *name_words, size_t n_name, const char *sig_words, size_t n_sig,
+                        float sig_weight, const rv_query_info *q) {
+    word nw[RV_NAME_MAX_WORDS], sw[RV_NAME_MAX_WORDS], qw[RV_QUERY_MAX_WORDS];
+    size_t nn = split_pairs(nw, RV_NAME_MAX_WORDS, name_words, n_name);
+    size_t ns =
+        sig_words && sig_weight > 0 ? split_pairs(sw, RV_NAME_MAX_WORDS, sig_words, n_sig) : 0;
+    size_t nq = split_pairs(qw, RV_QUERY_MAX_WORDS, q->terms, q->n_terms);
+    if (!nn || !nq) return 0;
+    unsigned char hit_n[RV_NAME_MAX_WORDS] = {0}, hit_s[RV_NAME_MAX_WORDS] = {0};
+    unsigned char hit_q[RV_QUERY_MAX_WORDS] = {0}, hit_qs[RV_QUERY_MAX_WORDS] = {0};
+    meet_all(nw, nn, qw, nq, hit_n, hit_q);
+    if (ns) meet_all(sw, ns, qw, nq, hit_s, hit_qs);
+    size_t mn = 0, mq = 0, ms = 0;
     for (size_t i = 0; i < nn; i++)
         mn += hit_n[i];
-    for (size_t j = 0; j < nq; j++)
+    for (size_t j = 0; j < nq; j++) {
         mq += hit_q[j];
-    if (!mn) return 0;
-    float a = (float)mn / (float)nn, b = (float)mq / (float)nq;
+        ms += !hit_q[j] && hit_qs[j]; /* a query word only the signature holds */
+    }
+    if (!mn && !ms) return 0;
+    /* the signature's words add evidence at sig_weight; unmet ones take
+     * nothing away (a long parameter list is no worse a name) */
+    float extra = sig_weight * (float)ms;
+    float a = ((float)mn + extra) / ((float)nn + extra), b = ((float)mq + extra) / (float)nq;
     return 2 * a * b / (a + b);
+}
+
+float rv_name_match(const char *name_words, size_t n_name, const rv_query_info *q) {
+    return rv_name_match_sig(name_words, n_name, NULL, 0, 0, q);
 }

@@ -3,6 +3,8 @@
  * chunker stores (name, kind, path). */
 #include "ripvec/rank.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +21,9 @@ typedef struct table {
 } table;
 
 typedef struct named {
-    uint32_t id, words; /* chunk id; offset of its name words in `words` */
-    uint32_t n;         /* how many words */
+    uint32_t id, words;  /* chunk id; offset of its name words in `words` */
+    uint32_t n;          /* how many name words */
+    uint32_t sig, n_sig; /* offset of its signature words; how many */
 } named;
 
 struct rv_symtab {
@@ -88,28 +91,146 @@ static int continues(const rv_chunk *c, const rv_chunk *prev) {
            prev->start_line < c->start_line;
 }
 
-/* The name words of chunk id; returns 0 on allocation failure. */
-static int add_words(rv_symtab *t, const rv_chunk *c, uint32_t id) {
-    char buf[RV_NAME_MAX_WORDS * 2 * RV_QUERY_WORD_MAX];
-    size_t n = rv_name_words(buf, sizeof buf, c->name, strlen(c->name));
-    if (!n) return 1;
-    if (n > RV_NAME_MAX_WORDS) n = RV_NAME_MAX_WORDS;
-    size_t len = 0;
-    for (size_t i = 0; i < 2 * n; i++)
-        len += strlen(buf + len) + 1;
-    if (t->words_len + len > UINT32_MAX) return 1;
+/* Where the signature's parameter list starts: the first '(' after the name
+ * on the chunk's first lines, past generic arguments, '=', ':' and spaces
+ * ("def mount(", "fn get<T>(", "const f = (", "func (c *C) Name("). */
+#define SIG_SCAN 400 /* bytes of the chunk searched for the name */
+#define SIG_MAX 300  /* bytes of a parameter list kept */
+
+static const char *params_of(const rv_chunk *c, size_t nl, size_t *len) {
+    const char *t = c->content ? c->content : "";
+    size_t tl = strnlen(t, SIG_SCAN);
+    for (const char *at = t; nl && (at = memmem(at, tl - (size_t)(at - t), c->name, nl)); at++) {
+        size_t i = (size_t)(at - t);
+        if (i && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')) continue; /* "prefetch" */
+        size_t j = i + nl, depth = 0;
+        while (j < tl && (t[j] == ' ' || t[j] == '=' || t[j] == ':' || t[j] == '<' || depth)) {
+            depth += t[j] == '<';
+            if (t[j] == '>' && depth) depth--;
+            j++;
+        }
+        if (j >= tl || t[j] != '(') continue;
+        size_t b = ++j, d = 1, end = strnlen(t, b + SIG_MAX);
+        for (; j < end && d; j++)
+            d += (t[j] == '(') - (t[j] == ')');
+        *len = j - b - (d == 0);
+        return t + b;
+    }
+    return NULL;
+}
+
+/* Words that stand for the receiver, not a parameter. */
+static int receiver_word(const char *w) {
+    return !strcmp(w, "self") || !strcmp(w, "cls") || !strcmp(w, "this");
+}
+
+/* Appends the words of text (rv_name_words pairs; in a signature, receiver
+ * words dropped; at most `max`) to t->words; returns how many, or -1 on
+ * allocation failure. */
+static int append_words(rv_symtab *t, const char *text, size_t n, size_t max, int sig) {
+    char buf[RV_NAME_MAX_WORDS * 2 * RV_QUERY_WORD_MAX], tmp[SIG_MAX + 1];
+    size_t tn = n < SIG_MAX ? n : SIG_MAX;
+    for (size_t i = 0; i < tn; i++) /* in a signature, generic arguments are words */
+        tmp[i] = sig && (text[i] == '<' || text[i] == '>') ? ' ' : text[i];
+    size_t nw = rv_name_words(buf, sizeof buf, tmp, tn), kept = 0, len = 0;
+    char out[sizeof buf];
+    for (size_t i = 0, off = 0; i < nw && kept < max; i++) {
+        const char *raw = buf + off, *stem = raw + strlen(raw) + 1;
+        size_t pl = strlen(raw) + 1 + strlen(stem) + 1;
+        off += pl;
+        if (sig && receiver_word(raw)) continue;
+        memcpy(out + len, raw, pl);
+        len += pl;
+        kept++;
+    }
+    if (t->words_len + len > UINT32_MAX) return 0;
     if (t->words_len + len > t->words_cap) {
         size_t cap = t->words_cap ? t->words_cap * 2 : 4096;
         while (cap < t->words_len + len)
             cap *= 2;
         char *w = realloc(t->words, cap);
-        if (!w) return 0;
+        if (!w) return -1;
         t->words = w;
         t->words_cap = cap;
     }
-    memcpy(t->words + t->words_len, buf, len);
-    t->names[t->n_names++] = (named){id, (uint32_t)t->words_len, (uint32_t)n};
+    memcpy(t->words + t->words_len, out, len);
     t->words_len += len;
+    return (int)kept;
+}
+
+/* The identifiers of p[b..e): their starts and ends, at most max. */
+static size_t idents(const char *p, size_t b, size_t e, size_t *ws, size_t *we, size_t max) {
+    size_t n = 0;
+    for (size_t j = b; j < e && n < max;) {
+        while (j < e && !(isalnum((unsigned char)p[j]) || p[j] == '_'))
+            j++;
+        size_t s0 = j;
+        while (j < e && (isalnum((unsigned char)p[j]) || p[j] == '_'))
+            j++;
+        if (j > s0) ws[n] = s0, we[n++] = j;
+    }
+    return n;
+}
+
+/* The parameters' names alone, space-separated into out (types say less
+ * about what a function does than the names its author gave): each
+ * top-level comma-separated parameter without its default; "name: Type"
+ * keeps the name, Go's "name Type" its first word, "Type name" (C, Java,
+ * C#) its last. Returns the length written. */
+static size_t param_names(char *out, size_t cap, const char *p, size_t n, const char *lang) {
+    int go = lang && strcmp(lang, "go") == 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t b = i, e = SIZE_MAX;
+        int depth = 0, colon = 0;
+        for (; i < n; i++) {
+            char ch = p[i];
+            if (strchr("([<{", ch))
+                depth++;
+            else if (strchr(")]>}", ch) && depth)
+                depth--;
+            else if (!depth && ch == ',')
+                break;
+            else if (!depth &&
+                     (ch == '=' || (ch == ':' && p[i + 1] != ':' && (i == b || p[i - 1] != ':'))) &&
+                     e == SIZE_MAX) {
+                e = i; /* the default or the type starts */
+                colon = ch == ':';
+            }
+        }
+        size_t ws[16], we[16];
+        size_t m = idents(p, b, e < i ? e : i, ws, we, 16);
+        if (!m) continue;
+        size_t w = colon || !go ? m - 1 : 0; /* "mut name:", "Type name", Go's "name Type" */
+        size_t l = we[w] - ws[w];
+        if (k + l + 2 > cap) break;
+        memcpy(out + k, p + ws[w], l);
+        k += l;
+        out[k++] = ' ';
+    }
+    out[k] = '\0';
+    return k;
+}
+
+/* The name and signature words of chunk id; returns 0 on allocation failure. */
+static int add_words(rv_symtab *t, const rv_chunk *c, uint32_t id) {
+    size_t at = t->words_len;
+    int n = append_words(t, c->name, strlen(c->name), RV_NAME_MAX_WORDS, 0);
+    if (n < 0) return 0;
+    if (n == 0) return 1;
+    named *e = &t->names[t->n_names];
+    *e = (named){id, (uint32_t)at, (uint32_t)n, (uint32_t)t->words_len, 0};
+    size_t pl = 0;
+    const char *p = params_of(c, strcspn(c->name, "<"), &pl);
+    char pn[SIG_MAX + 1];
+    int ns = 0;
+    if (p) {
+        pl = param_names(pn, sizeof pn, p, pl, c->language);
+        ns = append_words(t, pn, pl, RV_NAME_MAX_WORDS / 2, 1);
+    }
+    if (ns < 0) return 0;
+    e->n_sig = (uint32_t)ns;
+    t->n_names++;
     return 1;
 }
 
@@ -214,4 +335,9 @@ uint32_t rv_symtab_named(const rv_symtab *t, size_t i, const char **words, size_
     *words = t->words + t->names[i].words;
     *n_words = t->names[i].n;
     return t->names[i].id;
+}
+
+size_t rv_symtab_signature(const rv_symtab *t, size_t i, const char **words) {
+    *words = t->words + t->names[i].sig;
+    return t->names[i].n_sig;
 }
