@@ -198,10 +198,11 @@ RV_TEST(embedding_pass_keeps_the_snapshot_current) {
     rv_corpus fresh = {0};
     RV_CHECK(fresh_corpus(&s, &fresh) == 0);
     for (int round = 0; round < 2; round++) {
-        fake_embedder fe = {.delay_us = 20000}; /* saving is then cheap beside it */
+        fake_embedder fe = {.delay_us = 20000};
         if (round == 0) fe.crash_after_texts = (long)fresh.chunks.count / 2;
         rv_index_params p = params_for(&s, &fe);
         p.load_embed_text = 0;
+        p.snapshot_share = 1; /* every batch, however slow this machine writes */
         p.batch_chunks = 4;
         fflush(stdout);
         pid_t pid = fork();

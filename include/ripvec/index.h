@@ -131,6 +131,11 @@ typedef struct rv_index_params {
      * index there, so searches meanwhile load it. NULL: nothing. */
     void (*on_chunked)(void *user, const rv_corpus *corpus);
     void *on_chunked_user;
+    /* The most of the embedding pass's time that saving the corpus snapshot
+     * after each batch may take; a save that would go past it is skipped
+     * (big trees). 0: a tenth. 1 or more: every batch (tests, which must
+     * not depend on how fast the machine writes). */
+    double snapshot_share;
 } rv_index_params;
 
 rv_index_params rv_index_default_params(void);

@@ -29,7 +29,8 @@ static int cmp_pend(const void *a, const void *b) {
 /* The committed corpus, kept up to date batch by batch and saved as the
  * snapshot of each new generation, so that a search meanwhile maps it
  * instead of reading and verifying every row. Saving is skipped while it
- * would take more than a tenth of the pass's time (big trees). */
+ * would take more than a tenth of the pass's time (big trees;
+ * rv_index_params.snapshot_share). */
 typedef struct live {
     rv_corpus c;
     int ok;
@@ -224,8 +225,8 @@ static void live_update(rv_index *idx, live *lv, const ebatch *b) {
         }
         memcpy(lv->c.vectors + at * dim, b->vec + first * dim, n * dim * sizeof(float));
     }
-    double t0 = mono_s();
-    if (lv->saving > 0.1 * (t0 - lv->last + lv->saving)) return;
+    double t0 = mono_s(), share = idx->p.snapshot_share > 0 ? idx->p.snapshot_share : 0.1;
+    if (lv->saving > share * (t0 - lv->last + lv->saving)) return;
     uint64_t gen = 0;
     if (rv_store_generation(idx->store, &gen) != RV_OK || !gen) return;
     rv_snapshot_save(idx->snap_path, &lv->c, gen, lv->mode);
