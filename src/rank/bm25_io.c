@@ -159,40 +159,89 @@ uint64_t rv_bm25_key_generation(uint64_t generation, const rv_bm25_params *p) {
 
 static const unsigned char zeros[8];
 
-rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
-    if (!bm || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
-    rv_status st = RV_OK;
-    file_header fh;
-    memset(&fh, 0, sizeof fh);
-    memcpy(fh.magic, RV_BM25_MAGIC, 8);
-    fh.key = key;
-    fh.ndocs = bm->ndocs;
-    fh.nterms = bm->nterms;
-    fh.chars_len = bm->chars_len;
-    fh.npost = bm->post_off[bm->nterms];
-    fh.table_cap = bm->table_cap;
+/* The header of bm's file, and the term table to save when a smaller one
+ * than the built index's holds the terms (*compact, malloc'd; NULL when the
+ * table is saved as it is). 0 on allocation failure. */
+static int fill_header(const rv_bm25 *bm, uint64_t key, file_header *fh, uint64_t **compact) {
+    memset(fh, 0, sizeof *fh);
+    memcpy(fh->magic, RV_BM25_MAGIC, 8);
+    fh->key = key;
+    fh->ndocs = bm->ndocs;
+    fh->nterms = bm->nterms;
+    fh->chars_len = bm->chars_len;
+    fh->npost = bm->post_off[bm->nterms];
+    fh->table_cap = bm->table_cap;
+    fh->k1 = bm->p.k1;
+    fh->w[0] = bm->p.w_name;
+    fh->w[1] = bm->p.w_path;
+    fh->w[2] = bm->p.w_body;
+    fh->b[0] = bm->p.b_name;
+    fh->b[1] = bm->p.b_path;
+    fh->b[2] = bm->p.b_body;
+    fh->flags = bm->p.flags;
     /* Building keeps the table at most half full; on disk it may be up to
      * two thirds full: a smaller file to checksum and check at every load,
      * and a query looks up only a few terms. */
-    uint64_t *compact = NULL;
-    if (bm->term_hash) {
-        size_t cap = 16;
-        while (cap < bm->nterms + bm->nterms / 2 + 1)
-            cap *= 2;
-        if (cap < bm->table_cap) {
-            if (!(compact = rv_bm25_make_table(bm, cap)))
-                return rv_error_set(RV_ERR_NOMEM, "out of memory");
-            fh.table_cap = cap;
-        }
+    *compact = NULL;
+    if (!bm->term_hash) return 1;
+    size_t cap = 16;
+    while (cap < bm->nterms + bm->nterms / 2 + 1)
+        cap *= 2;
+    if (cap >= bm->table_cap) return 1;
+    if (!(*compact = rv_bm25_make_table(bm, cap))) return 0;
+    fh->table_cap = cap;
+    return 1;
+}
+
+/* Writes the header and the sections to a private name, then renames it
+ * over path: readers see the old file or the new one. Through the 2 MiB
+ * writer (each search maps the whole file), hashing as it goes; the header,
+ * with the hash, is written over last. */
+static rv_status write_file(const char *path, file_header *fh, const uint64_t *off,
+                            const uint64_t *bytes, const void *const *src) {
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 32);
+    if (!tmp) return rv_error_set(RV_ERR_NOMEM, "out of memory");
+    snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
+    rv_status st = RV_OK;
+    rv_writer w;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        st = rv_error_set(RV_ERR_IO, "%s: %s", tmp, strerror(errno));
+        goto done;
     }
-    fh.k1 = bm->p.k1;
-    fh.w[0] = bm->p.w_name;
-    fh.w[1] = bm->p.w_path;
-    fh.w[2] = bm->p.w_body;
-    fh.b[0] = bm->p.b_name;
-    fh.b[1] = bm->p.b_path;
-    fh.b[2] = bm->p.b_body;
-    fh.flags = bm->p.flags;
+    if ((st = rv_writer_init(&w, fd)) != RV_OK) goto done;
+    XXH3_state_t h;
+    XXH3_64bits_reset_withSeed(&h, header_seed(fh));
+    int bad = rv_writer_put(&w, fh, sizeof *fh) != 0;
+    for (int i = 0; i < NSEC && !bad; i++) {
+        size_t padn = (size_t)(off[i + 1] - off[i] - bytes[i]);
+        if (bytes[i]) XXH3_64bits_update(&h, src[i], (size_t)bytes[i]);
+        XXH3_64bits_update(&h, zeros, padn);
+        bad = (bytes[i] && rv_writer_put(&w, src[i], (size_t)bytes[i]) != 0) ||
+              rv_writer_put(&w, zeros, padn) != 0;
+    }
+    bad |= rv_writer_finish(&w) != 0;
+    fh->payload_hash = XXH3_64bits_digest(&h);
+    if (bad || pwrite(fd, fh, sizeof *fh, 0) != (ssize_t)sizeof *fh) {
+        st = rv_error_set(RV_ERR_IO, "%s: cannot write", tmp);
+        goto done;
+    }
+    bad = close(fd) != 0;
+    fd = -1;
+    if (bad || rename(tmp, path) != 0) st = rv_error_set(RV_ERR_IO, "%s: cannot write", path);
+done:
+    if (fd >= 0) close(fd);
+    if (st != RV_OK) unlink(tmp);
+    free(tmp);
+    return st;
+}
+
+rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
+    if (!bm || !path) return rv_error_set(RV_ERR_INVALID_ARG, "bm25: bad arguments");
+    file_header fh;
+    uint64_t *compact = NULL;
+    if (!fill_header(bm, key, &fh, &compact)) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     uint64_t off[NSEC + 1], bytes[NSEC];
     if (!layout(&fh, off, bytes)) {
         free(compact);
@@ -211,46 +260,7 @@ rv_status rv_bm25_save(const rv_bm25 *bm, uint64_t key, const char *path) {
                              bm->len[0],
                              bm->len[1],
                              bm->len[2]};
-    char *tmp = NULL;
-    int fd = -1;
-    size_t pl = strlen(path);
-    if (!(tmp = malloc(pl + 32))) {
-        st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    /* a private name, then rename: readers see the old file or the new one */
-    snprintf(tmp, pl + 32, "%s.tmp-%ld", path, (long)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
-        st = rv_error_set(RV_ERR_IO, "%s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    /* Through the 2 MiB writer (each search maps the whole file), hashing
-     * as it goes; the header, with the hash, is written over last. */
-    rv_writer w;
-    if ((st = rv_writer_init(&w, fd)) != RV_OK) goto done;
-    XXH3_state_t h;
-    XXH3_64bits_reset_withSeed(&h, header_seed(&fh));
-    int bad = rv_writer_put(&w, &fh, sizeof fh) != 0;
-    for (int i = 0; i < NSEC && !bad; i++) {
-        size_t padn = (size_t)(off[i + 1] - off[i] - bytes[i]);
-        if (bytes[i]) XXH3_64bits_update(&h, src[i], (size_t)bytes[i]);
-        XXH3_64bits_update(&h, zeros, padn);
-        bad = (bytes[i] && rv_writer_put(&w, src[i], (size_t)bytes[i]) != 0) ||
-              rv_writer_put(&w, zeros, padn) != 0;
-    }
-    bad |= rv_writer_finish(&w) != 0;
-    fh.payload_hash = XXH3_64bits_digest(&h);
-    if (bad || pwrite(fd, &fh, sizeof fh, 0) != (ssize_t)sizeof fh) {
-        st = rv_error_set(RV_ERR_IO, "%s: cannot write", tmp);
-        goto done;
-    }
-    bad = close(fd) != 0;
-    fd = -1;
-    if (bad || rename(tmp, path) != 0) st = rv_error_set(RV_ERR_IO, "%s: cannot write", path);
-done:
-    if (fd >= 0) close(fd);
-    if (st != RV_OK && tmp) unlink(tmp);
-    free(tmp);
+    rv_status st = write_file(path, &fh, off, bytes, src);
     free(compact);
     return st;
 }
