@@ -34,7 +34,7 @@ typedef struct rv_csrc {
     int nlines;
     const rv_chunk_params *p;
     int limit;            /* token budget of one embed_text */
-    int adds_up;          /* the counter's line counts add up (count_adds_up) */
+    int adds_up;          /* the counter's line counts add up (count_adds_up); -1 not asked */
     uint32_t *line_tok;   /* per-line token estimate incl. the line break (lazy) */
     unsigned char *cover; /* per-line: 1 when a definition chunk holds it */
     rv_chunk_list *out;

@@ -133,7 +133,7 @@ rv_status rv_csrc_init(rv_csrc *s, rv_chunk_list *out, const char *path, const c
     /* Two tokens of the model's limit go to [CLS] and [SEP]. */
     s->limit = p->max_tokens - 2;
     if (s->limit < 8) s->limit = 8;
-    s->adds_up = p->count_tokens && p->count_adds_up && p->count_adds_up(p->count_user);
+    s->adds_up = -1; /* asked when first needed: the answer may load a tokenizer */
 done:
     return st;
 }
@@ -367,6 +367,13 @@ static rv_status cut_line(rv_csrc *s, const meta *m, int line) {
     return RV_OK;
 }
 
+static int counts_add_up(rv_csrc *s) {
+    const rv_chunk_params *p = s->p;
+    if (s->adds_up < 0)
+        s->adds_up = p->count_tokens && p->count_adds_up && p->count_adds_up(p->count_user);
+    return s->adds_up;
+}
+
 static rv_status push_range(rv_csrc *s, const meta *m, int a, int b) {
     return push_bytes(s, m, a, b, s->line_off[a], rv_csrc_line_end(s, b));
 }
@@ -415,7 +422,7 @@ static rv_status emit_meta(rv_csrc *s, meta *m, int a, int b, int skip_blank) {
             blank = rv_csrc_blank(s, k);
         /* Counts that add up make acc the whole text's count: it fits. */
         if (!blank &&
-            (st = s->adds_up ? push_range(s, m, i, j) : emit_checked(s, m, i, j)) != RV_OK)
+            (st = counts_add_up(s) ? push_range(s, m, i, j) : emit_checked(s, m, i, j)) != RV_OK)
             return st;
         i = j + 1;
     }
