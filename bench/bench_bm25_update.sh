@@ -36,6 +36,10 @@ shift $((OPTIND - 1))
 here=$(cd "$(dirname "$0")/.." && pwd)
 new=${RIPVEC_BIN:-$here/build/ripvec}
 [ -x "$new" ] && [ -x "$base" ] || { echo "bench_bm25_update: no binary" >&2; exit 2; }
+[ "$cg" != 1 ] || command -v valgrind >/dev/null || {
+    echo "bench_bm25_update: -c needs valgrind (apt-get install valgrind)" >&2
+    exit 2
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$1" "$work/tree"
