@@ -2,6 +2,7 @@
  * files whose chunks were committed before their vectors, and one file's
  * chunks back, verified, to embed them. */
 #include "index/store_int.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,7 @@ rv_status rv_store_pending_files(rv_store *s, int64_t **ids, size_t *n_out) {
     size_t n = 0, cap = 0;
     rv_status st = RV_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                st = rv_error_set(RV_ERR_NOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-        }
+        if ((st = rv_vec_reserve((void **)&v, &cap, n + 1, sizeof *v)) != RV_OK) break;
         v[n++] = sqlite3_column_int64(q, 0);
     }
     if (st == RV_OK && rc != SQLITE_DONE) st = rv_store_sql_fail(s, rc, "pending files");
