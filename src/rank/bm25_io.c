@@ -210,8 +210,9 @@ static rv_status write_file(const char *path, file_header *fh, const uint64_t *o
         st = rv_error_set(RV_ERR_IO, "%s: %s", tmp, strerror(errno));
         goto done;
     }
-    /* On the heap: the state wants 64-byte alignment, which a sanitizer's
-     * fake stack frames do not always give (the hash then came out wrong). */
+    /* From XXH3_createState, which clears the state's seed: a seeded reset of
+     * a state left on the stack skips deriving its secret whenever the stale
+     * seed there equals the new one (xxhash asks for XXH3_INITSTATE first). */
     if (!(h = XXH3_createState())) {
         st = rv_error_set(RV_ERR_NOMEM, "out of memory");
         goto done;
