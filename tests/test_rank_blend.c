@@ -233,6 +233,25 @@ RV_TEST(blend_no_evidence_scores_low) {
     free(x);
 }
 
+/* A corpus of one chunk (a search of one small file): its cosine is the
+ * corpus mean and the top at once, and it must still count as the top of
+ * the semantic list, or a query that shares no word with it scores zero. */
+RV_TEST(blend_one_chunk_is_the_semantic_top) {
+    fixture f = {0};
+    put(&f, mk("a.py", "function", "retry", "", "python"), 0.6f, 0, 0);
+    size_t n = 0;
+    rv_rank_explain *x = blend(&f, "wait longer after each failure", NULL, &n);
+    RV_CHECK(x && n == 1);
+    if (x) RV_CHECK_MSG(x[0].sem_norm > 0.99f, "sem_norm %.3f", x[0].sem_norm);
+    free(x);
+    put(&f, mk("b.py", "function", "other", "", "python"), 0.6f, 0, 0); /* a tie */
+    x = blend(&f, "wait longer after each failure", NULL, &n);
+    RV_CHECK(x && n == 2);
+    for (size_t i = 0; x && i < n; i++)
+        RV_CHECK_MSG(x[i].sem_norm > 0.99f, "sem_norm %.3f", x[i].sem_norm);
+    free(x);
+}
+
 /* A keyword query that matches nothing: an empty list, not an error (and no
  * qsort of a NULL array, which UBSan reports). */
 RV_TEST(blend_keyword_no_match_is_empty) {
@@ -290,6 +309,7 @@ int main(void) {
     RV_RUN(blend_code_first);
     RV_RUN(blend_prose_sets_no_scale);
     RV_RUN(blend_no_evidence_scores_low);
+    RV_RUN(blend_one_chunk_is_the_semantic_top);
     RV_RUN(blend_keyword_no_match_is_empty);
     RV_RUN(spread_keeps_three_per_file_then_decays);
     return rv_test_summary();

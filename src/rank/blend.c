@@ -401,7 +401,10 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
         } else if (in->cosine) {
             x->cosine = in->cosine[x->id];
             float span = r.cos_scale - r.cos_mean;
-            x->sem_norm = span > 0 ? fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span)) : 0;
+            if (span > 0)
+                x->sem_norm = fminf(1.0f, fmaxf(0.0f, (x->cosine - r.cos_mean) / span));
+            else /* one chunk, or every cosine the same: the top is still the top */
+                x->sem_norm = x->cosine >= r.cos_scale ? 1.0f : 0.0f;
         }
         if (in->coverage) x->coverage = in->coverage[x->id];
         x->blend = r.w.sem * x->sem_norm + r.w.kw * x->kw_norm;
