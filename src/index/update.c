@@ -220,6 +220,7 @@ rv_status rv_index_fresh(rv_index *idx, uint64_t generation, int *fresh) {
     rv_ingest_sink sink;
     if ((st = rv_index_sink_open(&k, &sink, idx)) == RV_OK) {
         rv_ingest_params ip = rv_index_ingest_params(idx, NULL);
+        ip.on_skip = NULL; /* a look, not a walk that stores: the update reports */
         st = rv_ingest_check(&ip, &sink, fresh);
     }
     rv_index_sink_free(&k);
@@ -240,6 +241,7 @@ rv_status rv_index_estimate(rv_index *idx, size_t *chunks, size_t *files_pending
     uint64_t bytes = 0;
     if ((st = rv_index_sink_open(&k, &sink, idx)) == RV_OK) {
         rv_ingest_params ip = rv_index_ingest_params(idx, NULL);
+        ip.on_skip = NULL; /* the update that follows reports what it leaves out */
         st = rv_ingest_estimate(&ip, &sink, files_pending, &bytes);
     }
     rv_index_sink_free(&k);
