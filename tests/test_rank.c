@@ -443,6 +443,24 @@ RV_TEST(prior_prefers_implementation) {
     c.path = "tests/test_api.py";
     float t = rv_rank_prior(&c);
     RV_CHECK(t > 0.0f && t < 1.0f);
+    /* a test module inside a source file: Rust's `mod tests` */
+    c.path = "src/lib.rs";
+    c.language = "rust";
+    c.scope = "tests";
+    RV_CHECK(rv_chunk_is_test(&c) && rv_rank_prior(&c) < 1.0f);
+    RV_CHECK(rv_rank_penalty(&c, NULL) < 1.0f);
+    rv_query_info q;
+    rv_query_analyze(&q, "the tests of add");
+    RV_CHECK(q.wants_tests && rv_rank_penalty(&c, &q) == 1.0f);
+    c.scope = "net::tests::helpers";
+    RV_CHECK(rv_chunk_is_test(&c));
+    static const char *const not_tests[] = {"attest", "Testing", "contests", "tester.run", ""};
+    for (size_t i = 0; i < sizeof not_tests / sizeof not_tests[0]; i++) {
+        c.scope = (char *)not_tests[i];
+        RV_CHECK_MSG(!rv_chunk_is_test(&c) && rv_rank_penalty(&c, NULL) == 1.0f, "%s",
+                     not_tests[i]);
+    }
+    c.scope = NULL;
     c.path = "docs/guide.rst";
     c.language = NULL;
     RV_CHECK(rv_rank_prior(&c) > 0.0f && rv_rank_prior(&c) < 1.0f);

@@ -120,7 +120,7 @@ rv_status rv_rank_top(rv_scored **out, size_t *n_out, const float *scores, size_
                       float min, const unsigned char *keep);
 
 /* The hybrid ranking's prior for a chunk: 0.75 for documentation (Markdown,
- * .rst, .txt, .adoc, .org, .tex) and for test code (rv_path_is_test), 1
+ * .rst, .txt, .adoc, .org, .tex) and for test code (rv_chunk_is_test), 1
  * otherwise. A user asking how something is done wants the implementation
  * first; measured in docs/SEARCH.md. */
 float rv_rank_prior(const rv_chunk *c);
@@ -130,6 +130,11 @@ float rv_rank_prior(const rv_chunk *c);
  * *_spec.*, *.test.*, *.spec.*, *Test.* or *Tests.* (case of the directory
  * names ignored). */
 int rv_path_is_test(const char *path);
+
+/* 1 when a chunk is test code: its path (rv_path_is_test), or a test module
+ * inside a source file, a scope of which one part is "test" or "tests"
+ * (Rust's `#[cfg(test)] mod tests`). */
+int rv_chunk_is_test(const rv_chunk *c);
 
 /* Reciprocal-rank fusion: score(d) = sum over lists of w / (k + rank), rank
  * 1-based, for every id in either list. Result sorted like rv_rank_top
@@ -274,12 +279,12 @@ typedef enum rv_content {
  * plain text, HTML, templates such as *.html.in, man pages). */
 int rv_chunk_is_prose(const rv_chunk *c);
 
-/* The blended ranking's path factor in (0, 1]: test code (unless the query
- * asks for tests), compat/legacy folders, example and benchmark folders
- * (unless it asks for examples), vendored code and amalgamations, and
- * re-export files and type stubs (__init__.py, *.d.ts) yield to the
- * implementation. q may be NULL. */
-float rv_rank_path_penalty(const char *path, const rv_query_info *q);
+/* The blended ranking's penalty factor in (0, 1]: test code
+ * (rv_chunk_is_test, unless the query asks for tests), compat/legacy
+ * folders, example and benchmark folders (unless it asks for examples),
+ * vendored code and amalgamations, and re-export files and type stubs
+ * (__init__.py, *.d.ts) yield to the implementation. q may be NULL. */
+float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q);
 
 /* Ranking steps, each of which can be turned off (ablation, docs/SEARCH.md). */
 enum {

@@ -414,8 +414,8 @@ rv_status rv_rank_blend(rv_rank_explain **out, size_t *n_out, const rv_rank_inpu
             rv_chunk_is_prose(ch))
             x->content = RV_CODE_FIRST;
         if (in->steps & RV_STEP_PENALTY)
-            x->penalty = rv_rank_path_penalty(ch->path, q);
-        else if (!q->wants_tests && rv_path_is_test(ch->path))
+            x->penalty = rv_rank_penalty(ch, q);
+        else if (!q->wants_tests && rv_chunk_is_test(ch))
             x->penalty = rv_rank_prior(ch); /* today's test prior */
         if (!(in->steps & RV_STEP_CODE) && rv_chunk_is_prose(ch) && x->penalty == 1.0f)
             x->content = rv_rank_prior(ch); /* today's prose prior */

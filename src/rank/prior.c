@@ -40,10 +40,27 @@ int rv_path_is_test(const char *path) {
     return 0;
 }
 
+/* A test module inside a source file (Rust's `#[cfg(test)] mod tests`): a
+ * part of the scope, between '.' or ':', is "test" or "tests". */
+static int scope_is_test(const char *scope) {
+    for (const char *p = scope; p && *p;) {
+        size_t n = strcspn(p, ".:");
+        if ((n == 4 && strncmp(p, "test", 4) == 0) || (n == 5 && strncmp(p, "tests", 5) == 0))
+            return 1;
+        p += n;
+        p += strspn(p, ".:");
+    }
+    return 0;
+}
+
+int rv_chunk_is_test(const rv_chunk *c) {
+    return c && (rv_path_is_test(c->path) || scope_is_test(c->scope));
+}
+
 float rv_rank_prior(const rv_chunk *c) {
     if (!c) return 1.0f;
     if (is_prose(c)) return RV_PRIOR_PROSE;
-    if (rv_path_is_test(c->path)) return RV_PRIOR_TEST;
+    if (rv_chunk_is_test(c)) return RV_PRIOR_TEST;
     return 1.0f;
 }
 
@@ -81,10 +98,11 @@ static int has_dir(const char *path, const char *const *names, size_t n) {
 #define RV_PENALTY_VENDOR 0.7f  /* somebody else's code, copied in */
 #define RV_PENALTY_STUB 0.85f   /* re-exports and type stubs: names without bodies */
 
-float rv_rank_path_penalty(const char *path, const rv_query_info *q) {
+float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q) {
+    const char *path = c ? c->path : NULL;
     if (!path) return 1.0f;
     float f = 1.0f;
-    if (!(q && q->wants_tests) && rv_path_is_test(path)) f *= RV_PENALTY_TEST;
+    if (!(q && q->wants_tests) && rv_chunk_is_test(c)) f *= RV_PENALTY_TEST;
     static const char *const compat[] = {"compat", "legacy", "deprecated", "backport", "v1"};
     static const char *const examples[] = {"example", "examples", "demo", "demos", "sample",
                                            "samples", "benchmark", "benchmarks", "bench"};

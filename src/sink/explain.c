@@ -27,7 +27,7 @@ void rv_sink_explain_plain(FILE *f, const rv_rank_explain *x) {
     if (x->path_boost > 0) fprintf(f, ", path +%.2f", x->path_boost);
     if (x->file_boost > 0) fprintf(f, ", file +%.2f", x->file_boost);
     if (x->content != 1.0f) fprintf(f, ", docs x%.2f", x->content);
-    if (x->penalty != 1.0f) fprintf(f, ", path penalty x%.2f", x->penalty);
+    if (x->penalty != 1.0f) fprintf(f, ", penalty x%.2f", x->penalty);
     if (x->diversity != 1.0f) fprintf(f, ", same file x%.2f", x->diversity);
     fprintf(f, ", evidence %.2f\n", num(x->evidence));
 }
