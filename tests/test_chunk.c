@@ -108,6 +108,15 @@ RV_TEST(javascript_classes_arrow_consts_exports) {
                {33, 35, "function", "helper", "-"});
 }
 
+/* A slash-star-star block documents the definition below it across one
+ * blank line (the JSDoc style of many JavaScript projects); a line comment
+ * or two blank lines do not, nor does a block above a plain variable. */
+RV_TEST(javascript_doc_block_across_a_blank_line) {
+    CHECK_FILE("jsdoc_gap.js", "javascript", {7, 13, "function", "read", "-"},
+               {17, 19, "function", "plain", "-"}, {26, 28, "function", "write", "-"},
+               {30, 34, "class", "Sum", "-"}, {35, 37, "method", "add", "Sum"});
+}
+
 RV_TEST(typescript_interfaces_types_namespaces) {
     CHECK_FILE("sample.ts", "typescript", {1, 5, "interface", "Options", "-"},
                {7, 7, "type", "Handler", "-"}, {9, 12, "enum", "Level", "-"},
@@ -272,6 +281,7 @@ int main(void) {
     RV_RUN(go_methods_scope_is_receiver);
     RV_RUN(rust_impl_scope_is_type);
     RV_RUN(javascript_classes_arrow_consts_exports);
+    RV_RUN(javascript_doc_block_across_a_blank_line);
     RV_RUN(typescript_interfaces_types_namespaces);
     RV_RUN(tsx_components);
     RV_RUN(java_class_constructor_methods);

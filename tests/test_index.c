@@ -1,6 +1,7 @@
 /* The persistent index: incremental updates equal a fresh build, reuse,
  * stat healing, formats and models. Uses the fake embedder (no model). */
 #include "test_index_common.h"
+#include "index/index_int.h"
 
 #include <sqlite3.h>
 
@@ -451,6 +452,11 @@ RV_TEST(chunker_change_rechunks_but_reuses_vectors) {
     RV_CHECK_EQ_INT(st.files_changed, 0);
     rv_index_close(idx);
     scratch_close(&s);
+    /* the chunker's version is part of the signature: raising it re-chunks */
+    char sig[256], want[32];
+    rv_index_chunker_sig(sig, sizeof sig, NULL);
+    snprintf(want, sizeof want, "chunk v%d ", RV_CHUNK_VERSION);
+    RV_CHECK_MSG(strncmp(sig, want, strlen(want)) == 0 && RV_CHUNK_VERSION > 0, "%s", sig);
 }
 
 RV_TEST(locations_cache_dir_and_repo_level) {

@@ -19,7 +19,9 @@
  *    swift, scala, lua): each definition (function, method, class/struct/
  *    enum/trait/interface/impl/module, type alias, and module-level
  *    variables of 3+ lines or with a function value) with the comments or
- *    attributes right above it (no blank line between). name is the bare
+ *    attributes right above it (no blank line between; one blank line after
+ *    a slash-star-star block, JSDoc style, except above a plain variable,
+ *    whose 3 lines count without it). name is the bare
  *    name; scope the enclosing classes/impls/namespaces joined with "."
  *    ("geo.Shape"; a Go method's scope is its receiver type, a Rust impl's
  *    its type, "Foo::bar" defines bar in scope Foo). A class-like container
@@ -61,6 +63,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The chunker's version, raised whenever the same file would chunk
+ * differently: an index made by another version re-chunks every file once,
+ * keeping the vector of every chunk whose text did not change. */
+#define RV_CHUNK_VERSION 1
 
 typedef struct rv_chunk {
     char *path;           /* as given to rv_chunk_file (relative to the search root) */

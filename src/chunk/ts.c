@@ -2,7 +2,8 @@
  *
  * One pass over the tree with a TSTreeCursor (no recursion: pathological
  * nesting cannot overflow the stack). Definitions become chunks with their
- * doc comments (comment/attribute siblings right above, no blank line);
+ * doc comments (comment/attribute siblings right above, no blank line, or
+ * one blank line after a block comment opened by slash-star-star);
  * class-like containers get a "summary" chunk from their first line to the
  * line before their first member definition (header, docstring, fields), and
  * each member is its own chunk, so no line is in two definition chunks. */
@@ -36,6 +37,7 @@ typedef struct frame { /* the sibling list at one depth of the cursor */
     int pushed;        /* the current node pushed a cont */
     int run_start;     /* doc comment run (rows), -1 when none */
     int run_end;
+    int run_block;     /* its last comment is a slash-star-star block */
     int prev_end;    /* end row of the previous non-doc sibling, -1 */
     int outer_start; /* set in a wrapper's children: the wrapper's rows, */
     int outer_end;   /* given to its first definition; -1 when none */
@@ -440,8 +442,33 @@ static char *scope_with(const walk *w, const char *extra) {
 static void frame_reset(frame *f) {
     f->pushed = 0;
     f->run_start = f->run_end = -1;
+    f->run_block = 0;
     f->prev_end = -1;
     f->outer_start = f->outer_end = -1;
+}
+
+/* A block comment opened by slash-star-star (JSDoc, Javadoc, PHPDoc, KDoc,
+ * Doxygen): documentation by convention, also across a blank line. */
+static int is_block_doc(const walk *w, TSNode n) {
+    size_t a = ts_node_start_byte(n), e = ts_node_end_byte(n);
+    return e <= w->s->len && e - a >= 5 && memcmp(w->s->text + a, "/**", 3) == 0 &&
+           w->s->text[a + 3] != '/';
+}
+
+static int line_blank(const rv_csrc *s, int row) {
+    if (row < 0 || row >= s->nlines) return 0;
+    for (size_t i = s->line_off[row]; i < s->line_off[row + 1]; i++)
+        if (s->text[i] != ' ' && s->text[i] != '\t' && s->text[i] != '\r' && s->text[i] != '\n')
+            return 0;
+    return 1;
+}
+
+/* Whether the frame's doc comment run documents a node starting at srow:
+ * right below it, or below one blank line after a slash-star-star block. */
+static int run_reaches(const walk *w, const frame *f, int srow) {
+    if (f->run_start < 0) return 0;
+    if (srow <= f->run_end + 1) return 1;
+    return f->run_block && srow == f->run_end + 2 && line_blank(w->s, f->run_end + 1);
 }
 
 /* Handles the cursor's node; *descend says whether to visit its children. */
@@ -468,15 +495,19 @@ static rv_status visit(walk *w, TSNode n, frame *f, frame *child, int *descend) 
             f->run_start = srow;
             f->run_end = erow;
         }
+        f->run_block = f->run_start >= 0 && is_block_doc(w, n);
         return RV_OK;
     }
     int start = srow, end = erow;
-    if (f->run_start >= 0 && srow <= f->run_end + 1) start = f->run_start;
+    int reaches = run_reaches(w, f, srow);
+    int doc_gap = reaches && srow > f->run_end + 1; /* reached across a blank line */
+    if (reaches) start = f->run_start;
     /* A generic node right after a doc run hands the run to its children
      * (Ruby puts a class's comment before the body that holds it). */
-    if (!r && f->run_start >= 0 && srow <= f->run_end + 1) {
+    if (!r && reaches) {
         child->run_start = f->run_start;
         child->run_end = f->run_end;
+        child->run_block = f->run_block;
     }
     f->run_start = -1;
     f->prev_end = erow;
@@ -523,6 +554,9 @@ static rv_status visit(walk *w, TSNode n, frame *f, frame *child, int *descend) 
     }
     if (flags & RV_TS_VAR) {
         int is_fn = strcmp(kind, "function") == 0 || strcmp(kind, "class") == 0;
+        /* a block above a blank line documents functions and classes; above
+         * a plain variable (`var x = require(..)`) it heads a section */
+        if (doc_gap && !is_fn && start < srow) start = srow;
         if (!is_fn && end - start + 1 < RV_CHUNK_VAR_MIN_LINES) goto done;
     }
     if (flags & (RV_TS_LEAF | RV_TS_VAR)) {
@@ -673,6 +707,7 @@ rv_status rv_chunk_ts(rv_csrc *s) {
             if (cf->run_start >= 0 && cf->run_end >= end_row(ts_tree_cursor_current_node(&cur))) {
                 w.fr[depth].run_start = cf->run_start;
                 w.fr[depth].run_end = cf->run_end;
+                w.fr[depth].run_block = cf->run_block;
             }
         }
     }

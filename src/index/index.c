@@ -335,15 +335,10 @@ rv_status rv_index_clear(rv_index *idx) {
 void rv_index_chunker_sig(char *out, size_t cap, const rv_chunk_params *cp) {
     rv_chunk_params d = rv_chunk_default_params();
     if (!cp) cp = &d;
-#ifdef RV_CHUNK_VERSION
-    int ver = RV_CHUNK_VERSION;
-#else
-    int ver = 0;
-#endif
     /* "header=repo": files of nested repositories are named from their top
      * (rv_chunk_params.header_skip); older indexes re-chunk once, keeping
      * every vector whose text did not change. */
-    snprintf(out, cap, "chunk v%d max_tokens=%d window=%d overlap=%d counter=%s header=repo", ver,
-             cp->max_tokens, cp->window_lines, cp->window_overlap,
+    snprintf(out, cap, "chunk v%d max_tokens=%d window=%d overlap=%d counter=%s header=repo",
+             RV_CHUNK_VERSION, cp->max_tokens, cp->window_lines, cp->window_overlap,
              cp->count_tokens ? "model" : "estimate");
 }
