@@ -461,6 +461,28 @@ RV_TEST(prior_prefers_implementation) {
                      not_tests[i]);
     }
     c.scope = NULL;
+    /* a typing overload is a signature without a body: a stub */
+    static const char *const stubs[] = {"@overload\ndef f(x: int) -> int: ...",
+                                        "    @t.overload\n    def f(self) -> None: ...",
+                                        "# one of two\n@typing.overload\ndef f() -> str: ..."};
+    static const char *const bodies[] = {"@functools.wraps(g)\ndef f(): return g()",
+                                         "@overload_all\ndef f(): pass",
+                                         "def f():\n    return 1  # not an @overload"};
+    c.path = "src/api.py";
+    c.language = "python";
+    for (size_t i = 0; i < sizeof stubs / sizeof stubs[0]; i++) {
+        c.content = (char *)stubs[i];
+        RV_CHECK_MSG(rv_rank_penalty(&c, NULL) < 1.0f, "%s", stubs[i]);
+    }
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        c.content = (char *)bodies[i];
+        RV_CHECK_MSG(rv_rank_penalty(&c, NULL) == 1.0f, "%s", bodies[i]);
+    }
+    c.language = "typescript"; /* a decorator named so elsewhere is no stub */
+    c.path = "src/api.ts";
+    c.content = (char *)stubs[0];
+    RV_CHECK(rv_rank_penalty(&c, NULL) == 1.0f);
+    c.content = NULL;
     c.path = "docs/guide.rst";
     c.language = NULL;
     RV_CHECK(rv_rank_prior(&c) > 0.0f && rv_rank_prior(&c) < 1.0f);

@@ -283,7 +283,8 @@ int rv_chunk_is_prose(const rv_chunk *c);
  * (rv_chunk_is_test, unless the query asks for tests), compat/legacy
  * folders, example and benchmark folders (unless it asks for examples),
  * vendored code and amalgamations, and re-export files and type stubs
- * (__init__.py, *.d.ts) yield to the implementation. q may be NULL. */
+ * (__init__.py, *.d.ts, Python @overload signatures) yield to the
+ * implementation. q may be NULL. */
 float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q);
 
 /* Ranking steps, each of which can be turned off (ablation, docs/SEARCH.md). */

@@ -98,6 +98,25 @@ static int has_dir(const char *path, const char *const *names, size_t n) {
 #define RV_PENALTY_VENDOR 0.7f  /* somebody else's code, copied in */
 #define RV_PENALTY_STUB 0.85f   /* re-exports and type stubs: names without bodies */
 
+/* A typing overload: a signature without a body (`@overload` or
+ * `@typing.overload` on its first decorated line), which the
+ * implementation below it repeats with the body. */
+static int is_overload(const rv_chunk *c) {
+    if (!c->content || !c->language || strcmp(c->language, "python") != 0) return 0;
+    for (const char *p = c->content; *p;) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, "\n");
+        if (*p == '@') {
+            size_t d = strcspn(p, "(\n \t");
+            return d >= 9 && strncmp(p + d - 8, "overload", 8) == 0 &&
+                   (d == 9 || p[d - 9] == '.');
+        }
+        if (*p != '#' && n) return 0; /* code before any decorator */
+        p += n + (p[n] == '\n');
+    }
+    return 0;
+}
+
 float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q) {
     const char *path = c ? c->path : NULL;
     if (!path) return 1.0f;
@@ -116,7 +135,8 @@ float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q) {
     if (has_dir(path, vendor, sizeof vendor / sizeof vendor[0]) || strstr(base, "amalgamat"))
         f *= RV_PENALTY_VENDOR;
     size_t bl = strlen(base);
-    if (strcmp(base, "__init__.py") == 0 || (bl > 5 && strcmp(base + bl - 5, ".d.ts") == 0))
+    if (strcmp(base, "__init__.py") == 0 || (bl > 5 && strcmp(base + bl - 5, ".d.ts") == 0) ||
+        is_overload(c))
         f *= RV_PENALTY_STUB;
     return f;
 }
