@@ -83,6 +83,16 @@ RV_TEST(symtab_names_first_pieces_only) {
     }
     rv_symtab_free(t);
     RV_CHECK(rv_symtab_count_named(NULL) == 0);
+    /* overloads of one name a blank line apart are definitions, not pieces:
+     * the implementation after the signatures has its name too */
+    rv_chunk ov[] = {
+        mk("c.py", "method", "get_default", 1),
+        mk("c.py", "method", "get_default", 12),
+        mk("c.py", "method", "get_default", 23),
+    };
+    RV_CHECK(rv_symtab_build(&t, ov, 3) == RV_OK);
+    RV_CHECK_EQ_INT((int)rv_symtab_count_named(t), 3);
+    rv_symtab_free(t);
 }
 
 /* The blend: the definition whose name the description spells comes

@@ -83,12 +83,13 @@ static void stem_of(const char *path, const char **s, size_t *len) {
 }
 
 /* A later piece of a definition the chunker split for length: the chunk
- * before it is of the same definition (file, name, scope, kind). */
+ * right before it, ending on the line above, is of the same definition
+ * (file, name, scope, kind). Overloads of one name apart are no pieces. */
 static int continues(const rv_chunk *c, const rv_chunk *prev) {
     return prev->path && c->path && strcmp(prev->path, c->path) == 0 && prev->name &&
            strcmp(prev->name, c->name) == 0 && prev->kind && strcmp(prev->kind, c->kind) == 0 &&
            strcmp(prev->scope ? prev->scope : "", c->scope ? c->scope : "") == 0 &&
-           prev->start_line < c->start_line;
+           c->start_line == prev->end_line + 1;
 }
 
 /* Where the signature's parameter list starts: the first '(' after the name
