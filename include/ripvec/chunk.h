@@ -129,6 +129,11 @@ rv_status rv_chunk_copy(rv_chunk *dst, const rv_chunk *src);
 /* Frees one chunk's strings and zeroes it. NULL ok. */
 void rv_chunk_clear(rv_chunk *c);
 
+/* 1 when c is a later piece of the definition prev belongs to, split for
+ * length: same file, name, kind and scope, starting on the line after prev
+ * ends (overloads of one name a line apart are definitions of their own). */
+int rv_chunk_continues(const rv_chunk *prev, const rv_chunk *c);
+
 /* The language for a path by its extension/name ("text" when unknown). The
  * returned string is static. rv_chunk_file also reads a "#!" line for
  * extension-less scripts and treats a .h with C++ in it as cpp. */

@@ -244,3 +244,13 @@ rv_status rv_chunk_copy(rv_chunk *dst, const rv_chunk *src) {
     *dst = c;
     return RV_OK;
 }
+
+static int same_str(const char *a, const char *b) {
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+int rv_chunk_continues(const rv_chunk *prev, const rv_chunk *c) {
+    return prev && c && c->name && c->name[0] && c->start_line == prev->end_line + 1 &&
+           same_str(c->path, prev->path) && same_str(c->name, prev->name) &&
+           same_str(c->kind, prev->kind) && same_str(c->scope, prev->scope);
+}

@@ -455,20 +455,12 @@ static int is_block_doc(const walk *w, TSNode n) {
            w->s->text[a + 3] != '/';
 }
 
-static int line_blank(const rv_csrc *s, int row) {
-    if (row < 0 || row >= s->nlines) return 0;
-    for (size_t i = s->line_off[row]; i < s->line_off[row + 1]; i++)
-        if (s->text[i] != ' ' && s->text[i] != '\t' && s->text[i] != '\r' && s->text[i] != '\n')
-            return 0;
-    return 1;
-}
-
 /* Whether the frame's doc comment run documents a node starting at srow:
  * right below it, or below one blank line after a slash-star-star block. */
 static int run_reaches(const walk *w, const frame *f, int srow) {
     if (f->run_start < 0) return 0;
     if (srow <= f->run_end + 1) return 1;
-    return f->run_block && srow == f->run_end + 2 && line_blank(w->s, f->run_end + 1);
+    return f->run_block && srow == f->run_end + 2 && rv_csrc_blank(w->s, f->run_end + 1);
 }
 
 /* Handles the cursor's node; *descend says whether to visit its children. */

@@ -134,20 +134,13 @@ size_t rv_rank_merge_overlaps(rv_scored *list, size_t n, const rv_chunk *chunks,
     return kept;
 }
 
-static int same_str(const char *a, const char *b) {
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 rv_status rv_rank_definitions(uint32_t **out, const rv_chunk *chunks, size_t n) {
     if (!out || (n && !chunks)) return rv_error_set(RV_ERR_INVALID_ARG, "defs: bad arguments");
     if (n > UINT32_MAX) return rv_error_set(RV_ERR_INVALID_ARG, "defs: too many chunks");
     *out = malloc((n ? n : 1) * sizeof **out);
     if (!*out) return rv_error_set(RV_ERR_NOMEM, "defs: out of memory");
     for (size_t i = 0; i < n; i++) {
-        const rv_chunk *c = &chunks[i], *p = i ? &chunks[i - 1] : NULL;
-        int piece = p && c->name && c->name[0] && same_str(c->path, p->path) &&
-                    same_str(c->name, p->name) && same_str(c->kind, p->kind) &&
-                    same_str(c->scope, p->scope) && c->start_line == p->end_line + 1;
+        int piece = i && rv_chunk_continues(&chunks[i - 1], &chunks[i]);
         (*out)[i] = piece ? (*out)[i - 1] : (uint32_t)i;
     }
     return RV_OK;

@@ -82,16 +82,6 @@ static void stem_of(const char *path, const char **s, size_t *len) {
     *len = dot ? (size_t)(dot - base) : strlen(base);
 }
 
-/* A later piece of a definition the chunker split for length: the chunk
- * right before it, ending on the line above, is of the same definition
- * (file, name, scope, kind). Overloads of one name apart are no pieces. */
-static int continues(const rv_chunk *c, const rv_chunk *prev) {
-    return prev->path && c->path && strcmp(prev->path, c->path) == 0 && prev->name &&
-           strcmp(prev->name, c->name) == 0 && prev->kind && strcmp(prev->kind, c->kind) == 0 &&
-           strcmp(prev->scope ? prev->scope : "", c->scope ? c->scope : "") == 0 &&
-           c->start_line == prev->end_line + 1;
-}
-
 /* Where the signature's parameter list starts: the first '(' after the name
  * on the chunk's first lines, past generic arguments, '=', ':' and spaces
  * ("def mount(", "fn get<T>(", "const f = (", "func (c *C) Name("). */
@@ -268,7 +258,7 @@ rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
             t->defs.e[t->defs.n++] = (entry){NULL, k, (uint32_t)i};
             /* a definition's name speaks for its first piece, the one
              * holding its signature */
-            if (!(i > 0 && continues(c, &chunks[i - 1])) && !add_words(t, c, (uint32_t)i))
+            if (!(i > 0 && rv_chunk_continues(&chunks[i - 1], c)) && !add_words(t, c, (uint32_t)i))
                 goto oom;
         }
         if (!c->path) continue;
