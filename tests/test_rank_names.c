@@ -50,6 +50,22 @@ RV_TEST(name_match_meets_abbreviations_and_joins) {
     RV_CHECK(match("Anything", "") == 0.0f);
 }
 
+RV_TEST(name_match_meets_words_run_together) {
+    /* a lowercase name made of the query's words, in any order, with
+     * abbreviations: as good as the same name with its words apart */
+    float run = match("sdsfree", "Free an sds string");
+    RV_CHECK(run > 0.79f && run == match("sds_free", "Free an sds string"));
+    RV_CHECK(match("sdsnewlen", "Create a new sds string of the given length") >
+             match("sdsnew", "Create a new sds string of the given length"));
+    /* without "free" in the query only "sds" starts the name */
+    RV_CHECK(match("sdsfree", "an sds string") < run);
+    /* every piece must be a query word: "sdsfreeze" leaves "ze" over */
+    RV_CHECK(match("sdsfreeze", "Free an sds string") < match("sdsfree", "Free an sds string"));
+    /* one piece is no split, and two-letter prefixes stand for nothing */
+    RV_CHECK(match("freedom", "Free the dom") > match("freedom", "Free the house"));
+    RV_CHECK(match("frdo", "Free domain") == 0.0f);
+}
+
 static rv_chunk mk(const char *path, const char *kind, const char *name, int start) {
     rv_chunk c;
     memset(&c, 0, sizeof c);
@@ -210,6 +226,7 @@ RV_TEST(explain_shows_the_name_boost) {
 int main(void) {
     RV_RUN(name_words_split_without_the_whole);
     RV_RUN(name_match_meets_abbreviations_and_joins);
+    RV_RUN(name_match_meets_words_run_together);
     RV_RUN(symtab_names_first_pieces_only);
     RV_RUN(blend_names_the_described_definition);
     RV_RUN(names_survive_any_bytes);

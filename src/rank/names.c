@@ -93,6 +93,42 @@ static int meets(const word *a, const word *b) {
            prefix_meets(a->stem, b->stem);
 }
 
+/* A name word that is query words run together in any order (`sdsfree`
+ * for "free an sds string", `sdsnewlen` for "a new sds of the given
+ * length"): each piece equals a query word or starts one with at least
+ * NAME_PREFIX_MIN letters. Marks the pieces' words in used; returns 1 when
+ * the whole of w splits into two or more pieces. */
+static int run_together(const char *w, const word *qw, size_t nq, unsigned char *used) {
+    size_t wl = strlen(w);
+    if (wl < 2 * NAME_PREFIX_MIN - 1 || wl >= RV_QUERY_WORD_MAX) return 0;
+    size_t first = 0; /* most names start with no query word's letter: done */
+    while (first < nq && qw[first].raw[0] != w[0])
+        first++;
+    if (first == nq) return 0;
+    /* from[p]: the query word whose piece ends at p on some split, +1 (0: none) */
+    unsigned char from[RV_QUERY_WORD_MAX + 1] = {0}, start[RV_QUERY_WORD_MAX + 1] = {0};
+    from[0] = 1;
+    for (size_t p = 0; p < wl; p++) {
+        if (!from[p]) continue;
+        for (size_t j = 0; j < nq; j++) {
+            if (w[p] != qw[j].raw[0]) continue;
+            size_t ql = strlen(qw[j].raw), n = 0;
+            while (n < ql && p + n < wl && w[p + n] == qw[j].raw[n])
+                n++;
+            for (size_t len = n; len >= 2; len--) { /* pieces that end inside w */
+                if (len < ql && len < NAME_PREFIX_MIN) break;
+                if ((p == 0 && len == wl) || from[p + len]) continue; /* one piece is no split */
+                from[p + len] = (unsigned char)(j + 1);
+                start[p + len] = (unsigned char)p;
+            }
+        }
+    }
+    if (!from[wl]) return 0;
+    for (size_t p = wl; p > 0; p = start[p])
+        used[from[p] - 1] = 1;
+    return 1;
+}
+
 /* Marks the query words that name word i (or i with its neighbour) meets. */
 static void meet_all(const word *nw, size_t nn, const word *qw, size_t nq, unsigned char *hit_n,
                      unsigned char *hit_q) {
@@ -105,6 +141,14 @@ static void meet_all(const word *nw, size_t nn, const word *qw, size_t nq, unsig
             if (j + 1 < nq && joined(qw[j].raw, qw[j + 1].raw, nw[i].raw))
                 hit_n[i] = hit_q[j] = hit_q[j + 1] = 1;
         }
+    for (size_t i = 0; i < nn; i++) {
+        unsigned char used[RV_QUERY_MAX_WORDS];
+        memset(used, 0, nq);
+        if (!run_together(nw[i].raw, qw, nq, used)) continue;
+        hit_n[i] = 1;
+        for (size_t j = 0; j < nq; j++)
+            hit_q[j] |= used[j];
+    }
 }
 
 float rv_name_match_sig(const char *name_words, size_t n_name, const char *sig_words, size_t n_sig,
