@@ -109,6 +109,24 @@ RV_TEST(symtab_names_first_pieces_only) {
     RV_CHECK(rv_symtab_build(&t, ov, 3) == RV_OK);
     RV_CHECK_EQ_INT((int)rv_symtab_count_named(t), 3);
     rv_symtab_free(t);
+    /* an impl block (Rust's `impl fmt::Display for Error`, Haskell's
+     * instance) is named for the type it serves: it defines the name for a
+     * symbol query, but a description of the type's methods is not its own */
+    rv_chunk im[] = {
+        mk("e.rs", "struct", "Error", 1),
+        mk("e.rs", "impl", "Error", 12),
+        mk("e.rs", "method", "msg", 13),
+    };
+    RV_CHECK(rv_symtab_build(&t, im, 3) == RV_OK);
+    RV_CHECK_EQ_INT((int)rv_symtab_count_named(t), 2);
+    const uint32_t *ids;
+    RV_CHECK_EQ_INT((int)rv_symtab_defs(t, "error", &ids), 2);
+    for (size_t i = 0; i < rv_symtab_count_named(t); i++) {
+        const char *w;
+        size_t n;
+        RV_CHECK(rv_symtab_named(t, i, &w, &n) != 1);
+    }
+    rv_symtab_free(t);
 }
 
 /* The blend: the definition whose name the description spells comes

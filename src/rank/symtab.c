@@ -258,7 +258,8 @@ rv_status rv_symtab_build(rv_symtab **out, const rv_chunk *chunks, size_t n) {
             t->defs.e[t->defs.n++] = (entry){NULL, k, (uint32_t)i};
             /* a definition's name speaks for its first piece, the one
              * holding its signature */
-            if (!(i > 0 && rv_chunk_continues(&chunks[i - 1], c)) && !add_words(t, c, (uint32_t)i))
+            if (!(i > 0 && rv_chunk_continues(&chunks[i - 1], c)) && strcmp(c->kind, "impl") != 0 &&
+                !add_words(t, c, (uint32_t)i))
                 goto oom;
         }
         if (!c->path) continue;
