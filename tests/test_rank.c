@@ -483,6 +483,22 @@ RV_TEST(prior_prefers_implementation) {
     c.content = (char *)stubs[0];
     RV_CHECK(rv_rank_penalty(&c, NULL) == 1.0f);
     c.content = NULL;
+    /* copies of code that lives elsewhere: vendored, amalgamated, or built
+     * for distribution (a committed dist/ bundle repeats lib/ in full) */
+    c.language = "javascript";
+    static const char *const copies[] = {"vendor/a.js", "node_modules/x/index.js",
+                                         "third_party/sqlite3.c", "src/sqlite3_amalgamation.c",
+                                         "dist/axios.js", "packages/core/dist/esm/index.js"};
+    static const char *const sources[] = {"lib/axios.js", "distutils/core.js", "src/distance.js",
+                                          "lib/dist.js", "redistribute/a.js"};
+    for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+        c.path = (char *)copies[i];
+        RV_CHECK_MSG(rv_rank_penalty(&c, NULL) < 1.0f, "%s", copies[i]);
+    }
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+        c.path = (char *)sources[i];
+        RV_CHECK_MSG(rv_rank_penalty(&c, NULL) == 1.0f, "%s", sources[i]);
+    }
     c.path = "docs/guide.rst";
     c.language = NULL;
     RV_CHECK(rv_rank_prior(&c) > 0.0f && rv_rank_prior(&c) < 1.0f);

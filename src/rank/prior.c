@@ -126,7 +126,7 @@ float rv_rank_penalty(const rv_chunk *c, const rv_query_info *q) {
     static const char *const examples[] = {"example", "examples", "demo", "demos", "sample",
                                            "samples", "benchmark", "benchmarks", "bench"};
     static const char *const vendor[] = {"vendor", "vendored", "third_party", "thirdparty",
-                                         "third-party", "external", "node_modules"};
+                                         "third-party", "external", "node_modules", "dist"};
     if (has_dir(path, compat, sizeof compat / sizeof compat[0])) f *= RV_PENALTY_COMPAT;
     if (!(q && q->wants_examples) && has_dir(path, examples, sizeof examples / sizeof examples[0]))
         f *= RV_PENALTY_EXAMPLE;
