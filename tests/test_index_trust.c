@@ -4,6 +4,7 @@
 #include "test_cli_common.h"
 
 #include <dirent.h>
+#include <sys/file.h>
 
 /* Python that talks about backoff, and a short note that does too. */
 static void put_two(scratch *s) {
@@ -301,6 +302,49 @@ RV_TEST(no_wait_answers_at_once_and_indexes_in_the_background) {
     scratch_close(&s);
 }
 
+/* A search that finds another process holding the index's lock reads what
+ * that writer committed and changes nothing: a file whose header the writer
+ * is still writing reads as damaged, and a reader that "repaired" it
+ * removed the index under the writer (a race two searches starting the
+ * indexer at once could lose). Once the lock is free, the search takes it. */
+RV_TEST(search_leaves_the_file_a_writer_holds_alone) {
+    scratch s;
+    if (!begin(&s)) return;
+    put_two(&s);
+    char out[16384], path[1024], lock[1100];
+    const char *search[] = {"--model", g_model, "--mode", "keyword", "backoff", s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, search), 0);
+    const char *status[] = {"index", "status", "--model", g_model, s.root, NULL};
+    RV_CHECK_EQ_INT(run(s.cache, out, sizeof out, status), 0);
+    field(out, "path:", path, sizeof path);
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char f[1200];
+        snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+        unlink(f);
+    }
+    unsigned char head[4096] = "SQLite format 3"; /* the rest not written yet */
+    FILE *f = fopen(path, "wb");
+    RV_CHECK(f && fwrite(head, 1, sizeof head, f) == sizeof head);
+    if (f) fclose(f);
+    struct stat before, during;
+    RV_CHECK(stat(path, &before) == 0);
+    int fd = open(lock, O_RDWR | O_CREAT, 0644);
+    RV_CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
+    const char *now[] = {"--model", g_model, "--no-wait", "--no-background", "--mode", "keyword",
+                         "backoff", s.root, NULL};
+    bg_run r = run_start(s.cache, now);
+    usleep(600000);
+    RV_CHECK(stat(path, &during) == 0 && during.st_ino == before.st_ino &&
+             during.st_size == before.st_size);
+    flock(fd, LOCK_UN);
+    close(fd);
+    RV_CHECK_EQ_INT(run_wait(r, out, sizeof out), 0);
+    RV_CHECK_MSG(strstr(out, "retry.py") != NULL, "%s", out);
+    scratch_close(&s);
+}
+
 /* What docs/INDEX.md says of renames: the embedded text carries the path,
  * so a renamed file is embedded again, while a search with nothing changed
  * embeds nothing. */
@@ -354,6 +398,7 @@ int main(void) {
     RV_RUN(rebuild_beside_the_live_index);
     RV_RUN(cache_housekeeping);
     RV_RUN(no_wait_answers_at_once_and_indexes_in_the_background);
+    RV_RUN(search_leaves_the_file_a_writer_holds_alone);
     RV_RUN(rename_embeds_the_file_again_as_documented);
     RV_RUN(directory_in_place_of_the_index_is_a_clear_error);
     return rv_test_summary();

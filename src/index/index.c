@@ -164,6 +164,43 @@ static int open_readonly(rv_index *idx, rv_status *st) {
     return 1;
 }
 
+/* How long a reader waits for a writer's new file to read as an index
+ * (its schema is its first commit) before it waits for the writer. */
+#define PEEK_WAIT_MS 2000
+
+/* The store of an index another process is writing, opened to read only:
+ * what that process committed, or nothing yet. Only the lock holder may
+ * create, repair, migrate or wipe; a reader that did would remove the
+ * file under the writer (a header half written reads as damaged). */
+static rv_status peek_store(rv_index *idx) {
+    for (int waited = 0;; waited += 10) {
+        rv_status st = open_store(idx, RV_STORE_INSPECT);
+        rv_store_info si;
+        if (st == RV_OK && (st = rv_store_info_get(idx->store, &si)) == RV_OK &&
+            strcmp(si.model_id, idx->model_id) == 0 && si.format_version == RV_STORE_FORMAT) {
+            idx->peeked = 1;
+            return RV_OK;
+        }
+        /* another model's, an older format, or not yet an index: the
+         * writer is making it ours */
+        rv_store_close(idx->store);
+        idx->store = NULL;
+        int busy = 1;
+        if (waited >= PEEK_WAIT_MS) {
+            if ((st = rv_index_lock(idx)) != RV_OK) return st;
+            busy = 0;
+        } else if ((st = rv_index_try_lock(idx, &busy)) != RV_OK) {
+            return st;
+        }
+        if (!busy) { /* the writer is gone: open as the lock holder */
+            st = open_store(idx, RV_STORE_OPEN);
+            rv_index_unlock(idx);
+            return st;
+        }
+        usleep(10000);
+    }
+}
+
 rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_params *p) {
     *out = NULL;
     if (!p) return rv_error_set(RV_ERR_INVALID_ARG, "index: no params");
@@ -241,11 +278,15 @@ rv_status rv_index_open(rv_index **out, const rv_model *model, const rv_index_pa
     int busy = 0;
     if (p->no_wait && access(idx->db_path, F_OK) == 0) {
         if ((st = rv_index_try_lock(idx, &busy)) != RV_OK) goto done;
+        if (busy) {
+            st = peek_store(idx);
+            goto done;
+        }
     } else if ((st = rv_index_lock(idx)) != RV_OK) {
         goto done;
     }
     st = open_store(idx, RV_STORE_OPEN);
-    if (!busy) rv_index_unlock(idx);
+    rv_index_unlock(idx);
 done:
     if (st != RV_OK) {
         rv_index_close(idx);

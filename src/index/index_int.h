@@ -18,6 +18,8 @@ struct rv_index {
     int lock_fd;
     int need_rebuild; /* a reader found corruption; the next update starts over */
     int readonly;     /* no write access: searched as it is, never refreshed */
+    int peeked;       /* the store was opened to read while another process held
+                         the lock: reopened to write once this one holds it */
     char *beside_path; /* a rebuild under way beside the live index (its store is
                           idx->store, the lock held until the swap); NULL: none */
     rv_walk_params walk;

@@ -175,6 +175,15 @@ rv_status rv_index_update(rv_index *idx, rv_embed_ctx *ctx, const rv_chunk_param
         return rv_error_set(RV_ERR_BUSY, "another ripvec is updating the index");
     if (busy && (st = answer_committed(idx, stats)) != RV_ERR_NOT_FOUND) return st;
     if (busy && (st = rv_index_lock(idx)) != RV_OK) return st;
+    if (idx->peeked) { /* opened to read while another wrote: now ours to write */
+        rv_store_close(idx->store);
+        idx->store = NULL;
+        idx->peeked = 0;
+        if ((st = rv_index_open_store(idx, idx->db_path, RV_STORE_OPEN)) != RV_OK) {
+            rv_index_unlock(idx);
+            return st;
+        }
+    }
     rv_index_recorder rec; /* what `index status` shows of this run */
     rv_index_recorder_start(&rec, idx->db_path, progress, progress_user);
     if (idx->need_rebuild) {
