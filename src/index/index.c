@@ -174,17 +174,12 @@ static int open_readonly(rv_index *idx, rv_status *st) {
  * file under the writer (a header half written reads as damaged). */
 static rv_status peek_store(rv_index *idx) {
     for (int waited = 0;; waited += 10) {
-        rv_status st = open_store(idx, RV_STORE_INSPECT);
-        rv_store_info si;
-        if (st == RV_OK && (st = rv_store_info_get(idx->store, &si)) == RV_OK &&
-            strcmp(si.model_id, idx->model_id) == 0 && si.format_version == RV_STORE_FORMAT) {
+        /* not yet an index of this model and format: the writer makes it one */
+        rv_status st = open_store(idx, RV_STORE_PEEK);
+        if (st == RV_OK) {
             idx->peeked = 1;
             return RV_OK;
         }
-        /* another model's, an older format, or not yet an index: the
-         * writer is making it ours */
-        rv_store_close(idx->store);
-        idx->store = NULL;
         int busy = 1;
         if (waited >= PEEK_WAIT_MS) {
             if ((st = rv_index_lock(idx)) != RV_OK) return st;

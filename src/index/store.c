@@ -632,7 +632,7 @@ rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *w
     }
     s->note = note_fn;
     s->note_user = note_user;
-    s->readonly = mode == RV_STORE_INSPECT;
+    s->readonly = mode == RV_STORE_INSPECT || mode == RV_STORE_PEEK;
     if (want) s->dim = want->dim;
     if (s->readonly && access(path, F_OK) != 0) {
         st = rv_error_set(RV_ERR_NOT_FOUND, "no index at %s", path);
@@ -651,6 +651,8 @@ rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *w
         }
         if (st == RV_OK && s->readonly) { /* a format-1 file reads as it is */
             if (state == SCHEMA_EMPTY) st = rv_error_set(RV_ERR_NOT_FOUND, "empty index");
+            else if (mode == RV_STORE_PEEK && state != SCHEMA_OK)
+                st = rv_error_set(RV_ERR_NOT_FOUND, "not yet an index of this model and format");
             goto done;
         }
         if (st == RV_OK && state == SCHEMA_MIGRATE) {

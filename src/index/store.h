@@ -57,14 +57,17 @@ typedef struct rv_store_meta {
 typedef enum rv_store_mode {
     RV_STORE_OPEN = 0,    /* create if missing; rebuild if corrupt, stale or for another model */
     RV_STORE_REBUILD = 1, /* discard whatever is there (even a newer format) */
-    RV_STORE_INSPECT = 2  /* read-only: no create, no repair (status) */
+    RV_STORE_INSPECT = 2, /* read-only: no create, no repair (status) */
+    RV_STORE_PEEK = 3     /* read-only, and only an index of `want`'s model in the
+                             current format: what another process's writes left */
 } rv_store_mode;
 
 /* Opens (creating or rebuilding as `mode` says) the index at `path`. The
- * caller must hold the writer lock unless mode is RV_STORE_INSPECT. Problems
- * that lead to a rebuild are reported once through `note`. Errors:
- * RV_ERR_UNSUPPORTED for a newer format, RV_ERR_NOT_FOUND (inspect, missing),
- * RV_ERR_CORRUPT (inspect, unreadable), RV_ERR_IO. Caller closes. */
+ * caller must hold the writer lock unless mode is RV_STORE_INSPECT or
+ * RV_STORE_PEEK. Problems that lead to a rebuild are reported once through
+ * `note`. Errors: RV_ERR_UNSUPPORTED for a newer format, RV_ERR_NOT_FOUND
+ * (inspect, missing; peek, also empty, another model's or an older format),
+ * RV_ERR_CORRUPT (inspect or peek, unreadable), RV_ERR_IO. Caller closes. */
 rv_status rv_store_open(rv_store **out, const char *path, const rv_store_meta *want,
                         rv_store_mode mode, rv_store_note_fn note, void *note_user);
 void rv_store_close(rv_store *s);

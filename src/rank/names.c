@@ -96,9 +96,9 @@ static int meets(const word *a, const word *b) {
 /* A name word that is query words run together in any order (`sdsfree`
  * for "free an sds string", `sdsnewlen` for "a new sds of the given
  * length"): each piece equals a query word or starts one with at least
- * NAME_PREFIX_MIN letters. Marks the pieces' words in used; returns 1 when
- * the whole of w splits into two or more pieces. */
-static int run_together(const char *w, const word *qw, size_t nq, unsigned char *used) {
+ * NAME_PREFIX_MIN letters. Returns 1 when the whole of w splits into two
+ * or more pieces, and then marks the pieces' words in hit_q. */
+static int run_together(const char *w, const word *qw, size_t nq, unsigned char *hit_q) {
     size_t wl = strlen(w);
     if (wl < 2 * NAME_PREFIX_MIN - 1 || wl >= RV_QUERY_WORD_MAX) return 0;
     size_t first = 0; /* most names start with no query word's letter: done */
@@ -125,7 +125,7 @@ static int run_together(const char *w, const word *qw, size_t nq, unsigned char 
     }
     if (!from[wl]) return 0;
     for (size_t p = wl; p > 0; p = start[p])
-        used[from[p] - 1] = 1;
+        hit_q[from[p] - 1] = 1;
     return 1;
 }
 
@@ -141,14 +141,8 @@ static void meet_all(const word *nw, size_t nn, const word *qw, size_t nq, unsig
             if (j + 1 < nq && joined(qw[j].raw, qw[j + 1].raw, nw[i].raw))
                 hit_n[i] = hit_q[j] = hit_q[j + 1] = 1;
         }
-    for (size_t i = 0; i < nn; i++) {
-        unsigned char used[RV_QUERY_MAX_WORDS];
-        memset(used, 0, nq);
-        if (!run_together(nw[i].raw, qw, nq, used)) continue;
-        hit_n[i] = 1;
-        for (size_t j = 0; j < nq; j++)
-            hit_q[j] |= used[j];
-    }
+    for (size_t i = 0; i < nn; i++)
+        if (run_together(nw[i].raw, qw, nq, hit_q)) hit_n[i] = 1;
 }
 
 float rv_name_match_sig(const char *name_words, size_t n_name, const char *sig_words, size_t n_sig,
