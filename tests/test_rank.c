@@ -411,6 +411,38 @@ RV_TEST(group_drops_other_pieces_of_a_definition) {
     free(defs);
 }
 
+RV_TEST(group_shows_a_bare_class_header_with_its_first_member) {
+    rv_chunk cs[6];
+    cs[0] = mk("a.py", 1, 2, "Bare", "@dataclass\nclass Bare:\n");
+    cs[1] = mk("a.py", 3, 8, "__init__", "    def __init__(self):\n        pass");
+    cs[1].scope = (char *)"Bare";
+    cs[2] = mk("a.py", 10, 12, "Doc", "class Doc:\n    \"\"\"Says what it is.\"\"\"\n");
+    cs[3] = mk("a.py", 13, 15, "run", "    def run(self):\n        pass");
+    cs[3].scope = (char *)"Doc";
+    cs[4] = mk("a.py", 20, 22, "stop", "    def stop(self):\n        pass");
+    cs[4].scope = (char *)"Bare"; /* same scope name, but not right after its header */
+    cs[5] = mk("b.py", 1, 3, "other", "def other():\n    pass");
+    cs[5].scope = (char *)"Bare";  /* first chunk of another file */
+    rv_scored l[4] = {{1, 4}, {3, 3}, {4, 2}, {5, 1}};
+    rv_span *sp = NULL;
+    size_t n = 0;
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 4, cs, NULL, 0, 60, 0), RV_OK);
+    RV_CHECK_EQ_INT(n, 4);
+    if (n == 4) {
+        /* the member of a bare class starts at the class line */
+        RV_CHECK(sp[0].id == 1 && sp[0].start_line == 1 && sp[0].end_line == 8 && sp[0].merged);
+        /* a header with a docstring is a summary of its own: not folded */
+        RV_CHECK(sp[1].id == 3 && sp[1].start_line == 13 && !sp[1].merged);
+        RV_CHECK(sp[2].id == 4 && sp[2].start_line == 20 && !sp[2].merged);
+        RV_CHECK(sp[3].id == 5 && sp[3].start_line == 1 && !sp[3].merged);
+    }
+    free(sp);
+    /* exact definitions (gap < 0) keep the member's own lines */
+    RV_CHECK_EQ_INT(rv_rank_group(&sp, &n, l, 4, cs, NULL, -1, 60, 0), RV_OK);
+    if (n == 4) RV_CHECK(sp[0].start_line == 3 && !sp[0].merged);
+    free(sp);
+}
+
 RV_TEST(cosine_is_dot) {
     float v[6] = {1, 0, 0, 0.6f, 0.8f, 0};
     float q[3] = {0.6f, 0.8f, 0};
@@ -520,6 +552,7 @@ int main(void) {
     RV_RUN(merge_overlaps_keeps_better);
     RV_RUN(group_folds_neighbours);
     RV_RUN(group_drops_other_pieces_of_a_definition);
+    RV_RUN(group_shows_a_bare_class_header_with_its_first_member);
     RV_RUN(cosine_is_dot);
     RV_RUN(prior_prefers_implementation);
     return rv_test_summary();

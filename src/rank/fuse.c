@@ -146,6 +146,41 @@ rv_status rv_rank_definitions(uint32_t **out, const rv_chunk *chunks, size_t n) 
     return RV_OK;
 }
 
+/* Lines of t with text, decorator and annotation lines (`@x`) aside. */
+static int text_lines(const char *t) {
+    int lines = 0, state = 0; /* 0 line start, 1 counted, 2 decorator */
+    for (; *t; t++) {
+        if (*t == '\n') {
+            lines += state == 1;
+            state = 0;
+        } else if (state == 0 && *t != ' ' && *t != '\t' && *t != '\r') {
+            state = *t == '@' ? 2 : 1;
+        }
+    }
+    return lines + (state == 1);
+}
+
+/* A container whose summary chunk is its header alone (`class X:` or
+ * `class X {`, perhaps under decorators: no docstring, no fields)
+ * is shown with its first member, whose span then starts at the header: the
+ * member reads with what it belongs to, and a result for the class holds its
+ * first line. */
+static void fold_bare_header(rv_span *s, const rv_chunk *chunks, int max_lines) {
+    const rv_chunk *c = &chunks[s->id], *h = s->id ? &chunks[s->id - 1] : NULL;
+    if (!h || s->start_line != c->start_line || !c->scope || !c->scope[0] || !h->name ||
+        !h->name[0] || !h->content)
+        return;
+    if (strcmp(h->path, c->path) != 0 || h->end_line >= c->start_line ||
+        c->start_line - h->end_line > 2 || s->end_line - h->start_line + 1 > max_lines)
+        return;
+    size_t sl = strlen(c->scope), nl = strlen(h->name); /* c's scope ends with h's name */
+    if (sl < nl || strcmp(c->scope + sl - nl, h->name) != 0 || (sl > nl && c->scope[sl - nl - 1] != '.'))
+        return;
+    if (text_lines(h->content) > 1) return;
+    s->start_line = h->start_line;
+    s->merged = 1;
+}
+
 rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, size_t n,
                         const rv_chunk *chunks, const uint32_t *defs, int gap, int max_lines,
                         size_t want) {
@@ -196,6 +231,9 @@ rv_status rv_rank_group(rv_span **out, size_t *n_out, const rv_scored *list, siz
             m++;
         }
     }
+    if (gap >= 0)
+        for (size_t k = 0; k < m; k++)
+            fold_bare_header(&sp[k], chunks, max_lines);
     *out = sp;
     *n_out = m;
     return RV_OK;
