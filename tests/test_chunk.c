@@ -228,6 +228,27 @@ RV_TEST(cpp_namespaces_classes_templates) {
                {32, 34, "method", "draw", "Widget"});
 }
 
+/* The embedded header spells a camelCase name's words for the uncased
+ * model; a snake_case or one-word name stands as it is. */
+RV_TEST(header_spells_camel_case_names) {
+    const char *src = "package p\n\nfunc NewHTTPStore() {}\n\nfunc new_store() {}\n\n"
+                      "func run() {}\n";
+    const char *expect[][2] = {{"NewHTTPStore", "\nfunction NewHTTPStore (new http store)\n"},
+                             {"new_store", "\nfunction new_store\n"},
+                             {"run", "\nfunction run\n"}};
+    rv_chunk_list l = {0};
+    rv_chunk_params p = rv_chunk_default_params();
+    RV_CHECK_EQ_INT(rv_chunk_file(&l, "a.go", src, strlen(src), &p), RV_OK);
+    for (size_t k = 0; k < sizeof expect / sizeof expect[0]; k++) {
+        const rv_chunk *c = NULL;
+        for (size_t i = 0; i < l.count && !c; i++)
+            if (strcmp(l.items[i].name, expect[k][0]) == 0) c = &l.items[i];
+        RV_CHECK_MSG(c != NULL, "no chunk %s", expect[k][0]);
+        if (c) RV_CHECK_MSG(strstr(c->embed_text, expect[k][1]) != NULL, "header: %s", c->embed_text);
+    }
+    rv_chunk_list_free(&l);
+}
+
 RV_TEST(markdown_sections_by_heading) {
     CHECK_FILE("sample.md", "markdown", {1, 2, "section", "", "-"}, {3, 7, "section", "Guide", "-"},
                {8, 15, "section", "Install", "Guide"},
@@ -298,6 +319,7 @@ int main(void) {
     RV_RUN(elixir_modules_functions_macros);
     RV_RUN(c_functions_structs);
     RV_RUN(cpp_namespaces_classes_templates);
+    RV_RUN(header_spells_camel_case_names);
     RV_RUN(markdown_sections_by_heading);
     RV_RUN(json_top_level_keys);
     RV_RUN(yaml_top_level_keys);

@@ -52,8 +52,10 @@
  * embed_text is a header and then exactly content (callers may store only
  * the header when embed_text ends with content):
  *     "path: src/app.py\nmethod Client.send\n" + content
- * The second line ("<kind> <scope>.<name>") is absent for unnamed chunks;
- * the path keeps its last ~96 bytes. About 10-30 tokens.
+ *     "path: cmd.go\nmethod Command.AddCommand (add command)\n" + content
+ * The second line ("<kind> <scope>.<name>", then a camelCase name's words)
+ * is absent for unnamed chunks; the path keeps its last ~96 bytes. About
+ * 10-40 tokens.
  */
 #ifndef RIPVEC_CHUNK_H
 #define RIPVEC_CHUNK_H
@@ -67,7 +69,7 @@ extern "C" {
 /* The chunker's version, raised whenever the same file would chunk
  * differently: an index made by another version re-chunks every file once,
  * keeping the vector of every chunk whose text did not change. */
-#define RV_CHUNK_VERSION 1
+#define RV_CHUNK_VERSION 2
 
 typedef struct rv_chunk {
     char *path;           /* as given to rv_chunk_file (relative to the search root) */

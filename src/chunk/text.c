@@ -245,10 +245,46 @@ static size_t put_clipped(char *o, const char *t, size_t max, int tail) {
     return max;
 }
 
-/* The header keeps well under ~30 tokens: path tail, kind and qualified name. */
+static int is_upper(unsigned char c) {
+    return c >= 'A' && c <= 'Z';
+}
+
+static int is_lower_or_digit(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* The words of a camelCase or PascalCase name, lowercase and space-separated
+ * (`GenPowerShellFile` -> "gen power shell file", `HTTPAdapter` -> "http
+ * adapter"), at most max bytes. The uncased model reads such a name as one
+ * word cut into continuation pieces; snake_case is split by its underscores
+ * already. Returns 0 for a name with no inner capital. */
+static size_t put_name_words(char *o, const char *t, size_t max) {
+    size_t w = 0, cuts = 0;
+    for (size_t i = 0; t[i] && w + 2 < max; i++) {
+        unsigned char c = (unsigned char)t[i], p = i ? (unsigned char)t[i - 1] : 0;
+        if (c == '_' || c == '-') {
+            if (w && o[w - 1] != ' ') o[w++] = ' ';
+            continue;
+        }
+        /* aB, 1B, and the last capital of an acronym before a word (HTTPAdapter) */
+        int cut = i && is_upper(c) &&
+                  (is_lower_or_digit(p) || (is_upper(p) && t[i + 1] >= 'a' && t[i + 1] <= 'z'));
+        if (cut && w && o[w - 1] != ' ') {
+            o[w++] = ' ';
+            cuts++;
+        }
+        o[w++] = is_upper(c) ? (char)(c - 'A' + 'a') : (char)c;
+    }
+    while (w && o[w - 1] == ' ')
+        w--;
+    return cuts ? w : 0;
+}
+
+/* The header keeps well under ~40 tokens: path tail, kind, qualified name
+ * and the name's words. */
 static rv_status make_header(rv_csrc *s, meta *m) {
     const size_t cap = 96;
-    char *h = malloc(3 * cap + 64);
+    char *h = malloc(4 * cap + 64);
     if (!h) return rv_error_set(RV_ERR_NOMEM, "out of memory");
     size_t w = 0;
     memcpy(h + w, "path: ", 6);
@@ -265,6 +301,14 @@ static rv_status make_header(rv_csrc *s, meta *m) {
             h[w++] = '.';
         }
         w += put_clipped(h + w, m->name, cap, 0);
+        char words[96];
+        size_t nw = put_name_words(words, m->name, sizeof words);
+        if (nw) {
+            memcpy(h + w, " (", 2);
+            memcpy(h + w + 2, words, nw);
+            w += nw + 2;
+            h[w++] = ')';
+        }
         h[w++] = '\n';
     }
     h[w] = 0;
