@@ -234,8 +234,8 @@ RV_TEST(header_spells_camel_case_names) {
     const char *src = "package p\n\nfunc NewHTTPStore() {}\n\nfunc new_store() {}\n\n"
                       "func run() {}\n";
     const char *expect[][2] = {{"NewHTTPStore", "\nfunction NewHTTPStore (new http store)\n"},
-                             {"new_store", "\nfunction new_store\n"},
-                             {"run", "\nfunction run\n"}};
+                               {"new_store", "\nfunction new_store\n"},
+                               {"run", "\nfunction run\n"}};
     rv_chunk_list l = {0};
     rv_chunk_params p = rv_chunk_default_params();
     RV_CHECK_EQ_INT(rv_chunk_file(&l, "a.go", src, strlen(src), &p), RV_OK);
@@ -244,7 +244,8 @@ RV_TEST(header_spells_camel_case_names) {
         for (size_t i = 0; i < l.count && !c; i++)
             if (strcmp(l.items[i].name, expect[k][0]) == 0) c = &l.items[i];
         RV_CHECK_MSG(c != NULL, "no chunk %s", expect[k][0]);
-        if (c) RV_CHECK_MSG(strstr(c->embed_text, expect[k][1]) != NULL, "header: %s", c->embed_text);
+        if (c)
+            RV_CHECK_MSG(strstr(c->embed_text, expect[k][1]) != NULL, "header: %s", c->embed_text);
     }
     rv_chunk_list_free(&l);
 }

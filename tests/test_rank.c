@@ -422,7 +422,7 @@ RV_TEST(group_shows_a_bare_class_header_with_its_first_member) {
     cs[4] = mk("a.py", 20, 22, "stop", "    def stop(self):\n        pass");
     cs[4].scope = (char *)"Bare"; /* same scope name, but not right after its header */
     cs[5] = mk("b.py", 1, 3, "other", "def other():\n    pass");
-    cs[5].scope = (char *)"Bare";  /* first chunk of another file */
+    cs[5].scope = (char *)"Bare"; /* first chunk of another file */
     rv_scored l[4] = {{1, 4}, {3, 3}, {4, 2}, {5, 1}};
     rv_span *sp = NULL;
     size_t n = 0;

@@ -174,7 +174,8 @@ static void fold_bare_header(rv_span *s, const rv_chunk *chunks, int max_lines) 
         c->start_line - h->end_line > 2 || s->end_line - h->start_line + 1 > max_lines)
         return;
     size_t sl = strlen(c->scope), nl = strlen(h->name); /* c's scope ends with h's name */
-    if (sl < nl || strcmp(c->scope + sl - nl, h->name) != 0 || (sl > nl && c->scope[sl - nl - 1] != '.'))
+    if (sl < nl || strcmp(c->scope + sl - nl, h->name) != 0 ||
+        (sl > nl && c->scope[sl - nl - 1] != '.'))
         return;
     if (text_lines(h->content) > 1) return;
     s->start_line = h->start_line;
