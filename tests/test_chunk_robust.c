@@ -340,6 +340,28 @@ RV_TEST(invalid_utf8_and_nul_bytes) {
     rv_chunk_list_free(&l);
 }
 
+/* A long camelCase name of multibyte letters: the words the header spells
+ * for it stop at a character boundary. */
+RV_TEST(long_unicode_name_keeps_the_header_valid) {
+    buf b = {0};
+    const char *head = "package p\n\nfunc aB", *tail = "() {}\n";
+    put(&b, head, strlen(head));
+    for (int i = 0; i < 60; i++)
+        put(&b, "\xc3\xa9", 2); /* é */
+    put(&b, tail, strlen(tail));
+    rv_chunk_list l = {0};
+    rv_chunk_params p = params(0);
+    RV_CHECK_EQ_INT(rv_chunk_file(&l, "u.go", b.p, b.n, &p), RV_OK);
+    size_t named = 0;
+    for (size_t i = 0; i < l.count; i++) {
+        named += strncmp(l.items[i].name, "aB", 2) == 0;
+        RV_CHECK_MSG(valid_utf8(l.items[i].embed_text), "header: %.120s", l.items[i].embed_text);
+    }
+    RV_CHECK_EQ_INT(named, 1);
+    rv_chunk_list_free(&l);
+    free(b.p);
+}
+
 RV_TEST(utf16_with_bom_is_transcoded) {
     const char *py = "# h\xc3\xa9llo\ndef f():\n    return 1\n";
     buf b = {0};
@@ -604,6 +626,7 @@ int main(void) {
     RV_RUN(token_counter_callback_bounds_chunks);
     RV_RUN(counts_that_add_up_give_the_same_chunks_for_fewer_counts);
     RV_RUN(invalid_utf8_and_nul_bytes);
+    RV_RUN(long_unicode_name_keeps_the_header_valid);
     RV_RUN(utf16_with_bom_is_transcoded);
     RV_RUN(huge_single_line_is_cut_within_limit);
     RV_RUN(minified_one_line_js_stays_linear);

@@ -260,15 +260,26 @@ static int is_lower_or_digit(unsigned char c) {
  * already. Returns 0 for a name with no inner capital. */
 static size_t put_name_words(char *o, const char *t, size_t max) {
     size_t w = 0, cuts = 0;
-    for (size_t i = 0; t[i] && w + 2 < max; i++) {
+    for (size_t i = 0; t[i] && w + 2 < max;) {
         unsigned char c = (unsigned char)t[i], p = i ? (unsigned char)t[i - 1] : 0;
+        if (c >= 0x80) { /* a whole UTF-8 character, or none: the header stays valid */
+            size_t n = 1;
+            while ((t[i + n] & 0xC0) == 0x80)
+                n++;
+            if (w + n + 1 >= max) break;
+            memcpy(o + w, t + i, n);
+            w += n;
+            i += n;
+            continue;
+        }
+        i++;
         if (c == '_' || c == '-') {
             if (w && o[w - 1] != ' ') o[w++] = ' ';
             continue;
         }
         /* aB, 1B, and the last capital of an acronym before a word (HTTPAdapter) */
-        int cut = i && is_upper(c) &&
-                  (is_lower_or_digit(p) || (is_upper(p) && t[i + 1] >= 'a' && t[i + 1] <= 'z'));
+        int cut = i > 1 && is_upper(c) &&
+                  (is_lower_or_digit(p) || (is_upper(p) && t[i] >= 'a' && t[i] <= 'z'));
         if (cut && w && o[w - 1] != ' ') {
             o[w++] = ' ';
             cuts++;
