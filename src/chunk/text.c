@@ -312,11 +312,9 @@ static rv_status make_header(rv_csrc *s, meta *m) {
             h[w++] = '.';
         }
         w += put_clipped(h + w, m->name, cap, 0);
-        char words[96];
-        size_t nw = put_name_words(words, m->name, sizeof words);
-        if (nw) {
+        size_t nw = put_name_words(h + w + 2, m->name, cap);
+        if (nw) { /* the words went in after room for " (" */
             memcpy(h + w, " (", 2);
-            memcpy(h + w + 2, words, nw);
             w += nw + 2;
             h[w++] = ')';
         }
