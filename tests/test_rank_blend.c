@@ -4,6 +4,7 @@
 #include "ripvec/rank.h"
 #include "rvtest.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,8 +91,8 @@ RV_TEST(symtab_defs_and_files) {
 
 /* A corpus of n chunks with given cosines and BM25 scores. */
 typedef struct fixture {
-    rv_chunk c[16];
-    float cos[16], bm[16], cov[16];
+    rv_chunk c[48];
+    float cos[48], bm[48], cov[48];
     size_t n;
 } fixture;
 
@@ -103,7 +104,8 @@ static void put(fixture *f, rv_chunk c, float cos, float bm, float cov) {
     f->n++;
 }
 
-static rv_rank_explain *blend(const fixture *f, const char *query, rv_symtab *t, size_t *n) {
+static rv_rank_explain *blend_steps(const fixture *f, const char *query, rv_symtab *t,
+                                    unsigned steps, size_t *n) {
     static rv_query_info q;
     rv_query_analyze(&q, query);
     rv_rank_input in;
@@ -115,12 +117,16 @@ static rv_rank_explain *blend(const fixture *f, const char *query, rv_symtab *t,
     in.coverage = f->cov;
     in.symtab = t;
     in.query = &q;
-    in.steps = ~0u;
+    in.steps = steps;
     in.depth = 100;
     in.want = 10;
     rv_rank_explain *x = NULL;
     if (rv_rank_blend(&x, n, &in) != RV_OK) return NULL;
     return x;
+}
+
+static rv_rank_explain *blend(const fixture *f, const char *query, rv_symtab *t, size_t *n) {
+    return blend_steps(f, query, t, ~0u, n);
 }
 
 RV_TEST(blend_puts_the_definition_first) {
@@ -210,6 +216,38 @@ RV_TEST(blend_prose_sets_no_scale) {
     RV_CHECK(x && n >= 3);
     for (size_t i = 0; x && i < n; i++)
         if (x[i].id == 1) RV_CHECK(x[i].sem_norm < 0.9f && x[i].kw_norm < 0.9f);
+    free(x);
+}
+
+/* A description names one definition: a big file's several near matches
+ * say less about it than a small file's best match (its boost shrinks with
+ * the file's size). A question about how things work keeps the whole boost. */
+RV_TEST(blend_big_file_boost_shrinks_for_descriptions) {
+    fixture f = {0};
+    put(&f, mk("src/types.py", "function", "t", "", "python"), 0.56f, 5.0f, 1.0f);
+    put(&f, mk("src/types.py", "function", "u", "", "python"), 0.10f, 0.0f, 0.0f);
+    for (int i = 0; i < 4; i++) /* a big file's near matches */
+        put(&f, mk("src/models.py", "function", "m", "", "python"), 0.52f - 0.01f * i, 4.0f, 1.0f);
+    for (int i = 0; i < 36; i++)
+        put(&f, mk("src/models.py", "function", "w", "", "python"), 0.10f, 0.0f, 0.0f);
+    const char *desc = "Checks that a request is ready to send";
+    size_t n = 0;
+    rv_rank_explain *x = blend_steps(&f, desc, NULL, ~0u & ~(unsigned)RV_STEP_FILE_SIZE, &n);
+    RV_CHECK(x && n >= 5);
+    if (x) RV_CHECK(strcmp(f.c[x[0].id].path, "src/models.py") == 0 && x[0].file_boost > 0.19f);
+    free(x);
+    x = blend(&f, desc, NULL, &n); /* 40 chunks: the boost x sqrt(10 / 40) */
+    RV_CHECK(x && n >= 5);
+    if (x) {
+        RV_CHECK(x[0].id == 0);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(f.c[x[i].id].path, "src/models.py") == 0 && x[i].file_boost > 0)
+                RV_CHECK_MSG(fabsf(x[i].file_boost - 0.10f) < 0.001f, "%.4f", x[i].file_boost);
+    }
+    free(x);
+    x = blend(&f, "how is a request checked before it is sent", NULL, &n);
+    RV_CHECK(x && n >= 5);
+    if (x) RV_CHECK(strcmp(f.c[x[0].id].path, "src/models.py") == 0 && x[0].file_boost > 0.19f);
     free(x);
 }
 
@@ -308,6 +346,7 @@ int main(void) {
     RV_RUN(blend_prefers_the_spelling_as_written);
     RV_RUN(blend_code_first);
     RV_RUN(blend_prose_sets_no_scale);
+    RV_RUN(blend_big_file_boost_shrinks_for_descriptions);
     RV_RUN(blend_no_evidence_scores_low);
     RV_RUN(blend_one_chunk_is_the_semantic_top);
     RV_RUN(blend_keyword_no_match_is_empty);

@@ -297,7 +297,8 @@ enum {
     RV_STEP_DIVERSE = 1u << 5,   /* per-file decay and file-level evidence */
     RV_STEP_PENALTY = 1u << 6,   /* tests, compat, examples, vendored, stubs */
     RV_STEP_NAMES = 1u << 7,     /* a definition named with the query's words */
-    RV_STEP_SIGNATURE = 1u << 8  /* ... and its parameters' names, at half strength */
+    RV_STEP_SIGNATURE = 1u << 8, /* ... and its parameters' names, at half strength */
+    RV_STEP_FILE_SIZE = 1u << 9  /* a big file's evidence discounted for descriptions */
 };
 
 /* Why a result is where it is. Scores are the blend's parts before the

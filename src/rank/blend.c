@@ -44,6 +44,11 @@ static const weights W_PATH = {0.30f, 0.70f, 0.30f, 0.60f, 0.00f, 0.00f};
 #define RV_CODE_FIRST 0.5f
 /* A chunk is strong evidence for its file at this share of the best blend. */
 #define RV_STRONG 0.6f
+/* A file of up to this many chunks (a module of a few definitions) keeps
+ * the whole file boost for a description; a bigger one's shrinks as
+ * sqrt(RV_FILE_SMALL / chunks): more of its chunks pass the strong
+ * threshold by chance alone. */
+#define RV_FILE_SMALL 10.0f
 /* Semantic evidence: the best cosine's distance above the corpus mean, in
  * standard deviations, from "no evidence" to "full evidence". */
 #define RV_Z_NONE 2.0f
@@ -294,6 +299,27 @@ static float path_match(const char *path, const rv_query_info *q) {
     return (s + 0.5f * sd) / 1.5f;
 }
 
+/* How many chunks chunk id's file has (a file's chunks are contiguous:
+ * they come in file order). */
+static size_t file_chunks(const rv_rank_input *in, uint32_t id) {
+    const char *p = in->chunks[id].path ? in->chunks[id].path : "";
+    size_t lo = id, hi = (size_t)id + 1;
+    while (lo > 0 && in->chunks[lo - 1].path && strcmp(in->chunks[lo - 1].path, p) == 0)
+        lo--;
+    while (hi < in->n && in->chunks[hi].path && strcmp(in->chunks[hi].path, p) == 0)
+        hi++;
+    return hi - lo;
+}
+
+/* The share of the file boost a file keeps. A description names one
+ * definition, and a big file holds many near matches for any of them; a
+ * question asks how a file works, and keeps the whole boost. */
+static float file_size_share(const rv_rank_input *in, uint32_t id) {
+    if (!(in->steps & RV_STEP_FILE_SIZE) || in->query->question) return 1.0f;
+    float n = (float)file_chunks(in, id);
+    return n > RV_FILE_SMALL ? sqrtf(RV_FILE_SMALL / n) : 1.0f;
+}
+
 static int cmp_cand_path(const void *a, const void *b) {
     const cand *x = *(const cand *const *)a, *y = *(const cand *const *)b;
     return strcmp(x->path, y->path);
@@ -316,6 +342,7 @@ static rv_status file_evidence(ranker *r, float best) {
             j++;
         }
         float b = strong > 1 ? r->w.file * fminf(1.0f, (float)(strong - 1) / 3.0f) : 0;
+        if (b > 0) b *= file_size_share(r->in, by[i]->x.id);
         for (size_t k = i; k < j; k++)
             by[k]->x.file_boost = b;
         i = j;
