@@ -154,9 +154,12 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Waits for the indexer to end. It runs at nice 19, so a busy machine can
+ * hold it back for minutes (two jobs at nice 0 on two cores kept it past
+ * two minutes once); the bound only stops a hung one. */
 static void wait_gone(long pid) {
     double t0 = now_s();
-    while (pid > 0 && kill((pid_t)pid, 0) == 0 && now_s() - t0 < 120)
+    while (pid > 0 && kill((pid_t)pid, 0) == 0 && now_s() - t0 < 300)
         usleep(20000);
 }
 
